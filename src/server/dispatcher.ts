@@ -1,0 +1,146 @@
+/**
+ * Turns one request frame into one response frame (or none): header, routing, version checks,
+ * body decode, handler, response encode. Stateless apart from the server context; main thread.
+ *
+ * Request header (v1 non-flexible, v2 flexible; Kafka's RequestHeader.json):
+ *
+ *   +---------------+-------------------+----------------------+---------------------+---------+
+ *   | apiKey int16  | apiVersion int16  | correlationId int32  | clientId nullable   | tagged  |
+ *   |               |                   |                      | string (int16 len,  | fields  |
+ *   |               |                   |                      | never compact)      | (v2)    |
+ *   +---------------+-------------------+----------------------+---------------------+---------+
+ *
+ * Response frame: size int32 | correlationId int32 | tagged fields (header v1 only) | body.
+ *
+ * What a bad request gets (the broker keeps serving every other connection either way):
+ * - fewer than 8 header bytes, or a clientId that does not decode: the connection is closed;
+ * - ApiVersions at a version we do not serve: error 35 with a v0 body listing ApiVersions' own
+ *   range, header v0 (what Java brokers do; librdkafka then retries at a version we have);
+ * - an unknown api key or another API at an unsupported version: correlationId + int16 35
+ *   (UNSUPPORTED_VERSION); clients negotiate through ApiVersions first, so only broken clients
+ *   see this;
+ * - a body that does not decode: the handler's error body with INVALID_REQUEST (42), or a closed
+ *   connection for APIs without one (Produce: acks=0 requests must never be answered).
+ */
+import { DecodeError } from '../protocol/decode-error.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { CLOSE_CONNECTION, type Connection, type FrameDispatcher, type FrameOutcome } from './connection.js';
+import type { ApiHandler, ServerContext } from './handler.js';
+
+export const API_VERSIONS_KEY = 18;
+const HEADER_FIXED_BYTES = 8;
+
+export interface RequestHeader {
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+}
+
+export class RequestDispatcher implements FrameDispatcher {
+  constructor(
+    private readonly server: ServerContext,
+    private readonly log: (message: string) => void = () => {},
+  ) {}
+
+  isExclusive(frame: Buffer): boolean {
+    if (frame.length < 2) return false;
+    return this.server.registry.get(frame.readInt16BE(0))?.exclusive ?? false;
+  }
+
+  async dispatch(frame: Buffer, connection: Connection): Promise<FrameOutcome> {
+    if (frame.length < HEADER_FIXED_BYTES) return CLOSE_CONNECTION;
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = this.server.registry.get(apiKey);
+    if (handler === undefined) {
+      return [unsupportedVersionFrame(correlationId)];
+    }
+    const { MIN_VERSION, MAX_VERSION } = handler.codec;
+    if (apiVersion < MIN_VERSION || apiVersion > MAX_VERSION) {
+      if (apiKey === API_VERSIONS_KEY) return [apiVersionsFallbackFrame(correlationId, MIN_VERSION, MAX_VERSION)];
+      return [unsupportedVersionFrame(correlationId)];
+    }
+    const reader = new Reader(frame, HEADER_FIXED_BYTES);
+    let clientId: string | null;
+    try {
+      clientId = reader.readNullableString();
+      if (isFlexible(handler, apiVersion)) reader.readTaggedFields();
+    } catch (error) {
+      if (error instanceof DecodeError) return CLOSE_CONNECTION;
+      throw error;
+    }
+    const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
+    let request: unknown;
+    try {
+      request = handler.codec.decodeRequest(reader, apiVersion);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      this.log(`${connection.remoteAddress}: undecodable api ${apiKey} v${apiVersion} request: ${error.message}`);
+      return this.errorFrame(handler, header, ErrorCode.INVALID_REQUEST);
+    }
+    let response: unknown;
+    try {
+      response = await handler.handle(request, { server: this.server, apiVersion, correlationId, clientId });
+    } catch (error) {
+      this.log(`${connection.remoteAddress}: api ${apiKey} v${apiVersion} handler failed: ${describe(error)}`);
+      return this.errorFrame(handler, header, ErrorCode.UNKNOWN_SERVER_ERROR);
+    }
+    if (response === null) return null;
+    return this.encodeFrame(handler, header, response);
+  }
+
+  private errorFrame(handler: ApiHandler, header: RequestHeader, errorCode: number): FrameOutcome {
+    if (handler.errorResponse === undefined) return CLOSE_CONNECTION;
+    return this.encodeFrame(handler, header, handler.errorResponse(errorCode, header.apiVersion));
+  }
+
+  private encodeFrame(handler: ApiHandler, header: RequestHeader, body: unknown): Buffer[] {
+    const writer = new Writer(512);
+    writer.writeInt32(0); // size, patched below
+    writer.writeInt32(header.correlationId);
+    // Response header v1 (tagged fields) for flexible versions, except ApiVersions: always v0.
+    if (isFlexible(handler, header.apiVersion) && header.apiKey !== API_VERSIONS_KEY) writer.writeUnsignedVarint(0);
+    handler.codec.encodeResponse(writer, header.apiVersion, body);
+    writer.patchInt32(0, writer.byteLength - 4);
+    return writer.toChunks();
+  }
+}
+
+/** Kafka's rule: request header v2 and response header v1 in an API's flexible versions. */
+function isFlexible(handler: ApiHandler, apiVersion: number): boolean {
+  const from = handler.codec.FLEXIBLE_VERSIONS_FROM;
+  return from !== null && apiVersion >= from;
+}
+
+/** size | correlationId | errorCode 35: the answer to an API or version we do not serve. */
+function unsupportedVersionFrame(correlationId: number): Buffer {
+  const frame = Buffer.alloc(10);
+  frame.writeInt32BE(6, 0);
+  frame.writeInt32BE(correlationId, 4);
+  frame.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
+  return frame;
+}
+
+/**
+ * ApiVersions v0 body with error 35 and ApiVersions' own range (header v0, as for every ApiVersions
+ * response):  size | correlationId | errorCode int16 | apiKeys count int32 = 1 | 18 | min | max
+ */
+function apiVersionsFallbackFrame(correlationId: number, minVersion: number, maxVersion: number): Buffer {
+  const frame = Buffer.alloc(4 + 4 + 2 + 4 + 6);
+  frame.writeInt32BE(frame.length - 4, 0);
+  frame.writeInt32BE(correlationId, 4);
+  frame.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
+  frame.writeInt32BE(1, 10);
+  frame.writeInt16BE(API_VERSIONS_KEY, 14);
+  frame.writeInt16BE(minVersion, 16);
+  frame.writeInt16BE(maxVersion, 18);
+  return frame;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

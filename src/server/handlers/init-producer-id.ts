@@ -1,0 +1,22 @@
+/**
+ * InitProducerId (api key 22), v0-v1: hands an idempotent producer a fresh producerId with epoch 0
+ * (ids come from ProducerIdAllocator: durable blocks, never reused across restarts). Transactions
+ * are not supported, so a request with a transactionalId gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * the code Kafka gives a client that may not use transactional ids: fatal, not retried, clear.
+ */
+import * as api from '../../protocol/apis/init-producer-id.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+
+export const initProducerIdHandler = defineHandler<api.InitProducerIdRequest, api.InitProducerIdResponse>({
+  codec: api,
+  exclusive: false,
+  handle(request, context: RequestContext): api.InitProducerIdResponse {
+    if (request.transactionalId !== null) {
+      return { ...api.defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    }
+    const producerId = context.server.producerIds.allocate();
+    return { ...api.defaultInitProducerIdResponse(), producerId, producerEpoch: 0 };
+  },
+  errorResponse: (errorCode) => ({ ...api.defaultInitProducerIdResponse(), errorCode }),
+});

@@ -1,0 +1,87 @@
+/**
+ * Produce (api key 0), v3-v7: append the request's record batches, byte for byte, to each
+ * partition. The records field is a view into the request frame (no copy, no re-encoding); the
+ * Broker copies it once into the partition's ring.
+ *
+ * - acks 0: the append still happens (and is awaited, so an unanswered client cannot make us hold
+ *   unbounded work), but no response frame is written at all, as Kafka does.
+ * - acks 1 / -1: answered after the append (one host: "all in-sync replicas" is this one).
+ * - other acks: INVALID_REQUIRED_ACKS for every partition, nothing written.
+ * - transactions are not supported: a transactionalId, or a batch with the transactional attribute
+ *   bit, gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) for the partitions concerned: the error
+ *   Kafka gives a producer that may not use transactions, fatal (not retried) in every client.
+ */
+import * as api from '../../protocol/apis/produce.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { ATTRIBUTES_OFFSET, ATTR_TRANSACTIONAL, BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES } from '../../protocol/record-batch.js';
+import { defineHandler, type RequestContext } from '../handler.js';
+
+type Request = api.ProduceRequest;
+type Response = api.ProduceResponse;
+type PartitionResponse = api.PartitionProduceResponse;
+
+export const produceHandler = defineHandler<Request, Response>({
+  codec: api,
+  exclusive: false,
+  async handle(request: Request, context: RequestContext): Promise<Response | null> {
+    const { broker } = context.server;
+    const acksValid = request.acks === 0 || request.acks === 1 || request.acks === -1;
+    const transactionalRequest = request.transactionalId !== null && request.transactionalId !== undefined;
+    // Start every append before awaiting any, in request order: the Broker queues them per
+    // partition in call order, which keeps pipelined produces in order.
+    const topics = request.topicData.map((topic) => ({
+      name: topic.name,
+      partitions: topic.partitionData.map((partition) => {
+        const refused = !acksValid
+          ? ErrorCode.INVALID_REQUIRED_ACKS
+          : transactionalRequest || hasTransactionalBatch(partition.records)
+            ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+            : partition.records === null
+              ? ErrorCode.CORRUPT_MESSAGE
+              : ErrorCode.NONE;
+        const result =
+          refused === ErrorCode.NONE
+            ? broker.produce(topic.name, partition.index, partition.records!).then(
+                (r) => partitionResponse(partition.index, r.errorCode, r.baseOffset, r.logAppendTimeMs, r.logStartOffset, r.errorMessage),
+                (error: unknown) =>
+                  partitionResponse(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1, -1, String(error)),
+              )
+            : Promise.resolve(partitionResponse(partition.index, refused, -1, -1, -1, null));
+        return result;
+      }),
+    }));
+    const responses = [];
+    for (const topic of topics) {
+      responses.push({ ...api.defaultTopicProduceResponse(), name: topic.name, partitionResponses: await Promise.all(topic.partitions) });
+    }
+    if (request.acks === 0) return null;
+    return { ...api.defaultProduceResponse(), responses };
+  },
+});
+
+function partitionResponse(
+  index: number,
+  errorCode: number,
+  baseOffset: number,
+  logAppendTimeMs: number,
+  logStartOffset: number,
+  errorMessage: string | null,
+): PartitionResponse {
+  return { ...api.defaultPartitionProduceResponse(), index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, errorMessage };
+}
+
+/**
+ * True when any batch in `records` has the transactional attribute (bit 4). Walks batch headers
+ * only; a malformed tail stops the walk and is left for the Broker's CRC check to refuse.
+ */
+export function hasTransactionalBatch(records: Buffer | null): boolean {
+  if (records === null) return false;
+  let pos = 0;
+  while (records.length - pos >= ATTRIBUTES_OFFSET + 2) {
+    if ((records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) !== 0) return true;
+    const batchLength = records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+    if (batchLength <= 0) return false;
+    pos += batchLength + LOG_OVERHEAD_BYTES;
+  }
+  return false;
+}
