@@ -1,0 +1,119 @@
+/**
+ * `brook consume <topic>`: records to stdout, one per line. Without --follow it stops at the high
+ * watermarks seen at start; with it, it waits for new records like `tail -f`. It ends cleanly
+ * (exit 0) on SIGINT/SIGTERM and when stdout closes (EPIPE, e.g. `| head`), and writes only as
+ * fast as stdout drains.
+ */
+import { Command, Option } from 'commander';
+import type { Writable } from 'node:stream';
+import type { BrookBackend } from '../../embedded/backend.js';
+import { Consumer, type StartPosition } from '../../embedded/consumer.js';
+import { action, EXIT_OK, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
+import { formatRecord, type OutputFormat } from '../record-format.js';
+
+export interface ConsumeOptions {
+  fromBeginning?: boolean;
+  offset?: number;
+  partition?: number;
+  maxMessages?: number;
+  follow?: boolean;
+  format: OutputFormat;
+  keySeparator?: string;
+}
+
+export function consumeCommand(): Command {
+  return new Command('consume')
+    .description('print a topic\'s records to stdout, one per line')
+    .argument('<topic>')
+    .option('--from-beginning', 'start at each partition\'s log start offset')
+    .addOption(new Option('--offset <n>', 'start at this offset in each partition read').argParser(parseNonNegativeInteger).conflicts('fromBeginning'))
+    .option('-p, --partition <p>', 'read only this partition', parseNonNegativeInteger)
+    .option('-n, --max-messages <n>', 'stop after n records', parsePositiveInteger)
+    .option('-f, --follow', 'keep waiting for new records (like tail -f) until interrupted')
+    .addOption(new Option('--format <format>', 'value: the value per line; json: {topic,partition,offset,timestamp,key,value,headers}')
+      .choices(['value', 'json']).default('value'))
+    .option('-K, --key-separator <sep>', 'with --format value, print key<sep>value')
+    .addHelpText('after', `
+Start: --from-beginning, --offset <n>, or by default the beginning without --follow (read what is
+there, then stop at the high watermark seen at start) and the end with --follow (only new records,
+as Kafka's console consumer). Within a partition records come in offset order. Keys and values are
+printed as UTF-8; a null value prints as an empty line (json: null).
+
+Examples:
+  brook consume numbers --from-beginning | wc -l
+  brook consume app-logs --follow --format json
+  brook consume events --partition 2 --offset 1000 --max-messages 10`)
+    .action(action(async (ctx, topic: string, opts: ConsumeOptions) => {
+      const backend = await ctx.backend({ autoCreateTopics: false });
+      await consumeTo(backend, topic, process.stdout, opts, ctx.signal);
+      return EXIT_OK;
+    }));
+}
+
+/** The command's core, also used by `brook demo`. Resolves with the number of records written. */
+export async function consumeTo(
+  backend: BrookBackend,
+  topic: string,
+  out: Writable,
+  options: ConsumeOptions,
+  signal: AbortSignal,
+): Promise<number> {
+  const from: StartPosition = options.offset !== undefined
+    ? { offset: options.offset }
+    : options.fromBeginning || !options.follow ? 'beginning' : 'end';
+  const consumer = new Consumer(backend, {
+    topic,
+    partitions: options.partition === undefined ? undefined : [options.partition],
+    from,
+    follow: options.follow === true,
+  });
+  let outputClosed = false;
+  const stop = () => void consumer.close();
+  const onOutputError = (err: NodeJS.ErrnoException) => {
+    // The reader went away (`| head`): a normal end for a pipeline, not an error.
+    if (err.code !== 'EPIPE') process.stderr.write(`brook: cannot write output: ${err.message}\n`);
+    outputClosed = true;
+    stop();
+  };
+  signal.addEventListener('abort', stop);
+  out.on('error', onOutputError);
+  const keySeparator = options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8');
+  const maxMessages = options.maxMessages ?? Infinity;
+  let writtenCount = 0;
+  try {
+    while (writtenCount < maxMessages && !outputClosed) {
+      const records = await consumer.poll();
+      if (records === null) break;
+      const chunks: Buffer[] = [];
+      for (const record of records) {
+        if (writtenCount >= maxMessages) break;
+        formatRecord(record, options.format, keySeparator, chunks);
+        writtenCount++;
+      }
+      if (chunks.length > 0 && !outputClosed && !out.write(Buffer.concat(chunks))) await drained(out, signal);
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await consumer.close();
+    out.off('error', onOutputError);
+    if (outputClosed) out.on('error', () => undefined); // late EPIPEs from buffered writes
+  }
+  return writtenCount;
+}
+
+/** Waits until `out` wants more, or until there is no point waiting (closed, errored, aborted). */
+function drained(out: Writable, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+    signal.addEventListener('abort', done);
+  });
+}

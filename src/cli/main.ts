@@ -1,0 +1,38 @@
+/**
+ * The `brook` command line. Every command works through a BrookBackend (context.ts): today the
+ * in-process broker over --data-dir; a --broker host:port backend speaking the Kafka protocol to
+ * `brook serve` slots in at CommandContext.backend without changing the commands.
+ */
+import { Command, Option } from 'commander';
+import { DATA_DIR_DEFAULT } from '../embedded/brook.js';
+import { consumeCommand } from './commands/consume.js';
+import { demoCommand } from './commands/demo.js';
+import { produceCommand } from './commands/produce.js';
+import { topicsCommand } from './commands/topics.js';
+
+export function buildProgram(): Command {
+  const program = new Command('brook')
+    .description('Brook: a single-host, Kafka-compatible event streaming engine')
+    .version('0.1.0')
+    .addOption(new Option('-d, --data-dir <dir>', 'data directory').env('BROOK_DATA_DIR').default(DATA_DIR_DEFAULT))
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Flag errors follow the CLI's rule: one line, "brook: <message>".
+      outputError: (message, write) => write(`brook: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+    });
+  program.addCommand(topicsCommand());
+  program.addCommand(produceCommand());
+  program.addCommand(consumeCommand());
+  program.addCommand(demoCommand());
+  for (const command of allCommands(program)) {
+    command.configureOutput(program.configureOutput());
+    command.showSuggestionAfterError(true);
+  }
+  return program;
+}
+
+function allCommands(command: Command): Command[] {
+  return command.commands.flatMap((c) => [c, ...allCommands(c)]);
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,91 @@
+/**
+ * The seam between Brook's user-facing layers (the embedded API and the `brook` CLI) and whatever
+ * holds the logs. Today the only implementation wraps an in-process Broker (broker-backend.ts);
+ * a Kafka-protocol implementation (for `brook --broker host:port`, talking to `brook serve`) drops
+ * in behind the same interface, which is why every method is async even where the in-process
+ * broker answers synchronously.
+ *
+ * Error convention, the same as the Broker's: admin calls throw (KafkaCodeError carries the Kafka
+ * errorCode, other BrookErrors for operating failures); produce, fetch and listOffsets return
+ * Kafka error codes as data.
+ */
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  partitionCount: number;
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  sizeBytes: number;
+  segmentCount: number;
+}
+
+export interface TopicDetails extends TopicDescription {
+  partitions: PartitionDescription[];
+}
+
+/** Kafka's acks: 0 = no acknowledgement, 1 = written to the log, 'all' = the same as 1 on one host. */
+export type Acks = 0 | 1 | 'all';
+
+export interface BackendProduceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTimeMs: number;
+}
+
+export interface BackendFetchRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+
+export interface BackendFetchResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  logStartOffset: number;
+  /** Whole record batches, byte for byte as stored; may start before fetchOffset. */
+  records: Buffer | null;
+}
+
+export interface BackendFetchOptions {
+  maxWaitMs: number;
+  minBytes: number;
+  maxBytes: number;
+}
+
+/** Kafka's ListOffsets sentinels. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+
+export interface BrookBackend {
+  createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void>;
+  deleteTopic(name: string): Promise<void>;
+  createPartitions(name: string, totalCount: number): Promise<void>;
+  alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void>;
+  listTopics(): Promise<TopicDescription[]>;
+  /** Undefined when the topic does not exist. */
+  describeTopic(name: string): Promise<TopicDetails | undefined>;
+  /** Record batches (RecordBatch v2, one or more) for one partition. */
+  produce(topic: string, partition: number, batches: Buffer, acks: Acks): Promise<BackendProduceResult>;
+  fetch(requests: BackendFetchRequest[], options: BackendFetchOptions): Promise<BackendFetchResult[]>;
+  /** timestamp: LATEST_TIMESTAMP, EARLIEST_TIMESTAMP or a time in ms (first offset at or after it). */
+  listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
+  deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
+  /** Whether producing to an unknown topic should create it (Kafka's auto.create.topics.enable). */
+  readonly autoCreateTopics: boolean;
+  /** Partition count for auto-created topics (Kafka's num.partitions). */
+  readonly numPartitions: number;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,98 @@
+/**
+ * BrookBackend over an in-process Broker: the embedded API and the CLI (without --broker) use it.
+ * Owned by one Brook instance on the main thread; not thread-safe (nothing on the main thread is).
+ */
+import { Broker, type BrokerOptions } from '../engine/broker.js';
+import type {
+  Acks,
+  BackendFetchOptions,
+  BackendFetchRequest,
+  BackendFetchResult,
+  BackendProduceResult,
+  BrookBackend,
+  TopicDescription,
+  TopicDetails,
+} from './backend.js';
+
+export interface BrokerBackendOptions extends BrokerOptions {
+  /** Kafka's auto.create.topics.enable: true by default, as in Kafka. */
+  autoCreateTopics?: boolean;
+  /** Kafka's num.partitions for auto-created topics: 1 by default, as in Kafka. */
+  numPartitions?: number;
+}
+
+export class BrokerBackend implements BrookBackend {
+  readonly autoCreateTopics: boolean;
+  readonly numPartitions: number;
+
+  private constructor(
+    private readonly broker: Broker,
+    options: BrokerBackendOptions,
+  ) {
+    this.autoCreateTopics = options.autoCreateTopics ?? true;
+    this.numPartitions = options.numPartitions ?? 1;
+  }
+
+  static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {
+    const broker = await Broker.open(options);
+    return new BrokerBackend(broker, options);
+  }
+
+  async createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+    await this.broker.createTopic(name, options);
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.broker.deleteTopic(name);
+  }
+
+  async createPartitions(name: string, totalCount: number): Promise<void> {
+    await this.broker.createPartitions(name, totalCount);
+  }
+
+  async alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void> {
+    await this.broker.alterTopicConfigs(name, configs, mode);
+  }
+
+  async listTopics(): Promise<TopicDescription[]> {
+    return this.broker.topics().map((t) => ({ ...t, configs: { ...t.configs } }));
+  }
+
+  async describeTopic(name: string): Promise<TopicDetails | undefined> {
+    const topic = this.broker.topic(name);
+    if (topic === undefined) return undefined;
+    const partitions = [];
+    for (let partition = 0; partition < topic.partitionCount; partition++) {
+      const state = this.broker.partitionState(name, partition);
+      if (state === undefined) continue;
+      partitions.push({ partition, ...state });
+    }
+    return { ...topic, configs: { ...this.broker.topicConfig(name) }, partitions };
+  }
+
+  async produce(topic: string, partition: number, batches: Buffer, _acks: Acks): Promise<BackendProduceResult> {
+    // One host, one replica: acks=1 and acks=all mean the same. acks=0 still waits in-process,
+    // because the append is what frees ring space (the embedded producer's backpressure).
+    return this.broker.produce(topic, partition, batches);
+  }
+
+  async fetch(requests: BackendFetchRequest[], options: BackendFetchOptions): Promise<BackendFetchResult[]> {
+    return this.broker.fetch(requests, options);
+  }
+
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
+    return this.broker.listOffset(topic, partition, timestamp);
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    return this.broker.deleteRecords(topic, partition, offset);
+  }
+
+  async flush(): Promise<void> {
+    await this.broker.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.broker.close();
+  }
+}

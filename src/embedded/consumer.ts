@@ -1,0 +1,196 @@
+/**
+ * The embedded consumer: reads one topic's partitions by offset and yields records as an async
+ * iterator. Within a partition records come in offset order; partitions interleave per fetch.
+ *
+ * Without a group it tracks positions itself (Kafka's manual `assign()` consumer). Consumer groups
+ * (shared partitions, committed offsets) arrive with the group coordinator: `groupId` is reserved
+ * for them and rejected until then.
+ *
+ * Owned by its creator on the main thread; not thread-safe.
+ */
+import { ATTR_CONTROL, decodeRecords, iterateBatches, type RecordHeader } from '../protocol/record-batch.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { FETCH_MAX_BYTES } from '../common/limits.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BackendFetchRequest, type BrookBackend } from './backend.js';
+import { KafkaError, unknownTopicError } from './kafka-error.js';
+
+export type StartPosition = 'beginning' | 'end' | { offset: number } | { timestamp: number };
+
+export interface ConsumerOptions {
+  topic: string;
+  /** Partitions to read; all of the topic's by default. */
+  partitions?: number[];
+  /** Where to start in each partition. Default 'end' (Kafka's auto.offset.reset=latest). */
+  from?: StartPosition;
+  /**
+   * true (default): wait for new records forever, like `tail -f`. false: stop at the high
+   * watermarks seen when the consumer starts.
+   */
+  follow?: boolean;
+  /** Longest a fetch waits for new records (Kafka's fetch.max.wait.ms). Default 500. */
+  maxWaitMs?: number;
+  /** Per-partition fetch size (Kafka's max.partition.fetch.bytes). Default 1 MiB. */
+  partitionMaxBytes?: number;
+  /** Reserved for consumer groups, which are not implemented yet. */
+  groupId?: string;
+}
+
+export interface ConsumerRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: RecordHeader[];
+}
+
+interface Position {
+  partition: number;
+  fetchOffset: number;
+  /** Exclusive end when not following; Infinity when following. */
+  stopOffset: number;
+}
+
+export class Consumer implements AsyncIterable<ConsumerRecord> {
+  private readonly maxWaitMs: number;
+  private readonly partitionMaxBytes: number;
+  private positions: Position[] | null = null;
+  private closed = false;
+  private inFlight: Promise<unknown> | null = null;
+  private wakeClosed: (() => void) | null = null;
+  private readonly closedSignal = new Promise<void>((resolve) => (this.wakeClosed = resolve));
+
+  constructor(
+    private readonly backend: BrookBackend,
+    private readonly options: ConsumerOptions,
+  ) {
+    if (options.groupId !== undefined) {
+      throw new Error('consumer groups are not supported yet; omit groupId to read partitions directly');
+    }
+    this.maxWaitMs = options.maxWaitMs ?? 500;
+    this.partitionMaxBytes = options.partitionMaxBytes ?? 1_048_576;
+  }
+
+  /** The next offset to read per partition (after start-up). */
+  position(partition: number): number | undefined {
+    return this.positions?.find((p) => p.partition === partition)?.fetchOffset;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+    for (;;) {
+      const records = await this.poll();
+      if (records === null) return;
+      for (const record of records) yield record;
+    }
+  }
+
+  /**
+   * Records from one fetch (an empty array when none arrived within maxWaitMs), or null once the
+   * consumer is closed or, without follow, has reached its stop offsets. The batch form of the
+   * iterator, for callers that write records out in bulk.
+   */
+  async poll(): Promise<ConsumerRecord[] | null> {
+    const positions = await this.start();
+    if (this.closed) return null;
+    const active = positions.filter((p) => p.fetchOffset < p.stopOffset);
+    if (active.length === 0) return null;
+    return this.fetchOnce(active);
+  }
+
+  /** Stops the iteration (a pending fetch is abandoned) and waits for in-flight work to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wakeClosed?.();
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private async start(): Promise<Position[]> {
+    if (this.positions !== null) return this.positions;
+    const { topic } = this.options;
+    const details = await this.backend.describeTopic(topic);
+    if (details === undefined) throw unknownTopicError(topic);
+    const partitions = this.options.partitions ?? [...Array(details.partitionCount).keys()];
+    const positions: Position[] = [];
+    for (const partition of partitions) {
+      if (!Number.isInteger(partition) || partition < 0 || partition >= details.partitionCount) {
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `partition ${partition} is outside topic '${topic}' (${details.partitionCount} partitions)`);
+      }
+      const stopOffset = this.options.follow === false ? await this.offsetFor(partition, LATEST_TIMESTAMP) : Infinity;
+      positions.push({ partition, fetchOffset: await this.startOffset(partition), stopOffset });
+    }
+    this.positions = positions;
+    return positions;
+  }
+
+  private async startOffset(partition: number): Promise<number> {
+    const from = this.options.from ?? 'end';
+    if (from === 'beginning') return this.offsetFor(partition, EARLIEST_TIMESTAMP);
+    if (from === 'end') return this.offsetFor(partition, LATEST_TIMESTAMP);
+    if ('timestamp' in from) {
+      const offset = await this.offsetFor(partition, from.timestamp);
+      // No record at or after the time: start at the end, as Kafka's offsetsForTimes + seek does.
+      return offset >= 0 ? offset : this.offsetFor(partition, LATEST_TIMESTAMP);
+    }
+    return this.clampOffset(partition, from.offset);
+  }
+
+  /** An explicit offset outside the log moves to its nearest end instead of failing. */
+  private async clampOffset(partition: number, offset: number): Promise<number> {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+    const earliest = await this.offsetFor(partition, EARLIEST_TIMESTAMP);
+    const latest = await this.offsetFor(partition, LATEST_TIMESTAMP);
+    return Math.min(Math.max(offset, earliest), latest);
+  }
+
+  private async offsetFor(partition: number, timestamp: number): Promise<number> {
+    const result = await this.backend.listOffset(this.options.topic, partition, timestamp);
+    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `listing offsets of ${this.options.topic}-${partition}`);
+    return result.offset;
+  }
+
+  /** One fetch over the active partitions; null if the consumer was closed meanwhile. */
+  private async fetchOnce(active: Position[]): Promise<ConsumerRecord[] | null> {
+    const { topic } = this.options;
+    const requests: BackendFetchRequest[] = active.map((p) => ({
+      topic,
+      partition: p.partition,
+      fetchOffset: p.fetchOffset,
+      partitionMaxBytes: this.partitionMaxBytes,
+    }));
+    const fetching = this.backend.fetch(requests, { maxWaitMs: this.maxWaitMs, minBytes: 1, maxBytes: FETCH_MAX_BYTES });
+    this.inFlight = fetching;
+    const results = await Promise.race([fetching, this.closedSignal.then(() => null)]);
+    if (results === null || this.closed) return null;
+    this.inFlight = null;
+    const records: ConsumerRecord[] = [];
+    for (const result of results) {
+      const position = active.find((p) => p.partition === result.partition);
+      if (position === undefined) continue;
+      if (result.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+        // Retention removed what we were about to read: continue from the new log start.
+        position.fetchOffset = await this.offsetFor(position.partition, EARLIEST_TIMESTAMP);
+        continue;
+      }
+      if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `fetching ${topic}-${result.partition}`);
+      if (result.records !== null) this.collect(position, result.records, records);
+    }
+    return records;
+  }
+
+  private collect(position: Position, bytes: Buffer, out: ConsumerRecord[]): void {
+    const { topic } = this.options;
+    for (const { pos, sizeBytes, header } of iterateBatches(bytes)) {
+      const nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
+      if (nextOffset <= position.fetchOffset) continue;
+      if ((header.attributes & ATTR_CONTROL) === 0) {
+        for (const record of decodeRecords(bytes.subarray(pos, pos + sizeBytes))) {
+          if (record.offset < position.fetchOffset || record.offset >= position.stopOffset) continue;
+          out.push({ topic, partition: position.partition, ...record });
+        }
+      }
+      position.fetchOffset = Math.min(nextOffset, position.stopOffset);
+    }
+  }
+}
