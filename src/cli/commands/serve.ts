@@ -1,0 +1,25 @@
+/**
+ * `brook serve`: runs the Kafka protocol server (src/server/) over the --data-dir. Registered by
+ * src/cli/main.ts with `registerServeCommand(program)`.
+ */
+import { Command } from 'commander';
+import { addServeOptions, serveOptionsFrom } from '../../server/options.js';
+import { runServe } from '../../server/run.js';
+
+export function registerServeCommand(program: Command): Command {
+  const command = addServeOptions(
+    new Command('serve').description('serve the Kafka protocol (kcat, kafkajs, librdkafka, Java clients) on --host:--port'),
+    false,
+  ).action(async (_opts: unknown, self: Command) => {
+    const options = serveOptionsFrom(self.optsWithGlobals());
+    try {
+      const running = await runServe(options);
+      await running.closed;
+    } catch (error) {
+      process.stderr.write(`brook: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  });
+  program.addCommand(command);
+  return command;
+}

@@ -1,0 +1,37 @@
+/**
+ * Every API the server answers today, registered in one place. The consumer-group task registers
+ * its handlers (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, ...)
+ * on the same registry (BrookServer.registry or the `extraHandlers` option) — they are NOT
+ * advertised until then, so clients never pick an API we cannot serve.
+ */
+import { HandlerRegistry } from '../handler.js';
+import { alterConfigsHandler } from './alter-configs.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { fetchHandler } from './fetch.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+
+export function createDefaultRegistry(): HandlerRegistry {
+  return new HandlerRegistry()
+    .register(produceHandler)
+    .register(fetchHandler)
+    .register(listOffsetsHandler)
+    .register(metadataHandler)
+    .register(apiVersionsHandler)
+    .register(createTopicsHandler)
+    .register(deleteTopicsHandler)
+    .register(deleteRecordsHandler)
+    .register(initProducerIdHandler)
+    .register(describeConfigsHandler)
+    .register(alterConfigsHandler)
+    .register(createPartitionsHandler)
+    .register(incrementalAlterConfigsHandler);
+}

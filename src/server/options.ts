@@ -1,0 +1,43 @@
+/**
+ * The `serve` options, declared once for both entry points (the `brook serve` subcommand and
+ * `node dist/src/server/main.js`), with commander's parsers.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { SERVE_DEFAULTS, type ServeCommandOptions } from './run.js';
+
+function parsePort(raw: string): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new InvalidArgumentError(`'${raw}' is not a port (0-65535)`);
+  return port;
+}
+
+function parsePartitions(raw: string): number {
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count < 1) throw new InvalidArgumentError(`'${raw}' is not a positive partition count`);
+  return count;
+}
+
+/** Adds the serve options to `command` (--data-dir only when `withDataDir`: the CLI has it global). */
+export function addServeOptions(command: Command, withDataDir: boolean): Command {
+  command
+    .addOption(new Option('--host <host>', 'address to listen on (loopback by default)').default(SERVE_DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(SERVE_DEFAULTS.port).argParser(parsePort))
+    .addOption(new Option('--advertised-host <host>', 'host name clients are told to connect to (default: --host)'))
+    .addOption(new Option('--num-partitions <n>', 'partitions of auto-created topics (num.partitions)').default(SERVE_DEFAULTS.numPartitions).argParser(parsePartitions))
+    .addOption(new Option('--no-auto-create-topics', 'do not create unknown topics on Metadata requests (auto.create.topics.enable=false)'));
+  if (withDataDir) {
+    command.addOption(new Option('-d, --data-dir <dir>', 'data directory').env('BROOK_DATA_DIR').default('./brook-data'));
+  }
+  return command;
+}
+
+export function serveOptionsFrom(opts: Record<string, unknown>): ServeCommandOptions {
+  return {
+    host: opts.host as string,
+    port: opts.port as number,
+    advertisedHost: opts.advertisedHost as string | undefined,
+    dataDir: opts.dataDir as string,
+    autoCreateTopics: opts.autoCreateTopics !== false,
+    numPartitions: opts.numPartitions as number,
+  };
+}

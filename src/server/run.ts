@@ -1,0 +1,79 @@
+/**
+ * `brook serve` as a function: open the Broker, listen, print the ready line, shut down gracefully
+ * on SIGINT/SIGTERM (stop accepting, finish in-flight requests, close the Broker). Shared by the
+ * CLI command (src/cli/commands/serve.ts) and the stand-alone entry (src/server/main.ts).
+ */
+import { Broker } from '../engine/broker.js';
+import { BrookServer } from './server.js';
+
+export interface ServeCommandOptions {
+  host: string;
+  port: number;
+  advertisedHost?: string;
+  dataDir: string;
+  autoCreateTopics: boolean;
+  numPartitions: number;
+}
+
+export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, numPartitions: 1 } as const;
+
+export interface RunningServer {
+  server: BrookServer;
+  /** Settles once the server and the Broker are closed (after a signal or `stop()`). */
+  closed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function runServe(options: ServeCommandOptions, write: (line: string) => void = (line) => process.stdout.write(line)): Promise<RunningServer> {
+  const broker = await Broker.open({
+    dataDir: options.dataDir,
+    autoCreateTopics: options.autoCreateTopics,
+    numPartitions: options.numPartitions,
+  });
+  const server = new BrookServer(broker, {
+    host: options.host,
+    port: options.port,
+    advertisedHost: options.advertisedHost,
+    autoCreateTopics: options.autoCreateTopics,
+    numPartitions: options.numPartitions,
+    dataDir: options.dataDir,
+  });
+  try {
+    await server.listen();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  let resolveClosed!: () => void;
+  let rejectClosed!: (error: unknown) => void;
+  const closed = new Promise<void>((resolve, reject) => {
+    resolveClosed = resolve;
+    rejectClosed = reject;
+  });
+  let stopping = false;
+  const stop = (): Promise<void> => {
+    if (!stopping) {
+      stopping = true;
+      server
+        .close()
+        .finally(() => broker.close())
+        .then(resolveClosed, rejectClosed);
+    }
+    return closed;
+  };
+  let signalCount = 0;
+  function onSignal(): void {
+    // A second signal while draining means "now": exit without waiting.
+    if (++signalCount > 1) process.exit(130);
+    void stop();
+  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const removeSignalHandlers = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  closed.then(removeSignalHandlers, removeSignalHandlers);
+  write(`listening on ${server.host}:${server.port}\n`);
+  return { server, closed, stop };
+}

@@ -1,0 +1,70 @@
+/**
+ * Starts a real `node dist/src/server/main.js --port 0 --data-dir <dir>` process and reads its
+ * port from the ready line. Tests must run `npx tsc -p tsconfig.json` first (vitest imports the
+ * .ts sources, but the server process runs the compiled ones).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MAIN_PATH = path.resolve(import.meta.dirname, '../../../dist/src/server/main.js');
+
+export interface ServerProcess {
+  port: number;
+  pid: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** stderr so far (diagnostics the server logged). */
+  stderr(): string;
+  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export function makeTempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startServer(dataDir = makeTempDir('brook-server-'), extraArgs: string[] = []): Promise<ServerProcess> {
+  if (!fs.existsSync(MAIN_PATH)) throw new Error(`${MAIN_PATH} is missing: run npx tsc -p tsconfig.json first`);
+  const child = spawn(process.execPath, [MAIN_PATH, '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    const onData = (chunk: Buffer): void => {
+      stdout += chunk.toString();
+      const match = /listening on [^\s:]+:(\d+)/.exec(stdout);
+      if (match) {
+        child.stdout!.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+  });
+  return {
+    port,
+    pid: child.pid!,
+    dataDir,
+    child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  return Number(match[1]) * 1024;
+}
