@@ -1,0 +1,339 @@
+/**
+ * All groups one coordinator owns and their committed offsets: Kafka's GroupCoordinator and
+ * GroupMetadataManager for a single host. One method per API takes (apiVersion, request body) and
+ * returns the response body, or a Promise of it when the answer waits for a rebalance or for the
+ * GroupStore to make a write durable (a commit is answered only after `write` resolves).
+ *
+ * Pure logic: persistence through the host's GroupStore, time through the Clock, topic existence
+ * through `topicExists`; the host calls `tick()` periodically (e.g. every 100 ms).
+ *
+ * Not thread-safe: owned by one coordinator worker, driven from its event loop.
+ */
+import type { Clock } from '../common/clock.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
+import { Group } from './group.js';
+import type { GroupRecord, GroupStore, OffsetValue } from './group-record.js';
+import { DEFAULT_GROUP_CONFIG, type GroupConfig } from './group-rules.js';
+import { OffsetStore } from './offset-store.js';
+import type * as T from './types.js';
+
+export interface GroupCoordinatorOptions {
+  clock: Clock;
+  store: GroupStore;
+  /** Whether a partition exists; offsets of unknown ones get UNKNOWN_TOPIC_OR_PARTITION. */
+  topicExists(topic: string, partition: number): boolean;
+  config?: Partial<GroupConfig>;
+  /** Source of the uuid part of generated member ids; injectable for deterministic tests. */
+  newUuid?: () => string;
+}
+
+const NO_CONTEXT: T.RequestContext = { clientId: '', clientHost: '' };
+/** ListGroups v5 group type of every group here: Kafka's classic protocol. */
+const CLASSIC_GROUP_TYPE = 'classic';
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private readonly offsets = new OffsetStore();
+  private readonly config: GroupConfig;
+
+  constructor(private readonly options: GroupCoordinatorOptions) {
+    this.config = { ...DEFAULT_GROUP_CONFIG, ...options.config };
+  }
+
+  /** The live group, for the host's introspection and tests. */
+  group(groupId: string): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  private createGroup(groupId: string): Group {
+    const group = new Group(groupId, {
+      clock: this.options.clock,
+      config: this.config,
+      persist: (value) => this.options.store.write([{ type: 'group', groupId, value }]),
+      newUuid: this.options.newUuid,
+    });
+    this.groups.set(groupId, group);
+    return group;
+  }
+
+  tick(): void {
+    for (const group of this.groups.values()) group.tick();
+  }
+
+  /** Rebuilds state from the log at start-up: the last record per key wins, null deletes. */
+  load(records: Iterable<GroupRecord>): void {
+    for (const r of records) {
+      if (r.type === 'offset') {
+        if (r.value === null) this.offsets.delete(r.groupId, r.topic, r.partition);
+        else this.offsets.set(r.groupId, r.topic, r.partition, r.value);
+      } else if (r.value === null) {
+        this.groups.delete(r.groupId);
+      } else {
+        this.groups.delete(r.groupId);
+        this.createGroup(r.groupId).restore(r.value);
+      }
+    }
+    // A group known only by its offsets (simple commits) still exists, Empty, as in Kafka.
+    for (const groupId of this.offsets.groupIds()) if (!this.groups.has(groupId)) this.createGroup(groupId);
+  }
+
+  // ---------------------------------------------------------------- membership APIs
+
+  joinGroup(apiVersion: number, req: T.JoinGroupRequest, ctx: T.RequestContext = NO_CONTEXT): Promise<T.JoinGroupResponse> {
+    return new Promise((resolve) => {
+      const fail = (errorCode: number): void =>
+        resolve({
+          throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null,
+          protocolName: apiVersion < 7 ? '' : null, leader: '', skipAssignment: false,
+          memberId: req.memberId, members: [],
+        });
+      if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+      let group = this.groups.get(req.groupId);
+      if (group === undefined) {
+        // Only a new member may create a group; a known member id of an unknown group is stale.
+        if (req.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+        group = this.createGroup(req.groupId);
+      }
+      group.join(apiVersion, req, ctx, resolve);
+    });
+  }
+
+  syncGroup(apiVersion: number, req: T.SyncGroupRequest): Promise<T.SyncGroupResponse> {
+    return new Promise((resolve) => {
+      const group = req.groupId === '' ? undefined : this.groups.get(req.groupId);
+      if (group === undefined) {
+        const errorCode = req.groupId === '' ? ErrorCode.INVALID_GROUP_ID : ErrorCode.UNKNOWN_MEMBER_ID;
+        return resolve({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+      }
+      group.sync(apiVersion, req, resolve);
+    });
+  }
+
+  heartbeat(apiVersion: number, req: T.HeartbeatRequest): T.HeartbeatResponse {
+    if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID };
+    const group = this.groups.get(req.groupId);
+    if (group === undefined) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID };
+    return group.heartbeat(apiVersion, req);
+  }
+
+  leaveGroup(apiVersion: number, req: T.LeaveGroupRequest): T.LeaveGroupResponse {
+    if (req.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+    const group = this.groups.get(req.groupId);
+    if (group !== undefined) return group.leave(apiVersion, req);
+    // Kafka: an unknown group answers every leaving member with UNKNOWN_MEMBER_ID.
+    if (apiVersion < 3) return { throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    const members = (req.members ?? []).map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId ?? null,
+      errorCode: ErrorCode.UNKNOWN_MEMBER_ID,
+    }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members };
+  }
+
+  listGroups(apiVersion: number, req: T.ListGroupsRequest): T.ListGroupsResponse {
+    const states = new Set((apiVersion >= 4 ? (req.statesFilter ?? []) : []).map((s) => s.toLowerCase()));
+    const types = new Set((apiVersion >= 5 ? (req.typesFilter ?? []) : []).map((s) => s.toLowerCase()));
+    const groups: T.ListGroupsResponse['groups'] = [];
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+    for (const g of this.groups.values()) {
+      if (g.state === 'Dead' || (states.size > 0 && !states.has(g.state.toLowerCase()))) continue;
+      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+    }
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
+  }
+
+  describeGroups(_apiVersion: number, req: T.DescribeGroupsRequest): T.DescribeGroupsResponse {
+    const groups = req.groups.map((groupId): T.DescribedGroup => {
+      const g = this.groups.get(groupId);
+      if (g !== undefined) return g.describe();
+      // Kafka describes an unknown group as Dead with no error.
+      return {
+        errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '',
+        members: [], authorizedOperations: -2147483648,
+      };
+    });
+    return { throttleTimeMs: 0, groups };
+  }
+
+  async deleteGroups(_apiVersion: number, req: T.DeleteGroupsRequest): Promise<T.DeleteGroupsResponse> {
+    const results: T.DeleteGroupsResponse['results'] = [];
+    const tombstones: GroupRecord[] = [];
+    const deleted: string[] = [];
+    for (const groupId of req.groupsNames) {
+      const g = this.groups.get(groupId);
+      if (g === undefined || g.state === 'Dead') {
+        results.push({ groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
+      } else if (g.state !== 'Empty') {
+        results.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });
+      } else {
+        // Gone at once, as in Kafka (Dead, then tombstones), so no request sees a half-deleted group.
+        g.markDead();
+        this.groups.delete(groupId);
+        for (const o of this.offsets.entries(groupId)) {
+          tombstones.push({ type: 'offset', groupId, topic: o.topic, partition: o.partition, value: null });
+        }
+        this.offsets.deleteGroup(groupId);
+        tombstones.push({ type: 'group', groupId, value: null });
+        deleted.push(groupId);
+        results.push({ groupId, errorCode: ErrorCode.NONE });
+      }
+    }
+    if (tombstones.length > 0) {
+      const failed = await this.options.store.write(tombstones).then(() => false, () => true);
+      if (failed) {
+        for (const r of results) if (deleted.includes(r.groupId)) r.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+    }
+    return { throttleTimeMs: 0, results };
+  }
+
+  // ---------------------------------------------------------------- offset APIs
+
+  async offsetCommit(apiVersion: number, req: T.OffsetCommitRequest): Promise<T.OffsetCommitResponse> {
+    const generationId = apiVersion >= 1 ? (req.generationIdOrMemberEpoch ?? -1) : -1;
+    const memberId = apiVersion >= 1 ? (req.memberId ?? '') : '';
+    const instanceId = apiVersion >= 7 ? (req.groupInstanceId ?? null) : null;
+    const answerAll = (errorCode: number): T.OffsetCommitResponse => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
+      })),
+    });
+    let group = this.groups.get(req.groupId);
+    if (group === undefined) {
+      // Not under group management (generation -1): a "simple" commit creates the group, Empty.
+      if (generationId >= 0) return answerAll(ErrorCode.ILLEGAL_GENERATION);
+      group = this.createGroup(req.groupId);
+    }
+    const groupError = this.commitGroupError(group, generationId, memberId, instanceId);
+    if (groupError !== ErrorCode.NONE) return answerAll(groupError);
+
+    const nowMs = this.options.clock.nowMs();
+    const records: (GroupRecord & { type: 'offset' })[] = [];
+    const response: T.OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
+    const pendingCodes: { errorCode: number }[] = [];
+    for (const t of req.topics) {
+      const partitions: { partitionIndex: number; errorCode: number }[] = [];
+      response.topics.push({ name: t.name, partitions });
+      for (const p of t.partitions) {
+        // Kafka stores a null metadata as "" and bounds it by Java String length.
+        const metadata = p.committedMetadata ?? '';
+        let errorCode: number = ErrorCode.NONE;
+        if (!this.options.topicExists(t.name, p.partitionIndex)) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (metadata.length > this.config.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        const entry = { partitionIndex: p.partitionIndex, errorCode };
+        partitions.push(entry);
+        if (errorCode !== ErrorCode.NONE) continue;
+        const commitTimestampMs = apiVersion === 1 && p.commitTimestamp !== undefined && p.commitTimestamp >= 0
+          ? p.commitTimestamp : nowMs;
+        const value: OffsetValue = {
+          offset: p.committedOffset,
+          leaderEpoch: apiVersion >= 6 ? (p.committedLeaderEpoch ?? -1) : -1,
+          metadata,
+          commitTimestampMs,
+        };
+        records.push({ type: 'offset', groupId: req.groupId, topic: t.name, partition: p.partitionIndex, value });
+        pendingCodes.push(entry);
+      }
+    }
+    if (records.length === 0) return response;
+    const written = await this.options.store.write(records).then(() => true, () => false);
+    if (!written) {
+      for (const entry of pendingCodes) entry.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return response;
+    }
+    // A group deleted while the write was in flight stays deleted.
+    if (this.groups.get(req.groupId) === group) {
+      for (const r of records) this.offsets.set(r.groupId, r.topic, r.partition, r.value!);
+    }
+    return response;
+  }
+
+  /** Kafka's doCommitOffsets checks, in its order. */
+  private commitGroupError(group: Group, generationId: number, memberId: string, instanceId: string | null): number {
+    if (group.state === 'Dead') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (group.isStaticMemberFenced(instanceId, memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (generationId < 0 && group.state === 'Empty') return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    // Members got the new generation from JoinGroup but no assignment yet: commit after SyncGroup.
+    if (group.state === 'CompletingRebalance') return ErrorCode.REBALANCE_IN_PROGRESS;
+    // A commit from a live member counts as a heartbeat (PreparingRebalance still accepts it).
+    member.lastHeartbeatMs = this.options.clock.nowMs();
+    return ErrorCode.NONE;
+  }
+
+  offsetFetch(apiVersion: number, req: T.OffsetFetchRequest): T.OffsetFetchResponse {
+    if (apiVersion >= 8) {
+      const groups = (req.groups ?? []).map((g) => ({
+        groupId: g.groupId,
+        topics: this.fetchOffsets(g.groupId, g.topics),
+        errorCode: ErrorCode.NONE,
+      }));
+      return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE, groups };
+    }
+    const topics = this.fetchOffsets(req.groupId ?? '', req.topics ?? null);
+    return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE, groups: [] };
+  }
+
+  /** Requested partitions (all committed ones when `topics` is null); -1 where none is committed. */
+  private fetchOffsets(groupId: string, topics: T.OffsetFetchRequestTopic[] | null): T.OffsetFetchResponseTopic[] {
+    const toPartition = (partitionIndex: number, v: OffsetValue | undefined): T.OffsetFetchResponsePartition => ({
+      partitionIndex,
+      committedOffset: v?.offset ?? -1,
+      committedLeaderEpoch: v?.leaderEpoch ?? -1,
+      metadata: v === undefined ? '' : (v.metadata ?? ''),
+      errorCode: ErrorCode.NONE,
+    });
+    if (topics !== null) {
+      return topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => toPartition(p, this.offsets.get(groupId, t.name, p))),
+      }));
+    }
+    const out: T.OffsetFetchResponseTopic[] = [];
+    for (const o of this.offsets.entries(groupId)) {
+      if (out.at(-1)?.name !== o.topic) out.push({ name: o.topic, partitions: [] });
+      out.at(-1)!.partitions.push(toPartition(o.partition, o.value));
+    }
+    return out;
+  }
+
+  /** KIP-496: delete committed offsets of partitions the group no longer consumes. */
+  async offsetDelete(_apiVersion: number, req: T.OffsetDeleteRequest): Promise<T.OffsetDeleteResponse> {
+    const group = this.groups.get(req.groupId);
+    if (group === undefined || group.state === 'Dead') {
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, throttleTimeMs: 0, topics: [] };
+    }
+    const isConsumerGroup = group.protocolType === CONSUMER_PROTOCOL_TYPE;
+    if (group.state !== 'Empty' && !isConsumerGroup) {
+      return { errorCode: ErrorCode.NON_EMPTY_GROUP, throttleTimeMs: 0, topics: [] };
+    }
+    const tombstones: GroupRecord[] = [];
+    const deletable: { entry: { errorCode: number }; topic: string; partition: number }[] = [];
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const entry = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number };
+        if (!this.options.topicExists(t.name, p.partitionIndex)) entry.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        else if (group.state !== 'Empty' && group.isSubscribedToTopic(t.name)) entry.errorCode = ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC;
+        else if (this.offsets.get(req.groupId, t.name, p.partitionIndex) !== undefined) {
+          deletable.push({ entry, topic: t.name, partition: p.partitionIndex });
+          tombstones.push({ type: 'offset', groupId: req.groupId, topic: t.name, partition: p.partitionIndex, value: null });
+        }
+        return entry;
+      }),
+    }));
+    if (tombstones.length > 0) {
+      const written = await this.options.store.write(tombstones).then(() => true, () => false);
+      for (const d of deletable) {
+        if (written) this.offsets.delete(req.groupId, d.topic, d.partition);
+        else d.entry.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+    }
+    return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
+  }
+}
