@@ -1,0 +1,101 @@
+/**
+ * Checks an append makes before writing anything: framing of the batches laid end to end, size
+ * limits, and the idempotent-producer sequence check. Client mistakes become Kafka error codes
+ * (data, not exceptions), so a bad produce changes nothing (DESIGN.md rule 6).
+ */
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  BASE_SEQUENCE_OFFSET,
+  BATCH_HEADER_BYTES,
+  BATCH_LENGTH_OFFSET,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORDS_COUNT_OFFSET,
+} from '../protocol/record-batch.js';
+import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
+
+export interface FramedBatch {
+  /** Position within the appended buffer. */
+  position: number;
+  sizeBytes: number;
+  lastOffsetDelta: number;
+  recordsCount: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
+
+export function appendError(errorCode: number) {
+  return { errorCode, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, duplicate: false };
+}
+
+/** Splits `buf` into batches; an error code when framing is broken or a batch is too large. */
+export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[] | { errorCode: number } {
+  const out: FramedBatch[] = [];
+  let position = 0;
+  while (position < buf.length) {
+    if (buf.length - position < BATCH_HEADER_BYTES) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    const sizeBytes = buf.readInt32BE(position + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > buf.length - position) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    if (buf.readInt8(position + MAGIC_OFFSET) !== CURRENT_MAGIC) return { errorCode: ErrorCode.UNSUPPORTED_VERSION };
+    if (sizeBytes > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE };
+    const lastOffsetDelta = buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET);
+    const recordsCount = buf.readInt32BE(position + RECORDS_COUNT_OFFSET);
+    if (lastOffsetDelta < 0 || recordsCount < 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    out.push({
+      position,
+      sizeBytes,
+      lastOffsetDelta,
+      recordsCount,
+      maxTimestamp: Number(buf.readBigInt64BE(position + MAX_TIMESTAMP_OFFSET)),
+      producerId: Number(buf.readBigInt64BE(position + PRODUCER_ID_OFFSET)),
+      producerEpoch: buf.readInt16BE(position + PRODUCER_EPOCH_OFFSET),
+      baseSequence: buf.readInt32BE(position + BASE_SEQUENCE_OFFSET),
+    });
+    position += sizeBytes;
+  }
+  if (out.length === 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+  return out;
+}
+
+/**
+ * Sequence checks for every idempotent batch. A retry is recognised only when every batch of the
+ * append is a retry (a producer resends a whole partition's batch); a later batch of the same
+ * producer within one append must follow the earlier one.
+ */
+export function checkProducers(state: ProducerStateManager, batches: readonly FramedBatch[]): SequenceCheck {
+  let duplicate: { baseOffset: number; lastOffset: number } | null = null;
+  let appendCount = 0;
+  const seen = new Map<number, { producerEpoch: number; lastSequence: number }>();
+  for (const batch of batches) {
+    if (batch.producerId < 0) {
+      appendCount++;
+      continue;
+    }
+    const lastSequence = addSequence(batch.baseSequence, Math.max(batch.recordsCount - 1, 0));
+    const earlier = seen.get(batch.producerId);
+    seen.set(batch.producerId, { producerEpoch: batch.producerEpoch, lastSequence });
+    if (earlier !== undefined) {
+      if (batch.producerEpoch !== earlier.producerEpoch || batch.baseSequence !== addSequence(earlier.lastSequence, 1)) {
+        return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
+      }
+      appendCount++;
+      continue;
+    }
+    const check = state.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount);
+    if (check.kind === 'error') return check;
+    if (check.kind === 'duplicate') {
+      duplicate = duplicate === null ? { baseOffset: check.baseOffset, lastOffset: check.lastOffset } : { baseOffset: duplicate.baseOffset, lastOffset: check.lastOffset };
+    } else {
+      appendCount++;
+    }
+  }
+  if (duplicate !== null && appendCount > 0) return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER };
+  return duplicate !== null ? { kind: 'duplicate', ...duplicate } : { kind: 'append' };
+}

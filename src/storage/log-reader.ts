@@ -1,0 +1,146 @@
+/**
+ * A read-only view of a partition directory for threads other than its writer (the main thread
+ * serves fetches from it while the partition worker appends). Committed bytes are immutable
+ * (DESIGN.md rule 4), so it opens the segment files itself and finds positions through the .index
+ * files the writer appends to, plus a header scan. Its segment list is refreshed when a file has
+ * gone (retention) or an offset lies past what it knows (a roll). It never returns bytes at or
+ * above the high watermark it is given. Not thread-safe: one LogReader per thread.
+ */
+import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
+import { TimeIndex, TIME_INDEX_ENTRY_BYTES } from './time-index.js';
+import { segmentBaseOffsets, segmentPaths } from './file-names.js';
+import { nodeIo, readFully, type FileIo } from './io.js';
+import { OffsetOutOfRangeError } from './errors.js';
+import { offsetForTimestampIn, readFromSegments, type SegmentView } from './segment-read.js';
+
+class ReaderSegment implements SegmentView {
+  private fd: number | null = null;
+  private indexFd: number | null = null;
+  private timeIndexFd: number | null = null;
+  private offsetIndex: OffsetIndex;
+  private timeIndex: TimeIndex;
+  private indexBytesLoaded = 0;
+  private timeBytesLoaded = 0;
+  private readonly paths: { log: string; index: string; timeIndex: string };
+
+  constructor(
+    private readonly io: FileIo,
+    dir: string,
+    readonly baseOffset: number,
+  ) {
+    this.paths = segmentPaths(dir, baseOffset);
+    this.offsetIndex = new OffsetIndex(baseOffset);
+    this.timeIndex = new TimeIndex(baseOffset);
+  }
+
+  logFd(): number {
+    this.fd ??= this.io.openSync(this.paths.log, 'r');
+    return this.fd;
+  }
+
+  readableBytes(): number {
+    return this.io.fstatSizeSync(this.logFd());
+  }
+
+  floorPosition(offset: number): number {
+    this.loadNewIndexEntries();
+    return this.offsetIndex.floorPosition(offset);
+  }
+
+  startOffsetForTimestamp(timestampMs: number): number {
+    this.loadNewIndexEntries();
+    return this.timeIndex.startOffsetFor(timestampMs);
+  }
+
+  /** Reads index entries the writer appended since the last look (whole entries only). */
+  private loadNewIndexEntries(): void {
+    this.indexFd ??= this.io.openSync(this.paths.index, 'r');
+    this.timeIndexFd ??= this.io.openSync(this.paths.timeIndex, 'r');
+    const logBytes = this.readableBytes();
+    const indexBytes = this.io.fstatSizeSync(this.indexFd);
+    if (indexBytes < this.indexBytesLoaded) this.resetIndexes(); // rebuilt or cut back by the writer
+    const newIndex = readWhole(this.io, this.indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
+    if (!this.offsetIndex.decodeAppend(newIndex, logBytes)) this.offsetIndex.truncateEntries(this.offsetIndex.entryCount);
+    this.indexBytesLoaded = this.offsetIndex.entryCount * OFFSET_INDEX_ENTRY_BYTES;
+    const timeBytes = this.io.fstatSizeSync(this.timeIndexFd);
+    if (timeBytes < this.timeBytesLoaded) this.resetIndexes();
+    const newTime = readWhole(this.io, this.timeIndexFd, this.timeBytesLoaded, timeBytes, TIME_INDEX_ENTRY_BYTES);
+    this.timeIndex.decodeAppend(newTime, Number.MAX_SAFE_INTEGER);
+    this.timeBytesLoaded = this.timeIndex.entryCount * TIME_INDEX_ENTRY_BYTES;
+  }
+
+  private resetIndexes(): void {
+    this.offsetIndex = new OffsetIndex(this.baseOffset);
+    this.timeIndex = new TimeIndex(this.baseOffset);
+    this.indexBytesLoaded = 0;
+    this.timeBytesLoaded = 0;
+  }
+
+  close(): void {
+    for (const fd of [this.fd, this.indexFd, this.timeIndexFd]) if (fd !== null) this.io.closeSync(fd);
+    this.fd = this.indexFd = this.timeIndexFd = null;
+  }
+}
+
+function readWhole(io: FileIo, fd: number, from: number, to: number, entryBytes: number): Buffer {
+  const length = Math.max(0, to - from) - (Math.max(0, to - from) % entryBytes);
+  const buf = Buffer.allocUnsafe(length);
+  const n = readFully(io, fd, buf, 0, length, from);
+  return buf.subarray(0, n - (n % entryBytes));
+}
+
+export class LogReader {
+  private readonly io: FileIo;
+  private segments: ReaderSegment[] = [];
+
+  constructor(
+    readonly dir: string,
+    options: { io?: FileIo } = {},
+  ) {
+    this.io = options.io ?? nodeIo;
+    this.refresh();
+  }
+
+  /** Re-lists the directory: keeps known segments, drops deleted ones, adds new ones. */
+  refresh(): void {
+    const baseOffsets = segmentBaseOffsets(this.io.readdirSync(this.dir));
+    const known = new Map(this.segments.map((s) => [s.baseOffset, s]));
+    this.segments = baseOffsets.map((baseOffset) => {
+      const segment = known.get(baseOffset) ?? new ReaderSegment(this.io, this.dir, baseOffset);
+      known.delete(baseOffset);
+      return segment;
+    });
+    for (const gone of known.values()) gone.close();
+  }
+
+  read(offset: number, maxBytes: number, highWatermark: number): Buffer {
+    return this.withRetry(offset, highWatermark, () => readFromSegments(this.io, this.segments, offset, maxBytes, highWatermark), Buffer.alloc(0));
+  }
+
+  offsetForTimestamp(timestampMs: number, highWatermark: number): { offset: number; timestamp: number } | null {
+    const result = this.withRetry(0, highWatermark, () => ({ value: offsetForTimestampIn(this.io, this.segments, timestampMs, highWatermark) }), { value: null });
+    return result.value;
+  }
+
+  /** Runs `attempt`; on a missing file or an offset no known segment holds, refreshes once and retries. */
+  private withRetry<T>(offset: number, highWatermark: number, attempt: () => T | null, empty: T): T {
+    if (offset > highWatermark) throw new OffsetOutOfRangeError(offset, this.segments[0]?.baseOffset ?? 0, highWatermark);
+    for (let round = 0; round < 2; round++) {
+      try {
+        const result = attempt();
+        if (result !== null) return result;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ENOENT' || round > 0) throw err;
+      }
+      this.refresh();
+    }
+    const first = this.segments[0]?.baseOffset ?? 0;
+    if (offset < first) throw new OffsetOutOfRangeError(offset, first, highWatermark);
+    return empty;
+  }
+
+  close(): void {
+    for (const segment of this.segments) segment.close();
+    this.segments = [];
+  }
+}

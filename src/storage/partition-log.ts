@@ -1,0 +1,306 @@
+/**
+ * The log of one partition: ordered segments, offset assignment, roll, flush, retention and the
+ * idempotent-producer check (Kafka's UnifiedLog, single replica). Owned by exactly one thread, the
+ * partition's worker (DESIGN.md rule 1); not thread-safe. Other threads read through LogReader.
+ *
+ * The high watermark equals the log end offset: on a single host an appended batch is committed
+ * once written (flush.messages decides when it is also fsynced).
+ */
+import { assert } from '../common/assert.js';
+import { StorageError } from '../common/errors.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { crc32c } from '../protocol/crc32c.js';
+import { ATTRIBUTES_OFFSET, ATTR_TIMESTAMP_TYPE_LOG_APPEND, CRC_OFFSET, MAX_TIMESTAMP_OFFSET, writeBaseOffset } from '../protocol/record-batch.js';
+import { CLEAN_SHUTDOWN_FILE, PRODUCER_SNAPSHOT_FILE } from './file-names.js';
+import { nodeIo, writeFileAtomic, type FileIo } from './io.js';
+import type { LogConfig } from './log-config.js';
+import { loadLog, writeCheckpoint } from './log-loader.js';
+import { OffsetOutOfRangeError } from './errors.js';
+import { ProducerStateManager } from './producer-state.js';
+import { Segment, type AppendedBatch } from './segment.js';
+import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
+import { appendError, checkProducers, frameBatches, type FramedBatch } from './append-checks.js';
+
+export interface AppendResult {
+  errorCode: number;
+  baseOffset: number;
+  lastOffset: number;
+  logAppendTimeMs: number;
+  duplicate: boolean;
+}
+
+/** Relative offsets in the index are int32: roll before a segment spans more. */
+const RELATIVE_OFFSET_MAX = 2 ** 31 - 1;
+/** How often tick() rewrites the recovery-point checkpoint (Kafka: 60 s). */
+const CHECKPOINT_INTERVAL_MS = 60_000;
+
+export class PartitionLog {
+  private readonly io: FileIo;
+  private readonly clock: Clock;
+  private segments: Segment[];
+  private producerState: ProducerStateManager;
+  private logStartOffsetValue: number;
+  private recoveryPointValue: number;
+  private unflushedRecordCount = 0;
+  private lastFlushMs: number;
+  private lastCheckpointMs: number;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private config: LogConfig,
+    io: FileIo,
+    clock: Clock,
+  ) {
+    this.io = io;
+    this.clock = clock;
+    const loaded = loadLog(io, dir, config.indexIntervalBytes);
+    this.segments = loaded.segments;
+    this.producerState = loaded.producerState;
+    this.logStartOffsetValue = loaded.logStartOffset;
+    this.recoveryPointValue = loaded.recoveryPoint;
+    this.lastFlushMs = clock.nowMs();
+    if (this.active.sizeBytes > 0) this.active.rollingBasedTimestamp = this.lastFlushMs;
+    this.lastCheckpointMs = this.lastFlushMs;
+  }
+
+  /** Opens (creating if missing) and recovers the log in `dir`. Never throws on a damaged tail. */
+  static open(dir: string, config: LogConfig, options: { io?: FileIo; clock?: Clock } = {}): PartitionLog {
+    try {
+      return new PartitionLog(dir, config, options.io ?? nodeIo, options.clock ?? systemClock);
+    } catch (err) {
+      if (err instanceof Error && 'code' in err && typeof (err as { errno?: unknown }).errno === 'number') {
+        throw new StorageError(`cannot open log ${dir}: ${err.message}`, err);
+      }
+      throw err;
+    }
+  }
+
+  get logStartOffset(): number {
+    return this.logStartOffsetValue;
+  }
+  get logEndOffset(): number {
+    return this.active.nextOffset;
+  }
+  get highWatermark(): number {
+    return this.active.nextOffset;
+  }
+  get recoveryPoint(): number {
+    return this.recoveryPointValue;
+  }
+  get sizeBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.sizeBytes;
+    return total;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  /** Base offsets of the segments, oldest first (for tests and stats). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  /**
+   * Appends whole batches laid end to end in `batches` with one write, assigning offsets in place.
+   * Client mistakes come back as an errorCode with nothing written; I/O failure throws StorageError
+   * after cutting the files back, so the log stays as it was.
+   */
+  append(batches: Uint8Array): AppendResult {
+    assert(!this.closed, 'append to a closed log');
+    const buf = Buffer.from(batches.buffer, batches.byteOffset, batches.byteLength);
+    const framed = frameBatches(buf, this.config.maxMessageBytes);
+    if (!Array.isArray(framed)) return appendError(framed.errorCode);
+    const producerCheck = checkProducers(this.producerState, framed);
+    if (producerCheck.kind === 'error') return appendError(producerCheck.errorCode);
+    if (producerCheck.kind === 'duplicate') {
+      return { errorCode: ErrorCode.NONE, baseOffset: producerCheck.baseOffset, lastOffset: producerCheck.lastOffset, logAppendTimeMs: -1, duplicate: true };
+    }
+    if (buf.length > this.config.segmentBytes) return appendError(ErrorCode.RECORD_LIST_TOO_LARGE);
+
+    const nowMs = this.clock.nowMs();
+    const lastOffsetDeltaTotal = framed.reduce((sum, b) => sum + b.lastOffsetDelta + 1, 0);
+    if (this.shouldRoll(buf.length, lastOffsetDeltaTotal, nowMs)) this.roll();
+
+    const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
+    const segmentPosition = this.active.sizeBytes;
+    let nextOffset = this.logEndOffset;
+    const appended: AppendedBatch[] = [];
+    let recordCount = 0;
+    for (const batch of framed) {
+      writeBaseOffset(buf, batch.position, nextOffset);
+      if (logAppendTime) stampLogAppendTime(buf, batch, nowMs);
+      const lastOffset = nextOffset + batch.lastOffsetDelta;
+      appended.push({ position: segmentPosition + batch.position, sizeBytes: batch.sizeBytes, baseOffset: nextOffset, lastOffset, maxTimestamp: logAppendTime ? nowMs : batch.maxTimestamp });
+      recordCount += batch.recordsCount;
+      nextOffset = lastOffset + 1;
+    }
+    try {
+      this.active.append(buf, 0, buf.length, appended);
+    } catch (err) {
+      throw new StorageError(`append to ${this.dir} failed: ${(err as Error).message}`, err);
+    }
+    this.active.rollingBasedTimestamp ??= nowMs;
+    for (let i = 0; i < framed.length; i++) {
+      const batch = framed[i]!;
+      if (batch.producerId >= 0) {
+        this.producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount, appended[i]!.baseOffset, appended[i]!.lastOffset);
+      }
+    }
+    this.unflushedRecordCount += recordCount;
+    if (this.unflushedRecordCount >= this.config.flushMessages) this.flush();
+    return {
+      errorCode: ErrorCode.NONE,
+      baseOffset: appended[0]!.baseOffset,
+      lastOffset: appended[appended.length - 1]!.lastOffset,
+      logAppendTimeMs: logAppendTime ? nowMs : -1,
+      duplicate: false,
+    };
+  }
+
+  private shouldRoll(bytes: number, offsetCount: number, nowMs: number): boolean {
+    const active = this.active;
+    if (active.sizeBytes === 0) return false;
+    if (active.sizeBytes + bytes > this.config.segmentBytes) return true;
+    if (active.nextOffset + offsetCount - 1 - active.baseOffset > RELATIVE_OFFSET_MAX) return true;
+    return active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs;
+  }
+
+  /** Seals and fsyncs the active segment, then starts a new one at the log end offset. */
+  roll(): void {
+    const old = this.active;
+    if (old.sizeBytes === 0) return;
+    try {
+      old.seal();
+      old.flush();
+      const segment = Segment.open(this.io, this.dir, old.nextOffset);
+      segment.indexIntervalBytes = this.config.indexIntervalBytes;
+      this.io.fsyncDirSync(this.dir);
+      this.segments.push(segment);
+      this.recoveryPointValue = old.nextOffset;
+      this.unflushedRecordCount = 0;
+      this.checkpoint();
+    } catch (err) {
+      throw new StorageError(`roll of ${this.dir} failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  read(offset: number, maxBytes: number, maxOffset: number = this.highWatermark): Buffer {
+    if (offset < this.logStartOffsetValue || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.logEndOffset);
+    }
+    return readFromSegments(this.io, this.segments, offset, maxBytes, Math.min(maxOffset, this.highWatermark)) ?? Buffer.alloc(0);
+  }
+
+  offsetForTimestamp(timestampMs: number): { offset: number; timestamp: number } | null {
+    return offsetForTimestampIn(this.io, this.segments, timestampMs, this.highWatermark, this.logStartOffsetValue);
+  }
+
+  flush(): void {
+    try {
+      this.active.flush();
+    } catch (err) {
+      throw new StorageError(`fsync of ${this.dir} failed: ${(err as Error).message}`, err);
+    }
+    this.recoveryPointValue = this.logEndOffset;
+    this.unflushedRecordCount = 0;
+    this.lastFlushMs = this.clock.nowMs();
+  }
+
+  /** Clock-driven work: flush.ms, segment.ms roll, retention, periodic checkpoint. */
+  tick(): void {
+    const nowMs = this.clock.nowMs();
+    if (this.unflushedRecordCount > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
+    const active = this.active;
+    if (active.sizeBytes > 0 && active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs) this.roll();
+    if (this.config.cleanupPolicy.includes('delete')) this.applyRetention(nowMs);
+    if (nowMs - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS) this.checkpoint();
+  }
+
+  /** Deletes whole segments (never the active one) past retention.ms or retention.bytes. */
+  private applyRetention(nowMs: number): void {
+    let totalBytes = this.sizeBytes;
+    let deleteCount = 0;
+    for (let i = 0; i < this.segments.length - 1; i++) {
+      const segment = this.segments[i]!;
+      const expired = this.config.retentionMs >= 0 && segment.maxTimestamp >= 0 && nowMs - segment.maxTimestamp > this.config.retentionMs;
+      const oversize = this.config.retentionBytes >= 0 && totalBytes - segment.sizeBytes >= this.config.retentionBytes;
+      if (!expired && !oversize) break;
+      totalBytes -= segment.sizeBytes;
+      deleteCount++;
+    }
+    if (deleteCount > 0) this.deleteOldestSegments(deleteCount);
+  }
+
+  /** DeleteRecords: moves logStartOffset to `offset` (persisted) and drops segments wholly below it. */
+  deleteRecordsBefore(offset: number): number {
+    if (offset < 0 || offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.highWatermark);
+    if (offset <= this.logStartOffsetValue) return this.logStartOffsetValue;
+    this.logStartOffsetValue = offset;
+    this.producerState.retainFrom(offset);
+    let deleteCount = 0;
+    while (deleteCount < this.segments.length - 1 && this.segments[deleteCount + 1]!.baseOffset <= offset) deleteCount++;
+    if (deleteCount > 0) this.deleteOldestSegments(deleteCount);
+    else this.checkpoint();
+    return this.logStartOffsetValue;
+  }
+
+  /** Checkpoint the new logStartOffset first, then delete files: a crash between only leaves garbage. */
+  private deleteOldestSegments(count: number): void {
+    const doomed = this.segments.slice(0, count);
+    this.segments = this.segments.slice(count);
+    this.logStartOffsetValue = Math.max(this.logStartOffsetValue, this.segments[0]!.baseOffset);
+    this.producerState.retainFrom(this.logStartOffsetValue);
+    try {
+      this.checkpoint();
+      for (const segment of doomed) segment.deleteFiles();
+    } catch (err) {
+      throw new StorageError(`retention in ${this.dir} failed: ${(err as Error).message}`, err);
+    }
+  }
+
+  private checkpoint(): void {
+    writeCheckpoint(this.io, this.dir, { recoveryPoint: this.recoveryPointValue, logStartOffset: this.logStartOffsetValue });
+    this.lastCheckpointMs = this.clock.nowMs();
+  }
+
+  updateConfig(config: LogConfig): void {
+    this.config = config;
+    for (const segment of this.segments) segment.indexIntervalBytes = config.indexIntervalBytes;
+  }
+
+  /** Flushes, writes the producer snapshot, checkpoint and clean-shutdown marker, closes files. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flush();
+      writeFileAtomic(this.io, this.dir, PRODUCER_SNAPSHOT_FILE, this.producerState.snapshot(this.logEndOffset));
+      this.checkpoint();
+      writeFileAtomic(this.io, this.dir, CLEAN_SHUTDOWN_FILE, Buffer.alloc(0));
+    } finally {
+      this.closed = true;
+      for (const segment of this.segments) segment.close();
+    }
+  }
+
+  /** Closes without the marker and removes the directory (topic deletion). */
+  delete(): void {
+    this.closed = true;
+    for (const segment of this.segments) segment.close();
+    this.io.rmSync(this.dir);
+  }
+}
+
+/** LogAppendTime: the broker's clock becomes maxTimestamp, the type bit is set, the CRC redone. */
+function stampLogAppendTime(buf: Buffer, batch: FramedBatch, nowMs: number): void {
+  const pos = batch.position;
+  buf.writeBigInt64BE(BigInt(nowMs), pos + MAX_TIMESTAMP_OFFSET);
+  buf.writeInt16BE(buf.readInt16BE(pos + ATTRIBUTES_OFFSET) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + ATTRIBUTES_OFFSET);
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + batch.sizeBytes)), pos + CRC_OFFSET);
+}
+

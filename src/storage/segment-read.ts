@@ -1,0 +1,127 @@
+/**
+ * The read path, shared by PartitionLog (writer thread) and LogReader (other threads). It only
+ * needs, per segment, the .log descriptor and the two sparse indexes; it never returns a batch
+ * whose lastOffset is at or above `maxOffset` (the high watermark), so bytes still being written
+ * past it are never exposed (DESIGN.md rule 4).
+ */
+import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD_BYTES, decodeRecords } from '../protocol/record-batch.js';
+import { readFully, type FileIo } from './io.js';
+import { scanBatches, type ScannedBatch } from './batch-scan.js';
+
+/** Header hops between the index entry and the wanted batch read this much at a time. */
+const LOOKUP_CHUNK_BYTES = 64 * 1024;
+
+export interface SegmentView {
+  readonly baseOffset: number;
+  /** Open descriptor of the .log. */
+  logFd(): number;
+  /** Bytes of the .log that may be read (the writer's size, or the file size for a reader). */
+  readableBytes(): number;
+  /** Position of a batch starting at or before `offset` (from the offset index). */
+  floorPosition(offset: number): number;
+  /** First offset that may hold a timestamp >= `timestampMs` (from the time index). */
+  startOffsetForTimestamp(timestampMs: number): number;
+}
+
+/** Index of the last segment with baseOffset <= offset, or -1. */
+export function segmentIndexFor(segments: readonly { baseOffset: number }[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid]!.baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+/** The first batch at or after `position` whose lastOffset >= `offset`, or null. */
+export function findBatch(io: FileIo, segment: SegmentView, offset: number, position = segment.floorPosition(offset)): ScannedBatch | null {
+  let found: ScannedBatch | null = null;
+  scanBatches(io, segment.logFd(), position, segment.readableBytes(), { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+    if (batch.lastOffset < offset) return true;
+    found = batch;
+    return false;
+  });
+  return found;
+}
+
+/**
+ * Whole batches from the one holding `offset`, up to `maxBytes` (the first one whole even if
+ * larger, as KIP-74), all below `maxOffset`. Returns null when no known segment holds `offset`
+ * (a reader then refreshes its segment list); an empty buffer when the next batch is at or above
+ * `maxOffset`.
+ */
+export function readFromSegments(io: FileIo, segments: readonly SegmentView[], offset: number, maxBytes: number, maxOffset: number): Buffer | null {
+  if (offset >= maxOffset) return Buffer.alloc(0);
+  let index = segmentIndexFor(segments, offset);
+  if (index < 0) return null;
+  for (let first = true; index < segments.length; index++, first = false) {
+    const segment = segments[index]!;
+    const batch = findBatch(io, segment, offset, first ? segment.floorPosition(offset) : 0);
+    if (batch === null) continue;
+    if (batch.baseOffset >= maxOffset || batch.lastOffset >= maxOffset) return Buffer.alloc(0);
+    return readWholeBatches(io, segment, batch, maxBytes, maxOffset);
+  }
+  return null;
+}
+
+function readWholeBatches(io: FileIo, segment: SegmentView, first: ScannedBatch, maxBytes: number, maxOffset: number): Buffer {
+  const wantBytes = Math.min(Math.max(maxBytes, first.sizeBytes), segment.readableBytes() - first.position);
+  const buf = Buffer.allocUnsafe(wantBytes);
+  const readBytes = readFully(io, segment.logFd(), buf, 0, wantBytes, first.position);
+  let end = 0;
+  while (readBytes - end >= BATCH_HEADER_BYTES) {
+    const sizeBytes = buf.readInt32BE(end + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD_BYTES;
+    if (sizeBytes < BATCH_HEADER_BYTES || end + sizeBytes > readBytes) break;
+    if (end > 0 && end + sizeBytes > maxBytes) break;
+    const lastOffset = Number(buf.readBigInt64BE(end)) + buf.readInt32BE(end + LAST_OFFSET_DELTA_OFFSET);
+    if (lastOffset >= maxOffset) break;
+    end += sizeBytes;
+  }
+  return buf.subarray(0, end);
+}
+
+/** ListOffsets by timestamp: the first offset below `maxOffset` whose timestamp >= `timestampMs`. */
+export function offsetForTimestampIn(
+  io: FileIo,
+  segments: readonly SegmentView[],
+  timestampMs: number,
+  maxOffset: number,
+  minOffset = 0,
+): { offset: number; timestamp: number } | null {
+  for (const segment of segments) {
+    const startOffset = Math.max(segment.startOffsetForTimestamp(timestampMs), minOffset);
+    let hit: ScannedBatch | null = null;
+    let passedMax = false;
+    scanBatches(io, segment.logFd(), segment.floorPosition(startOffset), segment.readableBytes(), { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+      if (batch.lastOffset >= maxOffset) {
+        passedMax = true;
+        return false;
+      }
+      if (batch.lastOffset < startOffset || batch.maxTimestamp < timestampMs) return true;
+      hit = batch;
+      return false;
+    });
+    if (hit !== null) {
+      const found = firstRecordAtOrAfter(io, segment, hit, timestampMs, startOffset);
+      if (found !== null) return found;
+    }
+    if (passedMax) return null;
+  }
+  return null;
+}
+
+function firstRecordAtOrAfter(io: FileIo, segment: SegmentView, batch: ScannedBatch, timestampMs: number, minOffset: number): { offset: number; timestamp: number } | null {
+  const body = Buffer.allocUnsafe(batch.sizeBytes);
+  readFully(io, segment.logFd(), body, 0, batch.sizeBytes, batch.position);
+  for (const record of decodeRecords(body)) {
+    if (record.offset >= minOffset && record.timestamp >= timestampMs) return { offset: record.offset, timestamp: record.timestamp };
+  }
+  return null;
+}
