@@ -19,7 +19,9 @@
  *   int32  userData length (-1 = null) + bytes
  *
  * Kafka reads versions newer than it knows with the newest layout it knows (later versions only
- * append fields), so we do the same and ignore trailing bytes after the fields we know.
+ * append fields), so we do the same and ignore trailing bytes after the fields we know. Fields
+ * added after v0 are read only when bytes remain: kafkajs lets an assigner declare version 1
+ * while writing only the v0 fields, and such members must still be understood.
  */
 import { ByteReader, ByteWriter } from './bytes.js';
 import { DecodeError } from '../protocol/decode-error.js';
@@ -71,9 +73,10 @@ export function decodeSubscription(bytes: Buffer): ConsumerProtocolSubscription 
   const version = readVersion(r, 'ConsumerProtocolSubscription');
   const topics = r.array((e) => e.string('topic'), 'topics', 2);
   const userData = r.nullableBytes('userData');
-  const ownedPartitions = version >= 1 ? r.array(readTopicPartitions, 'ownedPartitions', 6) : [];
-  const generationId = version >= 2 ? r.int32('generationId') : -1;
-  const rackId = version >= 3 ? r.nullableString('rackId') : null;
+  const more = (since: number): boolean => version >= since && r.remainingBytes > 0;
+  const ownedPartitions = more(1) ? r.array(readTopicPartitions, 'ownedPartitions', 6) : [];
+  const generationId = more(2) ? r.int32('generationId') : -1;
+  const rackId = more(3) ? r.nullableString('rackId') : null;
   return { version, topics, userData, ownedPartitions, generationId, rackId };
 }
 
