@@ -2,7 +2,7 @@
  * BrookBackend over an in-process Broker: the embedded API and the CLI (without --broker) use it.
  * Owned by one Brook instance on the main thread; not thread-safe (nothing on the main thread is).
  */
-import { Broker, type BrokerOptions } from '../engine/broker.js';
+import type { Broker, BrokerOptions } from '../engine/broker.js';
 import type {
   Acks,
   BackendFetchOptions,
@@ -34,6 +34,8 @@ export class BrokerBackend implements BrookBackend {
   }
 
   static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {
+    // Loaded on first open, so `brook --help` and flag errors never load the engine.
+    const { Broker } = await import('../engine/broker.js');
     const broker = await Broker.open(options);
     return new BrokerBackend(broker, options);
   }
