@@ -195,6 +195,16 @@ export class RingProducer extends RingBase {
     }
   }
 
+  /**
+   * Blocks until the consumer releases space since the last tryReserve, or `timeoutMs` passes.
+   * Workers only (a worker publishing completions); the main thread uses waitForSpace.
+   */
+  waitForSpaceSync(timeoutMs: number): void {
+    Atomics.store(this.control, PRODUCER_WAITING, 1);
+    Atomics.wait(this.control, HEAD, this.seenHead, timeoutMs);
+    Atomics.store(this.control, PRODUCER_WAITING, 0);
+  }
+
   /** Wakes a consumer blocked in waitForFrames without publishing a frame (e.g. to read a control message). */
   wakeConsumer(): void {
     Atomics.notify(this.control, TAIL);
@@ -282,4 +292,14 @@ export class RingConsumer extends RingBase {
     }
     Atomics.store(this.control, CONSUMER_SLEEPING, 0);
   }
+}
+
+/**
+ * Wakes every waiter on both control words of a ring, whatever it waits for. Used when the other
+ * side is gone (a crashed worker) so an awaiting producer or consumer can notice and move on.
+ */
+export function wakeAllWaiters(sab: SharedArrayBuffer): void {
+  const control = new Int32Array(sab, 0, CONTROL_BYTES / 4);
+  Atomics.notify(control, HEAD);
+  Atomics.notify(control, TAIL);
 }

@@ -1,0 +1,56 @@
+/** The public types of the Broker API (broker.ts re-exports them). */
+
+export interface BrokerOptions {
+  dataDir: string;
+  /** Broker-wide defaults for topic configs, Kafka names ("retention.ms": "1000", ...). */
+  topicDefaults?: Record<string, string>;
+  /** auto.create.topics.enable, default true (read by produce/metadata callers). */
+  autoCreateTopics?: boolean;
+  /** num.partitions for auto-created topics, default 1. */
+  numPartitions?: number;
+  /** Per-partition produce ring, default RING_BYTES_DEFAULT. */
+  ringBytes?: number;
+  /** How often each partition worker runs PartitionLog.tick() (flush.ms, segment.ms, retention). Default 100. */
+  tickIntervalMs?: number;
+}
+
+export interface TopicInfo {
+  name: string;
+  topicId: string;
+  partitionCount: number;
+  configs: Record<string, string>;
+  internal: boolean;
+}
+
+export interface PartitionState {
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  sizeBytes: number;
+  segmentCount: number;
+}
+
+export interface ProduceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+}
+
+export interface FetchRequest {
+  topic: string;
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+}
+
+export interface FetchResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  records: Buffer | null;
+}

@@ -1,0 +1,308 @@
+/**
+ * The Broker: the API the Kafka server, the CLI, the embedded API and the group coordinator use.
+ * Owns the data dir lock, the metadata log (topics, partition counts, config overrides) and one
+ * PartitionHandle (worker + rings) per partition. Lives on the main thread; not thread-safe.
+ * Admin operations run one at a time (a promise chain) so they never interleave half-done.
+ *
+ * Kafka error codes come back as data from produce/fetch/listOffset/deleteRecords; admin
+ * operations throw KafkaCodeError with the code (STYLE.md, "Errors").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
+import { RING_BYTES_DEFAULT } from '../common/limits.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { checkBatch } from '../protocol/record-batch.js';
+import { lockDataDir } from '../storage/data-dir.js';
+import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
+import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
+import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
+import { PartitionHandle } from './partition-handle.js';
+import { fetchWithLongPoll } from './fetch.js';
+import { loadClusterId } from './cluster-id.js';
+import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+
+export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+
+/** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+const TICK_INTERVAL_MS_DEFAULT = 100;
+
+interface TopicEntry {
+  metadata: TopicMetadata;
+  config: LogConfig;
+  partitions: PartitionHandle[];
+}
+
+function produceError(errorCode: number, errorMessage: string): ProduceResult {
+  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+/** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
+function asKafkaCodeError(err: unknown): unknown {
+  if (err instanceof InvalidTopicError) return new KafkaCodeError(ErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
+  if (err instanceof InvalidConfigError) return new KafkaCodeError(ErrorCode.INVALID_CONFIG, err.message);
+  return err;
+}
+
+export class Broker {
+  readonly nodeId = 0;
+  private readonly topicsByName = new Map<string, TopicEntry>();
+  private readonly baseConfig: LogConfig;
+  private adminChain: Promise<unknown> = Promise.resolve();
+  private readonly closeListeners = new Set<() => void>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly dataDir: string,
+    readonly clusterId: string,
+    private readonly options: BrokerOptions,
+    private readonly metadata: MetadataLog,
+    private readonly unlock: () => void,
+  ) {
+    this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
+  }
+
+  /** Locks the data dir, replays the metadata log and starts every partition's worker. */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const dataDir = path.resolve(options.dataDir);
+    const unlock = lockDataDir(dataDir);
+    let metadata: MetadataLog | null = null;
+    try {
+      parseTopicConfigs(options.topicDefaults ?? {});
+      metadata = MetadataLog.open(dataDir);
+      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, unlock);
+      await Promise.all([...metadata.topics().values()].map((t) => broker.startTopic(t, false)));
+      return broker;
+    } catch (err) {
+      metadata?.close();
+      unlock();
+      throw err;
+    }
+  }
+
+  get autoCreateTopics(): boolean {
+    return this.options.autoCreateTopics ?? true;
+  }
+  get numPartitions(): number {
+    return this.options.numPartitions ?? 1;
+  }
+
+  private async startTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Promise<void> {
+    let entry = this.topicsByName.get(metadata.name);
+    if (entry === undefined) {
+      entry = { metadata, config: resolveLogConfig(metadata.configs, this.baseConfig), partitions: [] };
+      this.topicsByName.set(metadata.name, entry);
+    }
+    entry.metadata = metadata;
+    const started: Promise<void>[] = [];
+    for (let p = fromPartition; p < metadata.partitionCount; p++) {
+      const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
+      // A new partition must not inherit files a crash left behind mid-deletion of an older topic.
+      if (fresh) fs.rmSync(dir, { recursive: true, force: true });
+      const handle = new PartitionHandle(metadata.name, p, dir, entry.config, this.options.ringBytes ?? RING_BYTES_DEFAULT, this.options.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT);
+      entry.partitions[p] = handle;
+      started.push(handle.start());
+    }
+    await Promise.all(started);
+  }
+
+  /** Runs admin operations one at a time, in call order. */
+  private admin<T>(operation: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const run = this.adminChain.then(operation, operation);
+    this.adminChain = run.catch(() => {});
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closing !== null) throw new BrookError('BROKER_CLOSED', 'the broker is closed');
+  }
+
+  private existing(name: string): TopicEntry {
+    const entry = this.topicsByName.get(name);
+    if (entry === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
+    return entry;
+  }
+
+  createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+    return this.admin(async () => {
+      const configs = { ...(options.configs ?? {}) };
+      try {
+        validateTopicName(name);
+        if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+        parseTopicConfigs(configs);
+        const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: options.partitions, configs };
+        this.metadata.createTopic(metadata); // checks the partition count: INVALID_PARTITIONS
+        await this.startTopic(metadata, true);
+      } catch (err) {
+        throw asKafkaCodeError(err);
+      }
+    });
+  }
+
+  deleteTopic(name: string): Promise<void> {
+    return this.admin(async () => {
+      const entry = this.existing(name);
+      // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
+      this.metadata.deleteTopic(name);
+      this.topicsByName.delete(name);
+      await Promise.all(entry.partitions.map((handle) => handle.shutdown(true)));
+      for (const handle of entry.partitions) fs.rmSync(handle.dir, { recursive: true, force: true });
+    });
+  }
+
+  createPartitions(name: string, totalCount: number): Promise<void> {
+    return this.admin(async () => {
+      const entry = this.existing(name);
+      const previousCount = entry.metadata.partitionCount;
+      this.metadata.setPartitionCount(name, totalCount); // INVALID_PARTITIONS unless it grows
+      await this.startTopic({ ...entry.metadata, partitionCount: totalCount }, true, previousCount);
+    });
+  }
+
+  alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void> {
+    return this.admin(async () => {
+      const entry = this.existing(name);
+      const overrides = mode === 'replace' ? { ...configs } : { ...entry.metadata.configs, ...configs };
+      let config: LogConfig;
+      try {
+        config = resolveLogConfig(overrides, this.baseConfig);
+      } catch (err) {
+        throw asKafkaCodeError(err);
+      }
+      this.metadata.setConfigs(name, overrides);
+      entry.metadata = { ...entry.metadata, configs: overrides };
+      entry.config = config;
+      await Promise.all(entry.partitions.map((handle) => handle.updateConfig(config).catch(() => {})));
+    });
+  }
+
+  topics(): TopicInfo[] {
+    return [...this.topicsByName.keys()].sort().map((name) => this.topic(name)!);
+  }
+
+  topic(name: string): TopicInfo | undefined {
+    const entry = this.topicsByName.get(name);
+    if (entry === undefined) return undefined;
+    const { topicId, partitionCount, configs } = entry.metadata;
+    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name) };
+  }
+
+  /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
+  topicConfig(name: string): Record<string, string> {
+    return configEntries(this.existing(name).config);
+  }
+
+  partitionState(topic: string, partition: number): PartitionState | undefined {
+    return this.partitionHandle(topic, partition)?.state.snapshot();
+  }
+
+  /** The handle of a partition, for the coordinator and tests (crash injection). */
+  partitionHandle(topic: string, partition: number): PartitionHandle | undefined {
+    return this.topicsByName.get(topic)?.partitions[partition];
+  }
+
+  produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {
+    if (this.closing !== null) return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is closing'));
+    const entry = this.topicsByName.get(topic);
+    const handle = entry?.partitions[partition];
+    if (entry === undefined || handle === undefined) {
+      return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
+    }
+    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes);
+    if (invalid !== null) return Promise.resolve(invalid);
+    return handle.produce(batches);
+  }
+
+  fetch(requests: FetchRequest[], options: { maxWaitMs: number; minBytes: number; maxBytes: number }): Promise<FetchResult[]> {
+    return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
+      this.closeListeners.add(wake);
+      return () => this.closeListeners.delete(wake);
+    });
+  }
+
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
+    const handle = this.partitionHandle(topic, partition);
+    if (handle === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
+    const highWatermark = handle.state.get('highWatermark');
+    const logStartOffset = handle.state.get('logStartOffset');
+    if (timestamp === -1) return { errorCode: ErrorCode.NONE, offset: highWatermark, timestamp: -1 };
+    if (timestamp === -2) return { errorCode: ErrorCode.NONE, offset: logStartOffset, timestamp: -1 };
+    try {
+      const found = handle.reader().offsetForTimestamp(timestamp, highWatermark);
+      if (found === null) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
+      return { errorCode: ErrorCode.NONE, offset: Math.max(found.offset, logStartOffset), timestamp: found.timestamp };
+    } catch {
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1 };
+    }
+  }
+
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
+    const handle = this.partitionHandle(topic, partition);
+    if (handle === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
+    if (offset !== -1 && (offset < 0 || offset > handle.state.get('highWatermark'))) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+    }
+    try {
+      const lowWatermark = await handle.request<number>({ type: 'deleteRecords', offset });
+      return { errorCode: ErrorCode.NONE, lowWatermark };
+    } catch (err) {
+      const code = (err as BrookError).code;
+      if (code === 'OFFSET_OUT_OF_RANGE') return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+      if (code === 'WORKER_EXITED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+    }
+  }
+
+  /** fsyncs every partition (after appending what is already in its ring). */
+  async flush(): Promise<void> {
+    this.assertOpen();
+    const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions).filter((h) => h.isOnline);
+    await Promise.all(handles.map((h) => h.request({ type: 'flush' })));
+  }
+
+  /**
+   * Stops taking produces, lets the rings drain, closes every log (flush, clean-shutdown marker),
+   * stops the workers, closes the metadata log and releases the lock. Safe to call twice and from
+   * a signal handler: later calls return the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    for (const wake of [...this.closeListeners]) wake();
+    await this.adminChain;
+    const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions);
+    try {
+      await Promise.all(handles.map((h) => h.shutdown(false)));
+    } finally {
+      this.metadata.close();
+      this.unlock();
+    }
+  }
+}
+
+/**
+ * Checks what a produce request carries for one partition before it reaches the ring: whole v2
+ * batches end to end, each within max.message.bytes and with a good CRC, all of them in one frame.
+ */
+function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
+  if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
+  if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
+  let pos = 0;
+  while (pos < batches.length) {
+    const checked = checkBatch(batches, pos);
+    if ('reason' in checked) {
+      const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
+      if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
+      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${checked.reason}`);
+    }
+    if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
+    pos += checked.sizeBytes;
+  }
+  return null;
+}

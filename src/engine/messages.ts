@@ -1,0 +1,50 @@
+/**
+ * What the main thread and a partition worker say to each other outside the data plane.
+ *
+ * The data plane never uses these: produce frames go through the partition's ring and completions
+ * come back through the completion ring (DESIGN.md rule 2). Control messages are rare (create,
+ * config change, flush, delete, shutdown) and travel by postMessage as plain objects with a `type`
+ * discriminant. Requests carry a `requestId`; the worker answers each with one `reply`.
+ */
+import type { LogConfig } from '../storage/log-config.js';
+
+/** Everything a partition worker needs at start (worker_threads workerData). */
+export interface PartitionWorkerData {
+  topic: string;
+  partition: number;
+  /** The partition's directory, `<dataDir>/<topic>-<partition>`. */
+  dir: string;
+  config: LogConfig;
+  /** Produce frames, main thread -> worker (ring.ts). */
+  ringSab: SharedArrayBuffer;
+  /** Completion frames, worker -> main thread (ring.ts), COMPLETION_PAYLOAD_BYTES each. */
+  completionSab: SharedArrayBuffer;
+  /** Published partition state (partition-state.ts). */
+  stateSab: SharedArrayBuffer;
+  tickIntervalMs: number;
+}
+
+/** Main thread -> worker. */
+export type WorkerRequest =
+  | { type: 'updateConfig'; requestId: number; config: LogConfig }
+  | { type: 'flush'; requestId: number }
+  | { type: 'deleteRecords'; requestId: number; offset: number }
+  /** Drain the ring, then close the log (clean-shutdown marker) or delete it (topic deletion), then exit. */
+  | { type: 'shutdown'; requestId: number; deleteLog: boolean }
+  /** Fault injection for tests: die the way a bug or an abort would. */
+  | { type: 'crash'; mode: 'throw' | 'exit' };
+
+/** Worker -> main thread. */
+export type WorkerEvent =
+  | { type: 'ready' }
+  | { type: 'reply'; requestId: number; result?: unknown; error?: WireError }
+  /** The log could not be opened; the worker exits after sending this. */
+  | { type: 'fatal'; error: WireError };
+
+/** A BrookError as it crosses a thread boundary (STYLE.md, "Errors"). */
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+export type WorkerRequestWithoutId = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;

@@ -1,0 +1,162 @@
+/**
+ * The partition worker: a worker_thread that owns one PartitionLog, the only writer of its
+ * directory (DESIGN.md rule 1). Started from dist/ by partition-handle.ts with PartitionWorkerData.
+ *
+ * Loop: block on the produce ring (Atomics.wait: workers may block), take ALL frames published so
+ * far, append each straight from its ring view (PartitionLog.append writes the view with one
+ * fs write; no copy), publish the new state, release the ring space, then publish one completion
+ * frame per produce. A wake-up costs ~50 µs, so one wake-up serves every frame that arrived
+ * meanwhile. Between bursts the loop yields to its event loop (setImmediate) so control messages
+ * (postMessage) are handled; the main thread bumps controlSeq and wakes the ring when it posts one.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BrookError, StorageError } from '../common/errors.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { PartitionLog, type AppendResult } from '../storage/partition-log.js';
+import { OffsetOutOfRangeError } from '../storage/errors.js';
+import { RingConsumer, RingProducer } from './ring.js';
+import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, type Completion } from './partition-state.js';
+import type { PartitionWorkerData, WireError, WorkerEvent, WorkerRequest } from './messages.js';
+
+/** Longest one burst holds the thread before it lets control messages in. */
+const BURST_MS = 50;
+
+const data = workerData as PartitionWorkerData;
+const port = parentPort!;
+const frames = new RingConsumer(data.ringSab);
+const completions = new RingProducer(data.completionSab);
+const shared = new SharedPartitionState(data.stateSab);
+let log: PartitionLog;
+let handledControlSeq = 0;
+let nextTickMs = Date.now() + data.tickIntervalMs;
+let stopping = false;
+
+function send(event: WorkerEvent): void {
+  port.postMessage(event);
+}
+
+function toWire(err: unknown): WireError {
+  if (err instanceof BrookError) return err.toWire();
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+function publishState(): void {
+  shared.publish({
+    logStartOffset: log.logStartOffset,
+    logEndOffset: log.logEndOffset,
+    highWatermark: log.highWatermark,
+    sizeBytes: log.sizeBytes,
+    segmentCount: log.segmentCount,
+    recoveryPoint: log.recoveryPoint,
+  });
+}
+
+function appendFrame(payload: Uint8Array): Completion {
+  let result: AppendResult;
+  try {
+    result = log.append(payload);
+  } catch (err) {
+    // The log cut its files back: this produce fails alone, the next may succeed.
+    if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+    throw err;
+  }
+  return { errorCode: result.errorCode, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTimeMs, logStartOffset: log.logStartOffset };
+}
+
+/** Appends every published frame; returns how many. */
+function drain(): number {
+  const done: { frameId: number; completion: Completion }[] = [];
+  for (let frame = frames.next(); frame !== null; frame = frames.next()) {
+    done.push({ frameId: frame.frameId, completion: appendFrame(frame.payload) });
+  }
+  if (done.length === 0) return 0;
+  // State before completions: a fetch woken by a completion must find the new high watermark.
+  publishState();
+  frames.release();
+  for (const { frameId, completion } of done) {
+    let view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
+    while (view === null) {
+      completions.waitForSpaceSync(1000);
+      view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
+    }
+    encodeCompletion(view, completion);
+    completions.commit(frameId);
+  }
+  return done.length;
+}
+
+function tickIfDue(): void {
+  const nowMs = Date.now();
+  if (nowMs < nextTickMs) return;
+  nextTickMs = nowMs + data.tickIntervalMs;
+  log.tick();
+  publishState();
+}
+
+function runBurst(): void {
+  const burstEndMs = Date.now() + BURST_MS;
+  while (!stopping && shared.controlSeq() === handledControlSeq) {
+    const appended = drain();
+    tickIfDue();
+    const nowMs = Date.now();
+    if (nowMs >= burstEndMs) break;
+    if (appended === 0) frames.waitForFrames(Math.max(1, Math.min(nextTickMs, burstEndMs) - nowMs));
+  }
+  if (!stopping) setImmediate(runBurst);
+}
+
+function reply(requestId: number, run: () => unknown): void {
+  try {
+    send({ type: 'reply', requestId, result: run() });
+  } catch (err) {
+    if (err instanceof OffsetOutOfRangeError) send({ type: 'reply', requestId, error: { code: err.code, message: err.message } });
+    else send({ type: 'reply', requestId, error: toWire(err) });
+  }
+}
+
+function handle(request: WorkerRequest): void {
+  switch (request.type) {
+    case 'updateConfig':
+      return reply(request.requestId, () => log.updateConfig(request.config));
+    case 'flush':
+      return reply(request.requestId, () => {
+        drain();
+        log.flush();
+        publishState();
+      });
+    case 'deleteRecords':
+      return reply(request.requestId, () => {
+        drain();
+        const lowWatermark = log.deleteRecordsBefore(request.offset === -1 ? log.highWatermark : request.offset);
+        publishState();
+        return lowWatermark;
+      });
+    case 'shutdown':
+      stopping = true;
+      reply(request.requestId, () => {
+        drain();
+        if (request.deleteLog) log.delete();
+        else log.close();
+      });
+      setImmediate(() => port.close());
+      return;
+    case 'crash':
+      if (request.mode === 'exit') process.exit(70);
+      throw new Error('injected partition worker crash');
+  }
+}
+
+port.on('message', (request: WorkerRequest) => {
+  handledControlSeq++;
+  handle(request);
+});
+
+try {
+  log = PartitionLog.open(data.dir, data.config);
+  publishState();
+  send({ type: 'ready' });
+  setImmediate(runBurst);
+} catch (err) {
+  send({ type: 'fatal', error: toWire(err) });
+  port.close();
+}
