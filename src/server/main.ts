@@ -14,8 +14,10 @@ program.parse(process.argv);
 try {
   const running = await runServe(serveOptionsFrom(program.opts()));
   await running.closed;
-  process.exitCode = 0;
+  // Everything is flushed and closed; a long-poll timer left by a cut connection must not keep
+  // the process alive.
+  process.exit(0);
 } catch (error) {
   process.stderr.write(`brook: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  process.exit(1);
 }

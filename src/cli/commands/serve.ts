@@ -17,8 +17,10 @@ export function registerServeCommand(program: Command): Command {
       await running.closed;
     } catch (error) {
       process.stderr.write(`brook: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exit(1);
     }
+    // Flushed and closed; a long-poll timer of a cut connection must not keep the process alive.
+    process.exit(0);
   });
   program.addCommand(command);
   return command;
