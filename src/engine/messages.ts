@@ -32,7 +32,9 @@ export type WorkerRequest =
   /** Drain the ring, then close the log (clean-shutdown marker) or delete it (topic deletion), then exit. */
   | { type: 'shutdown'; requestId: number; deleteLog: boolean }
   /** Fault injection for tests: die the way a bug or an abort would. */
-  | { type: 'crash'; mode: 'throw' | 'exit' };
+  | { type: 'crash'; mode: 'throw' | 'exit' }
+  /** Fault injection for tests: a slow disk. The worker blocks for `ms` without draining its ring. */
+  | { type: 'stall'; ms: number };
 
 /** Worker -> main thread. */
 export type WorkerEvent =

@@ -23,7 +23,7 @@ import { LogReader } from '../storage/log-reader.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { createRingBuffer, RingConsumer, RingProducer, wakeAllWaiters } from './ring.js';
 import { createStateBuffer, decodeCompletion, SharedPartitionState } from './partition-state.js';
-import type { PartitionWorkerData, WorkerEvent, WorkerRequestWithoutId } from './messages.js';
+import type { PartitionWorkerData, WorkerEvent, WorkerRequest, WorkerRequestWithoutId } from './messages.js';
 import type { ProduceResult } from './broker-types.js';
 
 /** Completion frames are 40 bytes in the ring: room for ~1,600 produces not yet seen by the main thread. */
@@ -269,9 +269,27 @@ export class PartitionHandle {
 
   /** Test hook: makes the worker die ('throw' = uncaught exception, 'exit' = process.exit). */
   injectCrash(mode: 'throw' | 'exit'): void {
-    this.worker?.postMessage({ type: 'crash', mode });
+    this.postUnanswered({ type: 'crash', mode });
+  }
+
+  /** Test hook: the worker stops draining its ring for `ms` (a slow disk). */
+  injectStall(ms: number): void {
+    this.postUnanswered({ type: 'stall', ms });
+  }
+
+  private postUnanswered(message: WorkerRequest): void {
+    this.worker?.postMessage(message);
     this.state.bumpControlSeq();
     this.producer.wakeConsumer();
+  }
+
+  /** Bytes in the produce ring now (a snapshot; for stats and tests). */
+  get ringUsedBytes(): number {
+    return this.producer.usedBytes();
+  }
+
+  get ringCapacityBytes(): number {
+    return this.producer.capacityBytes;
   }
 
   /** Calls `listener` after each batch of successful appends; returns the unsubscribe function. */

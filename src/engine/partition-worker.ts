@@ -140,6 +140,9 @@ function handle(request: WorkerRequest): void {
       });
       setImmediate(() => port.close());
       return;
+    case 'stall':
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, request.ms);
+      return;
     case 'crash':
       if (request.mode === 'exit') process.exit(70);
       throw new Error('injected partition worker crash');
