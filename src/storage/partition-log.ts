@@ -43,6 +43,8 @@ export class PartitionLog {
   private logStartOffsetValue: number;
   private recoveryPointValue: number;
   private unflushedRecordCount = 0;
+  /** Rolled segments not yet fsynced: a roll does not wait for the disk; the next flush() does. */
+  private unflushedSegments: Segment[] = [];
   private lastFlushMs: number;
   private lastCheckpointMs: number;
   private closed = false;
@@ -171,20 +173,21 @@ export class PartitionLog {
     return active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs;
   }
 
-  /** Seals and fsyncs the active segment, then starts a new one at the log end offset. */
+  /**
+   * Seals the active segment and starts a new one at the log end offset. The old segment is
+   * fsynced by the next flush(), not here (Kafka flushes it in the background): the recovery point
+   * stays behind it until then, so a crash rescans it.
+   */
   roll(): void {
     const old = this.active;
     if (old.sizeBytes === 0) return;
     try {
       old.seal();
-      old.flush();
       const segment = Segment.open(this.io, this.dir, old.nextOffset);
       segment.indexIntervalBytes = this.config.indexIntervalBytes;
       this.io.fsyncDirSync(this.dir);
       this.segments.push(segment);
-      this.recoveryPointValue = old.nextOffset;
-      this.unflushedRecordCount = 0;
-      this.checkpoint();
+      this.unflushedSegments.push(old);
     } catch (err) {
       throw new StorageError(`roll of ${this.dir} failed: ${(err as Error).message}`, err);
     }
@@ -203,6 +206,8 @@ export class PartitionLog {
 
   flush(): void {
     try {
+      for (const segment of this.unflushedSegments) segment.flush();
+      this.unflushedSegments = [];
       this.active.flush();
     } catch (err) {
       throw new StorageError(`fsync of ${this.dir} failed: ${(err as Error).message}`, err);
@@ -254,6 +259,7 @@ export class PartitionLog {
   private deleteOldestSegments(count: number): void {
     const doomed = this.segments.slice(0, count);
     this.segments = this.segments.slice(count);
+    this.unflushedSegments = this.unflushedSegments.filter((s) => !doomed.includes(s));
     this.logStartOffsetValue = Math.max(this.logStartOffsetValue, this.segments[0]!.baseOffset);
     this.producerState.retainFrom(this.logStartOffsetValue);
     try {

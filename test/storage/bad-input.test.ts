@@ -62,8 +62,8 @@ describe('data dir lock', () => {
 
   it('names the live holder pid of another process', async () => {
     const dir = tempDir();
-    const holder = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(dir + '/.lock')}, String(process.pid)); setTimeout(() => {}, 20000)`]);
-    await new Promise((r) => setTimeout(r, 300));
+    const holder = spawn(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(dir + '/.lock')}, String(process.pid)); console.log('ready'); setTimeout(() => {}, 20000)`]);
+    await new Promise((r) => holder.stdout.once('data', r)); // the lock file is written
     try {
       expect(() => lockDataDir(dir)).toThrow(new RegExp(`process ${holder.pid}`));
     } finally {
