@@ -27,7 +27,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { CLOSE_CONNECTION, type Connection, type FrameDispatcher, type FrameOutcome } from './connection.js';
-import type { ApiHandler, ServerContext } from './handler.js';
+import { advertisedRange, type ApiHandler, type ServerContext } from './handler.js';
 
 export const API_VERSIONS_KEY = 18;
 const HEADER_FIXED_BYTES = 8;
@@ -59,9 +59,9 @@ export class RequestDispatcher implements FrameDispatcher {
     if (handler === undefined) {
       return [unsupportedVersionFrame(correlationId)];
     }
-    const { MIN_VERSION, MAX_VERSION } = handler.codec;
-    if (apiVersion < MIN_VERSION || apiVersion > MAX_VERSION) {
-      if (apiKey === API_VERSIONS_KEY) return [apiVersionsFallbackFrame(correlationId, MIN_VERSION, MAX_VERSION)];
+    const { min, max } = advertisedRange(handler);
+    if (apiVersion < min || apiVersion > max) {
+      if (apiKey === API_VERSIONS_KEY) return [apiVersionsFallbackFrame(correlationId, min, max)];
       return [unsupportedVersionFrame(correlationId)];
     }
     const reader = new Reader(frame, HEADER_FIXED_BYTES);

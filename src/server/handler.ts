@@ -44,6 +44,11 @@ export interface RequestContext {
 export interface ApiHandler<Request = unknown, Response = unknown> {
   readonly codec: ApiCodec<Request, Response>;
   /**
+   * The advertised range when it differs from the codec module's MIN_VERSION..MAX_VERSION (which
+   * follow COMPATIBILITY.md); must stay inside what the codec can decode and encode.
+   */
+  readonly versions?: { readonly min: number; readonly max: number };
+  /**
    * Admin requests run alone on their connection (after every earlier request has settled, before
    * any later one starts), so pipelined "create, then produce" keeps its meaning.
    */
@@ -60,6 +65,11 @@ export interface ApiHandler<Request = unknown, Response = unknown> {
 
 export function defineHandler<Request, Response>(handler: ApiHandler<Request, Response>): ApiHandler<Request, Response> {
   return handler;
+}
+
+/** The versions a handler serves and advertises. */
+export function advertisedRange(handler: ApiHandler<any, any>): { min: number; max: number } {
+  return handler.versions ?? { min: handler.codec.MIN_VERSION, max: handler.codec.MAX_VERSION };
 }
 
 export interface AdvertisedApi {
@@ -85,7 +95,10 @@ export class HandlerRegistry {
   /** What ApiVersions advertises: every registered API at its codec's advertised range. */
   advertised(): AdvertisedApi[] {
     return [...this.byApiKey.values()]
-      .map((handler) => ({ apiKey: handler.codec.API_KEY, minVersion: handler.codec.MIN_VERSION, maxVersion: handler.codec.MAX_VERSION }))
+      .map((handler) => {
+        const { min, max } = advertisedRange(handler);
+        return { apiKey: handler.codec.API_KEY, minVersion: min, maxVersion: max };
+      })
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 }

@@ -6,6 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fetchApi from '../../src/protocol/apis/fetch.js';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { Compression } from '../../src/protocol/compression.js';
+import { iterateBatches } from '../../src/protocol/record-batch.js';
+import { RawClient } from '../server/helpers/raw-client.js';
 import { startServer, type ServerProcess } from '../server/helpers/server-process.js';
 
 const kcatVersion = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
@@ -34,8 +39,26 @@ describe.skipIf(!kcatFound)(`kcat (${kcatVersion.stdout?.split('\n')[0] ?? 'miss
     expect(await server?.stop()).toBe(0);
   });
 
-  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
-    it(`produces keyed lines with -z ${codec} and reads them back exactly`, () => {
+  /** The compression codec of every stored batch of partition 0, read with a raw Fetch. */
+  async function storedCodecs(topic: string): Promise<number[]> {
+    const client = await RawClient.connect(server.port);
+    try {
+      const response = await client.request<fetchApi.FetchResponse>(ApiKey.Fetch, 11, {
+        ...fetchApi.defaultRequest(),
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 24,
+        topics: [{ ...fetchApi.defaultFetchTopic(), topic, partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 24 }] }],
+      });
+      const records = response.responses[0]!.partitions[0]!.records ?? Buffer.alloc(0);
+      return [...iterateBatches(records)].map(({ header }) => header.attributes & 0x07);
+    } finally {
+      client.close();
+    }
+  }
+
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+    it(`produces keyed lines with -z ${codec} and reads them back exactly`, async () => {
       const topic = `kcat-${codec}`;
       const lines = Array.from({ length: 50 }, (_, i) => `key-${i}:value ${i} ${'x'.repeat(i)}`);
       kcat(['-P', '-t', topic, '-p', '0', '-K', ':', '-z', codec, '-H', 'source=kcat', '-H', 'codec=' + codec], lines.join('\n') + '\n');
@@ -45,6 +68,13 @@ describe.skipIf(!kcatFound)(`kcat (${kcatVersion.stdout?.split('\n')[0] ?? 'miss
         return `${i}|${key}|${value}|source=kcat,codec=${codec}`;
       });
       expect(out.trimEnd().split('\n')).toEqual(expected);
+      // librdkafka sends a batch uncompressed when compressing would not shrink it, so a tiny
+      // batch may be stored with codec 0. lz4 stays off until FindCoordinator v0 is advertised
+      // (librdkafka's LZ4 feature; the consumer-group task adds it), see handlers/produce.ts.
+      const codecs = await storedCodecs(topic);
+      expect(codecs.length).toBeGreaterThan(0);
+      for (const stored of codecs) expect([Compression.none, Compression[codec]]).toContain(stored);
+      if (codec !== 'lz4') expect(codecs).toContain(Compression[codec]);
     });
   }
 

@@ -86,7 +86,8 @@ describe('version negotiation', () => {
       });
       expect(body.errorCode).toBe(ErrorCode.NONE);
       const byKey = new Map(body.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-      expect(byKey.get(ApiKey.Produce)).toEqual([3, 7]);
+      // Produce from v0: librdkafka 2.0.2 compresses with gzip/snappy/lz4 only then (handlers/produce.ts).
+      expect(byKey.get(ApiKey.Produce)).toEqual([0, 7]);
       expect(byKey.get(ApiKey.Fetch)).toEqual([4, 11]);
       expect(byKey.get(ApiKey.ApiVersions)).toEqual([0, 3]);
       expect(byKey.get(ApiKey.InitProducerId)).toEqual([0, 1]);
@@ -184,6 +185,20 @@ describe('pipelining and produce semantics', () => {
     const viaBatch = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('txn', batch));
     expect(viaBatch.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     expect(await fetchValues(client, 'txn')).toEqual([]);
+  });
+
+  it('stores v2 batches sent at Produce v0-v2 and refuses old message formats', async () => {
+    const client = await connect();
+    await createTopic(client, 'old-versions');
+    for (const version of [0, 2]) {
+      const response = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, version, produceBody('old-versions', encodeRecordBatch([{ value: Buffer.from(`v${version}`) }])));
+      expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+    }
+    const oldFormat = encodeRecordBatch([{ value: Buffer.from('magic 1') }]);
+    oldFormat[16] = 1;
+    const refused = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', oldFormat));
+    expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    expect(await fetchValues(client, 'old-versions')).toEqual(['v0', 'v2']);
   });
 
   it('does not write a retried idempotent batch twice', async () => {

@@ -1,5 +1,5 @@
 /**
- * Produce (api key 0), v3-v7: append the request's record batches, byte for byte, to each
+ * Produce (api key 0), v0-v7: append the request's record batches, byte for byte, to each
  * partition. The records field is a view into the request frame (no copy, no re-encoding); the
  * Broker copies it once into the partition's ring.
  *
@@ -10,10 +10,27 @@
  * - transactions are not supported: a transactionalId, or a batch with the transactional attribute
  *   bit, gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) for the partitions concerned: the error
  *   Kafka gives a producer that may not use transactions, fatal (not retried) in every client.
+ * - only record batch v2 (magic 2) is stored: a request carrying an older message set (magic 0/1)
+ *   gets UNSUPPORTED_FOR_MESSAGE_FORMAT, as Kafka 4 answers.
+ *
+ * Why v0 is advertised although COMPATIBILITY.md says 3-7: librdkafka 2.0.2 (kcat 1.7.1) compresses
+ * with gzip, snappy or lz4 only if the broker's Produce range overlaps [0, 0] (its per-codec
+ * "minimum ApiVersion" table leaves those at 0); otherwise it logs "Broker does not support
+ * compression type gzip: not compressing batch" and sends the batch uncompressed. Every client we
+ * target still picks v7 (librdkafka takes the highest common version), and v0-v2 requests are
+ * served with record batch v2 only (see above). lz4 additionally needs FindCoordinator v0
+ * advertised (librdkafka's LZ4 feature), which comes with the consumer-group APIs.
  */
 import * as api from '../../protocol/apis/produce.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { ATTRIBUTES_OFFSET, ATTR_TRANSACTIONAL, BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES } from '../../protocol/record-batch.js';
+import {
+  ATTRIBUTES_OFFSET,
+  ATTR_TRANSACTIONAL,
+  BATCH_LENGTH_OFFSET,
+  CURRENT_MAGIC,
+  LOG_OVERHEAD_BYTES,
+  MAGIC_OFFSET,
+} from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 
 type Request = api.ProduceRequest;
@@ -22,6 +39,7 @@ type PartitionResponse = api.PartitionProduceResponse;
 
 export const produceHandler = defineHandler<Request, Response>({
   codec: api,
+  versions: { min: 0, max: api.MAX_VERSION },
   exclusive: false,
   async handle(request: Request, context: RequestContext): Promise<Response | null> {
     const { broker } = context.server;
@@ -38,7 +56,9 @@ export const produceHandler = defineHandler<Request, Response>({
             ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
             : partition.records === null
               ? ErrorCode.CORRUPT_MESSAGE
-              : ErrorCode.NONE;
+              : hasOldMessageFormat(partition.records)
+                ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT
+                : ErrorCode.NONE;
         const result =
           refused === ErrorCode.NONE
             ? broker.produce(topic.name, partition.index, partition.records!).then(
@@ -68,6 +88,11 @@ function partitionResponse(
   errorMessage: string | null,
 ): PartitionResponse {
   return { ...api.defaultPartitionProduceResponse(), index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, errorMessage };
+}
+
+/** True when the first batch is an old message set (magic 0 or 1; the magic byte is at 16 in all). */
+function hasOldMessageFormat(records: Buffer): boolean {
+  return records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== CURRENT_MAGIC;
 }
 
 /**
