@@ -10,11 +10,14 @@ import { InvalidArgumentError as InvalidArgument, type Command } from 'commander
 import { BrookError } from '../common/errors.js';
 import type { BrookBackend } from '../embedded/backend.js';
 import { BrokerBackend } from '../embedded/broker-backend.js';
+import { NetworkBackend } from '../embedded/network-backend.js';
 import { KafkaError } from '../embedded/kafka-error.js';
 import { UserError } from './user-error.js';
 
 export interface GlobalOptions {
   dataDir: string;
+  /** host:port of a Kafka-protocol broker; when set, commands never touch --data-dir. */
+  broker?: string;
 }
 
 export interface CommandContext {
@@ -54,7 +57,9 @@ export function action<A extends unknown[]>(
         signal: controller.signal,
         warn: (message) => process.stderr.write(`brook: ${message}\n`),
         backend: async (options = {}) => {
-          backend ??= await BrokerBackend.open({ dataDir: globals.dataDir, ...options });
+          backend ??= globals.broker !== undefined
+            ? await NetworkBackend.connect(globals.broker, options)
+            : await BrokerBackend.open({ dataDir: globals.dataDir, ...options });
           return backend;
         },
       };

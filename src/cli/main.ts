@@ -1,7 +1,7 @@
 /**
- * The `brook` command line. Every command works through a BrookBackend (context.ts): today the
- * in-process broker over --data-dir; a --broker host:port backend speaking the Kafka protocol to
- * `brook serve` slots in at CommandContext.backend without changing the commands.
+ * The `brook` command line. Every command works through a BrookBackend (context.ts): the
+ * in-process broker over --data-dir, or with --broker host:port the Kafka protocol to a running
+ * `brook serve` (or any Kafka broker).
  */
 import { Command, Option } from 'commander';
 import { DATA_DIR_DEFAULT } from '../embedded/brook.js';
@@ -9,12 +9,15 @@ import { consumeCommand } from './commands/consume.js';
 import { demoCommand } from './commands/demo.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('brook')
     .description('Brook: a single-host, Kafka-compatible event streaming engine')
     .version('0.1.0')
     .addOption(new Option('-d, --data-dir <dir>', 'data directory').env('BROOK_DATA_DIR').default(DATA_DIR_DEFAULT))
+    .addOption(new Option('-b, --broker <host:port>', 'work through a running `brook serve` (or Kafka broker) instead of --data-dir')
+      .env('BROOK_BROKER'))
     .showSuggestionAfterError(true)
     .configureOutput({
       // Flag errors follow the CLI's rule: one line, "brook: <message>".
@@ -24,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
   program.addCommand(demoCommand());
+  registerServeCommand(program);
   for (const command of allCommands(program)) {
     command.configureOutput(program.configureOutput());
     command.showSuggestionAfterError(true);

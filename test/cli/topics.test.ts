@@ -14,7 +14,7 @@ const oneLineError = (stderr: string) => {
 
 describe('brook --help', () => {
   it.each([
-    [[]], [['topics']], [['topics', 'create']], [['topics', 'list']], [['topics', 'describe']],
+    [[]], [['serve']], [['topics']], [['topics', 'create']], [['topics', 'list']], [['topics', 'describe']],
     [['topics', 'delete']], [['topics', 'alter']], [['produce']], [['consume']], [['demo']],
   ])('brook %j --help prints usage and exits 0', async (words) => {
     const { code, stdout } = await brook([...words, '--help']);

@@ -87,7 +87,8 @@ function printDetails(details: TopicDetails): void {
     ['PARTITION', 'LOG-START-OFFSET', 'LOG-END-OFFSET', 'HIGH-WATERMARK', 'SIZE', 'SEGMENTS'],
     details.partitions.map((p) => [
       String(p.partition), String(p.logStartOffset), String(p.logEndOffset), String(p.highWatermark),
-      formatBytes(p.sizeBytes), String(p.segmentCount),
+      // -1: unknown, as over the Kafka protocol (only DescribeLogDirs reports sizes).
+      p.sizeBytes < 0 ? '-' : formatBytes(p.sizeBytes), p.segmentCount < 0 ? '-' : String(p.segmentCount),
     ]),
   );
 }

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { brook, start, tempDataDir, type RunResult } from './helpers.js';
+
+let server: { child: ChildProcess; result: Promise<RunResult> };
+let address: string;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  const temp = tempDataDir();
+  cleanup = temp.cleanup;
+  const started = start(['--data-dir', temp.dir, 'serve', '--port', '0']);
+  server = started;
+  address = await new Promise<string>((resolve) => {
+    let text = '';
+    started.child.stdout!.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = /listening on (\S+:\d+)/.exec(text);
+      if (match) resolve(match[1]!);
+    });
+  });
+});
+
+afterAll(async () => {
+  server.child.kill('SIGINT');
+  await server.result;
+  cleanup();
+});
+
+describe('brook --broker host:port', () => {
+  it('runs topics, produce and consume through a running brook serve', async () => {
+    const b = ['--broker', address];
+    expect((await brook([...b, 'topics', 'create', 'remote', '--partitions', '2'])).code).toBe(0);
+    const produced = await brook([...b, 'produce', 'remote', '--key-separator', ':'], { input: 'a:1\nb:2\na:3\n' });
+    expect(produced.code).toBe(0);
+    const consumed = await brook([...b, 'consume', 'remote', '--key-separator', ':']);
+    expect(consumed.stdout.split('\n').filter(Boolean).sort()).toEqual(['a:1', 'a:3', 'b:2']);
+    const described = JSON.parse((await brook([...b, 'topics', 'describe', 'remote', '--json'])).stdout);
+    expect(described.partitions.reduce((n: number, p: { logEndOffset: number }) => n + p.logEndOffset, 0)).toBe(3);
+  });
+
+  it('reads the address from BROOK_BROKER and reports an unreachable broker in one line', async () => {
+    expect((await brook(['topics', 'list', '--json'], { env: { BROOK_BROKER: address } })).code).toBe(0);
+    const refused = await brook(['--broker', '127.0.0.1:1', 'topics', 'list']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^brook: .*127\.0\.0\.1:1.*\n$/);
+  });
+});
