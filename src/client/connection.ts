@@ -76,6 +76,7 @@ const CLIENT_SOFTWARE_NAME = 'brook';
 const CLIENT_SOFTWARE_VERSION = '0.1.0';
 const API_VERSIONS_FLEXIBLE_VERSION = 3;
 const CORRELATION_ID_MAX = 0x7fffffff;
+const CLOSE_GRACE_MS = 5_000;
 /** A response frame starts with the int32 correlationId; ApiVersions' errorCode follows it. */
 const CORRELATION_ID_BYTES = 4;
 
@@ -195,7 +196,11 @@ export class BrokerConnection {
         if (entry.abandoned) resolve();
       })));
       this.socket.end();
+      // A broker closes its side on our FIN; one that does not is cut off after a grace period.
+      const timer = setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS);
+      timer.unref();
       await this.socketClosed;
+      clearTimeout(timer);
     })();
     return this.closing;
   }
