@@ -1,0 +1,38 @@
+/**
+ * Shared plumbing of the group API handlers: reach the Broker's `groups` facade
+ * (src/engine/coordinator-groups.ts) from a handler, and forward a decoded request to it,
+ * turning "the coordinator cannot answer now" into COORDINATOR_NOT_AVAILABLE, which every client
+ * treats as retriable (it looks the coordinator up again and resends).
+ */
+import { ErrorCode } from '../../../protocol/error-codes.js';
+import type { RequestContext } from '../../handler.js';
+
+/** The part of GroupsService a handler calls; the engine's Broker carries one as `groups`. */
+export interface GroupsApi {
+  handle(apiKey: number, apiVersion: number, body: unknown, ctx: { clientId: string; clientHost: string }): Promise<unknown>;
+}
+
+function groupsOf(context: RequestContext): GroupsApi | undefined {
+  return (context.server.broker as { groups?: GroupsApi }).groups;
+}
+
+/**
+ * The coordinator's answer, or `onError(COORDINATOR_NOT_AVAILABLE)` when it cannot give one (a
+ * worker restarting or the broker closing). Handlers merge the answer over their codec's defaults.
+ */
+export async function forward<Response>(
+  apiKey: number,
+  request: unknown,
+  context: RequestContext,
+  onError: (errorCode: number) => Response,
+): Promise<Response> {
+  const groups = groupsOf(context);
+  if (groups === undefined) return onError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  try {
+    // clientHost is not known to handlers (the dispatcher does not pass the socket); Kafka shows
+    // "/<ip>" there, we leave it empty rather than guess.
+    return (await groups.handle(apiKey, context.apiVersion, request, { clientId: context.clientId ?? '', clientHost: '' })) as Response;
+  } catch {
+    return onError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  }
+}
