@@ -21,6 +21,8 @@ import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { PartitionHandle } from './partition-handle.js';
 import { fetchWithLongPoll } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
+import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
+import { GroupsService } from './coordinator-groups.js';
 import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
 
 export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
@@ -53,6 +55,8 @@ export class Broker {
   private adminChain: Promise<unknown> = Promise.resolve();
   private readonly closeListeners = new Set<() => void>();
   private closing: Promise<void> | null = null;
+  /** Consumer groups: the coordinator workers that own __consumer_offsets (coordinator-groups.ts). */
+  groups!: GroupsService;
 
   private constructor(
     readonly dataDir: string,
@@ -73,7 +77,17 @@ export class Broker {
       parseTopicConfigs(options.topicDefaults ?? {});
       metadata = MetadataLog.open(dataDir);
       const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, unlock);
-      await Promise.all([...metadata.topics().values()].map((t) => broker.startTopic(t, false)));
+      // __consumer_offsets is owned by the coordinator workers, not by partition workers.
+      const offsetsTopic = ensureOffsetsTopic(metadata, coordinatorSettingsFromEnv().offsetsTopicPartitionCount);
+      await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
+      const settings = coordinatorSettingsFromEnv();
+      broker.groups = await GroupsService.start({
+        dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
+        topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs,
+      }).catch(async (err: unknown) => {
+        await Promise.all([...broker.topicsByName.values()].flatMap((e) => e.partitions).map((h) => h.shutdown(false)));
+        throw err;
+      });
       return broker;
     } catch (err) {
       metadata?.close();
@@ -111,13 +125,19 @@ export class Broker {
   /** Runs admin operations one at a time, in call order. */
   private admin<T>(operation: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    const run = this.adminChain.then(operation, operation);
+    // Coordinators learn the new partition counts before the caller hears back.
+    const run = this.adminChain.then(operation, operation).finally(() => this.groups?.updateTopics(this.partitionCounts()));
     this.adminChain = run.catch(() => {});
     return run;
   }
 
   private assertOpen(): void {
     if (this.closing !== null) throw new BrookError('BROKER_CLOSED', 'the broker is closed');
+  }
+
+  /** Partition count per topic, for the group coordinators' topicExists. */
+  private partitionCounts(): [string, number][] {
+    return [...this.topicsByName].map(([name, entry]) => [name, entry.metadata.partitionCount]);
   }
 
   private existing(name: string): TopicEntry {
@@ -144,6 +164,8 @@ export class Broker {
 
   deleteTopic(name: string): Promise<void> {
     return this.admin(async () => {
+      // Kafka refuses to delete internal topics through the admin API.
+      if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
       const entry = this.existing(name);
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
@@ -206,6 +228,8 @@ export class Broker {
 
   produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {
     if (this.closing !== null) return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is closing'));
+    // Kafka: "Cannot append to internal topic" (only the coordinators write __consumer_offsets).
+    if (INTERNAL_TOPICS.has(topic)) return Promise.resolve(produceError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`));
     const entry = this.topicsByName.get(topic);
     const handle = entry?.partitions[partition];
     if (entry === undefined || handle === undefined) {
@@ -278,7 +302,7 @@ export class Broker {
     await this.adminChain;
     const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions);
     try {
-      await Promise.all(handles.map((h) => h.shutdown(false)));
+      await Promise.all([...handles.map((h) => h.shutdown(false)), this.groups?.close()]);
     } finally {
       this.metadata.close();
       this.unlock();
