@@ -18,9 +18,10 @@ import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { GROUP_HANDLERS } from './groups/index.js';
 
 export function createDefaultRegistry(): HandlerRegistry {
-  return new HandlerRegistry()
+  const registry = new HandlerRegistry()
     .register(produceHandler)
     .register(fetchHandler)
     .register(listOffsetsHandler)
@@ -34,4 +35,6 @@ export function createDefaultRegistry(): HandlerRegistry {
     .register(alterConfigsHandler)
     .register(createPartitionsHandler)
     .register(incrementalAlterConfigsHandler);
+  for (const handler of GROUP_HANDLERS) registry.register(handler);
+  return registry;
 }
