@@ -1,0 +1,89 @@
+/**
+ * `brook bench`: aggregate produce and consume throughput of the engine against partition count
+ * and record size, beside the single-threaded storage layer measured in the same run, plus
+ * end-to-end latency at a steady rate. Table on stdout, progress on stderr (TTY only), optional
+ * JSON and an SVG chart written next to it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { action, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
+import { runPartitionScaling, type ScalingOptions } from '../../bench-lib/scaling-run.js';
+import { formatScalingReport, renderScalingSvg } from '../../bench-lib/scaling-report.js';
+
+function parseIntegerList(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const numbers = items.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+  if (numbers.length === 0 || numbers.some((n) => !Number.isSafeInteger(n) || n <= 0)) {
+    throw new InvalidArgumentError('must be a comma-separated list of positive integers, e.g. 1,2,4');
+  }
+  return [...new Set(numbers)].sort((a, b) => a - b);
+}
+
+function parsePositiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+interface BenchFlags {
+  partitions: number[];
+  recordSizes: number[];
+  records: number;
+  duration: number;
+  repetitions: number;
+  latencySeconds: number;
+  latencyRate: number;
+  json?: string;
+  svg?: string;
+  progress: boolean;
+}
+
+/** The SVG goes next to the JSON unless --svg names another place. */
+export function svgPathFor(jsonPath: string): string {
+  const parsed = path.parse(jsonPath);
+  return path.join(parsed.dir, `${parsed.ext === '.json' ? parsed.name : parsed.base}.svg`);
+}
+
+export function registerBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('benchmark produce/consume throughput vs partitions (engine vs single-threaded storage baseline) and end-to-end latency; ' +
+      'uses --data-dir only when given explicitly, otherwise a temp dir that is removed afterwards')
+    .option('--partitions <list>', 'partition counts', parseIntegerList, [1, 2, 4, 8, 16])
+    .option('--record-sizes <list>', 'record value sizes in bytes', parseIntegerList, [100, 1024])
+    .option('--records <n>', 'records per case (all partitions together)', parsePositiveInteger, 1_000_000)
+    .option('--duration <seconds>', 'time cap per case, seconds', parsePositiveNumber, 10)
+    .option('--repetitions <n>', 'repetitions; figures are medians', parsePositiveInteger, 3)
+    .option('--latency-seconds <n>', 'length of each latency run (0 skips it)', parseNonNegativeInteger, 5)
+    .option('--latency-rate <records/s>', 'steady produce rate of the latency run', parsePositiveInteger, 10_000)
+    .option('--json <file>', 'write the full results as JSON (and the SVG chart next to it)')
+    .option('--svg <file>', 'write the SVG chart here')
+    .addOption(new Option('--no-progress', 'no progress bar on stderr'))
+    .action(action(async (ctx, flags: BenchFlags, command: Command) => {
+      const source = command.parent?.getOptionValueSource('dataDir');
+      const explicitDir = source === 'cli' || source === 'env' ? ctx.globals.dataDir : undefined;
+      const options: ScalingOptions = {
+        partitionCounts: flags.partitions,
+        recordSizesBytes: flags.recordSizes,
+        recordCount: flags.records,
+        durationMs: flags.duration * 1000,
+        repetitions: flags.repetitions,
+        latencySeconds: flags.latencySeconds,
+        latencyRecordsPerSec: flags.latencyRate,
+        progress: flags.progress ? undefined : false,
+        ...(explicitDir !== undefined ? { dataDir: explicitDir } : {}),
+      };
+      const report = await runPartitionScaling(options);
+      process.stdout.write(formatScalingReport(report));
+      const svgPath = flags.svg ?? (flags.json !== undefined ? svgPathFor(flags.json) : undefined);
+      if (flags.json !== undefined) {
+        fs.writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(`wrote ${flags.json}\n`);
+      }
+      if (svgPath !== undefined) {
+        fs.writeFileSync(svgPath, renderScalingSvg(report));
+        process.stdout.write(`wrote ${svgPath}\n`);
+      }
+    }));
+}
