@@ -9,6 +9,7 @@
  * errorCode, other BrookErrors for operating failures); produce, fetch and listOffsets return
  * Kafka error codes as data.
  */
+import type * as G from '../groups/types.js';
 
 export interface TopicDescription {
   name: string;
@@ -64,6 +65,29 @@ export interface BackendFetchOptions {
   maxBytes: number;
 }
 
+/**
+ * The group APIs, taking and returning Kafka's request/response bodies (src/groups/types.ts: field
+ * names from Kafka's JSON schemas, lower-camel) so one consumer-side group protocol runs over the
+ * in-process coordinator and over the network alike. Kafka error codes come back as data; a call
+ * rejects only when the coordinator cannot answer at all (BrookError code
+ * 'COORDINATOR_NOT_AVAILABLE', retriable) or on an operating failure (connection lost).
+ * Requests use the newest shapes (LeaveGroup `members`, OffsetFetch `groupId`/`topics`);
+ * implementations translate for the version they speak.
+ */
+export interface GroupTransport {
+  joinGroup(body: G.JoinGroupRequest): Promise<G.JoinGroupResponse>;
+  syncGroup(body: G.SyncGroupRequest): Promise<G.SyncGroupResponse>;
+  heartbeat(body: G.HeartbeatRequest): Promise<G.HeartbeatResponse>;
+  leaveGroup(body: G.LeaveGroupRequest): Promise<G.LeaveGroupResponse>;
+  offsetCommit(body: G.OffsetCommitRequest): Promise<G.OffsetCommitResponse>;
+  /** Answers in the v0-v7 shape (`topics`, `errorCode`) whatever version was used. */
+  offsetFetch(body: G.OffsetFetchRequest): Promise<G.OffsetFetchResponse>;
+  listGroups(body: G.ListGroupsRequest): Promise<G.ListGroupsResponse>;
+  describeGroups(body: G.DescribeGroupsRequest): Promise<G.DescribeGroupsResponse>;
+  deleteGroups(body: G.DeleteGroupsRequest): Promise<G.DeleteGroupsResponse>;
+  offsetDelete(body: G.OffsetDeleteRequest): Promise<G.OffsetDeleteResponse>;
+}
+
 /** Kafka's ListOffsets sentinels. */
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
@@ -86,6 +110,8 @@ export interface BrookBackend {
   readonly autoCreateTopics: boolean;
   /** Partition count for auto-created topics (Kafka's num.partitions). */
   readonly numPartitions: number;
+  /** The group coordinator's APIs; undefined when the backend has none (consumer groups refused). */
+  readonly groups?: GroupTransport;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,9 +10,11 @@ import type {
   BackendFetchResult,
   BackendProduceResult,
   BrookBackend,
+  GroupTransport,
   TopicDescription,
   TopicDetails,
 } from './backend.js';
+import { InProcessGroupTransport, type GroupFacade } from './group-transport.js';
 
 export interface BrokerBackendOptions extends BrokerOptions {
   /** Kafka's auto.create.topics.enable: true by default, as in Kafka. */
@@ -24,6 +26,8 @@ export interface BrokerBackendOptions extends BrokerOptions {
 export class BrokerBackend implements BrookBackend {
   readonly autoCreateTopics: boolean;
   readonly numPartitions: number;
+  /** The broker's group coordinators, when this engine build has them (`broker.groups`). */
+  readonly groups?: GroupTransport;
 
   private constructor(
     private readonly broker: Broker,
@@ -31,6 +35,8 @@ export class BrokerBackend implements BrookBackend {
   ) {
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.numPartitions = options.numPartitions ?? 1;
+    const facade = (broker as unknown as { groups?: GroupFacade }).groups;
+    if (facade !== undefined) this.groups = new InProcessGroupTransport(facade);
   }
 
   static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {

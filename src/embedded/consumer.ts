@@ -2,9 +2,9 @@
  * The embedded consumer: reads one topic's partitions by offset and yields records as an async
  * iterator. Within a partition records come in offset order; partitions interleave per fetch.
  *
- * Without a group it tracks positions itself (Kafka's manual `assign()` consumer). Consumer groups
- * (shared partitions, committed offsets) arrive with the group coordinator: `groupId` is reserved
- * for them and rejected until then.
+ * Without a group it tracks positions itself (Kafka's manual `assign()` consumer). With `groupId`
+ * it is a member of a consumer group (Kafka's subscribe()): the group shares the topic's
+ * partitions and the consumer resumes from, and commits, the group's offsets (group-consumer.ts).
  *
  * Owned by its creator on the main thread; not thread-safe.
  */
@@ -13,6 +13,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { FETCH_MAX_BYTES } from '../common/limits.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BackendFetchRequest, type BrookBackend } from './backend.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
+import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 
 export type StartPosition = 'beginning' | 'end' | { offset: number } | { timestamp: number };
 
@@ -20,7 +21,10 @@ export interface ConsumerOptions {
   topic: string;
   /** Partitions to read; all of the topic's by default. */
   partitions?: number[];
-  /** Where to start in each partition. Default 'end' (Kafka's auto.offset.reset=latest). */
+  /**
+   * Where to start in each partition. Default 'end' (Kafka's auto.offset.reset=latest). With a
+   * group only 'beginning' or 'end', and only for partitions the group has no offset for.
+   */
   from?: StartPosition;
   /**
    * true (default): wait for new records forever, like `tail -f`. false: stop at the high
@@ -31,8 +35,18 @@ export interface ConsumerOptions {
   maxWaitMs?: number;
   /** Per-partition fetch size (Kafka's max.partition.fetch.bytes). Default 1 MiB. */
   partitionMaxBytes?: number;
-  /** Reserved for consumer groups, which are not implemented yet. */
+  /**
+   * Join this consumer group: the group's members share the topic's partitions, and each starts
+   * at the group's committed offset. Incompatible with `partitions` and with follow=false.
+   */
   groupId?: string;
+  /** Group options (Kafka's names): session.timeout.ms etc. Only with groupId. */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
+  autoCommit?: boolean;
+  autoCommitIntervalMs?: number;
+  assignor?: GroupConsumerOptions['assignor'];
 }
 
 export interface ConsumerRecord {
@@ -60,20 +74,21 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private inFlight: Promise<unknown> | null = null;
   private wakeClosed: (() => void) | null = null;
   private readonly closedSignal = new Promise<void>((resolve) => (this.wakeClosed = resolve));
+  /** Set when the consumer is a group member; every call is then delegated to it. */
+  private readonly group: GroupConsumer | null = null;
 
   constructor(
     private readonly backend: BrookBackend,
     private readonly options: ConsumerOptions,
   ) {
-    if (options.groupId !== undefined) {
-      throw new Error('consumer groups are not supported yet; omit groupId to read partitions directly');
-    }
+    if (options.groupId !== undefined) this.group = groupConsumer(backend, options);
     this.maxWaitMs = options.maxWaitMs ?? 500;
     this.partitionMaxBytes = options.partitionMaxBytes ?? 1_048_576;
   }
 
   /** The next offset to read per partition (after start-up). */
   position(partition: number): number | undefined {
+    if (this.group !== null) return this.group.position(partition);
     return this.positions?.find((p) => p.partition === partition)?.fetchOffset;
   }
 
@@ -91,6 +106,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    * iterator, for callers that write records out in bulk.
    */
   async poll(): Promise<ConsumerRecord[] | null> {
+    if (this.group !== null) return this.group.poll();
     const positions = await this.start();
     if (this.closed) return null;
     const active = positions.filter((p) => p.fetchOffset < p.stopOffset);
@@ -100,9 +116,21 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Stops the iteration (a pending fetch is abandoned) and waits for in-flight work to end. */
   async close(): Promise<void> {
+    if (this.group !== null) return this.group.close();
     this.closed = true;
     this.wakeClosed?.();
     await this.inFlight?.catch(() => undefined);
+  }
+
+  /** The group member behind this consumer (assignment, memberId, commit); null without groupId. */
+  get groupMember(): GroupConsumer | null {
+    return this.group;
+  }
+
+  /** Commits the group's offsets for every record delivered so far (groupId only). */
+  async commit(): Promise<void> {
+    if (this.group === null) throw new Error('commit() needs a groupId: a consumer without a group has no committed offsets');
+    await this.group.commit();
   }
 
   private async start(): Promise<Position[]> {
@@ -193,4 +221,14 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       position.fetchOffset = Math.min(nextOffset, position.stopOffset);
     }
   }
+}
+
+function groupConsumer(backend: BrookBackend, options: ConsumerOptions): GroupConsumer {
+  const { topic, groupId, from } = options;
+  if (options.partitions !== undefined) throw new Error('partitions and groupId exclude each other: the group assigns the partitions');
+  if (options.follow === false) throw new Error('follow=false and groupId exclude each other: a group member reads until closed');
+  if (from !== undefined && from !== 'beginning' && from !== 'end') {
+    throw new Error("with groupId, from is 'beginning' or 'end' (where a partition without a committed offset starts)");
+  }
+  return new GroupConsumer(backend, { ...options, topic, groupId: groupId!, from });
 }

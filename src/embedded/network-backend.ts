@@ -33,10 +33,12 @@ import {
   type BackendFetchResult,
   type BackendProduceResult,
   type BrookBackend,
+  type GroupTransport,
   type PartitionDescription,
   type TopicDescription,
   type TopicDetails,
 } from './backend.js';
+import { NetworkGroupTransport } from './group-transport.js';
 
 export interface NetworkBackendOptions extends ConnectionOptions {
   /** Default: the broker's auto.create.topics.enable when it describes it, else true. */
@@ -92,12 +94,16 @@ function isTopicOverride(entry: describeConfigsApi.DescribeConfigsResourceResult
 export class NetworkBackend implements BrookBackend {
   /** Produce calls not yet answered; flush() waits for them. */
   private readonly pending = new Set<Promise<unknown>>();
+  /** Group APIs over the same connection (the bootstrap broker is every group's coordinator). */
+  readonly groups: GroupTransport;
 
   private constructor(
     private readonly client: KafkaClient,
     readonly autoCreateTopics: boolean,
     readonly numPartitions: number,
-  ) {}
+  ) {
+    this.groups = new NetworkGroupTransport(client);
+  }
 
   /** Connects to `host:port` (e.g. a `brook serve`) and reads its topic-creation defaults. */
   static async connect(address: string, options: NetworkBackendOptions = {}): Promise<NetworkBackend> {
