@@ -1,0 +1,91 @@
+/**
+ * Smoke test of `brook bench` (compiled dist/; run tsc first): a tiny run writes a JSON report of
+ * the expected shape and an SVG chart next to it. No timing assertions.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { median, percentileSorted } from '../../src/bench-lib/stats.js';
+import { renderLineChartSvg } from '../../src/bench-lib/svg-chart.js';
+import { parseRedisBenchmarkCsv } from '../../src/bench-lib/redis-baseline.js';
+import { svgPathFor } from '../../src/cli/commands/bench.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let dir: string;
+
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** `brook bench` through bin/brook once main.ts registers it; the benchmark's own entry (same command) until then. */
+function benchArgv(): string[] {
+  const help = execFileSync(process.execPath, [path.join(root, 'bin/brook'), '--help'], { encoding: 'utf8' });
+  return /^\s+bench\b/m.test(help) ? [path.join(root, 'bin/brook'), 'bench'] : [path.join(root, 'dist/bench/macro/partition-scaling.js')];
+}
+
+describe('brook bench', () => {
+  it('writes a JSON report with baseline, one row per partition count and size, latency and goals, and an SVG next to it', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
+    const json = path.join(dir, 'out.json');
+    const stdout = execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,2', '--record-sizes', '100', '--records', '2000',
+      '--repetitions', '1', '--latency-seconds', '1', '--json', json], { encoding: 'utf8', timeout: 60_000 });
+    expect(stdout).toContain('PARTITIONS');
+    const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    expect(report.benchmark).toBe('partition-scaling');
+    expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.baseline).toHaveLength(1);
+    expect(report.results.map((r: { partitions: number }) => r.partitions)).toEqual([1, 2]);
+    for (const row of report.results) {
+      expect(row.produce.recordsPerSec).toBeGreaterThan(0);
+      expect(row.consume.recordsPerSec).toBeGreaterThan(0);
+      expect(row.produce.runsRecordsPerSec).toHaveLength(1);
+    }
+    expect(report.latency[0].recordCount).toBe(10_000);
+    expect(report.latencyMedian.p99Ms).toBeGreaterThanOrEqual(report.latencyMedian.p50Ms);
+    expect(report.goals.length).toBeGreaterThan(0);
+    const svg = fs.readFileSync(path.join(dir, 'out.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain('100 B produce');
+    expect((svg.match(/<polyline /g) ?? []).length).toBe(2);
+  }, 90_000);
+
+  it('rejects a malformed partition list with a one-line error', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,x'], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      stderr = String((err as { stderr: string }).stderr);
+    }
+    expect(stderr).toContain('comma-separated list of positive integers');
+  });
+});
+
+describe('bench helpers', () => {
+  it('takes medians and nearest-rank percentiles', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const sorted = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentileSorted(sorted, 50)).toBe(50);
+    expect(percentileSorted(sorted, 99)).toBe(99);
+    expect(percentileSorted([], 50)).toBeNaN();
+  });
+
+  it('places the SVG next to the JSON', () => {
+    expect(svgPathFor('/x/run.json')).toBe('/x/run.svg');
+    expect(svgPathFor('/x/run')).toBe('/x/run.svg');
+  });
+
+  it('leaves a gap for a missing point and escapes labels', () => {
+    const svg = renderLineChartSvg({ title: 'a<b', xLabel: 'x', yLabel: 'y', xValues: [1, 2, 4], series: [{ label: 'p&q', color: '#000', values: [1, null, 3] }] });
+    expect(svg).toContain('a&lt;b');
+    expect(svg).toContain('p&amp;q');
+    expect((svg.match(/<circle /g) ?? []).length).toBe(2);
+  });
+
+  it('reads the rps of redis-benchmark --csv output', () => {
+    const csv = '"test","rps","avg_latency_ms"\n"XADD s * v xx","626959.25","7.722"\n';
+    expect(parseRedisBenchmarkCsv(csv)).toBeCloseTo(626959.25);
+    expect(() => parseRedisBenchmarkCsv('garbage')).toThrow();
+  });
+});
