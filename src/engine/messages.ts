@@ -22,6 +22,8 @@ export interface PartitionWorkerData {
   /** Published partition state (partition-state.ts). */
   stateSab: SharedArrayBuffer;
   tickIntervalMs: number;
+  /** controlSeq when this worker was spawned: the state buffer outlives a crashed worker. */
+  controlSeqAtStart: number;
 }
 
 /** Main thread -> worker. */
@@ -33,7 +35,8 @@ export type WorkerRequest =
   | { type: 'shutdown'; requestId: number; deleteLog: boolean }
   /** Fault injection for tests: die the way a bug or an abort would. */
   | { type: 'crash'; mode: 'throw' | 'exit' }
-  /** Fault injection for tests: a slow disk. The worker blocks for `ms` without draining its ring. */
+  /** Fault injection for tests: a slow disk. The worker blocks without draining its ring for `ms`
+   *  or until the next control message is posted. */
   | { type: 'stall'; ms: number };
 
 /** Worker -> main thread. */

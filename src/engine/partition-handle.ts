@@ -97,6 +97,11 @@ export class PartitionHandle {
     }
   }
 
+  /** How many times a worker was started after the first (crashes recovered from). */
+  get restartCount(): number {
+    return this.generation - 1;
+  }
+
   get isOnline(): boolean {
     return this.status !== 'offline' && this.status !== 'closed';
   }
@@ -123,6 +128,7 @@ export class PartitionHandle {
       completionSab: this.completionSab,
       stateSab: this.state.sab,
       tickIntervalMs: this.tickIntervalMs,
+      controlSeqAtStart: this.state.controlSeq(),
     };
     const worker = new Worker(workerScriptPath(), { workerData, name: `brook ${this.topic}-${this.partition}` });
     this.worker = worker;

@@ -73,6 +73,12 @@ export class SharedPartitionState {
   /** Main side: announce a control message. */
   bumpControlSeq(): void {
     Atomics.add(this.words, CONTROL_SEQ_INDEX, 1);
+    Atomics.notify(this.words, CONTROL_SEQ_INDEX);
+  }
+
+  /** Worker side: blocks until controlSeq moves past `seen` or `timeoutMs` passes. */
+  waitForControl(seen: number, timeoutMs: number): void {
+    Atomics.wait(this.words, CONTROL_SEQ_INDEX, seen, timeoutMs);
   }
 
   controlSeq(): number {

@@ -27,7 +27,7 @@ const frames = new RingConsumer(data.ringSab);
 const completions = new RingProducer(data.completionSab);
 const shared = new SharedPartitionState(data.stateSab);
 let log: PartitionLog;
-let handledControlSeq = 0;
+let handledControlSeq = data.controlSeqAtStart;
 let nextTickMs = Date.now() + data.tickIntervalMs;
 let stopping = false;
 
@@ -141,7 +141,7 @@ function handle(request: WorkerRequest): void {
       setImmediate(() => port.close());
       return;
     case 'stall':
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, request.ms);
+      shared.waitForControl(handledControlSeq, request.ms);
       return;
     case 'crash':
       if (request.mode === 'exit') process.exit(70);
