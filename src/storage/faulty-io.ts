@@ -188,6 +188,14 @@ export class FaultyIo implements FileIo {
     return this.inner.existsSync(path);
   }
 
+  fileIdSync(fd: number): string {
+    return this.inner.fileIdSync(fd);
+  }
+
+  pathIdSync(path: string): string | null {
+    return this.inner.pathIdSync(path);
+  }
+
   fsyncDirSync(path: string): void {
     this.inner.fsyncDirSync(path);
   }

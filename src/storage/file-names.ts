@@ -28,3 +28,10 @@ export function segmentBaseOffsets(names: readonly string[]): number[] {
   }
   return out.sort((a, b) => a - b);
 }
+
+/** Cleaner swap stages (Kafka's LogCleaner suffixes): written, complete, replaced-and-doomed. */
+export const CLEANED_SUFFIX = '.cleaned';
+export const SWAP_SUFFIX = '.swap';
+export const DELETED_SUFFIX = '.deleted';
+/** JSON {firstDirtyOffset, cleanedAtMs: [baseOffset, ms][]}, replaced atomically. */
+export const CLEANER_CHECKPOINT_FILE = 'cleaner.checkpoint';

@@ -23,6 +23,10 @@ export interface FileIo {
   existsSync(path: string): boolean;
   /** Makes a directory's entries (creates, renames, unlinks) durable. */
   fsyncDirSync(path: string): void;
+  /** Identity of an open file (device and inode): tells a replaced file from the one opened. */
+  fileIdSync(fd: number): string;
+  /** Identity of the file now at `path`, or null if there is none. */
+  pathIdSync(path: string): string | null;
 }
 
 export const nodeIo: FileIo = {
@@ -39,6 +43,14 @@ export const nodeIo: FileIo = {
   mkdirSync: (path) => void fs.mkdirSync(path, { recursive: true }),
   rmSync: (path) => fs.rmSync(path, { recursive: true, force: true }),
   existsSync: (path) => fs.existsSync(path),
+  fileIdSync: (fd) => {
+    const st = fs.fstatSync(fd);
+    return `${st.dev}:${st.ino}`;
+  },
+  pathIdSync: (path) => {
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    return st === undefined ? null : `${st.dev}:${st.ino}`;
+  },
   fsyncDirSync: (path) => {
     const fd = fs.openSync(path, 'r');
     try {

@@ -12,6 +12,7 @@ import { Segment } from './segment.js';
 import { scanBatches, type ScannedBatch } from './batch-scan.js';
 import { ProducerStateManager } from './producer-state.js';
 import { segmentIndexFor } from './segment-read.js';
+import { recoverCleanerSwaps } from './swap-recovery.js';
 
 export interface Checkpoint {
   recoveryPoint: number;
@@ -46,6 +47,7 @@ export function writeCheckpoint(io: FileIo, dir: string, checkpoint: Checkpoint)
 
 export function loadLog(io: FileIo, dir: string, indexIntervalBytes: number): LoadedLog {
   io.mkdirSync(dir);
+  recoverCleanerSwaps(io, dir);
   const names = io.readdirSync(dir);
   removeLeftovers(io, dir, names);
   const checkpoint = readCheckpoint(io, dir);

@@ -7,6 +7,7 @@
  * above the high watermark it is given. Not thread-safe: one LogReader per thread.
  */
 import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
+import { BASE_OFFSET_OFFSET, BATCH_HEADER_BYTES, CURRENT_MAGIC, MAGIC_OFFSET } from '../protocol/record-batch.js';
 import { TimeIndex, TIME_INDEX_ENTRY_BYTES } from './time-index.js';
 import { segmentBaseOffsets, segmentPaths } from './file-names.js';
 import { nodeIo, readFully, type FileIo } from './io.js';
@@ -33,19 +34,46 @@ class ReaderSegment implements SegmentView {
     this.timeIndex = new TimeIndex(baseOffset);
   }
 
+  /** Identity of the .log file this object opened, to notice the cleaner replacing it. */
+  private logId: string | null = null;
+
   logFd(): number {
-    this.fd ??= this.io.openSync(this.paths.log, 'r');
+    if (this.fd === null) {
+      this.fd = this.io.openSync(this.paths.log, 'r');
+      this.logId = this.io.fileIdSync(this.fd);
+    }
     return this.fd;
+  }
+
+  /** False once the .log at our path is another file than the one we read (a cleaner swap). */
+  isCurrent(): boolean {
+    return this.fd === null || this.io.pathIdSync(this.paths.log) === this.logId;
   }
 
   readableBytes(): number {
     return this.io.fstatSizeSync(this.logFd());
   }
 
+  /**
+   * The index's position, checked against the batch header there: while the cleaner swaps a
+   * segment, the .index we read may belong to another version of the .log than our descriptor.
+   * A mismatch falls back to the segment start (always a batch boundary) and drops the index.
+   */
   floorPosition(offset: number): number {
     this.loadNewIndexEntries();
-    return this.offsetIndex.floorPosition(offset);
+    const entry = this.offsetIndex.floorEntry(offset);
+    if (entry.position === 0) return 0;
+    const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
+    const n = readFully(this.io, this.logFd(), header, 0, BATCH_HEADER_BYTES, entry.position);
+    if (n === BATCH_HEADER_BYTES && header.readInt8(MAGIC_OFFSET) === CURRENT_MAGIC && Number(header.readBigInt64BE(BASE_OFFSET_OFFSET)) === entry.offset) {
+      return entry.position;
+    }
+    this.staleIndex = true;
+    return 0;
   }
+
+  /** Set when the index disagreed with the log; the next refresh reopens this segment. */
+  staleIndex = false;
 
   startOffsetForTimestamp(timestampMs: number): number {
     this.loadNewIndexEntries();
@@ -106,9 +134,11 @@ export class LogReader {
     const baseOffsets = segmentBaseOffsets(this.io.readdirSync(this.dir));
     const known = new Map(this.segments.map((s) => [s.baseOffset, s]));
     this.segments = baseOffsets.map((baseOffset) => {
-      const segment = known.get(baseOffset) ?? new ReaderSegment(this.io, this.dir, baseOffset);
-      known.delete(baseOffset);
-      return segment;
+      const old = known.get(baseOffset);
+      // A segment the cleaner replaced (new file at the same name) is reopened.
+      const keep = old !== undefined && !old.staleIndex && old.isCurrent();
+      if (keep) known.delete(baseOffset);
+      return keep ? old : new ReaderSegment(this.io, this.dir, baseOffset);
     });
     for (const gone of known.values()) gone.close();
   }

@@ -36,6 +36,17 @@ export class OffsetIndex {
 
   /** Position of the last indexed batch starting at or before `offset` (0 if none). */
   floorPosition(offset: number): number {
+    const found = this.floorIndex(offset);
+    return found < 0 ? 0 : this.positions[found]!;
+  }
+
+  /** The last entry at or before `offset` as absolute offset and position; offset -1 if none. */
+  floorEntry(offset: number): { offset: number; position: number } {
+    const found = this.floorIndex(offset);
+    return found < 0 ? { offset: -1, position: 0 } : { offset: this.baseOffset + this.relativeOffsets[found]!, position: this.positions[found]! };
+  }
+
+  private floorIndex(offset: number): number {
     const target = offset - this.baseOffset;
     let lo = 0;
     let hi = this.relativeOffsets.length - 1;
@@ -49,7 +60,7 @@ export class OffsetIndex {
         hi = mid - 1;
       }
     }
-    return found < 0 ? 0 : this.positions[found]!;
+    return found;
   }
 
   /** Drops entries at or past `entryCount`. */

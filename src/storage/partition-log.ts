@@ -21,6 +21,13 @@ import { ProducerStateManager } from './producer-state.js';
 import { Segment, type AppendedBatch } from './segment.js';
 import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
 import { appendError, checkProducers, frameBatches, type FramedBatch } from './append-checks.js';
+import { cleanLog, dirtyRatio, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats, type CleanerStep } from './log-cleaner.js';
+
+/** Test hooks: called after each step of a roll or a cleaner swap; a throw there simulates a crash. */
+export interface LogTestHooks {
+  afterRollStep?: (step: 'sealed' | 'opened' | 'dir-synced') => void;
+  afterCleanerStep?: (step: CleanerStep) => void;
+}
 
 export interface AppendResult {
   errorCode: number;
@@ -34,6 +41,8 @@ export interface AppendResult {
 const RELATIVE_OFFSET_MAX = 2 ** 31 - 1;
 /** How often tick() rewrites the recovery-point checkpoint (Kafka: 60 s). */
 const CHECKPOINT_INTERVAL_MS = 60_000;
+/** Dirty bytes one cleaning pass maps (bounds the offset map and the time tick() blocks appends). */
+export const CLEAN_BYTES_PER_PASS_DEFAULT = 64 * 1024 * 1024;
 
 export class PartitionLog {
   private readonly io: FileIo;
@@ -48,12 +57,14 @@ export class PartitionLog {
   private lastFlushMs: number;
   private lastCheckpointMs: number;
   private closed = false;
+  private cleanerCheckpoint: CleanerCheckpoint;
 
   private constructor(
     readonly dir: string,
     private config: LogConfig,
     io: FileIo,
     clock: Clock,
+    private readonly hooks: LogTestHooks = {},
   ) {
     this.io = io;
     this.clock = clock;
@@ -65,12 +76,13 @@ export class PartitionLog {
     this.lastFlushMs = clock.nowMs();
     if (this.active.sizeBytes > 0) this.active.rollingBasedTimestamp = this.lastFlushMs;
     this.lastCheckpointMs = this.lastFlushMs;
+    this.cleanerCheckpoint = readCleanerCheckpoint(io, dir);
   }
 
   /** Opens (creating if missing) and recovers the log in `dir`. Never throws on a damaged tail. */
-  static open(dir: string, config: LogConfig, options: { io?: FileIo; clock?: Clock } = {}): PartitionLog {
+  static open(dir: string, config: LogConfig, options: { io?: FileIo; clock?: Clock; hooks?: LogTestHooks } = {}): PartitionLog {
     try {
-      return new PartitionLog(dir, config, options.io ?? nodeIo, options.clock ?? systemClock);
+      return new PartitionLog(dir, config, options.io ?? nodeIo, options.clock ?? systemClock, options.hooks);
     } catch (err) {
       if (err instanceof Error && 'code' in err && typeof (err as { errno?: unknown }).errno === 'number') {
         throw new StorageError(`cannot open log ${dir}: ${err.message}`, err);
@@ -183,9 +195,12 @@ export class PartitionLog {
     if (old.sizeBytes === 0) return;
     try {
       old.seal();
+      this.hooks.afterRollStep?.('sealed');
       const segment = Segment.open(this.io, this.dir, old.nextOffset);
       segment.indexIntervalBytes = this.config.indexIntervalBytes;
+      this.hooks.afterRollStep?.('opened');
       this.io.fsyncDirSync(this.dir);
+      this.hooks.afterRollStep?.('dir-synced');
       this.segments.push(segment);
       this.unflushedSegments.push(old);
     } catch (err) {
@@ -224,7 +239,42 @@ export class PartitionLog {
     const active = this.active;
     if (active.sizeBytes > 0 && active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs) this.roll();
     if (this.config.cleanupPolicy.includes('delete')) this.applyRetention(nowMs);
+    if (this.config.cleanupPolicy.includes('compact')) {
+      const { dirtyBytes, ratio } = dirtyRatio(this.segments.slice(0, -1), this.cleanerCheckpoint.firstDirtyOffset);
+      if (dirtyBytes > 0 && ratio >= this.config.minCleanableDirtyRatio) this.clean();
+    }
     if (nowMs - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS) this.checkpoint();
+  }
+
+  /**
+   * One compaction pass over the closed segments (log-cleaner.ts), whatever the dirty ratio:
+   * maps at most `maxBytes` of dirty segments (at least one) and rewrites the segments up to
+   * there. tick() calls it when min.cleanable.dirty.ratio is reached on a compacted topic.
+   */
+  clean(maxBytes: number = CLEAN_BYTES_PER_PASS_DEFAULT): CleanerStats {
+    assert(!this.closed, 'clean of a closed log');
+    try {
+      return cleanLog({
+        io: this.io,
+        dir: this.dir,
+        config: this.config,
+        nowMs: this.clock.nowMs(),
+        segments: this.segments.slice(0, -1),
+        checkpoint: this.cleanerCheckpoint,
+        producerLastBatches: this.producerState.lastBatchBaseOffsets(),
+        maxBytes,
+        replace: (replaced, cleaned) => {
+          const at = this.segments.indexOf(replaced[0]!);
+          assert(at >= 0 && this.segments[at + replaced.length - 1] === replaced[replaced.length - 1], 'cleaned group is contiguous');
+          this.segments.splice(at, replaced.length, cleaned);
+          this.unflushedSegments = this.unflushedSegments.filter((s) => !replaced.includes(s));
+        },
+        afterStep: this.hooks.afterCleanerStep,
+      });
+    } catch (err) {
+      if (err instanceof Error && 'errno' in err) throw new StorageError(`cleaning of ${this.dir} failed: ${err.message}`, err);
+      throw err;
+    }
   }
 
   /** Deletes whole segments (never the active one) past retention.ms or retention.bytes. */

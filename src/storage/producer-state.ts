@@ -39,6 +39,16 @@ export class ProducerStateManager {
     return this.producers.size;
   }
 
+  /** Base offsets of each producer's newest batch: the cleaner keeps these (maybe emptied). */
+  lastBatchBaseOffsets(): Set<number> {
+    const out = new Set<number>();
+    for (const entry of this.producers.values()) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (last !== undefined) out.add(last.baseOffset);
+    }
+    return out;
+  }
+
   /** Checks a batch of `recordCount` records from `producerId` against the state, changing nothing. */
   check(producerId: number, producerEpoch: number, baseSequence: number, recordCount: number): SequenceCheck {
     const entry = this.producers.get(producerId);

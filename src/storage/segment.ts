@@ -46,8 +46,8 @@ export class Segment implements SegmentView {
     dir: string,
     readonly baseOffset: number,
     private readonly fd: number,
-    private readonly indexFd: number,
-    private readonly timeIndexFd: number,
+    private indexFd: number,
+    private timeIndexFd: number,
   ) {
     this.paths = segmentPaths(dir, baseOffset);
     this.offsetIndex = new OffsetIndex(baseOffset);
@@ -97,6 +97,28 @@ export class Segment implements SegmentView {
     this.timeEntriesOnDisk = this.timeIndex.entryCount;
     if (this.timeIndex.entryCount > 0) this.maxTimestamp = this.timeIndex.lastTimestamp();
     return ok;
+  }
+
+  /**
+   * For a segment the cleaner just wrote: takes its index entries (already in the files being
+   * swapped in) and its statistics, instead of reading files that may still be the old ones.
+   */
+  adoptCleaned(indexBytes: Buffer, timeBytes: Buffer, nextOffset: number, maxTimestamp: number, offsetOfMaxTimestamp: number): void {
+    this.offsetIndex.decodeAppend(indexBytes, this.sizeBytes);
+    this.timeIndex.decodeAppend(timeBytes, Number.MAX_SAFE_INTEGER);
+    this.indexEntriesOnDisk = this.offsetIndex.entryCount;
+    this.timeEntriesOnDisk = this.timeIndex.entryCount;
+    this.nextOffset = nextOffset;
+    this.maxTimestamp = maxTimestamp;
+    this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
+  }
+
+  /** After the cleaner renamed new index files over the old: point the descriptors at them. */
+  reopenIndexFiles(): void {
+    this.io.closeSync(this.indexFd);
+    this.io.closeSync(this.timeIndexFd);
+    this.indexFd = this.io.openSync(this.paths.index, 'r+');
+    this.timeIndexFd = this.io.openSync(this.paths.timeIndex, 'r+');
   }
 
   /** Forgets all index entries, in memory and on disk, before a rebuild by `observe`. */
