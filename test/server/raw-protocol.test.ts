@@ -91,8 +91,11 @@ describe('version negotiation', () => {
       expect(byKey.get(ApiKey.Fetch)).toEqual([4, 11]);
       expect(byKey.get(ApiKey.ApiVersions)).toEqual([0, 3]);
       expect(byKey.get(ApiKey.InitProducerId)).toEqual([0, 1]);
-      expect(byKey.has(ApiKey.FindCoordinator)).toBe(false);
-      expect(byKey.has(ApiKey.JoinGroup)).toBe(false);
+      // Group APIs at COMPATIBILITY.md's ranges; FindCoordinator v0 also turns on librdkafka's lz4.
+      expect(byKey.get(ApiKey.FindCoordinator)).toEqual([0, 2]);
+      expect(byKey.get(ApiKey.JoinGroup)).toEqual([0, 5]);
+      expect(byKey.get(ApiKey.OffsetCommit)).toEqual([2, 5]);
+      expect(byKey.get(ApiKey.OffsetFetch)).toEqual([1, 4]);
     }
   });
 
@@ -119,7 +122,7 @@ describe('version negotiation', () => {
 
   it('answers an unknown api key and an unsupported version with UNSUPPORTED_VERSION', async () => {
     const client = await connect();
-    for (const [apiKey, version] of [[999, 0], [ApiKey.Metadata, 9], [ApiKey.JoinGroup, 0]] as const) {
+    for (const [apiKey, version] of [[999, 0], [ApiKey.Metadata, 9], [ApiKey.JoinGroup, 6]] as const) {
       const frame = Buffer.alloc(4 + 10);
       frame.writeInt32BE(10, 0);
       frame.writeInt16BE(apiKey, 4);
