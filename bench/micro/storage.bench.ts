@@ -1,7 +1,7 @@
 /**
  * Append throughput of PartitionLog beside raw fs.writeSync appends of the same bytes, for 100 B
  * and 1 KiB records in batches of 1, 100 and 1000 records; plus encode + append of 100 B records
- * in 1000-record batches. The ratio to the raw baseline measured in the same run is the figure
+ * in 1000-record batches, and the interleaved 1 KiB x 1000 race (runInterleaved). The ratio to the raw baseline measured in the same run is the figure
  * that matters (disk speed on these VMs is noisy). Run: `node dist/bench/micro/storage.bench.js`.
  */
 import fs from 'node:fs';
@@ -84,6 +84,63 @@ async function runCase(recordBytes: number, recordsPerBatch: number, encode: boo
   };
 }
 
+/**
+ * The fair race for 1 KiB x 1000: raw and log appends alternate in rounds (the order flips every
+ * round), each round writing the same bytes to a fresh file or a fresh log, fdatasync-free, with
+ * the files deleted between rounds, so page-cache writeback falls on both sides alike.
+ */
+export function runInterleaved(options: { recordBytes?: number; recordsPerBatch?: number; roundBytes?: number; rounds?: number } = {}) {
+  const recordBytes = options.recordBytes ?? 1024;
+  const recordsPerBatch = options.recordsPerBatch ?? 1000;
+  const roundBytes = options.roundBytes ?? 128 * 1024 * 1024;
+  const rounds = options.rounds ?? 9;
+  const batch = makeBatch(recordBytes, recordsPerBatch);
+  const batchesPerRound = Math.max(1, Math.floor(roundBytes / batch.length));
+  const config = { ...DEFAULT_LOG_CONFIG, segmentBytes: 256 * 1024 * 1024 };
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-'));
+  const rawMBps: number[] = [];
+  const logMBps: number[] = [];
+  const mb = (batch.length * batchesPerRound) / 1e6;
+  const raw = (round: number) => {
+    const file = path.join(root, `raw-${round}.bin`);
+    const fd = fs.openSync(file, 'w');
+    const start = process.hrtime.bigint();
+    for (let i = 0, position = 0; i < batchesPerRound; i++, position += batch.length) fs.writeSync(fd, batch, 0, batch.length, position);
+    rawMBps.push(mb / (Number(process.hrtime.bigint() - start) / 1e9));
+    fs.closeSync(fd);
+    fs.rmSync(file);
+  };
+  const log = (round: number) => {
+    const dir = path.join(root, `log-${round}`);
+    // Opening (a recovery pass with fsyncs) and deleting stay outside the clock, as the raw
+    // side's unlink does: the race is between appends.
+    const partitionLog = PartitionLog.open(dir, config);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < batchesPerRound; i++) partitionLog.append(batch);
+    logMBps.push(mb / (Number(process.hrtime.bigint() - start) / 1e9));
+    partitionLog.delete(); // closes without fsync, as the raw side
+  };
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      raw(round);
+      log(round);
+    } else {
+      log(round);
+      raw(round);
+    }
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return {
+    name: `interleaved append ${recordBytes} B x ${recordsPerBatch}`,
+    rounds,
+    roundMegabytes: Number(mb.toFixed(1)),
+    rawMegabytesPerSec: Math.round(median(rawMBps)),
+    logMegabytesPerSec: Math.round(median(logMBps)),
+    ratioOfMedians: Number((median(logMBps) / median(rawMBps)).toFixed(3)),
+  };
+}
+
 export async function run(options: { timeMs?: number } = {}): Promise<{ machine: ReturnType<typeof machine>; results: StorageBenchResult[] }> {
   const timeMs = options.timeMs ?? 1000;
   const results: StorageBenchResult[] = [];
@@ -98,8 +155,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { machine: m, results } = await run({ timeMs: Number(process.env.BENCH_TIME_MS ?? 1000) });
   console.log(`storage append bench — ${m.cores} cores, ${m.cpu}, Node ${m.node}`);
   console.table(results);
-  const big = results.find((r) => r.name === 'append 1024 B x 1000')!;
   const enc = results.find((r) => r.name.startsWith('encode+append'))!;
-  console.log(`goal >= 70% of raw MB/s for 1 KiB x 1000: ${(big.ratioToRaw * 100).toFixed(0)}%`);
+  const fair = runInterleaved({ rounds: Number(process.env.BENCH_ROUNDS ?? 9) });
+  console.table([fair]);
+  console.log(`goal >= 70% of raw MB/s for 1 KiB x 1000 (interleaved rounds, ratio of medians): ${(fair.ratioOfMedians * 100).toFixed(0)}%`);
   console.log(`goal >= 1,000,000 records/s encode+append 100 B x 1000: ${enc.recordsPerSec.toLocaleString('en-US')}`);
 }
