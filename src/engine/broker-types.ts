@@ -1,4 +1,5 @@
 /** The public types of the Broker API (broker.ts re-exports them). */
+import type { FaultSpec } from './fault-injection.js';
 
 export interface BrokerOptions {
   dataDir: string;
@@ -12,6 +13,8 @@ export interface BrokerOptions {
   ringBytes?: number;
   /** How often each partition worker runs PartitionLog.tick() (flush.ms, segment.ms, retention). Default 100. */
   tickIntervalMs?: number;
+  /** Tests only: workers open their logs through a seeded FaultyIo and accept `faults` commands. */
+  faults?: FaultSpec;
 }
 
 export interface TopicInfo {

@@ -83,7 +83,7 @@ export class Broker {
       const settings = coordinatorSettingsFromEnv();
       broker.groups = await GroupsService.start({
         dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
-        topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs,
+        topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
       }).catch(async (err: unknown) => {
         await Promise.all([...broker.topicsByName.values()].flatMap((e) => e.partitions).map((h) => h.shutdown(false)));
         throw err;
@@ -115,7 +115,7 @@ export class Broker {
       const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
       // A new partition must not inherit files a crash left behind mid-deletion of an older topic.
       if (fresh) fs.rmSync(dir, { recursive: true, force: true });
-      const handle = new PartitionHandle(metadata.name, p, dir, entry.config, this.options.ringBytes ?? RING_BYTES_DEFAULT, this.options.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT);
+      const handle = new PartitionHandle(metadata.name, p, dir, entry.config, this.options.ringBytes ?? RING_BYTES_DEFAULT, this.options.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT, this.options.faults);
       entry.partitions[p] = handle;
       started.push(handle.start());
     }

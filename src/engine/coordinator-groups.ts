@@ -19,6 +19,7 @@ import type { TopicMetadata } from '../storage/metadata-log.js';
 import { offsetsLogConfig, OFFSETS_TOPIC } from './coordinator-config.js';
 import { CoordinatorHandle, CoordinatorUnavailableError } from './coordinator-handle.js';
 import type { GroupCall, OffsetToCommit } from './coordinator-messages.js';
+import type { FaultSpec } from './fault-injection.js';
 
 export { CoordinatorUnavailableError } from './coordinator-handle.js';
 export type { OffsetToCommit } from './coordinator-messages.js';
@@ -36,6 +37,8 @@ export interface GroupsServiceOptions {
   groupConfig: Partial<GroupConfig>;
   topics: [string, number][];
   tickIntervalMs?: number;
+  /** Tests only: coordinator workers open their logs through a seeded FaultyIo. */
+  faults?: FaultSpec;
 }
 
 export interface GroupRequestContext {
@@ -95,6 +98,7 @@ export class GroupsService {
       workers.push(new CoordinatorHandle({
         workerIndex: w, partitionDirs, logConfig, groupConfig: options.groupConfig,
         topics: options.topics, tickIntervalMs: options.tickIntervalMs ?? 100,
+        ...(options.faults === undefined ? {} : { faults: options.faults }),
       }));
     }
     const started = await Promise.allSettled(workers.map((w) => w.start()));
@@ -252,9 +256,9 @@ export class GroupsService {
     for (const w of this.workers) w.updateTopics(topics);
   }
 
-  /** Fault injection for tests: the worker owning this offsets partition dies. */
-  crashWorkerOf(partition: number): void {
-    this.workerFor(partition).crash();
+  /** Fault injection for tests: the worker owning this offsets partition dies (after a simulated power loss if asked). */
+  crashWorkerOf(partition: number, powerLoss = false): void {
+    this.workerFor(partition).crash(powerLoss);
   }
 
   async close(): Promise<void> {

@@ -131,8 +131,8 @@ export class CoordinatorHandle {
   }
 
   /** Fault injection for tests: the worker exits as if it crashed. */
-  crash(): void {
-    this.worker?.postMessage({ type: 'crash' } satisfies CoordinatorRequest);
+  crash(powerLoss = false): void {
+    this.worker?.postMessage({ type: 'crash', powerLoss } satisfies CoordinatorRequest);
   }
 
   /** Answers nothing more, closes the logs and ends the thread. Safe to call twice. */

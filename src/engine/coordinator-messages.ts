@@ -10,6 +10,7 @@
 import type { GroupConfig } from '../groups/index.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { WireError } from './messages.js';
+import type { FaultSpec } from './fault-injection.js';
 
 /** The group API calls a worker serves; each maps to one GroupCoordinator method. */
 export type GroupCall =
@@ -34,6 +35,8 @@ export interface CoordinatorWorkerData {
   /** Partition count per topic, for topicExists (updated with `topics` messages). */
   topics: [string, number][];
   tickIntervalMs: number;
+  /** Tests only: open the offsets logs through a seeded FaultyIo (fault-injection.ts). */
+  faults?: FaultSpec;
 }
 
 /** Main thread -> coordinator worker. */
@@ -52,8 +55,8 @@ export type CoordinatorRequest =
   | { type: 'resetOffsets'; requestId: number; partition: number; groupId: string; offsets: OffsetToCommit[] }
   | { type: 'topics'; topics: [string, number][] }
   | { type: 'shutdown'; requestId: number }
-  /** Fault injection for tests. */
-  | { type: 'crash' };
+  /** Fault injection for tests; `powerLoss` (needs a FaultSpec) first drops every unsynced byte. */
+  | { type: 'crash'; powerLoss?: boolean };
 
 export interface OffsetToCommit {
   topic: string;

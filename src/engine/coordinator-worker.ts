@@ -19,6 +19,7 @@ import { decodeGroupRecord, encodeGroupRecord, GroupCoordinator, type GroupRecor
 import type * as G from '../groups/types.js';
 import { rebuffer, type CoordinatorEvent, type CoordinatorRequest, type CoordinatorWorkerData, type OffsetToCommit } from './coordinator-messages.js';
 import type { WireError } from './messages.js';
+import { workerFaultsFor } from './fault-injection.js';
 
 /** Bytes read per step while replaying a partition at start. */
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
@@ -28,6 +29,8 @@ const port = parentPort!;
 const topics = new Map<string, number>(data.topics);
 const owned = new Map<number, { log: PartitionLog; coordinator: GroupCoordinator }>();
 let ticker: NodeJS.Timeout | null = null;
+/** Null unless started with a FaultSpec: then every offsets log goes through one FaultyIo. */
+const faults = workerFaultsFor(data.faults, 'coordinators', `coordinator-${data.workerIndex}`);
 
 function send(event: CoordinatorEvent): void {
   port.postMessage(event);
@@ -63,7 +66,7 @@ function* replay(log: PartitionLog): Generator<GroupRecord> {
 }
 
 function openPartition(partition: number, dir: string): void {
-  const log = PartitionLog.open(dir, data.logConfig);
+  const log = PartitionLog.open(dir, data.logConfig, faults === null ? {} : { io: faults.io });
   const coordinator = new GroupCoordinator({
     clock: systemClock,
     config: data.groupConfig,
@@ -157,6 +160,8 @@ port.on('message', (request: CoordinatorRequest) => {
     case 'shutdown':
       return shutdown(request.requestId);
     case 'crash':
+      // A power loss writes nothing more: no close(), the unsynced tails are gone.
+      if (request.powerLoss === true) faults?.io.simulateCrash();
       process.exit(70);
   }
 });

@@ -7,6 +7,7 @@
  * discriminant. Requests carry a `requestId`; the worker answers each with one `reply`.
  */
 import type { LogConfig } from '../storage/log-config.js';
+import type { FaultCommand, FaultSpec } from './fault-injection.js';
 
 /** Everything a partition worker needs at start (worker_threads workerData). */
 export interface PartitionWorkerData {
@@ -24,6 +25,8 @@ export interface PartitionWorkerData {
   tickIntervalMs: number;
   /** controlSeq when this worker was spawned: the state buffer outlives a crashed worker. */
   controlSeqAtStart: number;
+  /** Tests only: open the log through a seeded FaultyIo (fault-injection.ts). */
+  faults?: FaultSpec;
 }
 
 /** Main thread -> worker. */
@@ -33,8 +36,11 @@ export type WorkerRequest =
   | { type: 'deleteRecords'; requestId: number; offset: number }
   /** Drain the ring, then close the log (clean-shutdown marker) or delete it (topic deletion), then exit. */
   | { type: 'shutdown'; requestId: number; deleteLog: boolean }
-  /** Fault injection for tests: die the way a bug or an abort would. */
-  | { type: 'crash'; mode: 'throw' | 'exit' }
+  /** Fault injection for tests: die the way a bug or an abort would. 'powerLoss' (needs a FaultSpec)
+   *  first drops every byte not fsynced (FaultyIo.simulateCrash), then exits without closing. */
+  | { type: 'crash'; mode: 'throw' | 'exit' | 'powerLoss' }
+  /** Fault injection for tests: arm or clear I/O faults (needs a FaultSpec at start). */
+  | { type: 'faults'; requestId: number; command: FaultCommand }
   /** Fault injection for tests: a slow disk. The worker blocks without draining its ring for `ms`
    *  or until the next control message is posted. */
   | { type: 'stall'; ms: number };

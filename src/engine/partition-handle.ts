@@ -25,6 +25,7 @@ import { createRingBuffer, RingConsumer, RingProducer, wakeAllWaiters } from './
 import { createStateBuffer, decodeCompletion, SharedPartitionState } from './partition-state.js';
 import type { PartitionWorkerData, WorkerEvent, WorkerRequest, WorkerRequestWithoutId } from './messages.js';
 import type { ProduceResult } from './broker-types.js';
+import type { FaultCommand, FaultCounts, FaultSpec } from './fault-injection.js';
 
 /** Completion frames are 40 bytes in the ring: room for ~1,600 produces not yet seen by the main thread. */
 const COMPLETION_RING_BYTES = 64 * 1024;
@@ -78,6 +79,8 @@ export class PartitionHandle {
     private config: LogConfig,
     private readonly ringBytes: number,
     private readonly tickIntervalMs: number,
+    /** Tests only: the worker opens its log through a seeded FaultyIo (fault-injection.ts). */
+    private readonly faults?: FaultSpec,
   ) {}
 
   /** Starts the worker; resolves when its log is open and recovered. */
@@ -129,6 +132,7 @@ export class PartitionHandle {
       stateSab: this.state.sab,
       tickIntervalMs: this.tickIntervalMs,
       controlSeqAtStart: this.state.controlSeq(),
+      ...(this.faults === undefined ? {} : { faults: this.faults }),
     };
     const worker = new Worker(workerScriptPath(), { workerData, name: `brook ${this.topic}-${this.partition}` });
     this.worker = worker;
@@ -273,9 +277,17 @@ export class PartitionHandle {
     if (this.isOnline) await this.request({ type: 'updateConfig', config });
   }
 
-  /** Test hook: makes the worker die ('throw' = uncaught exception, 'exit' = process.exit). */
-  injectCrash(mode: 'throw' | 'exit'): void {
+  /**
+   * Test hook: makes the worker die ('throw' = uncaught exception, 'exit' = process.exit,
+   * 'powerLoss' = its FaultyIo forgets every unsynced byte first; needs BrokerOptions.faults).
+   */
+  injectCrash(mode: 'throw' | 'exit' | 'powerLoss'): void {
     this.postUnanswered({ type: 'crash', mode });
+  }
+
+  /** Test hook: arms or clears I/O faults in the worker (needs BrokerOptions.faults); resolves with its reply. */
+  injectFaults(command: FaultCommand): Promise<FaultCounts | undefined> {
+    return this.request<FaultCounts | undefined>({ type: 'faults', command });
   }
 
   /** Test hook: the worker stops draining its ring for `ms` (a slow disk). */

@@ -17,6 +17,7 @@ import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { RingConsumer, RingProducer } from './ring.js';
 import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, type Completion } from './partition-state.js';
 import type { PartitionWorkerData, WireError, WorkerEvent, WorkerRequest } from './messages.js';
+import { workerFaultsFor } from './fault-injection.js';
 
 /** Longest one burst holds the thread before it lets control messages in. */
 const BURST_MS = 50;
@@ -30,6 +31,8 @@ let log: PartitionLog;
 let handledControlSeq = data.controlSeqAtStart;
 let nextTickMs = Date.now() + data.tickIntervalMs;
 let stopping = false;
+/** Null unless started with a FaultSpec: then the log's every file call goes through a FaultyIo. */
+const faults = workerFaultsFor(data.faults, 'partitions', `${data.topic}-${data.partition}`);
 
 function send(event: WorkerEvent): void {
   port.postMessage(event);
@@ -143,7 +146,18 @@ function handle(request: WorkerRequest): void {
     case 'stall':
       shared.waitForControl(handledControlSeq, request.ms);
       return;
+    case 'faults':
+      return reply(request.requestId, () => {
+        if (faults === null) throw new BrookError('FAULTS_DISABLED', 'this worker was started without a FaultSpec');
+        return faults.apply(request.command);
+      });
     case 'crash':
+      if (request.mode === 'powerLoss') {
+        // No close(): a power loss writes nothing more; the unsynced tails are gone.
+        if (faults === null) throw new Error('powerLoss needs a FaultSpec');
+        faults.io.simulateCrash();
+        process.exit(71);
+      }
       if (request.mode === 'exit') process.exit(70);
       throw new Error('injected partition worker crash');
   }
@@ -155,7 +169,7 @@ port.on('message', (request: WorkerRequest) => {
 });
 
 try {
-  log = PartitionLog.open(data.dir, data.config);
+  log = PartitionLog.open(data.dir, data.config, faults === null ? {} : { io: faults.io });
   publishState();
   send({ type: 'ready' });
   setImmediate(runBurst);

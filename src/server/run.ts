@@ -4,6 +4,7 @@
  * CLI command (src/cli/commands/serve.ts) and the stand-alone entry (src/server/main.ts).
  */
 import { Broker } from '../engine/broker.js';
+import { faultSpecFromEnv } from '../engine/fault-injection.js';
 import { BrookServer } from './server.js';
 
 export interface ServeCommandOptions {
@@ -29,6 +30,8 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     dataDir: options.dataDir,
     autoCreateTopics: options.autoCreateTopics,
     numPartitions: options.numPartitions,
+    // Process-level fault tests (test/sim/) arm seeded I/O faults in the workers this way.
+    faults: faultSpecFromEnv(),
   });
   const server = new BrookServer(broker, {
     host: options.host,
