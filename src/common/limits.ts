@@ -16,6 +16,13 @@ export const MESSAGE_MAX_BYTES_LIMIT = 64 * MiB;
 export const SOCKET_REQUEST_MAX_BYTES = 100 * MiB;
 /** Largest fetch response Brook builds, whatever a client asks (fetch.max.bytes default 50 MiB). */
 export const FETCH_MAX_BYTES = 50 * MiB;
+/**
+ * Server-wide cap on fetched record bytes held in memory (read from segments, not yet taken by the
+ * kernel's socket buffers). Kafka needs none (sendfile); Brook reads into buffers, so without it
+ * 200 slow consumers x fetch.max.bytes would be 10 GiB. Past it a fetch still gets one whole batch
+ * (KIP-74), so consumers keep progressing.
+ */
+export const FETCH_BYTES_IN_FLIGHT_MAX = 256 * MiB;
 /** Longest a fetch may long-poll (Kafka clients default to 500 ms; we cap what a client may ask). */
 export const FETCH_MAX_WAIT_MS_LIMIT = 60_000;
 
@@ -48,4 +55,5 @@ export const OFFSET_MAX = Number.MAX_SAFE_INTEGER;
 assert(RING_BYTES_DEFAULT >= 2 * (MESSAGE_MAX_BYTES_DEFAULT + RING_FRAME_HEADER_BYTES),
   'a ring must hold two of the largest default batches');
 assert(FETCH_MAX_BYTES < SOCKET_REQUEST_MAX_BYTES, 'fetch responses stay below the frame limit');
+assert(FETCH_BYTES_IN_FLIGHT_MAX >= FETCH_MAX_BYTES, 'one full-size fetch fits the in-flight budget');
 assert(MESSAGE_MAX_BYTES_LIMIT <= SEGMENT_BYTES_MAX, 'a batch fits a segment');

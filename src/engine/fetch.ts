@@ -10,10 +10,22 @@ import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../common/limits.js';
 import type { FetchRequest, FetchResult } from './broker-types.js';
 import type { PartitionHandle } from './partition-handle.js';
 
+/**
+ * A server-wide budget on fetched bytes held in memory (src/server/fetch-budget.ts). A read asks
+ * for at most what is available and takes what it returns in the same synchronous step, so
+ * concurrent fetches cannot overshoot; whoever writes the response releases it.
+ */
+export interface FetchByteBudget {
+  availableBytes(): number;
+  take(bytes: number): void;
+}
+
 export interface FetchOptions {
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
+  /** Optional; the Kafka server passes one (through Broker.fetch's options object). */
+  budget?: FetchByteBudget;
 }
 
 export type PartitionLookup = (topic: string, partition: number) => PartitionHandle | undefined;
@@ -75,12 +87,22 @@ export async function fetchWithLongPoll(
 ): Promise<FetchResult[]> {
   const waitMs = Math.min(Math.max(options.maxWaitMs, 0), FETCH_MAX_WAIT_MS_LIMIT);
   const deadlineMs = Date.now() + waitMs;
+  const budget = options.budget;
+  // Over budget the limit is 0: readOnce still returns one whole batch (KIP-74), never nothing.
+  const read = () => readOnce(lookup, requests, budget === undefined ? options.maxBytes : Math.min(options.maxBytes, Math.max(budget.availableBytes(), 0)));
   for (;;) {
-    const { results, bytes, errors } = readOnce(lookup, requests, options.maxBytes);
+    const { results, bytes, errors } = read();
     const leftMs = deadlineMs - Date.now();
-    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) return results;
+    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) {
+      budget?.take(bytes);
+      return results;
+    }
     const woken = await waitForAppend(lookup, requests, leftMs, onClose);
-    if (woken === 'closed') return readOnce(lookup, requests, options.maxBytes).results;
+    if (woken === 'closed') {
+      const last = read();
+      budget?.take(last.bytes);
+      return last.results;
+    }
   }
 }
 

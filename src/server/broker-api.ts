@@ -3,6 +3,8 @@
  * an interface so the server depends on the contract, not on the engine's internals. The real
  * Broker satisfies it structurally.
  */
+import type { FetchByteBudget } from '../engine/fetch.js';
+
 export interface TopicInfo {
   name: string;
   topicId: string;
@@ -58,7 +60,7 @@ export interface BrokerApi {
   produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult>;
   fetch(
     requests: FetchPartitionRequest[],
-    options: { maxWaitMs: number; minBytes: number; maxBytes: number },
+    options: { maxWaitMs: number; minBytes: number; maxBytes: number; budget?: FetchByteBudget },
   ): Promise<FetchPartitionResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;

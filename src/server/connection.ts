@@ -28,7 +28,8 @@ export type FrameOutcome = Buffer[] | null | typeof CLOSE_CONNECTION;
 
 export interface FrameDispatcher {
   /** Must start the work synchronously (before its first await), so order of calls is kept. */
-  dispatch(frame: Buffer, connection: Connection): Promise<FrameOutcome>;
+  /** `afterResponseWritten` registers a callback run once the frame's outcome is written or dropped. */
+  dispatch(frame: Buffer, connection: Connection, afterResponseWritten?: (callback: () => void) => void): Promise<FrameOutcome>;
   isExclusive(frame: Buffer): boolean;
 }
 
@@ -42,6 +43,8 @@ interface Slot {
   frameBytes: number;
   done: boolean;
   outcome: FrameOutcome;
+  /** Run when the response has been handed to the kernel, or will never be (fetch budget release). */
+  afterWrite: (() => void)[];
 }
 
 export class Connection {
@@ -129,11 +132,11 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
-    const slot: Slot = { frameBytes: frame.length, done: false, outcome: null };
+    const slot: Slot = { frameBytes: frame.length, done: false, outcome: null, afterWrite: [] };
     this.slots.push(slot);
     this.inflightRequestBytes += frame.length;
     const run = (): Promise<void> =>
-      this.dispatcher.dispatch(frame, this).then(
+      this.dispatcher.dispatch(frame, this, (callback) => slot.afterWrite.push(callback)).then(
         (outcome) => this.complete(slot, outcome),
         (error: unknown) => {
           this.onError(this, error);
@@ -170,8 +173,12 @@ export class Connection {
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
       this.inflightRequestBytes -= slot.frameBytes;
+      const outcome = slot.outcome;
+      if (this.closed || outcome === null || outcome === CLOSE_CONNECTION || outcome.length === 0) {
+        settleWrite(slot);
+      }
       if (this.closed) continue;
-      if (slot.outcome === CLOSE_CONNECTION) {
+      if (outcome === CLOSE_CONNECTION) {
         if (corked) this.socket.uncork();
         corked = false;
         this.socket.end();
@@ -179,12 +186,15 @@ export class Connection {
         this.closed = true;
         continue;
       }
-      if (slot.outcome === null) continue;
+      if (outcome === null || outcome.length === 0) continue;
       if (!corked) {
         this.socket.cork();
         corked = true;
       }
-      for (const chunk of slot.outcome) this.socket.write(chunk);
+      // A destroyed socket still calls write callbacks (with an error), so the slot always settles.
+      const last = outcome.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(outcome[i]!);
+      this.socket.write(outcome[last]!, slot.afterWrite.length > 0 ? () => settleWrite(slot) : undefined);
     }
     if (corked) this.socket.uncork();
     this.updateFlow();
@@ -216,4 +226,9 @@ export class Connection {
     const callbacks = this.closedCallbacks.splice(0);
     for (const callback of callbacks) callback();
   }
+}
+
+function settleWrite(slot: Slot): void {
+  const callbacks = slot.afterWrite.splice(0);
+  for (const callback of callbacks) callback();
 }

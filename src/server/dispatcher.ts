@@ -19,6 +19,10 @@
  * - an unknown api key or another API at an unsupported version: correlationId + int16 35
  *   (UNSUPPORTED_VERSION); clients negotiate through ApiVersions first, so only broken clients
  *   see this;
+ * - before SASL authentication completes (--sasl-users), any API but ApiVersions, SaslHandshake and
+ *   SaslAuthenticate: the connection is closed unanswered (Kafka does the same); after SaslHandshake
+ *   v0, frames are bare SASL tokens answered size-prefixed; a failed authentication is answered,
+ *   then the connection is closed;
  * - a body that does not decode: the handler's error body with INVALID_REQUEST (42), or a closed
  *   connection for APIs without one (Produce: acks=0 requests must never be answered).
  */
@@ -28,6 +32,7 @@ import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { CLOSE_CONNECTION, type Connection, type FrameDispatcher, type FrameOutcome } from './connection.js';
 import { advertisedRange, type ApiHandler, type ServerContext } from './handler.js';
+import type { SecuritySession } from './security/session.js';
 
 export const API_VERSIONS_KEY = 18;
 const HEADER_FIXED_BYTES = 8;
@@ -43,6 +48,8 @@ export class RequestDispatcher implements FrameDispatcher {
   constructor(
     private readonly server: ServerContext,
     private readonly log: (message: string) => void = () => {},
+    /** This connection's security state; absent: no SASL, everything allowed. */
+    private readonly session?: SecuritySession,
   ) {}
 
   isExclusive(frame: Buffer): boolean {
@@ -50,9 +57,14 @@ export class RequestDispatcher implements FrameDispatcher {
     return this.server.registry.get(frame.readInt16BE(0))?.exclusive ?? false;
   }
 
-  async dispatch(frame: Buffer, connection: Connection): Promise<FrameOutcome> {
+  async dispatch(frame: Buffer, connection: Connection, afterResponseWritten?: (callback: () => void) => void): Promise<FrameOutcome> {
+    if (this.session?.expectsRawToken) return this.rawSaslToken(frame, connection);
     if (frame.length < HEADER_FIXED_BYTES) return CLOSE_CONNECTION;
     const apiKey = frame.readInt16BE(0);
+    if (this.session !== undefined && !this.session.mayServe(apiKey)) {
+      this.log(`${connection.remoteAddress}: api ${apiKey} before SASL authentication; closing the connection`);
+      return CLOSE_CONNECTION;
+    }
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
     const handler = this.server.registry.get(apiKey);
@@ -84,13 +96,28 @@ export class RequestDispatcher implements FrameDispatcher {
     }
     let response: unknown;
     try {
-      response = await handler.handle(request, { server: this.server, apiVersion, correlationId, clientId });
+      response = await handler.handle(request, { server: this.server, apiVersion, correlationId, clientId, session: this.session, afterResponseWritten });
     } catch (error) {
       this.log(`${connection.remoteAddress}: api ${apiKey} v${apiVersion} handler failed: ${describe(error)}`);
       return this.errorFrame(handler, header, ErrorCode.UNKNOWN_SERVER_ERROR);
     }
     if (response === null) return null;
-    return this.encodeFrame(handler, header, response);
+    const answer = this.encodeFrame(handler, header, response);
+    // Failed authentication: the answer is written (in order), then the connection is closed.
+    if (this.session?.mustClose) void connection.drainAndClose();
+    return answer;
+  }
+
+  /** A bare SASL token after SaslHandshake v0: size | token, answered the same way (no headers). */
+  private rawSaslToken(frame: Buffer, connection: Connection): FrameOutcome {
+    const answer = this.session!.authenticate(frame);
+    if (answer.errorCode !== ErrorCode.NONE) {
+      this.log(`${connection.remoteAddress}: ${answer.errorMessage ?? 'SASL authentication failed'}`);
+      return CLOSE_CONNECTION;
+    }
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(answer.authBytes.length, 0);
+    return [size, answer.authBytes];
   }
 
   private errorFrame(handler: ApiHandler, header: RequestHeader, errorCode: number): FrameOutcome {

@@ -8,6 +8,8 @@ import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { BrokerApi } from './broker-api.js';
 import type { ProducerIdAllocator } from './producer-ids.js';
+import type { SecuritySession } from './security/session.js';
+import type { FetchBudget } from './fetch-budget.js';
 
 /** The shape of a generated module in src/protocol/apis/ that a handler needs. */
 export interface ApiCodec<Request, Response> {
@@ -32,6 +34,8 @@ export interface ServerContext {
   readonly autoCreateTopics: boolean;
   /** num.partitions for auto-created topics and CreateTopics with numPartitions -1. */
   readonly numPartitions: number;
+  /** Server-wide bound on fetched bytes held until written (absent: unbounded, e.g. in unit tests). */
+  readonly fetchBudget?: FetchBudget;
 }
 
 export interface RequestContext {
@@ -39,6 +43,13 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /** The connection's principal and SASL state; absent (everything allowed) outside a server. */
+  readonly session?: SecuritySession;
+  /**
+   * Runs `callback` once this request's response has left the process (handed to the kernel), or
+   * will never be written (no response, connection closed). Absent outside a real connection.
+   */
+  readonly afterResponseWritten?: (callback: () => void) => void;
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {

@@ -7,14 +7,18 @@
  * Broker if this server opened it. Safe to call twice.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
-import { SOCKET_REQUEST_MAX_BYTES } from '../common/limits.js';
+import { FETCH_BYTES_IN_FLIGHT_MAX, SOCKET_REQUEST_MAX_BYTES } from '../common/limits.js';
+import { FetchBudget } from './fetch-budget.js';
 import type { ApiHandler, HandlerRegistry, ServerContext } from './handler.js';
 import type { BrokerApi } from './broker-api.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { RequestDispatcher } from './dispatcher.js';
 import { createDefaultRegistry } from './handlers/index.js';
 import { ProducerIdAllocator } from './producer-ids.js';
+import { SecuritySession, type SecurityConfig } from './security/session.js';
+import { certificatePrincipal } from './security/tls.js';
 
 /**
  * Per connection: request bytes received and not yet answered plus response bytes not yet taken by
@@ -39,6 +43,12 @@ export interface ServerOptions {
   extraHandlers?: ApiHandler<any, any>[];
   limits?: Partial<ConnectionLimits>;
   shutdownGraceMs?: number;
+  /** A TLS listener instead of plain TCP (security/tls.ts builds these from the --tls-* flags). */
+  tls?: tls.TlsOptions;
+  /** SASL users and mechanisms, ACLs (security/config.ts); absent: no authentication, all allowed. */
+  security?: SecurityConfig;
+  /** Overrides FETCH_BYTES_IN_FLIGHT_MAX (tests use a small one). */
+  fetchBytesInFlightMax?: number;
   /** Diagnostics (bad frames, handler failures); default: stderr. */
   log?: (message: string) => void;
 }
@@ -50,6 +60,8 @@ export class BrookServer {
   private readonly limits: ConnectionLimits;
   private readonly log: (message: string) => void;
   private context: ServerContext | null = null;
+  /** Fetched bytes held until written, across all connections (FETCH_BYTES_IN_FLIGHT_MAX). */
+  readonly fetchBudget: FetchBudget;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -64,8 +76,13 @@ export class BrookServer {
       inflightRequestsMax: QUEUED_MAX_REQUESTS,
       ...options.limits,
     };
+    this.fetchBudget = new FetchBudget(options.fetchBytesInFlightMax ?? FETCH_BYTES_IN_FLIGHT_MAX);
     this.log = options.log ?? ((message) => process.stderr.write(`brook: ${message}\n`));
-    this.listener = net.createServer((socket) => this.accept(socket));
+    // A TLS socket is a Duplex like a TCP one: everything after accept() is the same.
+    this.listener =
+      options.tls === undefined
+        ? net.createServer((socket) => this.accept(socket))
+        : tls.createServer(options.tls, (socket) => this.accept(socket));
   }
 
   get host(): string {
@@ -99,6 +116,7 @@ export class BrookServer {
       advertisedPort: this.options.advertisedPort ?? this.port,
       autoCreateTopics: this.options.autoCreateTopics ?? true,
       numPartitions: this.options.numPartitions ?? 1,
+      fetchBudget: this.fetchBudget,
     };
     return this;
   }
@@ -127,7 +145,8 @@ export class BrookServer {
       socket.destroy();
       return;
     }
-    const dispatcher = new RequestDispatcher(this.context, this.log);
+    const session = new SecuritySession(this.options.security ?? null, socket instanceof tls.TLSSocket ? certificatePrincipal(socket) : null);
+    const dispatcher = new RequestDispatcher(this.context, this.log, session);
     const connection = new Connection(socket, dispatcher, this.limits, (conn, error) =>
       this.log(`${conn.remoteAddress}: ${error instanceof Error ? error.message : String(error)}`),
     );

@@ -15,6 +15,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../../common/limits.js';
 import type { FetchPartitionRequest, FetchPartitionResult } from '../broker-api.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { allowed } from '../security/session.js';
 
 type Request = api.FetchRequest;
 type Response = api.FetchResponse;
@@ -26,7 +27,12 @@ export const fetchHandler = defineHandler<Request, Response>({
   async handle(request: Request, context: RequestContext): Promise<Response> {
     if (request.sessionId !== 0) return errorBody(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
     const wanted: FetchPartitionRequest[] = [];
+    const deniedTopics = new Set<string>();
     for (const topic of request.topics) {
+      if (!allowed(context, 'read', 'topic', topic.topic)) {
+        deniedTopics.add(topic.topic);
+        continue;
+      }
       for (const partition of topic.partitions) {
         wanted.push({
           topic: topic.topic,
@@ -36,11 +42,19 @@ export const fetchHandler = defineHandler<Request, Response>({
         });
       }
     }
+    const budget = context.server.fetchBudget;
+    // The engine takes from the budget what it read (FetchOptions.budget); released once written.
     const results = await context.server.broker.fetch(wanted, {
       maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_MAX_WAIT_MS_LIMIT),
       minBytes: Math.max(0, request.minBytes),
       maxBytes: clamp(request.maxBytes, 0, FETCH_MAX_BYTES),
+      budget,
     });
+    if (budget !== undefined) {
+      const heldBytes = results.reduce((sum, result) => sum + (result.records?.length ?? 0), 0);
+      if (context.afterResponseWritten === undefined) budget.release(heldBytes);
+      else context.afterResponseWritten(() => budget.release(heldBytes));
+    }
     const byKey = new Map<string, FetchPartitionResult>();
     for (const result of results) byKey.set(key(result.topic, result.partition), result);
     return {
@@ -49,7 +63,9 @@ export const fetchHandler = defineHandler<Request, Response>({
         ...api.defaultFetchableTopicResponse(),
         topic: topic.topic,
         partitions: topic.partitions.map((partition) =>
-          partitionData(partition.partition, byKey.get(key(topic.topic, partition.partition))),
+          deniedTopics.has(topic.topic)
+            ? { ...partitionData(partition.partition, undefined), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED }
+            : partitionData(partition.partition, byKey.get(key(topic.topic, partition.partition))),
         ),
       })),
     };

@@ -1,0 +1,107 @@
+/**
+ * Regression for "fetch responses to slow consumers were unbounded": every fetch read up to
+ * fetch.max.bytes into memory and held it until the consumer's socket took it, so N slow consumers
+ * held N x 50 MiB. The server-wide budget (FETCH_BYTES_IN_FLIGHT_MAX, here shrunk to 8 MiB) must
+ * cap what is held, past it each fetch still gets one whole batch, and the budget must come back to
+ * zero when responses are read or their connections are cut. In-process server (workers from dist/:
+ * run `npx tsc -p tsconfig.json` first).
+ */
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Broker } from '../../src/engine/broker.js';
+import { BrookServer } from '../../src/server/server.js';
+import * as fetchApi from '../../src/protocol/apis/fetch.js';
+import { ApiKey } from '../../src/protocol/api-keys.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { makeTempDir } from '../server/helpers/server-process.js';
+import { eventually } from './helpers.js';
+
+const MiB = 1024 * 1024;
+const BUDGET_BYTES = 8 * MiB;
+const BATCH_COUNT = 40;
+const RECORD_BYTES = 256 * 1024;
+const SLOW_CONSUMERS = 16;
+
+let broker: Broker;
+let server: BrookServer;
+let batchBytesMax = 0;
+
+beforeAll(async () => {
+  const dataDir = makeTempDir('brook-fetch-budget-');
+  broker = await Broker.open({ dataDir });
+  server = await new BrookServer(broker, { dataDir, port: 0, fetchBytesInFlightMax: BUDGET_BYTES, log: () => {} }).listen();
+  await broker.createTopic('backlog', { partitions: 1 });
+  for (let i = 0; i < BATCH_COUNT; i++) {
+    const records = [0, 1, 2].map((j) => ({ value: Buffer.alloc(RECORD_BYTES, (i * 3 + j) & 0xff) }));
+    const batch = encodeRecordBatch(records);
+    batchBytesMax = Math.max(batchBytesMax, batch.length);
+    const result = await broker.produce('backlog', 0, batch);
+    expect(result.errorCode).toBe(0);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await server?.close();
+  await broker?.close();
+});
+
+/** A consumer that sends one 50 MiB fetch from offset 0 and does not read until told to. */
+async function slowConsumer(): Promise<{ socket: net.Socket; readResponse(): Promise<Buffer> }> {
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port: server.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.on('error', () => {});
+  socket.pause();
+  const body: fetchApi.FetchRequest = {
+    ...fetchApi.defaultRequest(),
+    maxBytes: 50 * MiB,
+    topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'backlog', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: 0, partitionMaxBytes: 50 * MiB }] }],
+  };
+  for (const chunk of encodeRequestFrame(ApiKey.Fetch, 11, 7, 'slow', body)) socket.write(chunk);
+  const readResponse = () =>
+    new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let got = 0;
+      socket.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        got += chunk.length;
+        const all = Buffer.concat(chunks);
+        if (got >= 4 && got >= 4 + all.readInt32BE(0)) resolve(all.subarray(4, 4 + all.readInt32BE(0)));
+      });
+      socket.once('close', () => reject(new Error('closed before the response')));
+      socket.resume();
+    });
+  return { socket, readResponse };
+}
+
+describe('server-wide fetch byte budget', () => {
+  it('holds at most the budget plus one batch per fetch for consumers that do not read', async () => {
+    const consumers = await Promise.all(Array.from({ length: SLOW_CONSUMERS }, () => slowConsumer()));
+    await eventually(() => server.fetchBudget.inUseBytes > 0);
+    const boundBytes = BUDGET_BYTES + SLOW_CONSUMERS * batchBytesMax;
+    const backlogBytes = BATCH_COUNT * batchBytesMax;
+    console.log(`fetch budget: peak ${(server.fetchBudget.peakBytes / MiB).toFixed(1)} MiB, bound ${(boundBytes / MiB).toFixed(1)} MiB (unbounded would be up to ${((SLOW_CONSUMERS * backlogBytes) / MiB).toFixed(0)} MiB)`);
+    const responses = await Promise.all(consumers.map((c) => c.readResponse()));
+    expect(server.fetchBudget.peakBytes).toBeLessThanOrEqual(boundBytes);
+    for (const frame of responses) {
+      const { correlationId, body } = decodeResponseFrame(frame, ApiKey.Fetch, 11) as { correlationId: number; body: fetchApi.FetchResponse };
+      expect(correlationId).toBe(7);
+      const partition = body.responses[0]!.partitions[0]!;
+      expect(partition.errorCode).toBe(0);
+      // Every consumer made progress: at least one whole batch, even over budget.
+      expect(partition.records!.length).toBeGreaterThanOrEqual(batchBytesMax - 64);
+    }
+    await eventually(() => server.fetchBudget.inUseBytes === 0);
+    for (const c of consumers) c.socket.destroy();
+  }, 60_000);
+
+  it('gives the budget back when consumers disconnect without reading their responses', async () => {
+    const consumers = await Promise.all(Array.from({ length: SLOW_CONSUMERS }, () => slowConsumer()));
+    await eventually(() => server.fetchBudget.inUseBytes > 0);
+    for (const c of consumers) c.socket.destroy();
+    await eventually(() => server.fetchBudget.inUseBytes === 0);
+    expect(server.fetchBudget.inUseBytes).toBe(0);
+  }, 60_000);
+});
