@@ -37,7 +37,7 @@ export type FaultCommand =
   /** Fail the `afterCalls`-th next `op` call (0 = the very next). */
   | { op: 'failNext'; fault: FaultOp; code: FaultCode; afterCalls: number }
   /** Change the random rates and latency from now on (fields left out keep their value). */
-  | { op: 'set'; writeFailRate?: number; fsyncFailRate?: number; latencyMs?: number; errorCode?: FaultCode }
+  | { op: 'set'; writeFailRate?: number; fsyncFailRate?: number; latencyMs?: number; errorCode?: FaultCode; tornWrites?: boolean }
   /** Stop every fault, queued and random, until `enable`. */
   | { op: 'disable' }
   | { op: 'enable' }
@@ -83,6 +83,7 @@ export class WorkerFaults {
         if (command.fsyncFailRate !== undefined) this.options.fsyncFailRate = command.fsyncFailRate;
         if (command.latencyMs !== undefined) this.options.latencyMs = command.latencyMs;
         if (command.errorCode !== undefined) this.options.errorCode = command.errorCode;
+        if (command.tornWrites !== undefined) this.options.tornWrites = command.tornWrites;
         return undefined;
       case 'disable':
         this.io.disableFaults();
