@@ -24,6 +24,14 @@ export function addServeOptions(command: Command, withDataDir: boolean): Command
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(SERVE_DEFAULTS.port).argParser(parsePort))
     .addOption(new Option('--advertised-host <host>', 'host name clients are told to connect to (default: --host)'))
     .addOption(new Option('--num-partitions <n>', 'partitions of auto-created topics (num.partitions)').default(SERVE_DEFAULTS.numPartitions).argParser(parsePartitions))
+    .addOption(new Option('--tls-cert <pem>', 'serve TLS with this certificate chain (PEM); needs --tls-key'))
+    .addOption(new Option('--tls-key <pem>', 'private key of --tls-cert (PEM)'))
+    .addOption(new Option('--tls-ca <pem>', 'CA certificates that sign client certificates (PEM)'))
+    .addOption(new Option('--tls-client-auth <mode>', 'client certificates (ssl.client.auth); the CN becomes the principal without SASL').choices(['required', 'requested', 'none']))
+    .addOption(new Option('--sasl-users <file>', 'require SASL authentication; users and credentials (JSON, see `users add`)'))
+    .addOption(new Option('--sasl-mechanisms <list>', 'enabled SASL mechanisms (default: PLAIN,SCRAM-SHA-256,SCRAM-SHA-512)'))
+    .addOption(new Option('--acl <file>', 'authorize by topic/group prefix rules (JSON); everything not allowed is denied'))
+    .addOption(new Option('--super-users <list>', 'comma-separated users allowed everything (with --acl)'))
     .addOption(new Option('--no-auto-create-topics', 'do not create unknown topics on Metadata requests (auto.create.topics.enable=false)'));
   if (withDataDir) {
     command.addOption(new Option('-d, --data-dir <dir>', 'data directory').env('BROOK_DATA_DIR').default('./brook-data'));
@@ -39,5 +47,13 @@ export function serveOptionsFrom(opts: Record<string, unknown>): ServeCommandOpt
     dataDir: opts.dataDir as string,
     autoCreateTopics: opts.autoCreateTopics !== false,
     numPartitions: opts.numPartitions as number,
+    tlsCert: opts.tlsCert as string | undefined,
+    tlsKey: opts.tlsKey as string | undefined,
+    tlsCa: opts.tlsCa as string | undefined,
+    tlsClientAuth: opts.tlsClientAuth as ServeCommandOptions['tlsClientAuth'],
+    saslUsers: opts.saslUsers as string | undefined,
+    saslMechanisms: opts.saslMechanisms as string | undefined,
+    acl: opts.acl as string | undefined,
+    superUsers: opts.superUsers as string | undefined,
   };
 }

@@ -6,8 +6,9 @@
 import { Broker } from '../engine/broker.js';
 import { faultSpecFromEnv } from '../engine/fault-injection.js';
 import { BrookServer } from './server.js';
+import { exposureWarning, serverSecurityFrom, type SecurityFlags } from './security/config.js';
 
-export interface ServeCommandOptions {
+export interface ServeCommandOptions extends SecurityFlags {
   host: string;
   port: number;
   advertisedHost?: string;
@@ -26,6 +27,10 @@ export interface RunningServer {
 }
 
 export async function runServe(options: ServeCommandOptions, write: (line: string) => void = (line) => process.stdout.write(line)): Promise<RunningServer> {
+  // Security files are read first: a bad one stops us before the data dir is opened.
+  const security = serverSecurityFrom(options);
+  const warning = exposureWarning(options.host, security);
+  if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
     dataDir: options.dataDir,
     autoCreateTopics: options.autoCreateTopics,
@@ -40,6 +45,7 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     autoCreateTopics: options.autoCreateTopics,
     numPartitions: options.numPartitions,
     dataDir: options.dataDir,
+    ...security,
   });
   try {
     await server.listen();

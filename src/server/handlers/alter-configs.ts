@@ -11,6 +11,7 @@ import { parseTopicConfigs } from '../../storage/log-config.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { ResourceType } from './config-resources.js';
 import { attempt } from './errors.js';
+import { allowed } from '../security/session.js';
 
 export const alterConfigsHandler = defineHandler<api.AlterConfigsRequest, api.AlterConfigsResponse>({
   codec: api,
@@ -23,6 +24,7 @@ export const alterConfigsHandler = defineHandler<api.AlterConfigsRequest, api.Al
         if (resource.resourceType !== ResourceType.TOPIC) {
           throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'only topic configs can be altered; broker configs are fixed at start');
         }
+        if (!allowed(context, 'alter', 'topic', resource.resourceName)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
         if (broker.topic(resource.resourceName) === undefined) {
           throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${resource.resourceName}' does not exist`);
         }

@@ -10,6 +10,7 @@ import { PARTITIONS_MAX } from '../../common/limits.js';
 import { KafkaCodeError } from '../../common/errors.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt } from './errors.js';
+import { allowed } from '../security/session.js';
 
 export const createPartitionsHandler = defineHandler<api.CreatePartitionsRequest, api.CreatePartitionsResponse>({
   codec: api,
@@ -19,6 +20,7 @@ export const createPartitionsHandler = defineHandler<api.CreatePartitionsRequest
     const results: api.CreatePartitionsTopicResult[] = [];
     for (const topic of request.topics) {
       const outcome = await attempt(async () => {
+        if (!allowed(context, 'alter', 'topic', topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
         const info = broker.topic(topic.name);
         if (info === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${topic.name}' does not exist`);
         if (topic.count <= info.partitionCount || topic.count > PARTITIONS_MAX) {

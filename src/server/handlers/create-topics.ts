@@ -15,6 +15,7 @@ import { parseTopicConfigs } from '../../storage/log-config.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt } from './errors.js';
+import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
 
@@ -29,6 +30,10 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
       const result = { ...api.defaultCreatableTopicResult(), name: topic.name };
       if (nameCounts.get(topic.name)! > 1) {
         topics.push({ ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
+        continue;
+      }
+      if (!allowed(context, 'create', 'topic', topic.name)) {
+        topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
       const outcome = await attempt(() => createOne(topic, request.validateOnly, context));

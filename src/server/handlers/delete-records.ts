@@ -5,7 +5,9 @@
  */
 import * as api from '../../protocol/apis/delete-records.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { kafkaErrorOf } from './errors.js';
+import { allowed } from '../security/session.js';
 
 export const deleteRecordsHandler = defineHandler<api.DeleteRecordsRequest, api.DeleteRecordsResponse>({
   codec: api,
@@ -17,6 +19,10 @@ export const deleteRecordsHandler = defineHandler<api.DeleteRecordsRequest, api.
       const partitions: api.DeleteRecordsPartitionResult[] = [];
       for (const partition of topic.partitions) {
         const base = { ...api.defaultDeleteRecordsPartitionResult(), partitionIndex: partition.partitionIndex, lowWatermark: -1 };
+        if (!allowed(context, 'delete', 'topic', topic.name)) {
+          partitions.push({ ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+          continue;
+        }
         try {
           const result = await broker.deleteRecords(topic.name, partition.partitionIndex, partition.offset);
           partitions.push({ ...base, errorCode: result.errorCode, lowWatermark: result.lowWatermark });

@@ -8,6 +8,7 @@
 import * as api from '../../protocol/apis/describe-configs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { allowed } from '../security/session.js';
 import { brokerConfigEntries, ConfigSource, isThisBroker, ResourceType } from './config-resources.js';
 
 type Result = api.DescribeConfigsResult;
@@ -35,6 +36,9 @@ function describe(resource: api.DescribeConfigsResource, context: RequestContext
   };
   const keep = (name: string): boolean => resource.configurationKeys === null || resource.configurationKeys.includes(name);
   if (resource.resourceType === ResourceType.TOPIC) {
+    if (!allowed(context, 'describe', 'topic', resource.resourceName)) {
+      return { ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+    }
     const info = broker.topic(resource.resourceName);
     if (info === undefined) {
       return { ...result, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic '${resource.resourceName}' does not exist` };
@@ -46,6 +50,9 @@ function describe(resource: api.DescribeConfigsResource, context: RequestContext
     return { ...result, configs };
   }
   if (resource.resourceType === ResourceType.BROKER && isThisBroker(resource.resourceName, context.server)) {
+    if (!allowed(context, 'describe', 'cluster', 'kafka-cluster')) {
+      return { ...result, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+    }
     const configs = Object.entries(brokerConfigEntries(context.server))
       .filter(([name]) => keep(name))
       .map(([name, value]) => entry(name, value, true, ConfigSource.STATIC_BROKER_CONFIG, context.apiVersion));

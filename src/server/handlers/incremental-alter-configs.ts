@@ -11,6 +11,7 @@ import { parseTopicConfigs } from '../../storage/log-config.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { ResourceType } from './config-resources.js';
 import { attempt } from './errors.js';
+import { allowed } from '../security/session.js';
 
 /** AlterConfigOp.OpType in Kafka. */
 const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -26,6 +27,7 @@ export const incrementalAlterConfigsHandler = defineHandler<api.IncrementalAlter
         if (resource.resourceType !== ResourceType.TOPIC) {
           throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'only topic configs can be altered; broker configs are fixed at start');
         }
+        if (!allowed(context, 'alter', 'topic', resource.resourceName)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
         const info = broker.topic(resource.resourceName);
         if (info === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${resource.resourceName}' does not exist`);
         const overrides = { ...info.configs };

@@ -19,6 +19,9 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
 import { GROUP_HANDLERS } from './groups/index.js';
+import { saslAuthenticateHandler } from './sasl-authenticate.js';
+import { saslHandshakeHandler } from './sasl-handshake.js';
+import { withGroupAcls } from '../security/group-acls.js';
 
 export function createDefaultRegistry(): HandlerRegistry {
   const registry = new HandlerRegistry()
@@ -34,7 +37,10 @@ export function createDefaultRegistry(): HandlerRegistry {
     .register(describeConfigsHandler)
     .register(alterConfigsHandler)
     .register(createPartitionsHandler)
-    .register(incrementalAlterConfigsHandler);
-  for (const handler of GROUP_HANDLERS) registry.register(handler);
+    .register(incrementalAlterConfigsHandler)
+    .register(saslHandshakeHandler)
+    .register(saslAuthenticateHandler);
+  // Group APIs get their ACL checks from a wrapper, so the group handlers stay about groups.
+  for (const handler of GROUP_HANDLERS) registry.register(withGroupAcls(handler));
   return registry;
 }

@@ -15,6 +15,10 @@ export const initProducerIdHandler = defineHandler<api.InitProducerIdRequest, ap
     if (request.transactionalId !== null) {
       return { ...api.defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     }
+    // Kafka asks for IdempotentWrite on the cluster, or write on some topic; Brook: the latter.
+    if (context.session !== undefined && !context.session.authorizeAny('write', 'topic')) {
+      return { ...api.defaultInitProducerIdResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
+    }
     const producerId = context.server.producerIds.allocate();
     return { ...api.defaultInitProducerIdResponse(), producerId, producerEpoch: 0 };
   },

@@ -5,8 +5,10 @@
  * transactions the last stable offset is the high watermark.
  */
 import * as api from '../../protocol/apis/list-offsets.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { kafkaErrorOf } from './errors.js';
+import { allowed } from '../security/session.js';
 
 type PartitionResponse = api.ListOffsetsPartitionResponse;
 
@@ -22,6 +24,7 @@ export const listOffsetsHandler = defineHandler<api.ListOffsetsRequest, api.List
         partitions: await Promise.all(
           topic.partitions.map(async (partition): Promise<PartitionResponse> => {
             const base = { ...api.defaultListOffsetsPartitionResponse(), partitionIndex: partition.partitionIndex };
+            if (!allowed(context, 'describe', 'topic', topic.name)) return { ...base, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             try {
               const found = await broker.listOffset(topic.name, partition.partitionIndex, partition.timestamp);
               return { ...base, errorCode: found.errorCode, offset: found.offset, timestamp: found.timestamp };

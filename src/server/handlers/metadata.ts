@@ -12,6 +12,7 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import type { TopicInfo } from '../broker-api.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { kafkaErrorOf } from './errors.js';
+import { allowed } from '../security/session.js';
 
 type TopicResponse = api.MetadataResponseTopic;
 
@@ -22,7 +23,11 @@ export const metadataHandler = defineHandler<api.MetadataRequest, api.MetadataRe
     const { broker, advertisedHost, advertisedPort } = context.server;
     let topics: TopicResponse[];
     if (request.topics === null) {
-      topics = broker.topics().map((info) => describeTopic(info, broker.nodeId));
+      // Listing all: topics the principal may not describe are left out, as Kafka does.
+      topics = broker
+        .topics()
+        .filter((info) => allowed(context, 'describe', 'topic', info.name))
+        .map((info) => describeTopic(info, broker.nodeId));
     } else {
       const allowCreate = context.server.autoCreateTopics && (context.apiVersion < 4 || request.allowAutoTopicCreation);
       topics = [];
@@ -43,9 +48,12 @@ export const metadataHandler = defineHandler<api.MetadataRequest, api.MetadataRe
 
 async function lookUp(name: string, allowCreate: boolean, context: RequestContext): Promise<TopicResponse> {
   const { broker } = context.server;
+  // Named but not describable: TOPIC_AUTHORIZATION_FAILED whether or not it exists (no leak).
+  if (!allowed(context, 'describe', 'topic', name)) return topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   const existing = broker.topic(name);
   if (existing !== undefined) return describeTopic(existing, broker.nodeId);
   if (!allowCreate) return topicError(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!allowed(context, 'create', 'topic', name)) return topicError(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
   try {
     await broker.createTopic(name, { partitions: context.server.numPartitions });
   } catch (error) {

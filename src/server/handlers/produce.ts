@@ -32,6 +32,7 @@ import {
   MAGIC_OFFSET,
 } from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
+import { allowed } from '../security/session.js';
 
 type Request = api.ProduceRequest;
 type Response = api.ProduceResponse;
@@ -52,7 +53,9 @@ export const produceHandler = defineHandler<Request, Response>({
       partitions: topic.partitionData.map((partition) => {
         const refused = !acksValid
           ? ErrorCode.INVALID_REQUIRED_ACKS
-          : transactionalRequest || hasTransactionalBatch(partition.records)
+          : !allowed(context, 'write', 'topic', topic.name)
+            ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            : transactionalRequest || hasTransactionalBatch(partition.records)
             ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
             : partition.records === null
               ? ErrorCode.CORRUPT_MESSAGE
