@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { DATA_DIR_DEFAULT } from '../embedded/brook.js';
 import { consumeCommand } from './commands/consume.js';
 import { demoCommand } from './commands/demo.js';
+import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(topicsCommand());
   program.addCommand(produceCommand());
   program.addCommand(consumeCommand());
+  program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
   registerServeCommand(program);
   for (const command of allCommands(program)) {

@@ -103,10 +103,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /**
    * Records from one fetch (an empty array when none arrived within maxWaitMs), or null once the
    * consumer is closed or, without follow, has reached its stop offsets. The batch form of the
-   * iterator, for callers that write records out in bulk.
+   * iterator, for callers that write records out in bulk. maxRecords (Kafka's max.poll.records)
+   * bounds a group member's answer, whose commits must not pass records it has not handed out;
+   * without a group it is ignored.
    */
-  async poll(): Promise<ConsumerRecord[] | null> {
-    if (this.group !== null) return this.group.poll();
+  async poll(maxRecords?: number): Promise<ConsumerRecord[] | null> {
+    if (this.group !== null) return this.group.poll(maxRecords);
     const positions = await this.start();
     if (this.closed) return null;
     const active = positions.filter((p) => p.fetchOffset < p.stopOffset);

@@ -57,6 +57,8 @@ export class GroupConsumer {
   private readonly transport: GroupTransport;
   private readonly membership: GroupMembership;
   private readonly positions = new Map<number, GroupPosition>();
+  /** Fetched records not yet handed out (poll's maxRecords), of the current generation only. */
+  private pending: ConsumerRecord[] = [];
   private readonly maxWaitMs: number;
   private readonly autoCommit: boolean;
   private readonly autoCommitIntervalMs: number;
@@ -93,6 +95,10 @@ export class GroupConsumer {
     return [...this.positions.keys()].sort((a, b) => a - b);
   }
 
+  get topic(): string {
+    return this.options.topic;
+  }
+
   get memberId(): string {
     return this.membership.memberId;
   }
@@ -107,11 +113,12 @@ export class GroupConsumer {
   }
 
   /**
-   * The records of one fetch, all counted as delivered; [] when none came within maxWaitMs or a
-   * rebalance intervened; null once closed.
+   * The records of one fetch (at most maxRecords, Kafka's max.poll.records; the rest wait for the
+   * next poll), all counted as delivered; [] when none came within maxWaitMs or a rebalance
+   * intervened; null once closed.
    */
-  poll(): Promise<ConsumerRecord[] | null> {
-    const polling = this.pollOnce();
+  poll(maxRecords = Infinity): Promise<ConsumerRecord[] | null> {
+    const polling = this.pollOnce(maxRecords);
     this.running = polling.catch(() => undefined);
     return polling;
   }
@@ -141,8 +148,9 @@ export class GroupConsumer {
     await this.membership.leave();
   }
 
-  private async pollOnce(): Promise<ConsumerRecord[] | null> {
+  private async pollOnce(maxRecords: number): Promise<ConsumerRecord[] | null> {
     if (this.closed) return null;
+    if (this.pending.length > 0 && !this.membership.needsRejoin) return this.deliver(this.pending, maxRecords);
     if (this.membership.needsRejoin) {
       await this.rebalance();
       if (this.closed) return null;
@@ -157,14 +165,22 @@ export class GroupConsumer {
     const records = await this.fetchOnce();
     if (this.closed) return null;
     if (records === null || this.membership.needsRejoin || generationId !== this.membership.generationId) return [];
-    for (const record of records) this.positions.get(record.partition)!.consumedOffset = record.offset + 1;
-    return records;
+    return this.deliver(records, maxRecords);
+  }
+
+  private deliver(records: ConsumerRecord[], maxRecords: number): ConsumerRecord[] {
+    const count = Math.min(records.length, maxRecords);
+    const out = records.slice(0, count);
+    this.pending = records.slice(count);
+    for (const record of out) this.positions.get(record.partition)!.consumedOffset = record.offset + 1;
+    return out;
   }
 
   /** Commit (eager revocation), drop everything, join, and start each new partition at its committed offset. */
   private async rebalance(): Promise<void> {
     if (this.positions.size > 0 && this.autoCommit) await this.commitConsumed(false).catch(() => undefined);
     this.positions.clear();
+    this.pending = [];
     const partitions = await this.membership.join();
     if (partitions === null || this.closed) return;
     const committed = await this.committedOffsets(partitions);

@@ -7,6 +7,7 @@
 import type { KafkaClient } from '../client/client.js';
 import * as joinGroupApi from '../protocol/apis/join-group.js';
 import * as leaveGroupApi from '../protocol/apis/leave-group.js';
+import * as offsetCommitApi from '../protocol/apis/offset-commit.js';
 import * as offsetDeleteApi from '../protocol/apis/offset-delete.js';
 import * as offsetFetchApi from '../protocol/apis/offset-fetch.js';
 import * as syncGroupApi from '../protocol/apis/sync-group.js';
@@ -90,7 +91,12 @@ export class NetworkGroupTransport implements GroupTransport {
   }
 
   offsetCommit(body: G.OffsetCommitRequest): Promise<G.OffsetCommitResponse> {
-    return this.client.offsetCommit(body as never);
+    // Nested entries need every field (commitTimestamp exists only in v1, at its default -1 elsewhere).
+    const topics = body.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ ...offsetCommitApi.defaultOffsetCommitRequestPartition(), ...p })),
+    }));
+    return this.client.offsetCommit({ ...body, topics } as Partial<offsetCommitApi.OffsetCommitRequest>);
   }
 
   async offsetFetch(body: G.OffsetFetchRequest): Promise<G.OffsetFetchResponse> {

@@ -6,7 +6,9 @@
  */
 import { Command, Option } from 'commander';
 import type { Writable } from 'node:stream';
-import type { BrookBackend } from '../../embedded/backend.js';
+import { LATEST_TIMESTAMP, type BrookBackend } from '../../embedded/backend.js';
+import { KafkaError } from '../../embedded/kafka-error.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
 import { Consumer, type StartPosition } from '../../embedded/consumer.js';
 import { action, EXIT_OK, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
 import { formatRecord, type OutputFormat } from '../record-format.js';
@@ -19,6 +21,8 @@ export interface ConsumeOptions {
   follow?: boolean;
   format: OutputFormat;
   keySeparator?: string;
+  /** Join this consumer group: share the partitions with its other members, resume from and commit its offsets. */
+  group?: string;
 }
 
 export function consumeCommand(): Command {
@@ -33,14 +37,22 @@ export function consumeCommand(): Command {
     .addOption(new Option('--format <format>', 'value: the value per line; json: {topic,partition,offset,timestamp,key,value,headers}')
       .choices(['value', 'json']).default('value'))
     .option('-K, --key-separator <sep>', 'with --format value, print key<sep>value')
+    .addOption(new Option('-g, --group <group>', 'consume as a member of this consumer group: start at its committed offsets, commit what is printed')
+      .conflicts(['offset', 'partition']))
     .addHelpText('after', `
 Start: --from-beginning, --offset <n>, or by default the beginning without --follow (read what is
 there, then stop at the high watermark seen at start) and the end with --follow (only new records,
 as Kafka's console consumer). Within a partition records come in offset order. Keys and values are
 printed as UTF-8; a null value prints as an empty line (json: null).
 
+With --group the group's committed offsets decide where each partition starts (--from-beginning
+or --follow only choose where a partition without one starts), offsets are committed as records
+are printed and on exit, and a second run continues where the group left off. Without --follow it
+stops once its partitions are caught up.
+
 Examples:
   brook consume numbers --from-beginning | wc -l
+  brook consume app-logs --group archiver
   brook consume app-logs --follow --format json
   brook consume events --partition 2 --offset 1000 --max-messages 10`)
     .action(action(async (ctx, topic: string, opts: ConsumeOptions) => {
@@ -61,12 +73,16 @@ export async function consumeTo(
   const from: StartPosition = options.offset !== undefined
     ? { offset: options.offset }
     : options.fromBeginning || !options.follow ? 'beginning' : 'end';
-  const consumer = new Consumer(backend, {
-    topic,
-    partitions: options.partition === undefined ? undefined : [options.partition],
-    from,
-    follow: options.follow === true,
-  });
+  const consumer = options.group === undefined
+    ? new Consumer(backend, {
+        topic,
+        partitions: options.partition === undefined ? undefined : [options.partition],
+        from,
+        follow: options.follow === true,
+      })
+    : new Consumer(backend, { topic, groupId: options.group, from: from === 'end' ? 'end' : 'beginning' });
+  if (options.group !== undefined && (await backend.describeTopic(topic)) === undefined) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${topic}' does not exist`);
+  const stopWhenCaughtUp = options.group !== undefined && options.follow !== true;
   let outputClosed = false;
   const stop = () => void consumer.close();
   const onOutputError = (err: NodeJS.ErrnoException) => {
@@ -82,8 +98,9 @@ export async function consumeTo(
   let writtenCount = 0;
   try {
     while (writtenCount < maxMessages && !outputClosed) {
-      const records = await consumer.poll();
+      const records = await consumer.poll(maxMessages - writtenCount);
       if (records === null) break;
+      if (records.length === 0 && stopWhenCaughtUp && (await caughtUp(backend, consumer))) break;
       const chunks: Buffer[] = [];
       for (const record of records) {
         if (writtenCount >= maxMessages) break;
@@ -99,6 +116,18 @@ export async function consumeTo(
     if (outputClosed) out.on('error', () => undefined); // late EPIPEs from buffered writes
   }
   return writtenCount;
+}
+
+/** A group member has an assignment and has read each of its partitions up to the log end. */
+async function caughtUp(backend: BrookBackend, consumer: Consumer): Promise<boolean> {
+  const member = consumer.groupMember!;
+  const partitions = member.assignment();
+  if (partitions.length === 0) return false;
+  for (const partition of partitions) {
+    const latest = await backend.listOffset(member.topic, partition, LATEST_TIMESTAMP);
+    if (latest.errorCode !== ErrorCode.NONE || (member.position(partition) ?? 0) < latest.offset) return false;
+  }
+  return true;
 }
 
 /** Waits until `out` wants more, or until there is no point waiting (closed, errored, aborted). */
