@@ -30,6 +30,17 @@ describe('SCRAM-SHA-256 against RFC 7677', () => {
     expect(server.username).toBe('user');
   });
 
+  it("accepts librdkafka 2.0.2's client-final nonce (client nonce + the whole server nonce), as Kafka does", () => {
+    const credential = scramCredential('SCRAM-SHA-256', 'pencil', 4096, RFC_SALT);
+    const server = new ScramServer('SCRAM-SHA-256', () => credential, () => RFC.serverNonce);
+    server.step(RFC.clientFirst);
+    const nonce = `rOprNGfwEbeRWgbNEkqOrOprNGfwEbeRWgbNEkqO${RFC.serverNonce}`;
+    const withoutProof = `c=biws,r=${nonce}`;
+    const proof = clientProof('SCRAM-SHA-256', 'pencil', RFC_SALT, 4096, `n=user,r=rOprNGfwEbeRWgbNEkqO,${RFC.serverFirst},${withoutProof}`);
+    expect(server.step(`${withoutProof},p=${proof.toString('base64')}`)).toMatch(/^v=/);
+    expect(server.username).toBe('user');
+  });
+
   it('refuses a proof made with another password', () => {
     const credential = scramCredential('SCRAM-SHA-256', 'not-pencil', 4096, RFC_SALT);
     const server = new ScramServer('SCRAM-SHA-256', () => credential, () => RFC.serverNonce);
@@ -46,7 +57,8 @@ describe('SCRAM-SHA-256 against RFC 7677', () => {
 
   it('refuses a client-final with a changed nonce or channel binding', () => {
     const credential = scramCredential('SCRAM-SHA-256', 'pencil', 4096, RFC_SALT);
-    for (const tampered of [RFC.clientFinal.replace('r=rOpr', 'r=xOpr'), RFC.clientFinal.replace('c=biws', 'c=eSws')]) {
+    const truncatedNonce = RFC.clientFinal.replace('hNlF$k0,p=', 'hNlF$k,p=');
+    for (const tampered of [truncatedNonce, RFC.clientFinal.replace('c=biws', 'c=eSws')]) {
       const server = new ScramServer('SCRAM-SHA-256', () => credential, () => RFC.serverNonce);
       server.step(RFC.clientFirst);
       expect(() => server.step(tampered)).toThrow(ScramError);

@@ -209,7 +209,10 @@ export class ScramServer {
     const attrs = attributes(message);
     const clientFirst = this.clientFirst!;
     if (attrs.get('c') !== Buffer.from(clientFirst.gs2Header).toString('base64')) throw new ScramError('channel binding mismatch');
-    if (attrs.get('r') !== this.nonce) throw new ScramError('nonce mismatch');
+    // Kafka's ScramSaslServer accepts any nonce that ENDS with the one it sent (endsWith), and
+    // librdkafka 2.0.2 relies on it: its client-final r= is clientNonce + the whole server r=.
+    // The proof still covers the nonce as sent, so this loosens nothing else.
+    if (!(attrs.get('r') ?? '').endsWith(this.nonce)) throw new ScramError('nonce mismatch');
     const proof = Buffer.from(attrs.get('p') ?? '', 'base64');
     const authMessage = `${clientFirst.bare},${this.serverFirst},${withoutProof}`;
     const credential = this.credential!;

@@ -1,0 +1,83 @@
+/**
+ * For the security end-to-end tests: a throwaway CA, server and client certificates made with
+ * openssl in a temp dir, and a `brook serve` process from dist/ (run `npx tsc -p tsconfig.json`
+ * first) started with extra flags, whose stderr is kept. Not a test file itself.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const MAIN = path.resolve(import.meta.dirname, '../../dist/src/server/main.js');
+const READY_TIMEOUT_MS = 20_000;
+
+export interface Pki {
+  dir: string;
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+function openssl(args: string[], cwd: string): void {
+  const result = spawnSync('openssl', args, { cwd, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.stderr}`);
+}
+
+/** CA -> server certificate (SAN localhost, 127.0.0.1) and client certificate (CN=client-1). */
+export function makePki(): Pki {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-pki-'));
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=brook-test-ca'], dir);
+  fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  for (const [name, cn, ext] of [['server', 'localhost', 'server.ext'], ['client', 'client-1', null]] as const) {
+    openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', ...(ext ? ['-extfile', ext] : [])], dir);
+  }
+  const at = (name: string): string => path.join(dir, name);
+  return { dir, ca: at('ca.pem'), serverCert: at('server.pem'), serverKey: at('server.key'), clientCert: at('client.pem'), clientKey: at('client.key') };
+}
+
+export interface SecureServe {
+  host: string;
+  port: number;
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+export async function startSecureServe(args: string[]): Promise<SecureServe> {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -p tsconfig.json first`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-security-'));
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const address = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`brook serve not ready: ${stderr}`)), READY_TIMEOUT_MS);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (\S+:\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`brook serve exited with ${code}: ${stderr}`));
+    });
+  });
+  const colon = address.lastIndexOf(':');
+  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)), stderr: () => stderr, stop: () => stopChild(child, dataDir) };
+}
+
+async function stopChild(child: ChildProcess, dataDir: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
