@@ -11,6 +11,8 @@ import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerBenchCommand } from './commands/bench.js';
+import { registerUsersCommand } from '../server/security/users-command.js';
 
 export function buildProgram(): Command {
   const program = new Command('brook')
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
   registerServeCommand(program);
+  registerUsersCommand(program);
+  registerBenchCommand(program);
   for (const command of allCommands(program)) {
     command.configureOutput(program.configureOutput());
     command.showSuggestionAfterError(true);
