@@ -1,50 +1,18 @@
 /**
  * The part of the engine's Broker (src/engine/broker.ts) that the Kafka server calls, written as
  * an interface so the server depends on the contract, not on the engine's internals. The real
- * Broker satisfies it structurally.
+ * Broker satisfies it structurally. The value types are the engine's own (broker-types.ts).
  */
 import type { FetchByteBudget } from '../engine/fetch.js';
+import type { FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
 
-export interface TopicInfo {
-  name: string;
-  topicId: string;
-  partitionCount: number;
-  configs: Record<string, string>;
-  internal: boolean;
-}
-
-export interface PartitionState {
-  logStartOffset: number;
-  logEndOffset: number;
-  highWatermark: number;
-  sizeBytes: number;
-  segmentCount: number;
-}
-
-export interface ProduceResult {
-  errorCode: number;
-  errorMessage: string | null;
-  baseOffset: number;
-  logAppendTimeMs: number;
-  logStartOffset: number;
-}
-
-export interface FetchPartitionRequest {
-  topic: string;
-  partition: number;
-  fetchOffset: number;
-  partitionMaxBytes: number;
-}
-
-export interface FetchPartitionResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  highWatermark: number;
-  lastStableOffset: number;
-  logStartOffset: number;
-  records: Buffer | null;
-}
+export type {
+  TopicInfo,
+  PartitionState,
+  ProduceResult,
+  FetchRequest as FetchPartitionRequest,
+  FetchResult as FetchPartitionResult,
+} from '../engine/broker-types.js';
 
 export interface BrokerApi {
   readonly clusterId: string;
@@ -59,9 +27,9 @@ export interface BrokerApi {
   partitionState(topic: string, partition: number): PartitionState | undefined;
   produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult>;
   fetch(
-    requests: FetchPartitionRequest[],
+    requests: FetchRequest[],
     options: { maxWaitMs: number; minBytes: number; maxBytes: number; budget?: FetchByteBudget },
-  ): Promise<FetchPartitionResult[]>;
+  ): Promise<FetchResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
   close(): Promise<void>;
