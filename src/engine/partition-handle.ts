@@ -31,6 +31,8 @@ import type { FaultCommand, FaultCounts, FaultSpec } from './fault-injection.js'
 const COMPLETION_RING_BYTES = 64 * 1024;
 const CRASHES_BEFORE_OFFLINE = 5;
 const SLOT_ID_MASK = 0x7fffffff;
+/** The pump publishes staged frames at the latest after this many bytes (see pump()). */
+const PUBLISH_EVERY_BYTES = 256 * 1024;
 
 /** The worker runs from dist/ (tsc output), also when this module is loaded from src/ by tests. */
 function workerScriptPath(): string {
@@ -63,6 +65,7 @@ export class PartitionHandle {
   private readonly inflight: { slotId: number; resolve(result: ProduceResult): void }[] = [];
   private nextSlotId = 0;
   private pumping = false;
+  private pumpScheduled = false;
   private readonly requests = new Map<number, Pending<unknown>>();
   private nextRequestId = 0;
   private readonly appendListeners = new Set<() => void>();
@@ -225,6 +228,20 @@ export class PartitionHandle {
     assert(batches.byteLength <= this.producer.maxPayloadBytes, 'produce larger than a ring frame; the broker checks first');
     return new Promise((resolve) => {
       this.writeQueue.push({ batches, resolve });
+      this.schedulePump();
+    });
+  }
+
+  /**
+   * Pumps in a microtask rather than at once, so every produce issued in the same synchronous run
+   * (a request with many batches, producers resuming after one delivery of completions) reaches
+   * the worker with one TAIL store and at most one wake-up.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.pumping) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
       void this.pump();
     });
   }
@@ -233,23 +250,30 @@ export class PartitionHandle {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let unpublishedBytes = 0;
     try {
       while (this.writeQueue.length > 0 && this.worker !== null) {
         const next = this.writeQueue[0]!;
         const producer = this.producer;
         const view = producer.tryReserve(next.batches.byteLength);
         if (view === null) {
-          await producer.waitForSpace(); // a crash wakes it (wakeAllWaiters) and the loop moves on
+          unpublishedBytes = 0;
+          await producer.waitForSpace(); // publishes first; a crash wakes it (wakeAllWaiters) and the loop moves on
           continue;
         }
         view.set(next.batches);
         const slotId = this.nextSlotId;
         this.nextSlotId = (slotId + 1) & SLOT_ID_MASK;
-        producer.commit(slotId);
         this.writeQueue.shift();
         this.inflight.push({ slotId, resolve: next.resolve });
+        // Big produces go out one by one, so the worker writes while this thread copies the next.
+        unpublishedBytes += next.batches.byteLength;
+        const publishNow = unpublishedBytes >= PUBLISH_EVERY_BYTES;
+        if (publishNow) unpublishedBytes = 0;
+        producer.commit(slotId, publishNow);
       }
     } finally {
+      this.producer.publish();
       this.pumping = false;
     }
   }

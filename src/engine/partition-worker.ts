@@ -5,8 +5,8 @@
  * Loop: block on the produce ring (Atomics.wait: workers may block), take ALL frames published so
  * far, append each straight from its ring view (PartitionLog.append writes the view with one
  * fs write; no copy), publish the new state, release the ring space, then publish one completion
- * frame per produce. A wake-up costs ~50 µs, so one wake-up serves every frame that arrived
- * meanwhile. Between bursts the loop yields to its event loop (setImmediate) so control messages
+ * frame per produce with a single TAIL store (at the latest every PUBLISH_EVERY_BYTES). A wake-up
+ * costs ~50 µs, so one wake-up serves every frame that arrived meanwhile, both ways. Between bursts the loop yields to its event loop (setImmediate) so control messages
  * (postMessage) are handled; the main thread bumps controlSeq and wakes the ring when it posts one.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -66,26 +66,51 @@ function appendFrame(payload: Uint8Array): Completion {
   return { errorCode: result.errorCode, baseOffset: result.baseOffset, logAppendTimeMs: result.logAppendTimeMs, logStartOffset: log.logStartOffset };
 }
 
-/** Appends every published frame; returns how many. */
-function drain(): number {
-  const done: { frameId: number; completion: Completion }[] = [];
-  for (let frame = frames.next(); frame !== null; frame = frames.next()) {
-    done.push({ frameId: frame.frameId, completion: appendFrame(frame.payload) });
-  }
-  if (done.length === 0) return 0;
-  // State before completions: a fetch woken by a completion must find the new high watermark.
+/**
+ * Within one drain, completions are published after this many appended bytes even if more frames
+ * wait: with big produces the main thread refills the ring while this thread writes, instead of
+ * both taking turns; with small ones a whole drain still costs one wake-up.
+ */
+const PUBLISH_EVERY_BYTES = 1024 * 1024;
+
+/** Makes the appends so far visible: state first (a fetch woken by a completion must find the new high watermark), ring space back, then the completions. */
+function publishDone(): void {
   publishState();
   frames.release();
-  for (const { frameId, completion } of done) {
-    let view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
-    while (view === null) {
-      completions.waitForSpaceSync(1000);
-      view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
-    }
-    encodeCompletion(view, completion);
-    completions.commit(frameId);
+  completions.publish();
+}
+
+/** Stages one completion; publishes what is done first if the completion ring is full. */
+function stageCompletion(frameId: number, completion: Completion): void {
+  let view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
+  if (view === null) publishDone(); // the main thread can only free completions it can see
+  while (view === null) {
+    completions.waitForSpaceSync(1000);
+    view = completions.tryReserve(COMPLETION_PAYLOAD_BYTES);
   }
-  return done.length;
+  encodeCompletion(view, completion);
+  completions.commit(frameId, false);
+}
+
+/**
+ * Appends every published frame; returns how many. Completions are staged and published with one
+ * TAIL store per drain (or per PUBLISH_EVERY_BYTES), so the main thread gets one wake-up for many
+ * produces, not one each (~50 µs per wake-up).
+ */
+function drain(): number {
+  let count = 0;
+  let unpublishedBytes = 0;
+  for (let frame = frames.next(); frame !== null; frame = frames.next()) {
+    stageCompletion(frame.frameId, appendFrame(frame.payload));
+    count++;
+    unpublishedBytes += frame.payload.byteLength;
+    if (unpublishedBytes >= PUBLISH_EVERY_BYTES) {
+      publishDone();
+      unpublishedBytes = 0;
+    }
+  }
+  if (count > 0) publishDone();
+  return count;
 }
 
 function tickIfDue(): void {

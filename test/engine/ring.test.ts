@@ -26,6 +26,35 @@ describe('ring, one thread', () => {
     expect(consumer.next()).toBeNull();
   });
 
+  it('hides staged frames until publish() and then shows them all, in order', () => {
+    const { producer, consumer } = pair(1024);
+    for (let id = 1; id <= 3; id++) {
+      producer.tryReserve(4)!.fill(id);
+      producer.commit(id, false);
+    }
+    expect(producer.hasUnpublished).toBe(true);
+    expect(consumer.hasFrames()).toBe(false);
+    expect(consumer.next()).toBeNull();
+    producer.publish();
+    expect(producer.hasUnpublished).toBe(false);
+    const seen = [consumer.next()!, consumer.next()!, consumer.next()!].map((f) => [f.frameId, f.payload[0]]);
+    expect(seen).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(consumer.next()).toBeNull();
+  });
+
+  it('publishes staged frames before waiting for space, so the consumer can free them', async () => {
+    const { producer, consumer } = pair(256); // max payload 120
+    producer.tryReserve(120)!.fill(1);
+    producer.commit(1, false);
+    expect(producer.tryReserve(120)).toBeNull();
+    const waited = producer.waitForSpace();
+    const frame = consumer.next(); // visible only because waitForSpace published it
+    expect(frame?.frameId).toBe(1);
+    consumer.release();
+    await waited;
+    expect(producer.tryReserve(120)).not.toBeNull();
+  });
+
   it('refuses a frame when full and accepts it once the consumer releases', () => {
     const { producer, consumer } = pair(256); // max payload 120
     expect(producer.tryWrite(bytes(120, 1), 1)).toBe(true);
