@@ -1,33 +1,42 @@
 /**
  * The embedded producer: Kafka's record accumulator in miniature.
  *
- *   send() ──▶ queue (call order) ──pump──▶ open batch per partition ──seal──▶ sealed batches
- *                                                (lingerMs / batchBytes)        │ one produce in
- *                                                                               ▼ flight/partition
- *                                                                         backend.produce()
+ *   send() / sendLines() ──▶ queue (call order) ──pump──▶ open batch per partition ──seal──▶ sealed
+ *                                                  (BatchBuilder: records      (header+CRC) │ one produce
+ *                                                   encoded as they arrive)                 ▼ in flight/partition
+ *                                                                                     backend.produce()
  *
+ * - Encoding: records are encoded into their partition's open RecordBatch v2 as they are placed
+ *   (bulk-batch-builder.ts); sealing writes the header and CRC once. No object or promise per
+ *   record on the sendLines() path; send() keeps its per-record promise for library users.
  * - Placement: an explicit partition wins; keyed records go to partitionForKey (the Java client's
  *   murmur2, so keys land where Apache Kafka puts them); keyless records stick to one partition
  *   until its batch is sealed, then move to the next (Kafka's sticky partitioner, round-robin
  *   instead of random so runs are reproducible).
- * - Order: sends are placed strictly in call order, and each partition has at most one produce in
- *   flight, so records of a partition are appended in send order even when the broker's ring is
- *   full and appends wait.
- * - Memory bound: at most `bufferBytes` (default 32 MiB) of records sit in open, sealed or
- *   in-flight batches. Past it the queue stops moving until a batch is acknowledged: send()
- *   promises stay pending, and `ready()` tells a streaming caller when to hand over more. The
- *   queue holds only records the caller has already handed over without awaiting.
+ * - Order: requests are placed strictly in call order, and each partition has at most one produce
+ *   in flight, so records of a partition are appended in call order even when the broker's ring
+ *   is full and appends wait.
+ * - Memory bound: at most about `bufferBytes` (default 32 MiB) of records sit in open, sealed or
+ *   in-flight batches. Past it the queue stops moving (mid-call for sendLines) until a batch is
+ *   acknowledged, and `ready()` tells a streaming caller when to hand over more. The queue holds
+ *   only what the caller has already handed over without awaiting.
  *
  * Owned by its creator on the main thread; not thread-safe.
  */
+import { RECORDS_PER_BATCH_MAX } from '../common/limits.js';
 import { Compression, type CompressionName } from '../protocol/compression.js';
-import { encodeRecordBatch, type ProducerRecord, BATCH_HEADER_BYTES } from '../protocol/record-batch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { partitionForKey } from '../protocol/partitioner.js';
+import type { ProducerRecord } from '../protocol/record-batch.js';
 import type { Acks, BrookBackend } from './backend.js';
+import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
+import { BatchBuilder } from './bulk-batch-builder.js';
+import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
 import { TopicMetadata } from './topic-metadata.js';
+
+export type { SendLinesResult } from './bulk-acks.js';
 
 export interface ProducerOptions {
   /** How long a batch waits for more records before it is sent (Kafka's linger.ms). Default 5. */
@@ -49,48 +58,70 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-interface PendingSend {
+export interface SendLinesOptions {
+  /** Lines are key<separator>value; a line without it is keyless (value = whole line). */
+  keySeparator?: Buffer | null;
+  /** Every line goes to this partition; otherwise keyed lines hash, keyless ones stick. */
+  partition?: number;
+}
+
+interface QueuedRecord {
+  kind: 'record';
   topic: string;
   partition: number | undefined;
   record: ProducerRecord;
   sizeBytes: number;
-  resolve: (metadata: RecordMetadata) => void;
-  reject: (err: Error) => void;
+  target: RecordTarget;
 }
 
-interface Batch {
-  sends: PendingSend[];
-  sizeBytes: number;
+type Queued = QueuedRecord | QueuedLines;
+
+/** A batch being filled, or sealed and waiting for (or in) its produce. */
+export interface Batch {
+  builder: BatchBuilder;
+  parts: BatchPart[];
+  /** Uncompressed record bytes, counted against bufferBytes until acknowledged. */
+  accountedBytes: number;
+  bytes: Buffer | null;
 }
 
-interface PartitionQueue {
+export interface PartitionQueue {
   topic: string;
   partition: number;
   open: Batch | null;
   lingerTimer: NodeJS.Timeout | null;
   sealed: Batch[];
   inFlight: boolean;
+  /** Size of the last sealed batch: the next builder's starting capacity. */
+  lastBatchBytes: number;
+}
+
+export interface TopicState {
+  queues: Array<PartitionQueue | undefined>;
+  /** The keyless records' current partition (before modulo). */
+  sticky: number;
 }
 
 const DEFAULTS = { lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576 };
 
 export class Producer {
+  readonly batchBytes: number;
+  readonly bufferBytes: number;
+  /** Bytes in open, sealed and in-flight batches. */
+  bufferedBytes = 0;
   private readonly lingerMs: number;
-  private readonly batchBytes: number;
-  private readonly bufferBytes: number;
   private readonly codec: number;
   private readonly acks: Acks;
   private readonly metadata: TopicMetadata;
-  private readonly queue: PendingSend[] = [];
+  private readonly queue: Queued[] = [];
   private queueHead = 0;
-  private readonly partitions = new Map<string, PartitionQueue>();
-  private readonly stickyPartition = new Map<string, number>();
-  private bufferedBytes = 0;
+  private readonly topics = new Map<string, TopicState>();
   private outstandingCount = 0;
   private flushWaiters: Array<() => void> = [];
   private readyWaiters: Array<() => void> = [];
   private flushing = 0;
   private closed = false;
+  private readonly settled = (): void => this.settle();
 
   constructor(
     private readonly backend: BrookBackend,
@@ -118,14 +149,9 @@ export class Producer {
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.outstandingCount++;
-      this.queue.push({
-        topic: record.topic,
-        partition: record.partition,
-        record: normalized,
-        sizeBytes: recordBytesMax(normalized),
-        resolve: (m) => this.settle(() => resolve(m)),
-        reject: (e) => this.settle(() => reject(e)),
-      });
+      const target = new RecordTarget(normalized.timestamp!, resolve, reject, this.settled);
+      const sizeBytes = recordBytesMax(normalized);
+      this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
       this.pump();
     });
   }
@@ -133,6 +159,28 @@ export class Producer {
   /** Sends several records; resolves when all are acknowledged (rejects with the first failure). */
   sendBatch(records: readonly SendRecord[]): Promise<RecordMetadata[]> {
     return Promise.all(records.map((r) => this.send(r)));
+  }
+
+  /**
+   * The bulk path: every line of `text` becomes one record (value = the line; with keySeparator,
+   * key<sep>value), encoded straight into batches with no object or promise per line. A line ends
+   * at '\n' (a '\r' before it is dropped); bytes after the last '\n' are a last line. All lines
+   * get the time of this call as their timestamp. `text` must not change until the promise
+   * settles. The promise never rejects once accepted: it resolves, when every line is
+   * acknowledged or failed, with the counts and the first error. Pair it with ready() to bound
+   * memory.
+   */
+  sendLines(topic: string, text: Buffer, options: SendLinesOptions = {}): Promise<SendLinesResult> {
+    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return new Promise<SendLinesResult>((resolve) => {
+      this.outstandingCount++;
+      this.queue.push({
+        kind: 'lines', topic, text, pos: 0, timestampMs: Date.now(),
+        keySeparator: options.keySeparator != null && options.keySeparator.length > 0 ? options.keySeparator : null,
+        partition: options.partition, target: new LinesTarget(resolve, this.settled),
+      });
+      this.pump();
+    });
   }
 
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */
@@ -167,9 +215,58 @@ export class Producer {
     this.closed = true;
   }
 
-  private settle(callback: () => void): void {
+  /** The open batch of `queue` with room for `recordBytes` more (sealing a full one first). */
+  openBatch(queue: PartitionQueue, recordBytes: number): Batch {
+    let open = queue.open;
+    if (open !== null && (open.builder.sizeBytes + recordBytes > this.batchBytes || open.builder.recordCount >= RECORDS_PER_BATCH_MAX)) {
+      this.seal(queue);
+      open = null;
+    }
+    if (open === null) {
+      const capacityBytes = Math.min(this.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
+      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null };
+      queue.open = open;
+      queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
+    }
+    return open;
+  }
+
+  /** Counts a just-appended record against its batch, its caller and the memory bound. */
+  addToBatch(queue: PartitionQueue, batch: Batch, target: AckTarget, recordBytes: number, payloadBytes: number): void {
+    const parts = batch.parts;
+    const last = parts.length === 0 ? undefined : parts[parts.length - 1]!;
+    if (last !== undefined && last.target === target) {
+      last.recordCount++;
+      last.byteCount += payloadBytes;
+    } else {
+      parts.push({ target, firstIndex: batch.builder.recordCount - 1, recordCount: 1, byteCount: payloadBytes });
+    }
+    batch.accountedBytes += recordBytes;
+    this.bufferedBytes += recordBytes;
+    if (batch.builder.sizeBytes >= this.batchBytes) this.seal(queue);
+  }
+
+  topicState(topic: string, partitionCount: number): TopicState {
+    let state = this.topics.get(topic);
+    if (state === undefined) {
+      state = { queues: [], sticky: 0 };
+      this.topics.set(topic, state);
+    }
+    if (state.queues.length < partitionCount) state.queues.length = partitionCount;
+    return state;
+  }
+
+  partitionQueue(state: TopicState, topic: string, partition: number): PartitionQueue {
+    let queue = state.queues[partition];
+    if (queue === undefined) {
+      queue = { topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0 };
+      state.queues[partition] = queue;
+    }
+    return queue;
+  }
+
+  private settle(): void {
     this.outstandingCount--;
-    callback();
     if (this.outstandingCount === 0) {
       const waiters = this.flushWaiters;
       this.flushWaiters = [];
@@ -177,32 +274,38 @@ export class Producer {
     }
   }
 
-  /** Moves queued sends into batches, in call order, while the memory bound allows. */
+  /** Moves queued requests into batches, in call order, while the memory bound allows. */
   private pump(): void {
     while (this.queueHead < this.queue.length) {
-      const send = this.queue[this.queueHead]!;
-      const partitionCount = this.metadata.partitionCountNow(send.topic);
+      const entry = this.queue[this.queueHead]!;
+      const partitionCount = this.metadata.partitionCountNow(entry.topic);
       if (partitionCount === undefined) {
-        this.metadata.partitionCount(send.topic).then(
+        this.metadata.partitionCount(entry.topic).then(
           () => this.pump(),
-          (err: unknown) => this.failQueuedForTopic(send.topic, err as Error),
+          (err: unknown) => this.failQueuedForTopic(entry.topic, err as Error),
         );
         return;
       }
-      if (this.bufferedBytes > 0 && this.bufferedBytes + send.sizeBytes > this.bufferBytes) {
-        if (this.queueHead > 4096) {
-          this.queue.splice(0, this.queueHead); // drop placed sends while the rest wait
-          this.queueHead = 0;
-        }
-        return;
+      if (entry.kind === 'lines') {
+        if (!placeLines(this, entry, partitionCount)) return this.compactQueue();
+      } else {
+        if (this.bufferedBytes > 0 && this.bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
+        this.placeRecord(entry, partitionCount);
       }
       this.queueHead++;
-      this.place(send, partitionCount);
     }
     this.queue.length = 0;
     this.queueHead = 0;
     if (this.flushing > 0) this.sealAll();
     this.wakeReady();
+  }
+
+  /** Drops placed entries while the rest wait, so a long wait does not pin them. */
+  private compactQueue(): void {
+    if (this.queueHead > 4096) {
+      this.queue.splice(0, this.queueHead);
+      this.queueHead = 0;
+    }
   }
 
   private wakeReady(): void {
@@ -213,11 +316,12 @@ export class Producer {
   }
 
   private failQueuedForTopic(topic: string, err: Error): void {
-    const kept: PendingSend[] = [];
+    const kept: Queued[] = [];
     for (let i = this.queueHead; i < this.queue.length; i++) {
-      const send = this.queue[i]!;
-      if (send.topic === topic) send.reject(err);
-      else kept.push(send);
+      const entry = this.queue[i]!;
+      if (entry.topic !== topic) kept.push(entry);
+      else if (entry.kind === 'record') entry.target.failed(onlyPart(entry.target), err);
+      else entry.target.failUnplaced(countLines(entry.text, entry.pos), err);
     }
     this.queue.length = 0;
     this.queue.push(...kept);
@@ -225,57 +329,42 @@ export class Producer {
     this.pump();
   }
 
-  private place(send: PendingSend, partitionCount: number): void {
-    const partition = this.choosePartition(send, partitionCount);
-    if (partition === undefined) return;
-    const queue = this.partitionQueue(send.topic, partition);
-    if (queue.open !== null && queue.open.sizeBytes + send.sizeBytes > this.batchBytes) this.seal(queue);
-    if (queue.open === null) {
-      queue.open = { sends: [], sizeBytes: BATCH_HEADER_BYTES };
-      queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
-    }
-    queue.open.sends.push(send);
-    queue.open.sizeBytes += send.sizeBytes;
-    this.bufferedBytes += send.sizeBytes;
-    if (queue.open.sizeBytes >= this.batchBytes) this.seal(queue);
-  }
-
-  /** The record's partition, or undefined after rejecting a send whose partition is out of range. */
-  private choosePartition(send: PendingSend, partitionCount: number): number | undefined {
-    const partition = send.partition;
+  private placeRecord(entry: QueuedRecord, partitionCount: number): void {
+    const { record, topic } = entry;
+    const state = this.topicState(topic, partitionCount);
+    let partition = entry.partition;
     if (partition === undefined) {
-      if (send.record.key != null) return partitionForKey(send.record.key, partitionCount);
-      return (this.stickyPartition.get(send.topic) ?? 0) % partitionCount;
+      partition = record.key != null ? partitionForKey(record.key, partitionCount) : state.sticky % partitionCount;
+    } else if (!(Number.isInteger(partition) && partition >= 0 && partition < partitionCount)) {
+      entry.target.failed(onlyPart(entry.target), new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`));
+      return;
     }
-    if (Number.isInteger(partition) && partition >= 0 && partition < partitionCount) return partition;
-    send.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-      `partition ${partition} is outside topic '${send.topic}' (${partitionCount} partitions)`));
-    return undefined;
-  }
-
-  private partitionQueue(topic: string, partition: number): PartitionQueue {
-    const id = `${partition}:${topic}`;
-    let queue = this.partitions.get(id);
-    if (queue === undefined) {
-      queue = { topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false };
-      this.partitions.set(id, queue);
-    }
-    return queue;
+    const queue = this.partitionQueue(state, topic, partition);
+    const batch = this.openBatch(queue, entry.sizeBytes);
+    const key = record.key ?? null;
+    const recordBytes = batch.builder.appendRecord(record.timestamp!, key, record.value, record.headers ?? []);
+    this.addToBatch(queue, batch, entry.target, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0));
   }
 
   private sealAll(): void {
-    for (const queue of this.partitions.values()) this.seal(queue);
+    for (const state of this.topics.values()) {
+      for (const queue of state.queues) if (queue !== undefined) this.seal(queue);
+    }
   }
 
   private seal(queue: PartitionQueue): void {
     if (queue.lingerTimer !== null) clearTimeout(queue.lingerTimer);
     queue.lingerTimer = null;
-    if (queue.open === null) return;
-    queue.sealed.push(queue.open);
+    const batch = queue.open;
+    if (batch === null) return;
     queue.open = null;
+    batch.bytes = batch.builder.seal(this.codec);
+    queue.lastBatchBytes = batch.builder.sizeBytes;
+    queue.sealed.push(batch);
     // A sealed batch ends the sticky partition's turn: keyless records move on.
-    const sticky = this.stickyPartition.get(queue.topic) ?? 0;
-    if (sticky === queue.partition) this.stickyPartition.set(queue.topic, sticky + 1);
+    const state = this.topics.get(queue.topic)!;
+    if (state.sticky % state.queues.length === queue.partition) state.sticky = queue.partition + 1;
     this.dispatch(queue);
   }
 
@@ -286,36 +375,31 @@ export class Producer {
     queue.inFlight = true;
     void this.produce(queue, batch).finally(() => {
       queue.inFlight = false;
-      this.bufferedBytes -= batch.sizeBytes;
+      this.bufferedBytes -= batch.accountedBytes;
       this.dispatch(queue);
       this.pump();
     });
   }
 
   private async produce(queue: PartitionQueue, batch: Batch): Promise<void> {
-    const sends = batch.sends;
+    const { parts } = batch;
     try {
-      const records = sends.map((s) => s.record);
-      const bytes = encodeRecordBatch(records, { compression: this.codec });
-      const result = await this.backend.produce(queue.topic, queue.partition, bytes, this.acks);
+      const result = await this.backend.produce(queue.topic, queue.partition, batch.bytes!, this.acks);
+      batch.bytes = null;
       if (result.errorCode !== ErrorCode.NONE) {
         if (result.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
         const error = new KafkaError(result.errorCode, result.errorMessage);
-        for (const send of sends) send.reject(error);
+        for (const part of parts) part.target.failed(part, error);
         return;
       }
-      const known = this.acks !== 0;
-      for (let i = 0; i < sends.length; i++) {
-        const send = sends[i]!;
-        send.resolve({
-          topic: queue.topic,
-          partition: queue.partition,
-          offset: known ? result.baseOffset + i : -1,
-          timestamp: result.logAppendTimeMs >= 0 ? result.logAppendTimeMs : send.record.timestamp!,
-        });
-      }
+      const baseOffset = this.acks === 0 ? -1 : result.baseOffset;
+      for (const part of parts) part.target.acknowledged(queue.topic, queue.partition, baseOffset, part, result.logAppendTimeMs);
     } catch (err) {
-      for (const send of sends) send.reject(err as Error);
+      for (const part of parts) part.target.failed(part, err as Error);
     }
   }
+}
+
+function onlyPart(target: AckTarget): BatchPart {
+  return { target, firstIndex: 0, recordCount: 1, byteCount: 0 };
 }

@@ -1,0 +1,99 @@
+/**
+ * The producer's bulk path: the lines of one text buffer become records encoded straight into
+ * their partitions' open batches, reading keys and values as byte ranges of the text. Per line
+ * there is no Buffer, no object and no promise; the only per-line work is finding the newline
+ * (and the key separator), choosing the partition and copying the bytes.
+ *
+ *   text:  k1 SEP v1 \n v2 \r\n k3 SEP v3      (last line without '\n' is still a line)
+ *          └key┘    └val┘ └val┘  └key┘    └val┘
+ *
+ * Main thread only, called by the Producer that owns the entry.
+ */
+import { ErrorCode } from '../protocol/error-codes.js';
+import { partitionForKey } from '../protocol/partitioner.js';
+import type { LinesTarget } from './bulk-acks.js';
+import { KafkaError } from './kafka-error.js';
+import type { Producer } from './producer.js';
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+/** Bound on what a record adds beyond its key and value bytes (see record-input.ts). */
+const RECORD_OVERHEAD_BYTES_MAX = 36;
+
+/** A sendLines() call waiting in the producer's queue; `pos` is where placing resumes. */
+export interface QueuedLines {
+  kind: 'lines';
+  topic: string;
+  text: Buffer;
+  pos: number;
+  timestampMs: number;
+  keySeparator: Buffer | null;
+  partition: number | undefined;
+  target: LinesTarget;
+}
+
+/**
+ * Places lines from entry.pos on while the producer's memory bound allows. Returns true once the
+ * whole text is placed, false if it stopped for room (entry.pos records where).
+ */
+export function placeLines(producer: Producer, entry: QueuedLines, partitionCount: number): boolean {
+  const { text, topic, keySeparator, target, timestampMs } = entry;
+  const fixedPartition = entry.partition;
+  if (fixedPartition !== undefined && !(Number.isInteger(fixedPartition) && fixedPartition >= 0 && fixedPartition < partitionCount)) {
+    target.failUnplaced(countLines(text, entry.pos), new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      `partition ${fixedPartition} is outside topic '${topic}' (${partitionCount} partitions)`));
+    return true;
+  }
+  const state = producer.topicState(topic, partitionCount);
+  const separatorBytes = keySeparator?.length ?? 0;
+  const end = text.length;
+  let pos = entry.pos;
+  let separatorAt = -2; // next separator at or after pos; -1: none left; -2: not searched yet
+  while (pos < end) {
+    if (producer.bufferedBytes > 0 && producer.bufferedBytes >= producer.bufferBytes) break;
+    const newline = text.indexOf(NEWLINE, pos);
+    const next = newline === -1 ? end : newline + 1;
+    let lineEnd = newline === -1 ? end : newline;
+    if (lineEnd > pos && text[lineEnd - 1] === CARRIAGE_RETURN) lineEnd--;
+    let keyEnd = -1;
+    let valueStart = pos;
+    if (keySeparator !== null) {
+      // One search serves every line up to the separator found, so lines without a separator
+      // do not rescan the rest of the text each time.
+      if (separatorAt !== -1 && separatorAt < pos) separatorAt = text.indexOf(keySeparator, pos);
+      if (separatorAt !== -1 && separatorAt + separatorBytes <= lineEnd) {
+        keyEnd = separatorAt;
+        valueStart = separatorAt + separatorBytes;
+      }
+    }
+    const payloadBytes = lineEnd - pos - separatorBytes * (keyEnd === -1 ? 0 : 1);
+    let partition: number;
+    if (fixedPartition !== undefined) partition = fixedPartition;
+    else if (keyEnd !== -1) partition = partitionForKey(text.subarray(pos, keyEnd), partitionCount);
+    else partition = state.sticky % partitionCount;
+    const queue = producer.partitionQueue(state, topic, partition);
+    const batch = producer.openBatch(queue, payloadBytes + RECORD_OVERHEAD_BYTES_MAX);
+    const recordBytes = keyEnd === -1
+      ? batch.builder.appendRange(timestampMs, null, 0, 0, text, valueStart, lineEnd)
+      : batch.builder.appendRange(timestampMs, text, pos, keyEnd, text, valueStart, lineEnd);
+    target.placed(1); // before addToBatch, which may seal and dispatch the batch
+    producer.addToBatch(queue, batch, target, recordBytes, payloadBytes);
+    pos = next;
+  }
+  entry.pos = pos;
+  if (pos < end) return false;
+  target.finishPlacing();
+  return true;
+}
+
+/** Lines in text[pos..]: what a failure of the unplaced rest counts. */
+export function countLines(text: Buffer, pos: number): number {
+  let count = 0;
+  while (pos < text.length) {
+    const newline = text.indexOf(NEWLINE, pos);
+    count++;
+    if (newline === -1) break;
+    pos = newline + 1;
+  }
+  return count;
+}
