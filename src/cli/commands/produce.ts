@@ -11,8 +11,8 @@ import type { Acks, BrookBackend } from '../../embedded/backend.js';
 import { Producer } from '../../embedded/producer.js';
 import { TopicMetadata } from '../../embedded/topic-metadata.js';
 import { action, EXIT_INTERRUPTED, EXIT_OK, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
-import { readLineChunks } from '../lines.js';
-import { parseJsonLine, splitKey, type LineRecord } from '../record-format.js';
+import { LineTooLongError, readLineChunks, readLineRuns } from '../lines.js';
+import { parseJsonLine, type LineRecord } from '../record-format.js';
 import { Throughput } from '../throughput.js';
 import { UserError } from '../user-error.js';
 
@@ -79,6 +79,7 @@ export async function produceLines(
   signal: AbortSignal,
   warn: (message: string) => void,
 ): Promise<ProduceOutcome> {
+  const parse = lineParser(options); // flag errors before anything is read or created
   const producer = new Producer(backend, {
     acks: options.acks,
     compression: options.compression,
@@ -87,52 +88,21 @@ export async function produceLines(
   });
   const metadata = new TopicMetadata(backend);
   if (!backend.autoCreateTopics) await metadata.partitionCount(topic); // unknown topic: fail before reading
-  const throughput = new Throughput();
-  const parse = lineParser(options);
-  let partitionCount: number | undefined;
-  let lineNumber = 0;
+  const run: Run = { producer, metadata, topic, options, signal, throughput: new Throughput(), sentCount: 0, failure: null };
   let skippedCount = 0;
-  let sentCount = 0;
-  let failure: Error | null = null;
   let badLine: UserError | null = null;
   addAbortSignal(signal, input);
   try {
-    reading: for await (const lines of readLineChunks(input, MESSAGE_MAX_BYTES_LIMIT)) {
-      for (const line of lines) {
-        lineNumber++;
-        let record: LineRecord;
-        try {
-          record = parse(line);
-          partitionCount ??= await metadata.partitionCount(topic);
-          checkPartition(options.partition, partitionCount, topic, UserError);
-          checkPartition(record.partition, partitionCount, topic, LineError);
-        } catch (err) {
-          if (err instanceof LineError && options.skipInvalid) {
-            warn(`line ${lineNumber}: ${err.message} (skipped)`);
-            skippedCount++;
-            continue;
-          }
-          if (!(err instanceof LineError)) throw err;
-          badLine = new UserError(`line ${lineNumber}: ${err.message}`);
-          break reading;
-        }
-        const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-        sentCount++;
-        producer.send({ topic, ...record, partition: record.partition ?? options.partition }).then(
-          () => throughput.add(1, bytes),
-          (err: Error) => (failure ??= err),
-        );
-      }
-      if (failure !== null || signal.aborted) break;
-      if (!producer.hasCapacity()) await producer.ready();
-    }
+    if (parse === null) await sendTextLines(run, input);
+    else ({ skippedCount, badLine } = await sendParsedLines(run, input, parse, warn));
   } catch (err) {
     if (!signal.aborted) throw err; // an abort ends the read with AbortError: handled below
   }
   await producer.close();
+  const { throughput, sentCount } = run;
   const summary = `produced ${throughput.finish()} to '${topic}'`;
   const lost = sentCount - throughput.recordCount;
-  const f = failure as Error | null;
+  const f = run.failure as Error | null;
   if (badLine !== null) {
     const before = throughput.recordCount;
     throw new UserError(`${badLine.message}; nothing from it or later lines was written` +
@@ -143,10 +113,98 @@ export async function produceLines(
   return { recordCount: throughput.recordCount, byteCount: throughput.byteCount, skippedCount, summary, exitCode };
 }
 
+/** State shared by the two input paths. */
+interface Run {
+  producer: Producer;
+  metadata: TopicMetadata;
+  topic: string;
+  options: ProduceOptions;
+  signal: AbortSignal;
+  throughput: Throughput;
+  /** Records handed to the producer (counted as they settle on the bulk path). */
+  sentCount: number;
+  failure: Error | null;
+}
+
+/**
+ * Text lines, the fast path: runs of whole lines go to producer.sendLines(), which encodes them
+ * straight into record batches, with one promise per input chunk instead of one per line.
+ */
+async function sendTextLines(run: Run, input: Readable): Promise<void> {
+  const { producer, topic, options } = run;
+  const sendOptions = {
+    keySeparator: options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8'),
+    partition: options.partition,
+  };
+  let checked = false;
+  try {
+    for await (const lines of readLineRuns(input, MESSAGE_MAX_BYTES_LIMIT)) {
+      if (!checked) {
+        checkPartition(options.partition, await run.metadata.partitionCount(topic), topic, UserError);
+        checked = true;
+      }
+      producer.sendLines(topic, lines, sendOptions).then((result) => {
+        run.throughput.add(result.recordCount, result.byteCount);
+        run.sentCount += result.recordCount + result.failedCount;
+        run.failure ??= result.error;
+      }, (err: Error) => (run.failure ??= err));
+      if (run.failure !== null || run.signal.aborted) break;
+      if (!producer.hasCapacity()) await producer.ready();
+    }
+  } catch (err) {
+    if (!(err instanceof LineTooLongError)) throw err;
+    await producer.flush(); // every line before it has settled: now sentCount numbers them
+    throw new UserError(`line ${run.sentCount + err.linesBefore + 1} is longer than ${err.maxLineBytes} bytes`);
+  }
+}
+
+/** JSON lines: parsed (and with --skip-invalid, skipped) one by one, each sent with its own promise. */
+async function sendParsedLines(
+  run: Run,
+  input: Readable,
+  parse: (line: Buffer) => LineRecord,
+  warn: (message: string) => void,
+): Promise<{ skippedCount: number; badLine: UserError | null }> {
+  const { producer, topic, options } = run;
+  let partitionCount: number | undefined;
+  let lineNumber = 0;
+  let skippedCount = 0;
+  reading: for await (const lines of readLineChunks(input, MESSAGE_MAX_BYTES_LIMIT)) {
+    for (const line of lines) {
+      lineNumber++;
+      let record: LineRecord;
+      try {
+        record = parse(line);
+        partitionCount ??= await run.metadata.partitionCount(topic);
+        checkPartition(options.partition, partitionCount, topic, UserError);
+        checkPartition(record.partition, partitionCount, topic, LineError);
+      } catch (err) {
+        if (err instanceof LineError && options.skipInvalid) {
+          warn(`line ${lineNumber}: ${err.message} (skipped)`);
+          skippedCount++;
+          continue;
+        }
+        if (!(err instanceof LineError)) throw err;
+        return { skippedCount, badLine: new UserError(`line ${lineNumber}: ${err.message}`) };
+      }
+      const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+      run.sentCount++;
+      producer.send({ topic, ...record, partition: record.partition ?? options.partition }).then(
+        () => run.throughput.add(1, bytes),
+        (err: Error) => (run.failure ??= err),
+      );
+    }
+    if (run.failure !== null || run.signal.aborted) break reading;
+    if (!producer.hasCapacity()) await producer.ready();
+  }
+  return { skippedCount, badLine: null };
+}
+
 /** A problem with one input line (as opposed to the run). */
 class LineError extends Error {}
 
-function lineParser(options: ProduceOptions): (line: Buffer) => LineRecord {
+/** The per-line parser for JSON lines; null for text lines, which take the bulk path. */
+function lineParser(options: ProduceOptions): ((line: Buffer) => LineRecord) | null {
   if (options.format === 'json') {
     if (options.keySeparator !== undefined) throw new UserError('--key-separator applies to --format text only');
     return (line) => {
@@ -157,10 +215,8 @@ function lineParser(options: ProduceOptions): (line: Buffer) => LineRecord {
       }
     };
   }
-  if (options.keySeparator === undefined) return (line) => ({ key: null, value: line, headers: [] });
   if (options.keySeparator === '') throw new UserError('--key-separator must not be empty');
-  const separator = Buffer.from(options.keySeparator, 'utf8');
-  return (line) => ({ ...splitKey(line, separator), headers: [] });
+  return null;
 }
 
 function checkPartition(partition: number | undefined, partitionCount: number, topic: string, kind: new (m: string) => Error): void {
