@@ -69,12 +69,12 @@ describe.skipIf(!kcatFound)(`kcat (${kcatVersion.stdout?.split('\n')[0] ?? 'miss
       });
       expect(out.trimEnd().split('\n')).toEqual(expected);
       // librdkafka sends a batch uncompressed when compressing would not shrink it, so a tiny
-      // batch may be stored with codec 0. lz4 stays off until FindCoordinator v0 is advertised
-      // (librdkafka's LZ4 feature; the consumer-group task adds it), see handlers/produce.ts.
+      // batch may be stored with codec 0. lz4 needs FindCoordinator v0 advertised (librdkafka's
+      // LZ4 feature), which the group APIs provide.
       const codecs = await storedCodecs(topic);
       expect(codecs.length).toBeGreaterThan(0);
       for (const stored of codecs) expect([Compression.none, Compression[codec]]).toContain(stored);
-      if (codec !== 'lz4') expect(codecs).toContain(Compression[codec]);
+      expect(codecs).toContain(Compression[codec]);
     });
   }
 
