@@ -15,6 +15,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 import { assert } from '../common/assert.js';
 import { BrookError } from '../common/errors.js';
@@ -22,7 +23,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { LogReader } from '../storage/log-reader.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { createRingBuffer, RingConsumer, RingProducer, wakeAllWaiters } from './ring.js';
-import { createStateBuffer, decodeCompletion, SharedPartitionState } from './partition-state.js';
+import { createStateBuffer, decodeCompletion, SharedPartitionState, SpinBudget, type WorkerSpinData } from './partition-state.js';
 import type { PartitionWorkerData, WorkerEvent, WorkerRequest, WorkerRequestWithoutId } from './messages.js';
 import type { ProduceResult } from './broker-types.js';
 import type { FaultCommand, FaultCounts, FaultSpec } from './fault-injection.js';
@@ -33,6 +34,9 @@ const CRASHES_BEFORE_OFFLINE = 5;
 const SLOT_ID_MASK = 0x7fffffff;
 /** The pump publishes staged frames at the latest after this many bytes (see pump()). */
 const PUBLISH_EVERY_BYTES = 256 * 1024;
+
+/** One per process: every partition worker draws from it (see SpinBudget). One core stays with the main thread. */
+const spinBudget = SpinBudget.create(os.availableParallelism() - 1);
 
 /** The worker runs from dist/ (tsc output), also when this module is loaded from src/ by tests. */
 function workerScriptPath(): string {
@@ -125,7 +129,7 @@ export class PartitionHandle {
     this.completions = new RingConsumer(this.completionSab);
     this.ready = new Promise<void>((resolve, reject) => (this.readyPending = { resolve, reject }));
     this.ready.catch(() => {}); // observed by start() and shutdown(); never an unhandled rejection
-    const workerData: PartitionWorkerData = {
+    const workerData: PartitionWorkerData & WorkerSpinData = {
       topic: this.topic,
       partition: this.partition,
       dir: this.dir,
@@ -135,6 +139,8 @@ export class PartitionHandle {
       stateSab: this.state.sab,
       tickIntervalMs: this.tickIntervalMs,
       controlSeqAtStart: this.state.controlSeq(),
+      spinSab: spinBudget.sab,
+      maxSpinners: os.availableParallelism() - 1,
       ...(this.faults === undefined ? {} : { faults: this.faults }),
     };
     const worker = new Worker(workerScriptPath(), { workerData, name: `brook ${this.topic}-${this.partition}` });

@@ -110,3 +110,40 @@ export function decodeCompletion(view: Uint8Array): Completion {
     logStartOffset: data.getFloat64(24, true),
   };
 }
+
+/**
+ * Permission to spin, shared by every partition worker of a process (one Int32 word counting
+ * spinning workers). A worker whose ring ran dry may poll it for SPIN_MS before it blocks in
+ * Atomics.wait, but only while it holds a token: at most (cores - 1) workers spin at once, so the
+ * main thread keeps a core and 16 workers on 2 cores do not burn the CPU the appends need.
+ * Spinning as long as a wake-up costs (~50 µs) at most doubles the cost of a miss, and a hit saves
+ * both the producer's notify and the consumer's wake-up.
+ */
+export class SpinBudget {
+  private readonly word: Int32Array;
+
+  constructor(readonly sab: SharedArrayBuffer, private readonly maxSpinners: number) {
+    this.word = new Int32Array(sab, 0, 1);
+  }
+
+  static create(maxSpinners: number): SpinBudget {
+    return new SpinBudget(new SharedArrayBuffer(4), maxSpinners);
+  }
+
+  tryAcquire(): boolean {
+    if (this.maxSpinners <= 0) return false;
+    if (Atomics.add(this.word, 0, 1) < this.maxSpinners) return true;
+    Atomics.sub(this.word, 0, 1);
+    return false;
+  }
+
+  release(): void {
+    Atomics.sub(this.word, 0, 1);
+  }
+}
+
+/** What a partition worker gets besides PartitionWorkerData (messages.ts): the process's spin budget. */
+export interface WorkerSpinData {
+  spinSab: SharedArrayBuffer;
+  maxSpinners: number;
+}

@@ -15,18 +15,21 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { PartitionLog, type AppendResult } from '../storage/partition-log.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { RingConsumer, RingProducer } from './ring.js';
-import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, type Completion } from './partition-state.js';
+import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, SpinBudget, type Completion, type WorkerSpinData } from './partition-state.js';
 import type { PartitionWorkerData, WireError, WorkerEvent, WorkerRequest } from './messages.js';
 import { workerFaultsFor } from './fault-injection.js';
 
 /** Longest one burst holds the thread before it lets control messages in. */
 const BURST_MS = 50;
+/** How long a dry ring is polled before blocking: about what a wake-up costs (DESIGN.md). */
+const SPIN_MS = 0.05;
 
-const data = workerData as PartitionWorkerData;
+const data = workerData as PartitionWorkerData & WorkerSpinData;
 const port = parentPort!;
 const frames = new RingConsumer(data.ringSab);
 const completions = new RingProducer(data.completionSab);
 const shared = new SharedPartitionState(data.stateSab);
+const spinBudget = new SpinBudget(data.spinSab, data.maxSpinners);
 let log: PartitionLog;
 let handledControlSeq = data.controlSeqAtStart;
 let nextTickMs = Date.now() + data.tickIntervalMs;
@@ -71,7 +74,7 @@ function appendFrame(payload: Uint8Array): Completion {
  * wait: with big produces the main thread refills the ring while this thread writes, instead of
  * both taking turns; with small ones a whole drain still costs one wake-up.
  */
-const PUBLISH_EVERY_BYTES = 1024 * 1024;
+const PUBLISH_EVERY_BYTES = 256 * 1024;
 
 /** Makes the appends so far visible: state first (a fetch woken by a completion must find the new high watermark), ring space back, then the completions. */
 function publishDone(): void {
@@ -121,6 +124,23 @@ function tickIfDue(): void {
   publishState();
 }
 
+/**
+ * Polls the ring for up to SPIN_MS when a spin token is free; true when a frame (or a control
+ * message) arrived meanwhile, so the caller skips Atomics.wait and the main thread its notify.
+ */
+function spinForFrames(): boolean {
+  if (!spinBudget.tryAcquire()) return false;
+  try {
+    const untilMs = performance.now() + SPIN_MS;
+    do {
+      if (frames.hasFrames() || shared.controlSeq() !== handledControlSeq) return true;
+    } while (performance.now() < untilMs);
+    return false;
+  } finally {
+    spinBudget.release();
+  }
+}
+
 function runBurst(): void {
   const burstEndMs = Date.now() + BURST_MS;
   while (!stopping && shared.controlSeq() === handledControlSeq) {
@@ -128,7 +148,7 @@ function runBurst(): void {
     tickIfDue();
     const nowMs = Date.now();
     if (nowMs >= burstEndMs) break;
-    if (appended === 0) frames.waitForFrames(Math.max(1, Math.min(nextTickMs, burstEndMs) - nowMs));
+    if (appended === 0 && !spinForFrames()) frames.waitForFrames(Math.max(1, Math.min(nextTickMs, burstEndMs) - nowMs));
   }
   if (!stopping) setImmediate(runBurst);
 }
