@@ -8,12 +8,13 @@
  * Produce: every partition gets the same pre-encoded RecordBatch v2 (1000 records, ~100 KB for
  * 100 B records, ~1 MiB for 1 KiB), and a loop per partition keeps IN_FLIGHT_BATCHES produce
  * calls outstanding, as a pipelining Kafka producer would. The case ends when every partition's
- * share of the records is acknowledged or the duration is up. Consume: one loop per partition
+ * share of the records is acknowledged and it ran at least minDurationMs (so that short cases do
+ * not measure thread start-up and JIT warm-up of fresh workers), or when the duration is up. Consume: one loop per partition
  * fetches from offset 0 to the high watermark (whole batches, counted by their header).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeRecordBatch, iterateBatches } from '../protocol/record-batch.js';
+import { checkBatch, encodeRecordBatch, iterateBatches } from '../protocol/record-batch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.js';
@@ -34,9 +35,29 @@ export interface Throughput {
 
 export interface CaseSpec {
   recordBytes: number;
-  /** Records to produce in total (spread evenly over the partitions), before the duration cap. */
+  /** Records to produce at least, in total (spread evenly over the partitions), before the duration cap. */
   recordCount: number;
   durationMs: number;
+  /** A case keeps producing past recordCount until it ran this long (capped by durationMs). */
+  minDurationMs?: number;
+}
+
+/** ~1 s per case: shorter ones mostly measure fresh workers warming up, and noise. */
+export const MIN_CASE_MS_DEFAULT = 1000;
+
+/** When the case may stop: [stop once the record target is met after this, hard deadline]. */
+function caseClock(spec: CaseSpec): { minEndMs: number; deadlineMs: number } {
+  const nowMs = Date.now();
+  return { minEndMs: nowMs + Math.min(spec.minDurationMs ?? MIN_CASE_MS_DEFAULT, spec.durationMs), deadlineMs: nowMs + spec.durationMs };
+}
+
+/** What Broker.produce checks before a batch reaches a ring (validateBatches): the baseline pays it too. */
+function checkAsBrokerDoes(batch: Buffer): void {
+  for (let pos = 0; pos < batch.length; ) {
+    const checked = checkBatch(batch, pos);
+    if ('reason' in checked) throw new Error(`bench batch invalid: ${checked.reason}`);
+    pos += checked.sizeBytes;
+  }
 }
 
 function throughput(recordCount: number, sizeBytes: number, seconds: number): Throughput {
@@ -55,14 +76,14 @@ function batchesPerPartition(spec: CaseSpec, partitionCount: number): number {
   return Math.max(1, Math.ceil(spec.recordCount / RECORDS_PER_BATCH / partitionCount));
 }
 
-async function produceAll(broker: Broker, topic: string, partitionCount: number, batch: Buffer, batchCount: number, durationMs: number): Promise<Throughput> {
-  const deadlineMs = Date.now() + durationMs;
+async function produceAll(broker: Broker, topic: string, partitionCount: number, batch: Buffer, batchCount: number, spec: CaseSpec): Promise<Throughput> {
+  const { minEndMs, deadlineMs } = caseClock(spec);
   let batchesAcked = 0;
   const start = process.hrtime.bigint();
   const partitionLoop = async (partition: number): Promise<void> => {
     let sent = 0;
     const lane = async (): Promise<void> => {
-      while (sent < batchCount && Date.now() < deadlineMs) {
+      for (let nowMs = Date.now(); (sent < batchCount || nowMs < minEndMs) && nowMs < deadlineMs; nowMs = Date.now()) {
         sent++;
         const result = await broker.produce(topic, partition, batch);
         if (result.errorCode !== ErrorCode.NONE) {
@@ -107,7 +128,7 @@ export async function runEngineCase(broker: Broker, topic: string, partitionCoun
   await broker.createTopic(topic, { partitions: partitionCount, configs: { 'segment.bytes': String(256 * 1024 * 1024) } });
   try {
     const batch = benchBatch(spec.recordBytes);
-    const produce = await produceAll(broker, topic, partitionCount, batch, batchesPerPartition(spec, partitionCount), spec.durationMs);
+    const produce = await produceAll(broker, topic, partitionCount, batch, batchesPerPartition(spec, partitionCount), spec);
     const consume = await consumeAll(broker, topic, partitionCount);
     if (consume.recordCount !== produce.recordCount) {
       throw new Error(`consumed ${consume.recordCount} records of ${produce.recordCount} produced on ${topic}`);
@@ -119,8 +140,10 @@ export async function runEngineCase(broker: Broker, topic: string, partitionCoun
 }
 
 /**
- * The baseline: the same batches appended by PartitionLog on this thread (no ring, no worker),
- * the record count of a one-partition engine case, then read back with PartitionLog.read.
+ * The baseline: what a single-threaded broker would do with the same batches, on this thread (no
+ * ring, no worker): the checks Broker.produce makes (checkBatch, with its CRC) and
+ * PartitionLog.append, for as many records and as long as a one-partition engine case; then read
+ * back with PartitionLog.read. The ratio engine/baseline is then the cost of the hand-off alone.
  */
 export function runStorageBaseline(dir: string, spec: CaseSpec): { produce: Throughput; consume: Throughput } {
   const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 256 * 1024 * 1024 };
@@ -129,10 +152,11 @@ export function runStorageBaseline(dir: string, spec: CaseSpec): { produce: Thro
   try {
     const batch = benchBatch(spec.recordBytes);
     const batchCount = batchesPerPartition(spec, 1);
-    const deadlineMs = Date.now() + spec.durationMs;
+    const { minEndMs, deadlineMs } = caseClock(spec);
     let appended = 0;
     let start = process.hrtime.bigint();
-    while (appended < batchCount && Date.now() < deadlineMs) {
+    for (let nowMs = Date.now(); (appended < batchCount || nowMs < minEndMs) && nowMs < deadlineMs; nowMs = Date.now()) {
+      checkAsBrokerDoes(batch);
       log.append(batch);
       appended++;
     }

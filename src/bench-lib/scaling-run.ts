@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../engine/broker.js';
-import { runEngineCase, runStorageBaseline, type CaseSpec, type Throughput } from './partition-scaling.js';
+import { MIN_CASE_MS_DEFAULT, runEngineCase, runStorageBaseline, type CaseSpec, type Throughput } from './partition-scaling.js';
 import { runLatency, type LatencyResult } from './latency.js';
 import { ProgressBar } from './progress.js';
 import { machineInfo, median, type MachineInfo } from './stats.js';
@@ -16,9 +16,11 @@ import { evaluateGoals, type ScalingGoals } from './scaling-report.js';
 export interface ScalingOptions {
   partitionCounts: number[];
   recordSizesBytes: number[];
-  /** Records per case (all partitions together); a case also stops at durationMs. */
+  /** Records per case at least (all partitions together); a case also stops at durationMs. */
   recordCount: number;
   durationMs: number;
+  /** A case runs at least this long, producing past recordCount (default MIN_CASE_MS_DEFAULT, ~1 s). */
+  minDurationMs?: number;
   repetitions: number;
   /** Where the broker and the baseline log live; default a temp dir, removed afterwards. */
   dataDir?: string;
@@ -84,7 +86,7 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
   try {
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const recordBytes of options.recordSizesBytes) {
-        const spec: CaseSpec = { recordBytes, recordCount: options.recordCount, durationMs: options.durationMs };
+        const spec: CaseSpec = { recordBytes, recordCount: options.recordCount, durationMs: options.durationMs, minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT };
         bar.draw(`rep ${rep + 1}: baseline ${recordBytes} B`);
         const base = runStorageBaseline(baselineDir, spec);
         const b = baselineRuns.get(recordBytes) ?? { produce: [], consume: [] };
@@ -131,7 +133,7 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
     benchmark: 'partition-scaling',
     startedAt,
     machine: machineInfo(),
-    options: recorded,
+    options: { ...recorded, minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT },
     baseline,
     results,
     latency: latency.length === 0 ? null : latency,
