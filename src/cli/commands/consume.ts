@@ -11,7 +11,8 @@ import { KafkaError } from '../../embedded/kafka-error.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { Consumer, type StartPosition } from '../../embedded/consumer.js';
 import { action, EXIT_OK, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
-import { formatRecord, type OutputFormat } from '../record-format.js';
+import { OutputBuffer } from '../bulk-output.js';
+import type { OutputFormat } from '../record-format.js';
 
 export interface ConsumeOptions {
   fromBeginning?: boolean;
@@ -94,6 +95,7 @@ export async function consumeTo(
   signal.addEventListener('abort', stop);
   out.on('error', onOutputError);
   const keySeparator = options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8');
+  const output = new OutputBuffer(options.format, keySeparator);
   const maxMessages = options.maxMessages ?? Infinity;
   let writtenCount = 0;
   try {
@@ -101,13 +103,13 @@ export async function consumeTo(
       const records = await consumer.poll(maxMessages - writtenCount);
       if (records === null) break;
       if (records.length === 0 && stopWhenCaughtUp && (await caughtUp(backend, consumer))) break;
-      const chunks: Buffer[] = [];
       for (const record of records) {
         if (writtenCount >= maxMessages) break;
-        formatRecord(record, options.format, keySeparator, chunks);
+        output.add(record);
         writtenCount++;
       }
-      if (chunks.length > 0 && !outputClosed && !out.write(Buffer.concat(chunks))) await drained(out, signal);
+      const bytes = output.take(); // one write per poll
+      if (bytes !== null && !outputClosed && !out.write(bytes)) await drained(out, signal);
     }
   } finally {
     signal.removeEventListener('abort', stop);
