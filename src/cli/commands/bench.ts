@@ -52,7 +52,7 @@ export function registerBenchCommand(program: Command): void {
       'uses --data-dir only when given explicitly, otherwise a temp dir that is removed afterwards')
     .option('--partitions <list>', 'partition counts', parseIntegerList, [1, 2, 4, 8, 16])
     .option('--record-sizes <list>', 'record value sizes in bytes', parseIntegerList, [100, 1024])
-    .option('--records <n>', 'records per case (all partitions together)', parsePositiveInteger, 1_000_000)
+    .option('--records <n>', 'at least this many records per case (all partitions together); each case also runs at least 1 s', parsePositiveInteger, 1_000_000)
     .option('--duration <seconds>', 'time cap per case, seconds', parsePositiveNumber, 10)
     .option('--repetitions <n>', 'repetitions; figures are medians', parsePositiveInteger, 3)
     .option('--latency-seconds <n>', 'length of each latency run (0 skips it)', parseNonNegativeInteger, 5)
