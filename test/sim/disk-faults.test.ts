@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
 import { Broker } from '../../src/engine/broker.js';
+import { startGroupServer } from '../groups-e2e/helpers.js';
 import type { FaultCode, FaultOp } from '../../src/engine/fault-injection.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { batchOf, readAll, values } from '../engine/helpers.js';
@@ -115,6 +117,31 @@ describe('injected write and fsync failures', () => {
     }
     await reopened.close();
     for (const p of [0, 1]) checkPartitionDir(path.join(dataDir, `t-${p}`));
+  });
+});
+
+describe('BROOK_FAULTS in a real server process', () => {
+  it('arms seeded faults from the environment: produce to a faulty partition fails with KAFKA_STORAGE_ERROR, others succeed', async () => {
+    const seed = simSeed('disk-faults/env', 7003);
+    const spec = { seed, scope: 'partitions', writeFailRate: 1, errorCode: 'ENOSPC', pathIncludes: `bad-0${path.sep}00000000000000000000.log` }; // appends only: the log opens fine
+    const server = await startGroupServer(tempDir(), { BROOK_FAULTS: JSON.stringify(spec) });
+    const kafka = new Kafka({ brokers: [server.broker], clientId: 'sim-env', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: true });
+    try {
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'bad' }, { topic: 'good' }] });
+      await admin.disconnect();
+      await producer.connect();
+      await producer.send({ topic: 'good', acks: -1, messages: [{ value: 'fine' }] });
+      const failure = await producer.send({ topic: 'bad', acks: -1, messages: [{ value: 'lost' }] }).then(() => null, (err: unknown) => err);
+      // kafkajs wraps the broker's error: KafkaJSNumberOfRetriesExceeded caused by a KafkaJSProtocolError.
+      const cause = (failure as { cause?: { type?: string } } | null)?.cause;
+      expect(cause?.type, `seed ${seed}`).toBe('KAFKA_STORAGE_ERROR');
+    } finally {
+      await producer.disconnect().catch(() => {});
+      await server.stop();
+    }
   });
 });
 
