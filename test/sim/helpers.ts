@@ -3,7 +3,6 @@
  * a seeded PRNG, and log checkers that open a partition directory from disk and compare what an
  * index-driven read returns with a full scan of the .log files.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,13 +13,14 @@ import { LogReader } from '../../src/storage/log-reader.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Workers and the server run from dist/: build once per file (tsc emits despite others' type errors). */
+/**
+ * Workers and the server run from dist/, which `npm test` builds before vitest starts. Tests do not
+ * rebuild it themselves: a tsc run rewriting dist/ while another test file starts a worker from it
+ * is a race. Run `npx tsc -p tsconfig.json` first when running these files alone.
+ */
 export function buildDist(): void {
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: repoRoot, stdio: 'ignore' });
-  } catch {
-    // a type error elsewhere in the tree: our files are still emitted
-  }
+  const main = path.join(repoRoot, 'dist/src/server/main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npx tsc -p tsconfig.json first`);
 }
 
 /** The run's seed: BROOK_SIM_SEED if set, else `fallback`. Printed so a failure can be rerun. */

@@ -1,18 +1,20 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/storage/log-config.js';
 import { batchOf, readAll, tempDir } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 beforeAll(() => {
-  // Children and workers run compiled code; tsc emits even if another area has type errors.
-  try {
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
+  // Children and workers run compiled code from dist/, built by `npm test` before vitest starts
+  // (rebuilding here would race with other test files starting workers from dist/).
+  const built = fileURLToPath(new URL('../../dist/src/storage/partition-log.js', import.meta.url));
+  if (!fs.existsSync(built)) throw new Error(`${built} is missing: run npx tsc -p tsconfig.json first`);
+});
   } catch {
     // errors elsewhere in the tree: the files we need are still emitted
   }
