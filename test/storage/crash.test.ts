@@ -15,10 +15,6 @@ beforeAll(() => {
   const built = fileURLToPath(new URL('../../dist/src/storage/partition-log.js', import.meta.url));
   if (!fs.existsSync(built)) throw new Error(`${built} is missing: run npx tsc -p tsconfig.json first`);
 });
-  } catch {
-    // errors elsewhere in the tree: the files we need are still emitted
-  }
-});
 
 /** Runs the appender until it has acknowledged `acks` batches, then SIGKILLs it. */
 function appendThenKill(dir: string, flushMessages: string, acks: number): Promise<number[]> {
