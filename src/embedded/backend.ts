@@ -103,6 +103,11 @@ export interface BrookBackend {
   /** Record batches (RecordBatch v2, one or more) for one partition. */
   produce(topic: string, partition: number, batches: Buffer, acks: Acks): Promise<BackendProduceResult>;
   fetch(requests: BackendFetchRequest[], options: BackendFetchOptions): Promise<BackendFetchResult[]>;
+  /**
+   * A fresh producerId and epoch for an idempotent producer (Kafka's InitProducerId without a
+   * transactional id). Throws KafkaCodeError when the broker answers an error code.
+   */
+  initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   /** timestamp: LATEST_TIMESTAMP, EARLIEST_TIMESTAMP or a time in ms (first offset at or after it). */
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;

@@ -84,6 +84,10 @@ export class BrokerBackend implements BrookBackend {
     return this.broker.produce(topic, partition, batches);
   }
 
+  initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    return this.broker.initProducerId();
+  }
+
   async fetch(requests: BackendFetchRequest[], options: BackendFetchOptions): Promise<BackendFetchResult[]> {
     return this.broker.fetch(requests, options);
   }

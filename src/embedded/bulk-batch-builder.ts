@@ -6,7 +6,9 @@
  *                                                                       ^ pos
  *
  * Header fields as in record-batch.ts (baseOffset 0 and partitionLeaderEpoch -1: the broker sets
- * them; producerId/epoch/baseSequence -1: not idempotent). Each record, all varints zigzag:
+ * them; producerId/producerEpoch/baseSequence come from the idempotent producer, all -1 without
+ * one; they sit inside the CRC, so they are written at seal, never patched later). Each record,
+ * all varints zigzag:
  *
  *   length varint | attributes int8 (0) | timestampDelta varlong | offsetDelta varint |
  *   keyLength varint (-1 = null) | key | valueLength varint (-1 = null) | value |
@@ -29,6 +31,13 @@ import {
   RECORDS_COUNT_OFFSET, RECORDS_OFFSET, type RecordHeader,
 } from '../protocol/record-batch.js';
 import { writeZigzagVarint, writeZigzagVarlong, zigzagVarintBytes, zigzagVarlongBytes } from '../protocol/varint.js';
+
+/** An idempotent producer's header fields (Kafka's producerId, producerEpoch, baseSequence). */
+export interface BatchProducerFields {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+}
 
 /** Smallest buffer a builder starts with; it doubles as records arrive. */
 const CAPACITY_BYTES_MIN = 4096;
@@ -127,8 +136,9 @@ export class BatchBuilder {
   /**
    * Writes the header and CRC and returns the batch. Uncompressed, it is a view of this builder's
    * buffer (no copy); compressed, a new buffer holding the header and the compressed records.
+   * `producer` null: a non-idempotent batch (producerId, producerEpoch and baseSequence -1).
    */
-  seal(codec: number = Compression.none): Buffer {
+  seal(codec: number = Compression.none, producer: BatchProducerFields | null = null): Buffer {
     assert(!this.sealed, 'a batch is sealed once');
     assert(this.count > 0, 'a sealed batch holds records');
     this.sealed = true;
@@ -148,9 +158,9 @@ export class BatchBuilder {
     batch.writeInt32BE(this.count - 1, LAST_OFFSET_DELTA_OFFSET);
     batch.writeBigInt64BE(BigInt(this.baseTimestampMs), BASE_TIMESTAMP_OFFSET);
     batch.writeBigInt64BE(BigInt(this.maxTimestampMs), MAX_TIMESTAMP_OFFSET);
-    batch.writeBigInt64BE(-1n, PRODUCER_ID_OFFSET);
-    batch.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
-    batch.writeInt32BE(-1, BASE_SEQUENCE_OFFSET);
+    batch.writeBigInt64BE(BigInt(producer?.producerId ?? -1), PRODUCER_ID_OFFSET);
+    batch.writeInt16BE(producer?.producerEpoch ?? -1, PRODUCER_EPOCH_OFFSET);
+    batch.writeInt32BE(producer?.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
     batch.writeInt32BE(this.count, RECORDS_COUNT_OFFSET);
     batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
     return batch;

@@ -250,6 +250,12 @@ export class NetworkBackend implements BrookBackend {
     };
   }
 
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    const response = await this.client.initProducerId({ transactionalId: null });
+    throwIfError(response, 'InitProducerId');
+    return { producerId: response.producerId, producerEpoch: response.producerEpoch };
+  }
+
   async fetch(requests: BackendFetchRequest[], options: BackendFetchOptions): Promise<BackendFetchResult[]> {
     const byTopic = new Map<string, fetchApi.FetchPartition[]>();
     for (const request of requests) {

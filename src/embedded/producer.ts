@@ -4,7 +4,9 @@
  *   send() / sendLines() ──▶ queue (call order) ──pump──▶ open batch per partition ──seal──▶ sealed
  *                                                  (BatchBuilder: records      (header+CRC) │ one produce
  *                                                   encoded as they arrive)                 ▼ in flight/partition
- *                                                                                     backend.produce()
+ *                                                                              bulk-delivery.ts: seal
+ *                                                                              (idempotent header), produce,
+ *                                                                              retry the same bytes
  *
  * - Encoding: records are encoded into their partition's open RecordBatch v2 as they are placed
  *   (bulk-batch-builder.ts); sealing writes the header and CRC once. No object or promise per
@@ -16,6 +18,10 @@
  * - Order: requests are placed strictly in call order, and each partition has at most one produce
  *   in flight, so records of a partition are appended in call order even when the broker's ring
  *   is full and appends wait.
+ * - Delivery (bulk-delivery.ts): idempotent by default, as Kafka's producer since 3.0: each batch
+ *   carries producerId, producerEpoch and baseSequence, so a resent batch is recognised by the log
+ *   and written once. Retriable errors (a restarted partition worker, a storage error, a lost
+ *   request) resend the same bytes with growing backoff until deliveryTimeoutMs.
  * - Memory bound: at most about `bufferBytes` (default 32 MiB) of records sit in open, sealed or
  *   in-flight batches. Past it the queue stops moving (mid-call for sendLines) until a batch is
  *   acknowledged, and `ready()` tells a streaming caller when to hand over more. The queue holds
@@ -31,6 +37,7 @@ import type { ProducerRecord } from '../protocol/record-batch.js';
 import type { Acks, BrookBackend } from './backend.js';
 import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
 import { BatchBuilder } from './bulk-batch-builder.js';
+import { BatchDelivery, type PartitionSequence } from './bulk-delivery.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
@@ -48,6 +55,22 @@ export interface ProducerOptions {
   compression?: CompressionName;
   /** 0, 1 or 'all' (Kafka's default). With acks 0 a send resolves with offset -1. */
   acks?: Acks | -1;
+  /**
+   * Kafka's enable.idempotence: batches carry producerId and sequence numbers, so a retried batch
+   * is written once. Default true (false with acks 0, which cannot be idempotent).
+   */
+  idempotent?: boolean;
+  /**
+   * Resends of a batch after a retriable error (Kafka's retries). Default Infinity, bounded by
+   * deliveryTimeoutMs; without idempotence 0 unless set (a resend may then duplicate records).
+   */
+  retries?: number;
+  /** Upper bound on the time from a record's batch opening to its outcome (delivery.timeout.ms). Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** First wait before a resend, doubling per attempt (retry.backoff.ms). Default 100. */
+  retryBackoffMs?: number;
+  /** Longest wait between resends (retry.backoff.max.ms). Default 1000. */
+  retryBackoffMaxMs?: number;
 }
 
 export interface RecordMetadata {
@@ -82,7 +105,9 @@ export interface Batch {
   parts: BatchPart[];
   /** Uncompressed record bytes, counted against bufferBytes until acknowledged. */
   accountedBytes: number;
+  /** The sealed bytes: null until its first send writes the header (bulk-delivery.ts). */
   bytes: Buffer | null;
+  createdMs: number;
 }
 
 export interface PartitionQueue {
@@ -94,6 +119,7 @@ export interface PartitionQueue {
   inFlight: boolean;
   /** Size of the last sealed batch: the next builder's starting capacity. */
   lastBatchBytes: number;
+  sequence: PartitionSequence;
 }
 
 export interface TopicState {
@@ -102,7 +128,10 @@ export interface TopicState {
   sticky: number;
 }
 
-const DEFAULTS = { lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576 };
+const DEFAULTS = {
+  lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576,
+  deliveryTimeoutMs: 120_000, retryBackoffMs: 100, retryBackoffMaxMs: 1000,
+};
 
 export class Producer {
   readonly batchBytes: number;
@@ -110,8 +139,7 @@ export class Producer {
   /** Bytes in open, sealed and in-flight batches. */
   bufferedBytes = 0;
   private readonly lingerMs: number;
-  private readonly codec: number;
-  private readonly acks: Acks;
+  private readonly delivery: BatchDelivery;
   private readonly metadata: TopicMetadata;
   private readonly queue: Queued[] = [];
   private queueHead = 0;
@@ -132,9 +160,19 @@ export class Producer {
     this.bufferBytes = options.bufferBytes ?? DEFAULTS.bufferBytes;
     const compression = options.compression ?? 'none';
     if (!(compression in Compression)) throw new TypeError(`unknown compression '${compression}'`);
-    this.codec = Compression[compression];
-    this.acks = options.acks === -1 ? 'all' : (options.acks ?? 'all');
-    if (![0, 1, 'all'].includes(this.acks)) throw new TypeError(`acks must be 0, 1 or 'all'`);
+    const acks = options.acks === -1 ? 'all' : (options.acks ?? 'all');
+    if (![0, 1, 'all'].includes(acks)) throw new TypeError(`acks must be 0, 1 or 'all'`);
+    // Kafka refuses enable.idempotence=true with acks=0 (nothing would report a duplicate).
+    if (options.idempotent === true && acks === 0) throw new TypeError('an idempotent producer needs acks 1 or all');
+    const idempotent = options.idempotent ?? acks !== 0;
+    const retries = options.retries ?? (idempotent ? Infinity : 0);
+    if (!(retries >= 0)) throw new TypeError('retries must be 0 or more');
+    this.delivery = new BatchDelivery(backend, {
+      idempotent, acks, codec: Compression[compression], retries,
+      deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULTS.deliveryTimeoutMs,
+      retryBackoffMs: options.retryBackoffMs ?? DEFAULTS.retryBackoffMs,
+      retryBackoffMaxMs: options.retryBackoffMaxMs ?? DEFAULTS.retryBackoffMaxMs,
+    });
     this.metadata = new TopicMetadata(backend);
   }
 
@@ -224,7 +262,7 @@ export class Producer {
     }
     if (open === null) {
       const capacityBytes = Math.min(this.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
-      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null };
+      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
       queue.open = open;
       queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
     }
@@ -259,7 +297,10 @@ export class Producer {
   partitionQueue(state: TopicState, topic: string, partition: number): PartitionQueue {
     let queue = state.queues[partition];
     if (queue === undefined) {
-      queue = { topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0 };
+      queue = {
+        topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0,
+        sequence: { producerId: -1, nextSequence: 0 },
+      };
       state.queues[partition] = queue;
     }
     return queue;
@@ -359,7 +400,7 @@ export class Producer {
     const batch = queue.open;
     if (batch === null) return;
     queue.open = null;
-    batch.bytes = batch.builder.seal(this.codec);
+    // The header is written when the batch is first sent: its baseSequence is known only then.
     queue.lastBatchBytes = batch.builder.sizeBytes;
     queue.sealed.push(batch);
     // A sealed batch ends the sticky partition's turn: keyless records move on.
@@ -382,21 +423,15 @@ export class Producer {
   }
 
   private async produce(queue: PartitionQueue, batch: Batch): Promise<void> {
-    const { parts } = batch;
-    try {
-      const result = await this.backend.produce(queue.topic, queue.partition, batch.bytes!, this.acks);
-      batch.bytes = null;
-      if (result.errorCode !== ErrorCode.NONE) {
-        if (result.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
-        const error = new KafkaError(result.errorCode, result.errorMessage);
-        for (const part of parts) part.target.failed(part, error);
-        return;
-      }
-      const baseOffset = this.acks === 0 ? -1 : result.baseOffset;
-      for (const part of parts) part.target.acknowledged(queue.topic, queue.partition, baseOffset, part, result.logAppendTimeMs);
-    } catch (err) {
-      for (const part of parts) part.target.failed(part, err as Error);
+    const outcome = await this.delivery.deliver(queue.topic, queue.partition, queue.sequence, batch);
+    batch.bytes = null;
+    if (outcome.kind === 'failed') {
+      const { error } = outcome;
+      if (error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
+      for (const part of batch.parts) part.target.failed(part, error);
+      return;
     }
+    for (const part of batch.parts) part.target.acknowledged(queue.topic, queue.partition, outcome.baseOffset, part, outcome.logAppendTimeMs);
   }
 }
 

@@ -23,6 +23,7 @@ import { fetchWithLongPoll } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
 import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
 import { GroupsService } from './coordinator-groups.js';
+import { ProducerIdAllocator } from './producer-ids.js';
 import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
 
 export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
@@ -57,6 +58,8 @@ export class Broker {
   private closing: Promise<void> | null = null;
   /** Consumer groups: the coordinator workers that own __consumer_offsets (coordinator-groups.ts). */
   groups!: GroupsService;
+  /** Opened on first use: a broker that never sees an idempotent producer writes no id file. */
+  private producerIds: ProducerIdAllocator | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -224,6 +227,16 @@ export class Broker {
   /** The handle of a partition, for the coordinator and tests (crash injection). */
   partitionHandle(topic: string, partition: number): PartitionHandle | undefined {
     return this.topicsByName.get(topic)?.partitions[partition];
+  }
+
+  /**
+   * A fresh producer id with epoch 0 for an idempotent producer (Kafka's InitProducerId without a
+   * transactional id). Ids come in durable blocks (producer-ids.ts) and never repeat across restarts.
+   */
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    this.assertOpen();
+    this.producerIds ??= ProducerIdAllocator.open(this.dataDir);
+    return { producerId: this.producerIds.allocate(), producerEpoch: 0 };
   }
 
   produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {

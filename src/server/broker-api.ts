@@ -26,6 +26,8 @@ export interface BrokerApi {
   topicConfig(name: string): Record<string, string>;
   partitionState(topic: string, partition: number): PartitionState | undefined;
   produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult>;
+  /** A fresh producerId (epoch 0) for InitProducerId; ids never repeat across restarts. */
+  initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   fetch(
     requests: FetchRequest[],
     options: { maxWaitMs: number; minBytes: number; maxBytes: number; budget?: FetchByteBudget },

@@ -7,7 +7,6 @@
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { BrokerApi } from './broker-api.js';
-import type { ProducerIdAllocator } from './producer-ids.js';
 import type { SecuritySession } from './security/session.js';
 import type { FetchBudget } from './fetch-budget.js';
 
@@ -26,7 +25,6 @@ export interface ApiCodec<Request, Response> {
 export interface ServerContext {
   readonly broker: BrokerApi;
   readonly registry: HandlerRegistry;
-  readonly producerIds: ProducerIdAllocator;
   /** host/port put in Metadata's broker list: what clients should connect to. */
   readonly advertisedHost: string;
   readonly advertisedPort: number;

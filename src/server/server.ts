@@ -16,7 +16,6 @@ import type { BrokerApi } from './broker-api.js';
 import { Connection, type ConnectionLimits } from './connection.js';
 import { RequestDispatcher } from './dispatcher.js';
 import { createDefaultRegistry } from './handlers/index.js';
-import { ProducerIdAllocator } from './producer-ids.js';
 import { SecuritySession, type SecurityConfig } from './security/session.js';
 import { certificatePrincipal } from './security/tls.js';
 
@@ -111,7 +110,6 @@ export class BrookServer {
     this.context = {
       broker: this.broker,
       registry: this.registry,
-      producerIds: ProducerIdAllocator.open(this.options.dataDir),
       advertisedHost: this.options.advertisedHost ?? (wildcard ? os.hostname() : this.host),
       advertisedPort: this.options.advertisedPort ?? this.port,
       autoCreateTopics: this.options.autoCreateTopics ?? true,

@@ -91,6 +91,13 @@ export class MemoryBackend implements BrookBackend {
     return { errorCode, errorMessage: 'rejected by test', baseOffset: -1, logAppendTimeMs: -1 };
   }
 
+  /** Producer ids handed out, in order (0, 1, ...). */
+  producerIdCount = 0;
+
+  async initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {
+    return { producerId: this.producerIdCount++, producerEpoch: 0 };
+  }
+
   async fetch(requests: BackendFetchRequest[], _options: BackendFetchOptions): Promise<BackendFetchResult[]> {
     return requests.map((r) => {
       const part = this.topicsByName.get(r.topic)?.[r.partition];

@@ -1,6 +1,6 @@
 /**
  * InitProducerId (api key 22), v0-v1: hands an idempotent producer a fresh producerId with epoch 0
- * (ids come from ProducerIdAllocator: durable blocks, never reused across restarts). Transactions
+ * (the Broker's, from ProducerIdAllocator: durable blocks, never reused across restarts). Transactions
  * are not supported, so a request with a transactionalId gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
  * the code Kafka gives a client that may not use transactional ids: fatal, not retried, clear.
  */
@@ -11,7 +11,7 @@ import { defineHandler, type RequestContext } from '../handler.js';
 export const initProducerIdHandler = defineHandler<api.InitProducerIdRequest, api.InitProducerIdResponse>({
   codec: api,
   exclusive: false,
-  handle(request, context: RequestContext): api.InitProducerIdResponse {
+  async handle(request, context: RequestContext): Promise<api.InitProducerIdResponse> {
     if (request.transactionalId !== null) {
       return { ...api.defaultInitProducerIdResponse(), errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
     }
@@ -19,8 +19,8 @@ export const initProducerIdHandler = defineHandler<api.InitProducerIdRequest, ap
     if (context.session !== undefined && !context.session.authorizeAny('write', 'topic')) {
       return { ...api.defaultInitProducerIdResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
     }
-    const producerId = context.server.producerIds.allocate();
-    return { ...api.defaultInitProducerIdResponse(), producerId, producerEpoch: 0 };
+    const { producerId, producerEpoch } = await context.server.broker.initProducerId();
+    return { ...api.defaultInitProducerIdResponse(), producerId, producerEpoch };
   },
   errorResponse: (errorCode) => ({ ...api.defaultInitProducerIdResponse(), errorCode }),
 });

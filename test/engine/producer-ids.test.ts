@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PRODUCER_ID_FILE_NAME, ProducerIdAllocator } from '../../src/server/producer-ids.js';
+import { PRODUCER_ID_FILE_NAME, ProducerIdAllocator } from '../../src/engine/producer-ids.js';
 import { BrookError } from '../../src/common/errors.js';
 
 const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'brook-pid-'));

@@ -1,6 +1,7 @@
 /**
- * Producer ids for InitProducerId (idempotent, non-transactional producers). Owned by the server;
- * main thread only.
+ * Producer ids for InitProducerId (idempotent, non-transactional producers). Owned by the Broker
+ * (which holds the data dir lock), so the Kafka server's InitProducerId handler and the embedded
+ * producer draw from one sequence; main thread only.
  *
  * Kafka hands out producer ids in blocks from the controller; we do the single-host analogue: the
  * file `<dataDir>/.producer-ids` holds the first id NOT yet handed out to any block, written and
