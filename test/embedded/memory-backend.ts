@@ -20,6 +20,10 @@ export class MemoryBackend implements BrookBackend {
   readonly produceCalls: Array<{ topic: string; partition: number; recordCount: number; sizeBytes: number }> = [];
   maxInFlightSeen = 0;
   rejectWith: number | null = null;
+  /** Error codes answered to the next produce calls, one each, before rejectWith applies. */
+  rejectNext: number[] = [];
+  /** The bytes of every produce call, answered or refused, in call order. */
+  readonly attempts: Buffer[] = [];
   private inFlight = 0;
   private held: Array<() => void> | null = null;
 
@@ -70,6 +74,9 @@ export class MemoryBackend implements BrookBackend {
       if (this.held !== null) await new Promise<void>((resolve) => this.held!.push(resolve));
       const part = this.topicsByName.get(topic)?.[partition];
       if (part === undefined) return this.error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+      this.attempts.push(Buffer.from(batches));
+      const next = this.rejectNext.shift();
+      if (next !== undefined) return this.error(next);
       if (this.rejectWith !== null) return this.error(this.rejectWith);
       const baseOffset = part.logEndOffset;
       const copy = Buffer.from(batches);
