@@ -8,12 +8,16 @@
  *
  * Owned by its creator on the main thread; not thread-safe.
  */
-import { ATTR_CONTROL, decodeRecords, iterateBatches, type RecordHeader } from '../protocol/record-batch.js';
+import type { RecordHeader } from '../protocol/record-batch.js';
+import { RecordWalker } from '../protocol/record-walker.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FETCH_MAX_BYTES } from '../common/limits.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BackendFetchRequest, type BrookBackend } from './backend.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
+import { collectRecords, nextFetchOffset, type FetchedBatches } from './record-delivery.js';
+
+export type { FetchedBatches } from './record-delivery.js';
 
 export type StartPosition = 'beginning' | 'end' | { offset: number } | { timestamp: number };
 
@@ -76,6 +80,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly closedSignal = new Promise<void>((resolve) => (this.wakeClosed = resolve));
   /** Set when the consumer is a group member; every call is then delegated to it. */
   private readonly group: GroupConsumer | null = null;
+  private readonly walker = new RecordWalker();
 
   constructor(
     private readonly backend: BrookBackend,
@@ -109,6 +114,23 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    */
   async poll(maxRecords?: number): Promise<ConsumerRecord[] | null> {
     if (this.group !== null) return this.group.poll(maxRecords);
+    const fetched = await this.pollBatches();
+    if (fetched === null) return null;
+    const records: ConsumerRecord[] = [];
+    for (const partitionBatches of fetched) collectRecords(this.walker, partitionBatches, records);
+    return records;
+  }
+
+  /**
+   * The raw form of poll(), for callers that format records straight from the stored bytes
+   * (`brook consume`): per partition, the whole batches one fetch returned, with the offset
+   * bounds to apply (record-delivery.ts walks them: forEachDataBatch, RecordWalker). The
+   * consumer's positions move past everything returned, as if every record in bounds had been
+   * delivered. An empty array when nothing arrived within maxWaitMs; null once closed or, without
+   * follow, at the stop offsets. Not for group members: their commits count delivered records.
+   */
+  async pollBatches(): Promise<FetchedBatches[] | null> {
+    if (this.group !== null) throw new Error('pollBatches() is for consumers without a group; a group member uses poll()');
     const positions = await this.start();
     if (this.closed) return null;
     const active = positions.filter((p) => p.fetchOffset < p.stopOffset);
@@ -181,7 +203,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   /** One fetch over the active partitions; null if the consumer was closed meanwhile. */
-  private async fetchOnce(active: Position[]): Promise<ConsumerRecord[] | null> {
+  private async fetchOnce(active: Position[]): Promise<FetchedBatches[] | null> {
     const { topic } = this.options;
     const requests: BackendFetchRequest[] = active.map((p) => ({
       topic,
@@ -194,7 +216,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const results = await Promise.race([fetching, this.closedSignal.then(() => null)]);
     if (results === null || this.closed) return null;
     this.inFlight = null;
-    const records: ConsumerRecord[] = [];
+    const fetched: FetchedBatches[] = [];
     for (const result of results) {
       const position = active.find((p) => p.partition === result.partition);
       if (position === undefined) continue;
@@ -204,24 +226,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         continue;
       }
       if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `fetching ${topic}-${result.partition}`);
-      if (result.records !== null) this.collect(position, result.records, records);
+      if (result.records === null || result.records.length === 0) continue;
+      const partitionBatches: FetchedBatches = {
+        topic,
+        partition: position.partition,
+        records: result.records,
+        fromOffset: position.fetchOffset,
+        stopOffset: position.stopOffset,
+      };
+      position.fetchOffset = nextFetchOffset(partitionBatches);
+      fetched.push(partitionBatches);
     }
-    return records;
-  }
-
-  private collect(position: Position, bytes: Buffer, out: ConsumerRecord[]): void {
-    const { topic } = this.options;
-    for (const { pos, sizeBytes, header } of iterateBatches(bytes)) {
-      const nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
-      if (nextOffset <= position.fetchOffset) continue;
-      if ((header.attributes & ATTR_CONTROL) === 0) {
-        for (const record of decodeRecords(bytes.subarray(pos, pos + sizeBytes))) {
-          if (record.offset < position.fetchOffset || record.offset >= position.stopOffset) continue;
-          out.push({ topic, partition: position.partition, ...record });
-        }
-      }
-      position.fetchOffset = Math.min(nextOffset, position.stopOffset);
-    }
+    return fetched;
   }
 }
 

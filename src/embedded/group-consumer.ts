@@ -18,13 +18,14 @@
  *
  * Main thread only; owned by its Consumer.
  */
-import { ATTR_CONTROL, decodeRecords, iterateBatches } from '../protocol/record-batch.js';
+import { RecordWalker } from '../protocol/record-walker.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FETCH_MAX_BYTES } from '../common/limits.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BrookBackend, type GroupTransport } from './backend.js';
 import { GroupMembership, isCoordinatorUnavailable, isRejoinCode, type AssignorName } from './group-membership.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import type { ConsumerRecord } from './consumer.js';
+import { collectRecords, nextFetchOffset, type FetchedBatches } from './record-delivery.js';
 
 export interface GroupConsumerOptions {
   topic: string;
@@ -59,6 +60,7 @@ export class GroupConsumer {
   private readonly positions = new Map<number, GroupPosition>();
   /** Fetched records not yet handed out (poll's maxRecords), of the current generation only. */
   private pending: ConsumerRecord[] = [];
+  private readonly walker = new RecordWalker();
   private readonly maxWaitMs: number;
   private readonly autoCommit: boolean;
   private readonly autoCommitIntervalMs: number;
@@ -282,24 +284,11 @@ export class GroupConsumer {
       }
       if (result.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw unknownTopicError(topic);
       if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `fetching ${topic}-${result.partition}`);
-      if (result.records !== null) position.fetchOffset = collect(topic, result.partition, position.fetchOffset, result.records, records);
+      if (result.records === null) continue;
+      const fetched: FetchedBatches = { topic, partition: result.partition, records: result.records, fromOffset: position.fetchOffset, stopOffset: Infinity };
+      collectRecords(this.walker, fetched, records);
+      position.fetchOffset = nextFetchOffset(fetched);
     }
     return records;
   }
-}
-
-/** Appends the data records at or after fetchOffset; returns the next offset to fetch. */
-function collect(topic: string, partition: number, fetchOffset: number, bytes: Buffer, out: ConsumerRecord[]): number {
-  let next = fetchOffset;
-  for (const { pos, sizeBytes, header } of iterateBatches(bytes)) {
-    const nextOffset = header.baseOffset + header.lastOffsetDelta + 1;
-    if (nextOffset <= next) continue;
-    if ((header.attributes & ATTR_CONTROL) === 0) {
-      for (const record of decodeRecords(bytes.subarray(pos, pos + sizeBytes))) {
-        if (record.offset >= next) out.push({ topic, partition, ...record });
-      }
-    }
-    next = nextOffset;
-  }
-  return next;
 }

@@ -100,13 +100,20 @@ export async function consumeTo(
   let writtenCount = 0;
   try {
     while (writtenCount < maxMessages && !outputClosed) {
-      const records = await consumer.poll(maxMessages - writtenCount);
-      if (records === null) break;
-      if (records.length === 0 && stopWhenCaughtUp && (await caughtUp(backend, consumer))) break;
-      for (const record of records) {
-        if (writtenCount >= maxMessages) break;
-        output.add(record);
-        writtenCount++;
+      if (options.group === undefined) {
+        // No commits to account for: format straight from the fetched batch bytes.
+        const fetched = await consumer.pollBatches();
+        if (fetched === null) break;
+        for (const partitionBatches of fetched) writtenCount += output.addBatches(partitionBatches, maxMessages - writtenCount);
+      } else {
+        const records = await consumer.poll(maxMessages - writtenCount);
+        if (records === null) break;
+        if (records.length === 0 && stopWhenCaughtUp && (await caughtUp(backend, consumer))) break;
+        for (const record of records) {
+          if (writtenCount >= maxMessages) break;
+          output.add(record);
+          writtenCount++;
+        }
       }
       const bytes = output.take(); // one write per poll
       if (bytes !== null && !outputClosed && !out.write(bytes)) await drained(out, signal);
