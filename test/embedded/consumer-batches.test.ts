@@ -1,0 +1,105 @@
+/** Consumer.poll() and pollBatches() over a real in-process broker (workers from dist/). */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Brook } from '../../src/embedded/brook.js';
+import type { ConsumerRecord, FetchedBatches } from '../../src/embedded/consumer.js';
+import { collectRecords } from '../../src/embedded/record-delivery.js';
+import { Compression } from '../../src/protocol/compression.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { RecordWalker } from '../../src/protocol/record-walker.js';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'brook-consumer-batches-'));
+let brook: Brook;
+const RECORDS_PER_PARTITION = 50;
+
+/** Partition p holds values `p:0` .. `p:49` in 5 batches of 10, alternating none and lz4. */
+beforeAll(async () => {
+  brook = await Brook.open({ dataDir });
+  await brook.admin.createTopic('t', { partitions: 2 });
+  for (let partition = 0; partition < 2; partition++) {
+    for (let b = 0; b < 5; b++) {
+      const records = Array.from({ length: 10 }, (_, i) => ({
+        key: i % 3 === 0 ? null : Buffer.from(`k${i}`),
+        value: i === 7 ? null : Buffer.from(`${partition}:${b * 10 + i}`),
+        headers: i === 1 ? [{ key: 'h', value: Buffer.from('x') }] : [],
+        timestamp: 1_700_000_000_000 + b * 10 + i,
+      }));
+      const result = await brook.backend.produce('t', partition, encodeRecordBatch(records, { compression: b % 2 === 0 ? Compression.none : Compression.lz4 }), 1);
+      expect(result.errorCode).toBe(0);
+    }
+  }
+}, 30_000);
+
+afterAll(async () => {
+  await brook.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function drainRecords(options: { from: 'beginning' | { offset: number } }): Promise<ConsumerRecord[]> {
+  const consumer = brook.consumer({ topic: 't', follow: false, maxWaitMs: 0, partitionMaxBytes: 300, ...options });
+  const records: ConsumerRecord[] = [];
+  for await (const record of consumer) records.push(record);
+  return records;
+}
+
+async function drainBatches(options: { from: 'beginning' | { offset: number } }): Promise<ConsumerRecord[]> {
+  const consumer = brook.consumer({ topic: 't', follow: false, maxWaitMs: 0, partitionMaxBytes: 300, ...options });
+  const records: ConsumerRecord[] = [];
+  const walker = new RecordWalker();
+  for (let fetched: FetchedBatches[] | null; (fetched = await consumer.pollBatches()) !== null;) {
+    for (const partitionBatches of fetched) collectRecords(walker, partitionBatches, records);
+  }
+  expect(consumer.position(0)).toBe(RECORDS_PER_PARTITION);
+  expect(consumer.position(1)).toBe(RECORDS_PER_PARTITION);
+  return records;
+}
+
+const byPartition = (records: ConsumerRecord[], partition: number) => records.filter((r) => r.partition === partition);
+
+describe('Consumer record delivery', () => {
+  it('yields every record once, in offset order per partition, with keys, null values, headers and timestamps', async () => {
+    const records = await drainRecords({ from: 'beginning' });
+    expect(records).toHaveLength(2 * RECORDS_PER_PARTITION);
+    for (const partition of [0, 1]) {
+      const mine = byPartition(records, partition);
+      expect(mine.map((r) => r.offset)).toEqual([...Array(RECORDS_PER_PARTITION).keys()]);
+      expect(mine.map((r) => r.value?.toString() ?? null)).toEqual(mine.map((r) => (r.offset % 10 === 7 ? null : `${partition}:${r.offset}`)));
+      expect(mine[1]).toMatchObject({ topic: 't', key: Buffer.from('k1'), headers: [{ key: 'h', value: Buffer.from('x') }], timestamp: 1_700_000_000_001 });
+      expect(mine[0]!.key).toBeNull();
+    }
+  });
+
+  it('starts inside a batch at an explicit offset, skipping the batch records before it', async () => {
+    const records = await drainRecords({ from: { offset: 13 } });
+    for (const partition of [0, 1]) {
+      expect(byPartition(records, partition).map((r) => r.offset)).toEqual([...Array(RECORDS_PER_PARTITION - 13).keys()].map((i) => i + 13));
+    }
+  });
+
+  it('pollBatches hands out whole batches whose records in bounds are exactly what poll() yields', async () => {
+    for (const from of ['beginning', { offset: 13 }] as const) {
+      const viaBatches = await drainBatches({ from });
+      const viaRecords = await drainRecords({ from });
+      for (const partition of [0, 1]) expect(byPartition(viaBatches, partition)).toEqual(byPartition(viaRecords, partition));
+    }
+  });
+
+  it('stops at the high watermark seen at start without follow, even when records arrive later', async () => {
+    const consumer = brook.consumer({ topic: 't', partitions: [0], from: 'beginning', follow: false, maxWaitMs: 0 });
+    const first = await consumer.pollBatches();
+    expect((await brook.backend.produce('t', 0, encodeRecordBatch([{ value: Buffer.from('late') }]), 1)).errorCode).toBe(0);
+    const records: ConsumerRecord[] = [];
+    for (let fetched = first; fetched !== null; fetched = await consumer.pollBatches()) {
+      for (const partitionBatches of fetched) collectRecords(new RecordWalker(), partitionBatches, records);
+    }
+    expect(records.map((r) => r.offset)).toEqual([...Array(RECORDS_PER_PARTITION).keys()]);
+  });
+
+  it('refuses pollBatches for a group member, whose commits must count delivered records', async () => {
+    const consumer = brook.consumer({ topic: 't', groupId: 'g' });
+    await expect(consumer.pollBatches()).rejects.toThrow(/without a group/);
+    await consumer.close();
+  });
+});
