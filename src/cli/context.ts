@@ -23,7 +23,7 @@ export interface GlobalOptions {
 export interface CommandContext {
   globals: GlobalOptions;
   /** Opens the backend on first use (so `--help` and flag errors never touch the data dir). */
-  backend(options?: { autoCreateTopics?: boolean; numPartitions?: number }): Promise<BrookBackend>;
+  backend(options?: { autoCreateTopics?: boolean; numPartitions?: number; groups?: boolean }): Promise<BrookBackend>;
   signal: AbortSignal;
   /** Writes one diagnostic line to stderr, prefixed `brook: `. */
   warn(message: string): void;

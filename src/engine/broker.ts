@@ -84,6 +84,7 @@ export class Broker {
       const offsetsTopic = ensureOffsetsTopic(metadata, coordinatorSettingsFromEnv().offsetsTopicPartitionCount);
       await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
       const settings = coordinatorSettingsFromEnv();
+      if (options.groups === false) return broker;
       broker.groups = await GroupsService.start({
         dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
         topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Brook } from '../../src/embedded/brook.js';
+import { BrokerBackend } from '../../src/embedded/broker-backend.js';
 import type { ConsumerRecord, FetchedBatches } from '../../src/embedded/consumer.js';
 import { collectRecords } from '../../src/embedded/record-delivery.js';
 import { Compression } from '../../src/protocol/compression.js';
@@ -102,4 +103,31 @@ describe('Consumer record delivery', () => {
     await expect(consumer.pollBatches()).rejects.toThrow(/without a group/);
     await consumer.close();
   });
+});
+
+describe('a broker opened without consumer groups (brook consume without --group)', () => {
+  it('reads partitions without starting coordinators, still holds the data dir lock, and refuses group members', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brook-no-groups-'));
+    try {
+      const writer = await Brook.open({ dataDir: dir });
+      await writer.admin.createTopic('t', { partitions: 1 });
+      expect((await writer.backend.produce('t', 0, encodeRecordBatch([{ value: Buffer.from('a') }, { value: Buffer.from('b') }]), 1)).errorCode).toBe(0);
+      await writer.close();
+
+      const backend = await BrokerBackend.open({ dataDir: dir, groups: false });
+      try {
+        expect(backend.groups).toBeUndefined();
+        await expect(BrokerBackend.open({ dataDir: dir })).rejects.toThrow(/lock|in use|another/i);
+        const reader = new Brook(backend);
+        const values: string[] = [];
+        for await (const record of reader.consumer({ topic: 't', from: 'beginning', follow: false })) values.push(record.value!.toString());
+        expect(values).toEqual(['a', 'b']);
+        expect(() => reader.consumer({ topic: 't', groupId: 'g' })).toThrow(/no group coordinator/);
+      } finally {
+        await backend.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -57,7 +57,8 @@ Examples:
   brook consume app-logs --follow --format json
   brook consume events --partition 2 --offset 1000 --max-messages 10`)
     .action(action(async (ctx, topic: string, opts: ConsumeOptions) => {
-      const backend = await ctx.backend({ autoCreateTopics: false });
+      // Without --group nothing needs the coordinator workers: do not wait for them to start.
+      const backend = await ctx.backend({ autoCreateTopics: false, groups: opts.group !== undefined });
       await consumeTo(backend, topic, process.stdout, opts, ctx.signal);
       return EXIT_OK;
     }));
