@@ -9,7 +9,9 @@
  * Buffer view per record.
  *
  * A taken buffer belongs to the stream it was written to (a Writable may hold it until drained),
- * so the next records go into a fresh buffer sized like the last one. Main thread only.
+ * so the next records go into another buffer sized like the last one: a fresh one, or one the
+ * caller gave back with release() once its write completed (the write callback). Recycling spares
+ * the garbage collector a megabyte-sized buffer per poll. Main thread only.
  */
 import type { ConsumerRecord } from '../embedded/consumer.js';
 import { collectRecords, forEachDataBatch, type FetchedBatches } from '../embedded/record-delivery.js';
@@ -29,6 +31,10 @@ export class OutputBuffer {
   private buffer: Buffer = Buffer.allocUnsafe(CAPACITY_BYTES_MIN);
   private pos = 0;
   private readonly walker = new RecordWalker();
+  /** Whole buffers taken and not yet released, oldest first (writes complete in order). */
+  private readonly taken: Buffer[] = [];
+  /** A released buffer, reused by the next take() if it is big enough. */
+  private spare: Buffer | null = null;
 
   constructor(
     private readonly format: OutputFormat,
@@ -145,9 +151,23 @@ export class OutputBuffer {
   take(): Buffer | null {
     if (this.pos === 0) return null;
     const taken = this.buffer.subarray(0, this.pos);
-    this.buffer = Buffer.allocUnsafe(Math.max(CAPACITY_BYTES_MIN, this.pos + (this.pos >> 3)));
+    this.taken.push(this.buffer);
+    const wantedBytes = Math.max(CAPACITY_BYTES_MIN, this.pos + (this.pos >> 3));
+    const spare = this.spare;
+    this.spare = null;
+    this.buffer = spare !== null && spare.length >= wantedBytes ? spare : Buffer.allocUnsafe(wantedBytes);
     this.pos = 0;
     return taken;
+  }
+
+  /**
+   * Gives back the oldest taken buffer: call it once per take(), in order, when the write of what
+   * take() returned has completed (its callback ran), so nothing refers to those bytes any more.
+   */
+  release(): void {
+    const buffer = this.taken.shift();
+    assert(buffer !== undefined, 'release() matches an earlier take()');
+    this.spare = buffer;
   }
 
   private append(bytes: Uint8Array): void {

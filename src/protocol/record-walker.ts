@@ -152,15 +152,24 @@ export class RecordWalker {
     return length;
   }
 
-  /** Zigzag int32. One-byte varints (most lengths and deltas) skip the general reader. */
+  /**
+   * Zigzag int32. One- and two-byte varints (deltas, and lengths below 8 KiB) skip the general
+   * reader: they are nearly all of them.
+   */
   private zigzagVarint(): number {
     const pos = this.cursor.pos;
     const section = this.section;
-    if (pos < section.length) {
-      const byte = section[pos]!;
-      if (byte < 0x80) {
+    if (pos + 1 < section.length) {
+      const first = section[pos]!;
+      if (first < 0x80) {
         this.cursor.pos = pos + 1;
-        return (byte >>> 1) ^ -(byte & 1);
+        return (first >>> 1) ^ -(first & 1);
+      }
+      const second = section[pos + 1]!;
+      if (second < 0x80) {
+        const raw = (first & 0x7f) | (second << 7);
+        this.cursor.pos = pos + 2;
+        return (raw >>> 1) ^ -(raw & 1);
       }
     }
     const raw = readUnsignedVarint(section, this.cursor, 5);
@@ -169,6 +178,12 @@ export class RecordWalker {
   }
 
   private zigzagVarlong(): number {
+    const pos = this.cursor.pos;
+    if (pos < this.section.length && this.section[pos]! < 0x80) {
+      const raw = this.section[pos]!;
+      this.cursor.pos = pos + 1;
+      return (raw >>> 1) ^ -(raw & 1);
+    }
     const raw = readUnsignedVarint(this.section, this.cursor, 10);
     return raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
   }

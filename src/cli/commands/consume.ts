@@ -97,6 +97,8 @@ export async function consumeTo(
   out.on('error', onOutputError);
   const keySeparator = options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8');
   const output = new OutputBuffer(options.format, keySeparator);
+  // The write callback runs once the stream is done with the bytes: their buffer can be reused.
+  const release = () => output.release();
   const maxMessages = options.maxMessages ?? Infinity;
   let writtenCount = 0;
   try {
@@ -117,7 +119,7 @@ export async function consumeTo(
         }
       }
       const bytes = output.take(); // one write per poll
-      if (bytes !== null && !outputClosed && !out.write(bytes)) await drained(out, signal);
+      if (bytes !== null && !outputClosed && !out.write(bytes, release)) await drained(out, signal);
     }
   } finally {
     signal.removeEventListener('abort', stop);
