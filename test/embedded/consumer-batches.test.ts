@@ -98,6 +98,19 @@ describe('Consumer record delivery', () => {
     expect(records.map((r) => r.offset)).toEqual([...Array(RECORDS_PER_PARTITION).keys()]);
   });
 
+  it('ends an iteration left by break, whose iterator then answers done', async () => {
+    const consumer = brook.consumer({ topic: 't', from: 'beginning', follow: false, maxWaitMs: 0 });
+    const iterator = consumer[Symbol.asyncIterator]();
+    const seen: number[] = [];
+    for await (const record of { [Symbol.asyncIterator]: () => iterator }) {
+      seen.push(record.offset);
+      if (seen.length === 3) break;
+    }
+    expect(seen).toHaveLength(3);
+    expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    await consumer.close();
+  });
+
   it('refuses pollBatches for a group member, whose commits must count delivered records', async () => {
     const consumer = brook.consumer({ topic: 't', groupId: 'g' });
     await expect(consumer.pollBatches()).rejects.toThrow(/without a group/);
