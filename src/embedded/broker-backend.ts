@@ -14,7 +14,7 @@ import type {
   TopicDescription,
   TopicDetails,
 } from './backend.js';
-import { InProcessGroupTransport, type GroupFacade } from './group-transport.js';
+import { InProcessGroupTransport } from './group-transport.js';
 
 export interface BrokerBackendOptions extends BrokerOptions {
   /** Kafka's auto.create.topics.enable: true by default, as in Kafka. */
@@ -26,7 +26,7 @@ export interface BrokerBackendOptions extends BrokerOptions {
 export class BrokerBackend implements BrookBackend {
   readonly autoCreateTopics: boolean;
   readonly numPartitions: number;
-  /** The broker's group coordinators, when this engine build has them (`broker.groups`). */
+  /** The broker's group coordinators, unless it was opened with `groups: false`. */
   readonly groups?: GroupTransport;
 
   private constructor(
@@ -35,8 +35,7 @@ export class BrokerBackend implements BrookBackend {
   ) {
     this.autoCreateTopics = options.autoCreateTopics ?? true;
     this.numPartitions = options.numPartitions ?? 1;
-    const facade = (broker as unknown as { groups?: GroupFacade }).groups;
-    if (facade !== undefined) this.groups = new InProcessGroupTransport(facade);
+    if (broker.hasGroups) this.groups = new InProcessGroupTransport(broker.groups);
   }
 
   static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {

@@ -56,8 +56,8 @@ export class Broker {
   private adminChain: Promise<unknown> = Promise.resolve();
   private readonly closeListeners = new Set<() => void>();
   private closing: Promise<void> | null = null;
-  /** Consumer groups: the coordinator workers that own __consumer_offsets (coordinator-groups.ts). */
-  groups!: GroupsService;
+  /** The coordinator workers that own __consumer_offsets; null when opened with `groups: false`. */
+  private groupsService: GroupsService | null = null;
   /** Opened on first use: a broker that never sees an idempotent producer writes no id file. */
   private producerIds: ProducerIdAllocator | null = null;
 
@@ -69,6 +69,16 @@ export class Broker {
     private readonly unlock: () => void,
   ) {
     this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
+  }
+
+  /** Consumer groups (coordinator-groups.ts). Throws when the broker was opened with `groups: false`. */
+  get groups(): GroupsService {
+    if (this.groupsService === null) throw new BrookError('GROUPS_DISABLED', 'this broker was opened without consumer groups (groups: false)');
+    return this.groupsService;
+  }
+
+  get hasGroups(): boolean {
+    return this.groupsService !== null;
   }
 
   /** Locks the data dir, replays the metadata log and starts every partition's worker. */
@@ -85,7 +95,7 @@ export class Broker {
       await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
       const settings = coordinatorSettingsFromEnv();
       if (options.groups === false) return broker;
-      broker.groups = await GroupsService.start({
+      broker.groupsService = await GroupsService.start({
         dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
         topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
       }).catch(async (err: unknown) => {
@@ -130,7 +140,7 @@ export class Broker {
   private admin<T>(operation: () => Promise<T>): Promise<T> {
     this.assertOpen();
     // Coordinators learn the new partition counts before the caller hears back.
-    const run = this.adminChain.then(operation, operation).finally(() => this.groups?.updateTopics(this.partitionCounts()));
+    const run = this.adminChain.then(operation, operation).finally(() => this.groupsService?.updateTopics(this.partitionCounts()));
     this.adminChain = run.catch(() => {});
     return run;
   }
@@ -316,7 +326,7 @@ export class Broker {
     await this.adminChain;
     const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions);
     try {
-      await Promise.all([...handles.map((h) => h.shutdown(false)), this.groups?.close()]);
+      await Promise.all([...handles.map((h) => h.shutdown(false)), this.groupsService?.close()]);
     } finally {
       this.metadata.close();
       this.unlock();

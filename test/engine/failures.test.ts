@@ -13,7 +13,7 @@ async function openBroker(dataDir: string, options: { ringBytes?: number } = {})
   return broker;
 }
 
-const RETRIABLE = [ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR];
+const RETRIABLE: readonly number[] = [ErrorCode.NONE, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR];
 
 describe('partition worker failure', () => {
   for (const mode of ['exit', 'throw'] as const) {

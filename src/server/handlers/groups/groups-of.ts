@@ -13,7 +13,8 @@ export interface GroupsApi {
 }
 
 function groupsOf(context: RequestContext): GroupsApi | undefined {
-  return (context.server.broker as { groups?: GroupsApi }).groups;
+  const broker = context.server.broker as { hasGroups?: boolean; groups?: GroupsApi };
+  return broker.hasGroups === false ? undefined : broker.groups;
 }
 
 /**
