@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { checkBatch } from '../protocol/record-batch.js';
+import { ATTR_CONTROL, checkBatch, iterateBatches } from '../protocol/record-batch.js';
+import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
@@ -259,7 +260,8 @@ export class Broker {
     if (entry === undefined || handle === undefined) {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
-    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes);
+    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
+      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
     return handle.produce(batches);
   }
@@ -351,6 +353,30 @@ function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes
     }
     if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     pos += checked.sizeBytes;
+  }
+  return null;
+}
+
+/**
+ * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
+ * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
+ * This walks the records (decompressing if needed), so it runs for compacted topics only; the
+ * bytes stored are still the ones received.
+ */
+function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
+  const walker = new RecordWalker();
+  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
+    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
+    try {
+      walker.reset(batches.subarray(pos, pos + sizeBytes));
+      while (walker.next()) {
+        if (walker.keyLength < 0) {
+          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
+        }
+      }
+    } catch (err) {
+      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
+    }
   }
   return null;
 }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
 import { DataDirLockedError, KafkaCodeError } from '../../src/common/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { Compression } from '../../src/protocol/compression.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { batchOf, readAll, settle, tempDataDir, values } from './helpers.js';
 
 const open: Broker[] = [];
@@ -77,6 +79,24 @@ describe('Broker produce and durability', () => {
     expect((await broker.produce('small', 1, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await broker.produce('nope', 0, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(broker.partitionState('small', 0)!.logEndOffset).toBe(0);
+  });
+});
+
+describe('Broker produce to compacted topics', () => {
+  it('refuses a batch holding a keyless record with INVALID_RECORD and writes nothing, as Kafka does', async () => {
+    const broker = await openBroker(tempDataDir());
+    await broker.createTopic('state', { partitions: 1, configs: { 'cleanup.policy': 'compact' } });
+    for (const compression of [Compression.none, Compression.zstd]) {
+      const mixed = encodeRecordBatch([{ key: Buffer.from('k1'), value: Buffer.from('v1') }, { value: Buffer.from('no key') }], { compression });
+      const refused = await broker.produce('state', 0, mixed);
+      expect(refused.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    }
+    expect(broker.partitionState('state', 0)!.logEndOffset).toBe(0);
+    const keyed = await broker.produce('state', 0, encodeRecordBatch([{ key: Buffer.from('k1'), value: Buffer.from('v1') }]));
+    expect(keyed.errorCode).toBe(ErrorCode.NONE);
+    // A delete-policy topic takes keyless records as before.
+    await broker.createTopic('plain', { partitions: 1 });
+    expect((await broker.produce('plain', 0, batchOf(['no key']))).errorCode).toBe(ErrorCode.NONE);
   });
 });
 
