@@ -10,7 +10,7 @@ import { ApiKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { decodeRecords, iterateBatches, readBatchHeader, type StoredRecord } from '../../src/protocol/record-batch.js';
 import { RawClient } from '../server/helpers/raw-client.js';
-import { startServer, type ServerProcess } from '../server/helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
 let server: ServerProcess;
 let kafka: Kafka;

@@ -11,7 +11,7 @@ import { ApiKey } from '../../src/protocol/api-keys.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { iterateBatches } from '../../src/protocol/record-batch.js';
 import { RawClient } from '../server/helpers/raw-client.js';
-import { startServer, type ServerProcess } from '../server/helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const kcatVersion = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
 const kcatFound = kcatVersion.status === 0;

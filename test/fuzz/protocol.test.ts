@@ -20,7 +20,7 @@ import { API_BY_KEY, ApiKey } from '../../src/protocol/api-keys.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient } from '../server/helpers/raw-client.js';
-import { rssBytes, startServer, type ServerProcess } from '../server/helpers/server-process.js';
+import { rssBytes, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { mutations, random, type Random } from './mutate.js';
 
 const SEED = Number(process.env.BROOK_FUZZ_SEED ?? Date.now() % 0x7fffffff);

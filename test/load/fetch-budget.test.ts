@@ -14,7 +14,7 @@ import * as fetchApi from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { makeTempDir } from '../server/helpers/server-process.js';
+import { makeTempDir } from '../helpers/server-process.js';
 import { eventually } from './helpers.js';
 
 const MiB = 1024 * 1024;

@@ -17,7 +17,7 @@ import { encodeRequestFrame } from '../../src/protocol/headers.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient } from './helpers/raw-client.js';
-import { rssBytes, startServer, type ServerProcess } from './helpers/server-process.js';
+import { rssBytes, startServer, type ServerProcess } from '../helpers/server-process.js';
 
 const SEED = Number(process.env.BROOK_FUZZ_SEED ?? 0xb200c);
 const MiB = 1024 * 1024;

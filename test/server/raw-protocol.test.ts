@@ -15,7 +15,7 @@ import { Reader } from '../../src/protocol/reader.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import { RawClient } from './helpers/raw-client.js';
-import { startServer, type ServerProcess } from './helpers/server-process.js';
+import { startServer, type ServerProcess } from '../helpers/server-process.js';
 
 let server: ServerProcess;
 const clients: RawClient[] = [];

@@ -12,7 +12,7 @@ import { ApiKey } from '../../src/protocol/api-keys.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import { RawClient } from './helpers/raw-client.js';
-import { makeTempDir, startServer } from './helpers/server-process.js';
+import { makeTempDir, startServer } from '../helpers/server-process.js';
 
 function fetchBody(topic: string, fetchOffset: number, maxWaitMs: number): fetchApi.FetchRequest {
   return {

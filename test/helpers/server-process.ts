@@ -1,34 +1,50 @@
 /**
- * Starts a real `node dist/src/server/main.js --port 0 --data-dir <dir>` process and reads its
- * port from the ready line. Tests must run `npx tsc -p tsconfig.json` first (vitest imports the
- * .ts sources, but the server process runs the compiled ones).
+ * Starts a real `node dist/src/server/main.js --port 0 --data-dir <dir>` process (the Kafka
+ * server, compiled: `npm test` builds dist/ first) and reads its port from the ready line. The one
+ * server starter every test area uses; the area helpers wrap it with their own defaults.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-const MAIN_PATH = path.resolve(import.meta.dirname, '../../../dist/src/server/main.js');
+const MAIN_PATH = path.resolve(import.meta.dirname, '../../dist/src/server/main.js');
+const STOP_GRACE_MS = 5_000;
 
 export interface ServerProcess {
   port: number;
+  /** `127.0.0.1:<port>`, for clients. */
+  address: string;
   pid: number;
   dataDir: string;
   child: ChildProcess;
   /** stderr so far (diagnostics the server logged). */
   stderr(): string;
-  /** SIGTERM, then wait for exit; resolves with the exit code. */
+  /** SIGTERM (SIGKILL after a grace period), then wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  args?: string[];
+  /** Added to this process's environment. */
+  env?: Record<string, string>;
 }
 
 export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startServer(dataDir = makeTempDir('brook-server-'), extraArgs: string[] = []): Promise<ServerProcess> {
+export async function startServer(dataDir = makeTempDir('brook-server-'), extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  return start({ dataDir, args: extraArgs, env });
+}
+
+export async function start(options: StartOptions = {}): Promise<ServerProcess> {
   if (!fs.existsSync(MAIN_PATH)) throw new Error(`${MAIN_PATH} is missing: run npx tsc -p tsconfig.json first`);
-  const child = spawn(process.execPath, [MAIN_PATH, '--port', '0', '--data-dir', dataDir, ...extraArgs], {
+  const dataDir = options.dataDir ?? makeTempDir('brook-server-');
+  const child = spawn(process.execPath, [MAIN_PATH, '--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
@@ -50,12 +66,17 @@ export async function startServer(dataDir = makeTempDir('brook-server-'), extraA
   });
   return {
     port,
+    address: `127.0.0.1:${port}`,
     pid: child.pid!,
     dataDir,
     child,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        void exited.then(() => clearTimeout(timer));
+      }
       return exited;
     },
   };
