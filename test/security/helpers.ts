@@ -45,10 +45,11 @@ export interface SecureServe {
   stop(): Promise<void>;
 }
 
-export async function startSecureServe(args: string[]): Promise<SecureServe> {
+/** `env` is added to this process's environment for the server (e.g. BROOK_GROUP_* settings). */
+export async function startSecureServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SecureServe> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -p tsconfig.json first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-security-'));
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const address = await new Promise<string>((resolve, reject) => {
