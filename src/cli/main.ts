@@ -10,6 +10,7 @@ import { demoCommand } from './commands/demo.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
+import { mirrorCommand } from './commands/mirror.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerUsersCommand } from '../server/security/users-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   program.addCommand(consumeCommand());
   program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
+  program.addCommand(mirrorCommand());
   registerServeCommand(program);
   registerUsersCommand(program);
   registerBenchCommand(program);
