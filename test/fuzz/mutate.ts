@@ -3,19 +3,9 @@
  * buffer; the 8-byte fixed request header (apiKey, apiVersion, correlationId) is kept, so the
  * frame still routes to the API under test.
  */
-export type Random = () => number;
+import { random, type Random } from '../helpers/random.js';
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
-export function random(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { random, type Random };
 
 export function randomInt(rng: Random, below: number): number {
   return Math.floor(rng() * below);

@@ -69,17 +69,9 @@ function structDefault(fields: SchemaField[]): Record<string, unknown> {
   return Object.fromEntries(fields.map((f) => [lowerFirst(f.name), defaultOf(f)]));
 }
 
-/** A tiny seeded PRNG (mulberry32) so a failing case is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+/** The shared seeded PRNG (test/helpers/random.ts), under the name these tests use. */
+export { random as prng } from '../helpers/random.js';
 
 function randomScalar(type: string, rand: () => number): unknown {
   const int = INTS[type];

@@ -18,21 +18,11 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RawClient } from './helpers/raw-client.js';
 import { rssBytes, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { random } from '../helpers/random.js';
 
 const SEED = Number(process.env.BROOK_FUZZ_SEED ?? 0xb200c);
 const MiB = 1024 * 1024;
 
-/** mulberry32: small, seeded, good enough to pick bytes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let server: ServerProcess;
 
