@@ -32,17 +32,9 @@ export function simSeed(testName: string, fallback: number): number {
   return seed;
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+/** The shared seeded PRNG (test/helpers/random.ts). */
+export { random as prng } from '../helpers/random.js';
 
 export function tempDir(prefix = 'brook-sim-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -7,18 +7,10 @@ import { Compression } from '../../src/protocol/compression.js';
 import { ATTR_COMPRESSION_MASK, decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import type { CleanerStep } from '../../src/storage/log-cleaner.js';
 import { smallConfig, tempDir } from './helpers.js';
+import { random as rng } from '../helpers/random.js';
 
 interface Rec { offset: number; key: string; value: string | null }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const config = (overrides = {}) => smallConfig({ cleanupPolicy: 'compact', segmentBytes: 2048, indexIntervalBytes: 128, deleteRetentionMs: 1000, ...overrides });
 

@@ -5,17 +5,8 @@ import { FaultyIo, nodeIo } from '../../src/storage/io.js';
 import { StorageError } from '../../src/common/errors.js';
 import { LogReader } from '../../src/storage/log-reader.js';
 import { batchOf, readAll, smallConfig, tempDir } from './helpers.js';
+import { random as rng } from '../helpers/random.js';
 
-/** Mulberry32, so every failing case prints a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function activeLogPath(dir: string): string {
   const logs = fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
