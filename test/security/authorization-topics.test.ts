@@ -15,6 +15,7 @@ import * as incremental from '../../src/protocol/apis/incremental-alter-configs.
 import * as listOffsets from '../../src/protocol/apis/list-offsets.js';
 import * as metadataApi from '../../src/protocol/apis/metadata.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { CAF, NONE, TAF, startAclServe, type AclServe, type User } from './acl-fixture.js';
 
 const { UNKNOWN_TOPIC_OR_PARTITION } = ErrorCode;
@@ -192,6 +193,39 @@ describe('data plane under ACLs', () => {
     expect(await fetchAs('alice')).toEqual([`a-orders-0:${NONE}`, `a-orders-1:${NONE}`, `b-logs-0:${TAF}`, `z-secret-0:${TAF}`]);
     expect(await fetchAs('eve')).toEqual([`a-orders-0:${TAF}`, `a-orders-1:${TAF}`, `b-logs-0:${TAF}`, `z-secret-0:${TAF}`]);
     expect(await fetchAs('root')).toEqual([`a-orders-0:${NONE}`, `a-orders-1:${NONE}`, `b-logs-0:${NONE}`, `z-secret-0:${NONE}`]);
+  });
+
+  it('Fetch of only unreadable topics answers at once instead of long-polling for maxWaitMs', async () => {
+    // Kafka answers a fetch with no authorized partition without waiting. The request timeout is
+    // far below maxWaitMs, so a broker that long-polls first makes this call time out.
+    const response = await acl.as('eve').fetch(
+      { maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20, topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'z-secret', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, partitionMaxBytes: 1 << 20 }] }] },
+      { timeoutMs: 10_000 },
+    );
+    expect(response.responses[0]!.partitions[0]!.errorCode).toBe(TAF);
+  });
+
+  it('Produce appends only to topics the user may write, answering TOPIC_AUTHORIZATION_FAILED per partition', async () => {
+    const produceAs = async (user: User, topics: string[]) => {
+      const response = await acl.as(user).produce({
+        acks: -1,
+        timeoutMs: 10_000,
+        topicData: topics.map((name) => ({ name, partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from(`${user} was here`) }]) }] })),
+      });
+      return response!.responses.flatMap((t) => t.partitionResponses.map((p) => `${t.name}:${p.errorCode}`));
+    };
+    const endOffset = async (name: string) => {
+      const response = await acl.as('admin').listOffsets({
+        topics: [{ ...listOffsets.defaultListOffsetsTopic(), name, partitions: [{ ...listOffsets.defaultListOffsetsPartition(), partitionIndex: 0, timestamp: -1 }] }],
+      });
+      return response.topics[0]!.partitions[0]!.offset;
+    };
+    expect(await produceAs('bob', ['a-orders', 'b-logs'])).toEqual([`a-orders:${TAF}`, `b-logs:${TAF}`]); // describe and read only
+    expect(await produceAs('eve', ['pub-news'])).toEqual([`pub-news:${TAF}`]);
+    expect(await produceAs('carol', ['c-sink', 'a-orders'])).toEqual([`c-sink:${NONE}`, `a-orders:${TAF}`]);
+    expect(await endOffset('c-sink')).toBe(1);
+    expect(await endOffset('b-logs')).toBe(0);
+    expect(await endOffset('pub-news')).toBe(0);
   });
 
   it.each([

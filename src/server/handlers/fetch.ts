@@ -44,7 +44,10 @@ export const fetchHandler = defineHandler<Request, Response>({
     }
     const budget = context.server.fetchBudget;
     // The engine takes from the budget what it read (FetchOptions.budget); released once written.
-    const results = await context.server.broker.fetch(wanted, {
+    // Every partition denied: answer now, as Kafka does, rather than long-poll on nothing for maxWaitMs
+    // (which also held every later request of the connection behind it).
+    const nothingReadable = wanted.length === 0 && deniedTopics.size > 0;
+    const results = nothingReadable ? [] : await context.server.broker.fetch(wanted, {
       maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_MAX_WAIT_MS_LIMIT),
       minBytes: Math.max(0, request.minBytes),
       maxBytes: clamp(request.maxBytes, 0, FETCH_MAX_BYTES),
