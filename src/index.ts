@@ -5,6 +5,8 @@ export { Producer, type ProducerOptions, type RecordMetadata } from './embedded/
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from './embedded/consumer.js';
 export type { SendRecord, HeadersInput, BytesInput } from './embedded/record-input.js';
 export { KafkaError } from './embedded/kafka-error.js';
+export { NetworkBackend, type NetworkBackendOptions } from './embedded/network-backend.js';
+export { GroupConsumer, type GroupConsumerOptions } from './embedded/group-consumer.js';
 export type {
   BrookBackend,
   TopicDescription,
