@@ -1,0 +1,226 @@
+/**
+ * `brook mirror` end to end: the source is a data dir written in this process, the target
+ * cluster is a second real `brook serve` process (it speaks the Kafka protocol, as a Kafka cluster
+ * would), and the mirror runs as the real CLI. Needs dist/ (npx tsc -p tsconfig.json).
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerBackend } from '../../src/embedded/broker-backend.js';
+import { NetworkBackend } from '../../src/embedded/network-backend.js';
+import { LATEST_TIMESTAMP, type BrookBackend } from '../../src/embedded/backend.js';
+import { Compression } from '../../src/protocol/compression.js';
+import { partitionForKey } from '../../src/protocol/partitioner.js';
+import { decodeRecords, encodeRecordBatch, iterateBatches, type ProducerRecord } from '../../src/protocol/record-batch.js';
+import { startBrookServe, type RunningServe } from '../client/brook-serve.js';
+import { BROOK, brook, finished, REPO, tempDataDir } from '../cli/helpers.js';
+
+interface Seen {
+  key: string | null;
+  value: string;
+  timestamp: number;
+  headers: string;
+}
+
+const PARTITIONS = 3;
+const T0_MS = 1_700_000_000_000;
+
+let target: RunningServe;
+let targetBackend: NetworkBackend;
+
+beforeAll(async () => {
+  target = await startBrookServe();
+  targetBackend = await NetworkBackend.connect(target.address);
+}, 30_000);
+
+afterAll(async () => {
+  await targetBackend?.close();
+  await target?.stop();
+});
+
+/** Record i of partition p: its key, value, header and timestamp all derive from (p, i). */
+function record(p: number, i: number): ProducerRecord {
+  return {
+    key: i % 7 === 0 ? null : Buffer.from(`key-${p}-${i % 50}`),
+    value: Buffer.from(`p${p}-${i}`),
+    headers: [{ key: 'source', value: Buffer.from(`${p}/${i}`) }, { key: 'empty', value: null }],
+    timestamp: T0_MS + p * 1_000_000 + i * 3,
+  };
+}
+
+/** Writes batchCount batches of recordsPerBatch records to each partition; every 3rd batch gzip. */
+async function writeSource(dataDir: string, topic: string, batchCount: number, recordsPerBatch: number): Promise<number> {
+  const backend = await BrokerBackend.open({ dataDir, groups: false });
+  let batchBytesMax = 0;
+  try {
+    await backend.createTopic(topic, { partitions: PARTITIONS });
+    for (let p = 0; p < PARTITIONS; p++) {
+      let pending: Buffer[] = [];
+      for (let b = 0; b < batchCount; b++) {
+        const records = Array.from({ length: recordsPerBatch }, (_, j) => record(p, b * recordsPerBatch + j));
+        const batch = encodeRecordBatch(records, { compression: b % 3 === 2 ? Compression.gzip : Compression.none });
+        batchBytesMax = Math.max(batchBytesMax, batch.length);
+        pending.push(batch);
+        if (pending.length === 100 || b === batchCount - 1) {
+          const result = await backend.produce(topic, p, Buffer.concat(pending), 'all');
+          expect(result.errorCode).toBe(0);
+          pending = [];
+        }
+      }
+    }
+  } finally {
+    await backend.close();
+  }
+  return batchBytesMax;
+}
+
+function expected(p: number, count: number): Seen[] {
+  return Array.from({ length: count }, (_, i) => seen(record(p, i)));
+}
+
+function seen(r: { key?: Buffer | null; value: Buffer | null; timestamp?: number; headers?: { key: string; value: Buffer | null }[] }): Seen {
+  return {
+    key: r.key?.toString() ?? null,
+    value: r.value!.toString(),
+    timestamp: r.timestamp!,
+    headers: JSON.stringify((r.headers ?? []).map((h) => [h.key, h.value?.toString() ?? null])),
+  };
+}
+
+/** Every record of one target partition, in offset order. */
+async function readTarget(backend: BrookBackend, topic: string, partition: number): Promise<Seen[]> {
+  const out: Seen[] = [];
+  let fetchOffset = 0;
+  for (;;) {
+    const [result] = await backend.fetch([{ topic, partition, fetchOffset, partitionMaxBytes: 1_048_576 }], { maxWaitMs: 0, minBytes: 1, maxBytes: 4_194_304 });
+    expect(result!.errorCode).toBe(0);
+    if (fetchOffset >= result!.highWatermark) return out;
+    for (const { pos, sizeBytes, header } of iterateBatches(result!.records!)) {
+      for (const r of decodeRecords(result!.records!.subarray(pos, pos + sizeBytes))) {
+        if (r.offset >= fetchOffset) out.push(seen(r));
+      }
+      fetchOffset = header.baseOffset + header.lastOffsetDelta + 1;
+    }
+  }
+}
+
+async function targetRecordCount(topic: string): Promise<number> {
+  let total = 0;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const answer = await targetBackend.listOffset(topic, p, LATEST_TIMESTAMP);
+    if (answer.errorCode === 0) total += answer.offset;
+  }
+  return total;
+}
+
+describe('brook mirror', () => {
+  it('copies a 3-partition topic with keys, headers and timestamps into the same partitions, in order', async () => {
+    const source = tempDataDir();
+    try {
+      await writeSource(source.dir, 'orders', 20, 10);
+      const run = await brook(['-d', source.dir, 'mirror', 'orders', '--to', target.address, '--group', 'm1', '--create-topics', '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.recordCount).toBe(PARTITIONS * 200);
+      expect(summary.reencodedBatchCount).toBe(0); // 1:1 partitions: every batch forwarded whole
+      expect(summary.idempotent).toBe(true);
+      for (let p = 0; p < PARTITIONS; p++) expect(await readTarget(targetBackend, 'orders', p)).toEqual(expected(p, 200));
+
+      // The group's offsets were committed: a rerun has nothing left to send.
+      const again = await brook(['-d', source.dir, 'mirror', 'orders', '--to', target.address, '--group', 'm1', '--json']);
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).recordCount).toBe(0);
+    } finally {
+      source.cleanup();
+    }
+  }, 40_000);
+
+  it('routes by murmur2 key hash, re-encoding, when the target topic has fewer partitions', async () => {
+    const source = tempDataDir();
+    try {
+      await writeSource(source.dir, 'narrow', 4, 10);
+      await targetBackend.createTopic('edge.narrow', { partitions: 2 });
+      const run = await brook(['-d', source.dir, 'mirror', 'narrow', '--to', target.address, '--target-topic-prefix', 'edge.', '--json']);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).forwardedBatchCount).toBe(0);
+      const want: Seen[][] = [[], []];
+      for (let p = 0; p < PARTITIONS; p++) {
+        for (let i = 0; i < 40; i++) {
+          const r = record(p, i);
+          want[r.key === null ? p % 2 : partitionForKey(r.key!, 2)]!.push(seen(r));
+        }
+      }
+      for (let t = 0; t < 2; t++) {
+        const got = await readTarget(targetBackend, 'edge.narrow', t);
+        // Source partitions interleave on a target partition; each one's order is kept.
+        const bySource = (list: Seen[], p: number) => list.filter((s) => s.value.startsWith(`p${p}-`));
+        for (let p = 0; p < PARTITIONS; p++) expect(bySource(got, p)).toEqual(bySource(want[t]!, p));
+        expect(got.length).toBe(want[t]!.length);
+      }
+    } finally {
+      source.cleanup();
+    }
+  }, 40_000);
+
+  it('loses nothing after a SIGKILL and duplicates at most the last unacknowledged round on rerun', async () => {
+    const source = tempDataDir();
+    const batchCount = 1500;
+    const recordsPerBatch = 4;
+    const fetchBytes = 512;
+    try {
+      const batchBytesMax = await writeSource(source.dir, 'logs', batchCount, recordsPerBatch);
+      const total = PARTITIONS * batchCount * recordsPerBatch;
+      const args = ['-d', source.dir, 'mirror', 'logs', '--to', target.address, '--group', 'crash', '--create-topics', '--fetch-bytes', String(fetchBytes),
+        '--from-beginning'];
+      const child = spawn(process.execPath, [BROOK, ...args, '--follow'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const first = finished(child);
+      let before = 0;
+      while (before < total / 8 && child.exitCode === null) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        before = await targetRecordCount('logs');
+      }
+      child.kill('SIGKILL');
+      expect((await first).signal).toBe('SIGKILL');
+      const atKill = await targetRecordCount('logs');
+      expect(atKill).toBeLessThan(total); // killed midway
+
+      const rerun = await brook([...args, '--json']);
+      expect(rerun.stderr).toBe('');
+      expect(rerun.code).toBe(0);
+      expect(JSON.parse(rerun.stdout).recordCount).toBeGreaterThan(0);
+
+      // One round sends at most fetchBytes of whole batches per partition, plus one batch.
+      const roundRecordsMax = (Math.floor(fetchBytes / batchBytesMax) + 1) * recordsPerBatch;
+      for (let p = 0; p < PARTITIONS; p++) {
+        const want = expected(p, batchCount * recordsPerBatch);
+        const got = await readTarget(targetBackend, 'logs', p);
+        // got = want[0, a) ++ want[c, end): the re-sent stretch [c, a) is the only duplicate.
+        let a = 0;
+        while (a < want.length && got[a]?.value === want[a]!.value) a++;
+        const c = a === got.length ? a : want.findIndex((s) => s.value === got[a]!.value);
+        expect(c).toBeGreaterThanOrEqual(0);
+        expect(c).toBeLessThanOrEqual(a); // c > a would be a hole: records never forwarded
+        expect(got.slice(0, a)).toEqual(want.slice(0, a));
+        expect(got.slice(a)).toEqual(want.slice(c));
+        expect(a - c).toBeLessThanOrEqual(roundRecordsMax);
+      }
+    } finally {
+      source.cleanup();
+    }
+  }, 60_000);
+
+  it('fails with one line and a non-zero exit when the target cannot be reached or lacks the topic', async () => {
+    const source = tempDataDir();
+    try {
+      await writeSource(source.dir, 'lonely', 1, 1);
+      const unreachable = await brook(['-d', source.dir, 'mirror', 'lonely', '--to', '127.0.0.1:1']);
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stderr).toMatch(/^brook: cannot reach broker 127\.0\.0\.1:1 \([^\n]*\)\n$/);
+      const noTopic = await brook(['-d', source.dir, 'mirror', 'lonely', '--to', target.address]);
+      expect(noTopic.code).toBe(1);
+      expect(noTopic.stderr).toBe(`brook: target topic 'lonely' does not exist on ${target.address} (create it, or pass --create-topics)\n`);
+    } finally {
+      source.cleanup();
+    }
+  }, 30_000);
+});
