@@ -12,8 +12,10 @@ const MAIN_PATH = path.resolve(import.meta.dirname, '../../dist/src/server/main.
 const STOP_GRACE_MS = 5_000;
 
 export interface ServerProcess {
+  /** The host and port from the server's ready line. */
+  host: string;
   port: number;
-  /** `127.0.0.1:<port>`, for clients. */
+  /** `<host>:<port>`, for clients. */
   address: string;
   pid: number;
   dataDir: string;
@@ -51,22 +53,23 @@ export async function start(options: StartOptions = {}): Promise<ServerProcess> 
     stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const { host, port } = await new Promise<{ host: string; port: number }>((resolve, reject) => {
     let stdout = '';
     const onData = (chunk: Buffer): void => {
       stdout += chunk.toString();
-      const match = /listening on [^\s:]+:(\d+)/.exec(stdout);
+      const match = /listening on (\S+):(\d+)/.exec(stdout);
       if (match) {
         child.stdout!.off('data', onData);
-        resolve(Number(match[1]));
+        resolve({ host: match[1]!, port: Number(match[2]) });
       }
     };
     child.stdout!.on('data', onData);
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
   });
   return {
+    host,
     port,
-    address: `127.0.0.1:${port}`,
+    address: `${host}:${port}`,
     pid: child.pid!,
     dataDir,
     child,

@@ -3,13 +3,11 @@
  * openssl in a temp dir, and a `brook serve` process from dist/ (run `npx tsc -p tsconfig.json`
  * first) started with extra flags, whose stderr is kept. Not a test file itself.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-const MAIN = path.resolve(import.meta.dirname, '../../dist/src/server/main.js');
-const READY_TIMEOUT_MS = 20_000;
+import { start } from '../helpers/server-process.js';
 
 export interface Pki {
   dir: string;
@@ -46,39 +44,15 @@ export interface SecureServe {
 }
 
 /** `env` is added to this process's environment for the server (e.g. BROOK_GROUP_* settings). */
-export async function startSecureServe(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SecureServe> {
-  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -p tsconfig.json first`);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-security-'));
-  const child = spawn(process.execPath, [MAIN, '--port', '0', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const address = await new Promise<string>((resolve, reject) => {
-    let stdout = '';
-    const timer = setTimeout(() => reject(new Error(`brook serve not ready: ${stderr}`)), READY_TIMEOUT_MS);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /listening on (\S+:\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`brook serve exited with ${code}: ${stderr}`));
-    });
-  });
-  const colon = address.lastIndexOf(':');
-  return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)), stderr: () => stderr, stop: () => stopChild(child, dataDir) };
-}
-
-async function stopChild(child: ChildProcess, dataDir: string): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  fs.rmSync(dataDir, { recursive: true, force: true });
+export async function startSecureServe(args: string[], env: Record<string, string> = {}): Promise<SecureServe> {
+  const server = await start({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'brook-security-')), args, env });
+  return {
+    host: server.host,
+    port: server.port,
+    stderr: server.stderr,
+    async stop() {
+      await server.stop();
+      fs.rmSync(server.dataDir, { recursive: true, force: true });
+    },
+  };
 }
