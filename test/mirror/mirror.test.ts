@@ -12,6 +12,8 @@ import { Compression } from '../../src/protocol/compression.js';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
 import { decodeRecords, encodeRecordBatch, iterateBatches, type ProducerRecord } from '../../src/protocol/record-batch.js';
 import { startBrookServe, type RunningServe } from '../client/brook-serve.js';
+import { start } from '../helpers/server-process.js';
+import { Mirror } from '../../src/mirror/mirror.js';
 import { BROOK, brook, finished, REPO, tempDataDir } from '../cli/helpers.js';
 
 interface Seen {
@@ -50,25 +52,30 @@ function record(p: number, i: number): ProducerRecord {
 /** Writes batchCount batches of recordsPerBatch records to each partition; every 3rd batch gzip. */
 async function writeSource(dataDir: string, topic: string, batchCount: number, recordsPerBatch: number): Promise<number> {
   const backend = await BrokerBackend.open({ dataDir, groups: false });
-  let batchBytesMax = 0;
   try {
-    await backend.createTopic(topic, { partitions: PARTITIONS });
-    for (let p = 0; p < PARTITIONS; p++) {
-      let pending: Buffer[] = [];
-      for (let b = 0; b < batchCount; b++) {
-        const records = Array.from({ length: recordsPerBatch }, (_, j) => record(p, b * recordsPerBatch + j));
-        const batch = encodeRecordBatch(records, { compression: b % 3 === 2 ? Compression.gzip : Compression.none });
-        batchBytesMax = Math.max(batchBytesMax, batch.length);
-        pending.push(batch);
-        if (pending.length === 100 || b === batchCount - 1) {
-          const result = await backend.produce(topic, p, Buffer.concat(pending), 'all');
-          expect(result.errorCode).toBe(0);
-          pending = [];
-        }
-      }
-    }
+    return await writeSourceWith(backend, topic, batchCount, recordsPerBatch);
   } finally {
     await backend.close();
+  }
+}
+
+/** writeSource on an open backend; returns the largest batch's size in bytes. */
+async function writeSourceWith(backend: BrookBackend, topic: string, batchCount: number, recordsPerBatch: number): Promise<number> {
+  let batchBytesMax = 0;
+  await backend.createTopic(topic, { partitions: PARTITIONS });
+  for (let p = 0; p < PARTITIONS; p++) {
+    let pending: Buffer[] = [];
+    for (let b = 0; b < batchCount; b++) {
+      const records = Array.from({ length: recordsPerBatch }, (_, j) => record(p, b * recordsPerBatch + j));
+      const batch = encodeRecordBatch(records, { compression: b % 3 === 2 ? Compression.gzip : Compression.none });
+      batchBytesMax = Math.max(batchBytesMax, batch.length);
+      pending.push(batch);
+      if (pending.length === 100 || b === batchCount - 1) {
+        const result = await backend.produce(topic, p, Buffer.concat(pending), 'all');
+        expect(result.errorCode).toBe(0);
+        pending = [];
+      }
+    }
   }
   return batchBytesMax;
 }
@@ -208,6 +215,39 @@ describe('brook mirror', () => {
       source.cleanup();
     }
   }, 60_000);
+
+  it('commits no source offset for a round the target never acknowledged', async () => {
+    // Deterministic twin of the SIGKILL test: a target whose every .log write fails answers each
+    // produce with KAFKA_STORAGE_ERROR (retriable), so no round is ever acknowledged; the mirror
+    // retries until its delivery timeout and must not have moved the group's offsets meanwhile.
+    const source = tempDataDir();
+    const failing = await start({ env: { BROOK_FAULTS: JSON.stringify({ seed: 7, writeFailRate: 1, pathIncludes: '.log', scope: 'partitions' }) } });
+    const backend = await BrokerBackend.open({ dataDir: source.dir });
+    try {
+      await writeSourceWith(backend, 'unacked', 3, 5);
+      const commits: unknown[] = [];
+      const groups = backend.groups!;
+      const offsetCommit = groups.offsetCommit.bind(groups);
+      groups.offsetCommit = async (body) => {
+        commits.push(body);
+        return offsetCommit(body);
+      };
+      const mirror = await Mirror.open(backend, { topics: ['unacked'], to: failing.address, groupId: 'unacked', createTopics: true, fromBeginning: true, deliveryTimeoutMs: 1_500 });
+      try {
+        await expect(mirror.run(new AbortController().signal)).rejects.toThrow(/KAFKA_STORAGE_ERROR|storage|delivery/i);
+      } finally {
+        await mirror.close();
+      }
+      expect(failing.stderr()).not.toMatch(/uncaught/i);
+      expect(commits).toEqual([]);
+      const fetched = await groups.offsetFetch({ groupId: 'unacked', topics: [{ name: 'unacked', partitionIndexes: [0, 1, 2] }] } as Parameters<typeof groups.offsetFetch>[0]);
+      for (const topic of fetched.topics) for (const partition of topic.partitions) expect(partition.committedOffset).toBe(-1);
+    } finally {
+      await backend.close();
+      await failing.stop();
+      source.cleanup();
+    }
+  }, 40_000);
 
   it('fails with one line and a non-zero exit when the target cannot be reached or lacks the topic', async () => {
     const source = tempDataDir();
