@@ -5,13 +5,10 @@
  * broker configs are read-only here -> INVALID_REQUEST. validateOnly checks and changes nothing.
  */
 import * as api from '../../protocol/apis/alter-configs.js';
-import { ErrorCode } from '../../protocol/error-codes.js';
-import { KafkaCodeError } from '../../common/errors.js';
 import { parseTopicConfigs } from '../../storage/log-config.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { ResourceType } from './config-resources.js';
+import { alterableTopic } from './config-resources.js';
 import { attempt } from './errors.js';
-import { allowed } from '../security/session.js';
 
 export const alterConfigsHandler = defineHandler<api.AlterConfigsRequest, api.AlterConfigsResponse>({
   codec: api,
@@ -21,13 +18,7 @@ export const alterConfigsHandler = defineHandler<api.AlterConfigsRequest, api.Al
     const responses: api.AlterConfigsResourceResponse[] = [];
     for (const resource of request.resources) {
       const outcome = await attempt(async () => {
-        if (resource.resourceType !== ResourceType.TOPIC) {
-          throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'only topic configs can be altered; broker configs are fixed at start');
-        }
-        if (!allowed(context, 'alter', 'topic', resource.resourceName)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
-        if (broker.topic(resource.resourceName) === undefined) {
-          throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${resource.resourceName}' does not exist`);
-        }
+        alterableTopic(resource.resourceType, resource.resourceName, context);
         const configs: Record<string, string> = {};
         for (const config of resource.configs) if (config.value !== null) configs[config.name] = config.value;
         parseTopicConfigs(configs);

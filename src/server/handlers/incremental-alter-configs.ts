@@ -9,9 +9,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import { KafkaCodeError } from '../../common/errors.js';
 import { parseTopicConfigs } from '../../storage/log-config.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { ResourceType } from './config-resources.js';
+import { alterableTopic } from './config-resources.js';
 import { attempt } from './errors.js';
-import { allowed } from '../security/session.js';
 
 /** AlterConfigOp.OpType in Kafka. */
 const OpType = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -24,12 +23,7 @@ export const incrementalAlterConfigsHandler = defineHandler<api.IncrementalAlter
     const responses: api.AlterConfigsResourceResponse[] = [];
     for (const resource of request.resources) {
       const outcome = await attempt(async () => {
-        if (resource.resourceType !== ResourceType.TOPIC) {
-          throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'only topic configs can be altered; broker configs are fixed at start');
-        }
-        if (!allowed(context, 'alter', 'topic', resource.resourceName)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
-        const info = broker.topic(resource.resourceName);
-        if (info === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${resource.resourceName}' does not exist`);
+        const info = alterableTopic(resource.resourceType, resource.resourceName, context);
         const overrides = { ...info.configs };
         for (const config of resource.configs) applyOp(overrides, config, broker.topicConfig(resource.resourceName));
         parseTopicConfigs(overrides);
