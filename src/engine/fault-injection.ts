@@ -9,24 +9,17 @@
  * Every worker's FaultyIo gets its own seed derived from the spec's seed and the worker's name, so
  * a run is reproducible from one number (BROOK_SIM_SEED in test/sim/).
  */
-import { FaultyIo, type FaultCode, type FaultOp } from '../storage/faulty-io.js';
+import { FaultyIo, type FaultCode, type FaultOp, type FaultyIoOptions } from '../storage/faulty-io.js';
 import { nodeIo, type FileIo } from '../storage/io.js';
 
 export type { FaultCode, FaultOp } from '../storage/faulty-io.js';
 
-/** What a broker's workers start with; plain data (it crosses thread boundaries and an env var). */
-export interface FaultSpec {
-  seed: number;
-  /** Probability in [0, 1] that a write / fsync fails. */
-  writeFailRate?: number;
-  fsyncFailRate?: number;
-  /** A failed write first writes a random prefix of its bytes. */
-  tornWrites?: boolean;
-  /** Error code of random failures (default EIO). */
-  errorCode?: FaultCode;
-  /** Milliseconds added to every write and fsync (a slow disk). */
-  latencyMs?: number;
-  /** Only files whose path contains this substring get faults (a function cannot cross threads). */
+/**
+ * What a broker's workers start with: FaultyIo's options as plain data (it crosses thread
+ * boundaries and an env var, so the path filter is a substring instead of a function).
+ */
+export interface FaultSpec extends Omit<FaultyIoOptions, 'pathFilter'> {
+  /** Only files whose path contains this substring get faults. */
   pathIncludes?: string;
   /** Which workers get a FaultyIo (default both). */
   scope?: 'partitions' | 'coordinators' | 'all';
