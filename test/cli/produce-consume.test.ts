@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
-import { brook, pipeline, start, tempDataDir } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { BROOK, REPO, brook, finished, pipeline, start, tempDataDir } from './helpers.js';
 
 let dataDir: string;
 let cleanup: () => void;
@@ -136,6 +139,29 @@ describe('brook produce | consume', () => {
     const described = await brook([...d, 'topics', 'describe', 'tail', '--json']);
     expect(described.code).toBe(0);
     expect(JSON.parse(described.stdout).partitions[0].logEndOffset).toBe(2);
+  });
+
+  it('on SIGINT stops reading, flushes, exits 130, and everything its summary counts is in the log', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i}`);
+    const child = spawn(process.execPath, [BROOK, ...d, 'produce', 'interrupted'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const result = finished(child);
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.write(lines.slice(0, 10_000).join('\n') + '\n'); // stdin stays open: a tail -F that never ends
+    // Wait until some records reached the partition's log file (a stat, not a read of the locked dir).
+    const logDir = join(dataDir, 'interrupted-0');
+    const logBytes = (): number => (existsSync(logDir) ? readdirSync(logDir).filter((f) => f.endsWith('.log')).reduce((n, f) => n + statSync(join(logDir, f)).size, 0) : 0);
+    for (let waitedMs = 0; logBytes() === 0; waitedMs += 20) {
+      if (waitedMs > 60_000) throw new Error('nothing was written within 60 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    const { code, stderr } = await result;
+    expect(code).toBe(130);
+    const produced = Number(/produced (\d+) records/.exec(stderr)?.[1]);
+    expect(produced).toBeGreaterThan(0);
+    const consumed = await brook([...d, 'consume', 'interrupted', '--from-beginning']);
+    expect(consumed.code).toBe(0);
+    expect(consumed.stdout).toBe(lines.slice(0, produced).map((l) => l + '\n').join(''));
   });
 
   it('refuses a data dir locked by another process, naming its pid', async () => {
