@@ -66,6 +66,10 @@ export class Connection {
     private readonly onError: (connection: Connection, error: unknown) => void = () => {},
   ) {
     this.splitter = new FrameSplitter(limits.frameBytesMax);
+    // A server socket ends its own side as soon as the peer's FIN arrives unless half-open is
+    // allowed, and every answer still pending would then fail with EPIPE; onEnd() ends our side
+    // itself, once those answers are written.
+    socket.allowHalfOpen = true;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.updateFlow());

@@ -151,6 +151,20 @@ describe('Connection', () => {
     expect(received).toEqual([1]);
   });
 
+  it('answers requests that were pending when the client half-closed its side (regression: the answers were lost)', async () => {
+    const dispatcher = new HeldDispatcher();
+    const { client, received, isClosed } = await setUp(dispatcher);
+    client.write(Buffer.concat([requestFrame(3, 1), requestFrame(3, 2)]));
+    client.end();
+    await until(() => dispatcher.started.length === 2, 'two dispatches');
+    // Let the server see the FIN before the answers exist.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    dispatcher.answer(2);
+    dispatcher.answer(1);
+    await until(isClosed, 'the close after the answers');
+    expect(received).toEqual([1, 2]);
+  });
+
   it('closes the connection on a size prefix above the frame limit', async () => {
     const dispatcher = new HeldDispatcher();
     const { client, isClosed } = await setUp(dispatcher, { frameBytesMax: 1024, inflightBytesMax: 1 << 20, inflightRequestsMax: 100 });
