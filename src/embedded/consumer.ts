@@ -76,8 +76,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private positions: Position[] | null = null;
   private closed = false;
   private inFlight: Promise<unknown> | null = null;
-  private wakeClosed: (() => void) | null = null;
-  private readonly closedSignal = new Promise<void>((resolve) => (this.wakeClosed = resolve));
+  /**
+   * Ends the current fetch's wait early (close()). One promise per fetch, dropped after it: a
+   * race against one long-lived promise would leave a reaction on it per fetch, each holding that
+   * fetch's result (and its record bytes) until close.
+   */
+  private interruptFetch: (() => void) | null = null;
   /** Set when the consumer is a group member; every call is then delegated to it. */
   private readonly group: GroupConsumer | null = null;
   private readonly walker = new RecordWalker();
@@ -165,7 +169,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async close(): Promise<void> {
     if (this.group !== null) return this.group.close();
     this.closed = true;
-    this.wakeClosed?.();
+    this.interruptFetch?.();
     await this.inFlight?.catch(() => undefined);
   }
 
@@ -236,7 +240,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }));
     const fetching = this.backend.fetch(requests, { maxWaitMs: this.maxWaitMs, minBytes: 1, maxBytes: FETCH_MAX_BYTES });
     this.inFlight = fetching;
-    const results = await Promise.race([fetching, this.closedSignal.then(() => null)]);
+    const interrupted = new Promise<null>((resolve) => (this.interruptFetch = () => resolve(null)));
+    let results: Awaited<typeof fetching> | null;
+    try {
+      results = await Promise.race([fetching, interrupted]);
+    } finally {
+      this.interruptFetch = null;
+    }
     if (results === null || this.closed) return null;
     this.inFlight = null;
     const fetched: FetchedBatches[] = [];

@@ -2,10 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Brook } from '../../src/embedded/brook.js';
 import { BrokerBackend } from '../../src/embedded/broker-backend.js';
-import type { ConsumerRecord, FetchedBatches } from '../../src/embedded/consumer.js';
+import type { BrookBackend } from '../../src/embedded/backend.js';
+import { Consumer, type ConsumerRecord, type FetchedBatches } from '../../src/embedded/consumer.js';
 import { collectRecords } from '../../src/embedded/record-delivery.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
@@ -108,6 +111,29 @@ describe('Consumer record delivery', () => {
     }
     expect(seen).toHaveLength(3);
     expect(await iterator.next()).toEqual({ value: undefined, done: true });
+    await consumer.close();
+  });
+
+  it('lets each fetch\'s bytes be collected while the consumer stays open (regression: every fetch result was kept until close)', async () => {
+    // Every fetch result the backend hands over, weakly: alive only while the consumer keeps it.
+    const fetchResults: WeakRef<object>[] = [];
+    const backend = Object.create(brook.backend) as BrookBackend;
+    backend.fetch = async (requests, options) => {
+      const results = await brook.backend.fetch(requests, options);
+      fetchResults.push(new WeakRef(results));
+      return results;
+    };
+    // partitionMaxBytes 1: one whole batch per partition per fetch (KIP-74), so several fetches.
+    const consumer = new Consumer(backend, { topic: 't', from: 'beginning', maxWaitMs: 0, partitionMaxBytes: 1 });
+    for (let i = 0; i < 4; i++) expect((await consumer.pollBatches())!.length).toBeGreaterThan(0);
+    expect(fetchResults).toHaveLength(4);
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(fetchResults.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
     await consumer.close();
   });
 
