@@ -154,8 +154,12 @@ export class PartitionLog {
       recordCount += batch.recordsCount;
       nextOffset = lastOffset + 1;
     }
+    // flush.messages reached: the fsync is part of the append, so a failed fsync cuts the batch
+    // back like a failed write (the produce fails and its retry must not find it already there).
+    const flushNow = this.unflushedRecordCount + recordCount >= this.config.flushMessages;
     try {
-      this.active.append(buf, 0, buf.length, appended);
+      if (flushNow) for (const segment of this.unflushedSegments) segment.flush(); // sealed: nothing to undo
+      this.active.append(buf, 0, buf.length, appended, flushNow);
     } catch (err) {
       throw new StorageError(`append to ${this.dir} failed: ${(err as Error).message}`, err);
     }
@@ -166,8 +170,12 @@ export class PartitionLog {
         this.producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount, appended[i]!.baseOffset, appended[i]!.lastOffset);
       }
     }
-    this.unflushedRecordCount += recordCount;
-    if (this.unflushedRecordCount >= this.config.flushMessages) this.flush();
+    if (flushNow) {
+      this.unflushedSegments = [];
+      this.markFlushed();
+    } else {
+      this.unflushedRecordCount += recordCount;
+    }
     return {
       errorCode: ErrorCode.NONE,
       baseOffset: appended[0]!.baseOffset,
@@ -193,6 +201,7 @@ export class PartitionLog {
   roll(): void {
     const old = this.active;
     if (old.sizeBytes === 0) return;
+    let opened: Segment | null = null;
     try {
       old.seal();
       // fsync the sealed segment before any byte goes to the next one: otherwise a power loss can
@@ -200,14 +209,17 @@ export class PartitionLog {
       // (test/sim/power-loss.test.ts). One fsync per segment.bytes costs nothing measurable.
       old.flush();
       this.hooks.afterRollStep?.('sealed');
-      const segment = Segment.open(this.io, this.dir, old.nextOffset);
-      segment.indexIntervalBytes = this.config.indexIntervalBytes;
+      opened = Segment.open(this.io, this.dir, old.nextOffset);
+      opened.indexIntervalBytes = this.config.indexIntervalBytes;
       this.hooks.afterRollStep?.('opened');
       this.io.fsyncDirSync(this.dir);
       this.hooks.afterRollStep?.('dir-synced');
-      this.segments.push(segment);
+      this.segments.push(opened);
       this.unflushedSegments.push(old);
     } catch (err) {
+      // Not in this.segments: nobody else would close it. Its empty files stay and are reopened
+      // by the next roll (or loaded as the active segment after a restart).
+      opened?.close();
       throw new StorageError(`roll of ${this.dir} failed: ${(err as Error).message}`, err);
     }
   }
@@ -231,6 +243,10 @@ export class PartitionLog {
     } catch (err) {
       throw new StorageError(`fsync of ${this.dir} failed: ${(err as Error).message}`, err);
     }
+    this.markFlushed();
+  }
+
+  private markFlushed(): void {
     this.recoveryPointValue = this.logEndOffset;
     this.unflushedRecordCount = 0;
     this.lastFlushMs = this.clock.nowMs();

@@ -155,9 +155,11 @@ export class Segment implements SegmentView {
 
   /**
    * Writes `length` bytes of `buf` at the end of the .log with one write, then the index entries
-   * the batches produced. On failure everything is cut back to where it was and the error rethrown.
+   * the batches produced, then (with `fsync`) fsyncs the three files. On failure, a failed fsync
+   * included, everything is cut back to where it was and the error rethrown: the caller answers
+   * the produce with a retriable error, so bytes left behind would be appended twice on retry.
    */
-  append(buf: Uint8Array, offset: number, length: number, batches: readonly AppendedBatch[]): void {
+  append(buf: Uint8Array, offset: number, length: number, batches: readonly AppendedBatch[], fsync = false): void {
     assert(!this.closed, 'append to a closed segment');
     this.truncateFilesToState();
     const saved = this.saveState();
@@ -165,6 +167,7 @@ export class Segment implements SegmentView {
       writeFully(this.io, this.fd, buf, offset, length, saved.sizeBytes);
       for (const batch of batches) this.observe(batch);
       this.writePendingIndexEntries();
+      if (fsync) this.flush();
     } catch (err) {
       this.restoreState(saved);
       throw err;
