@@ -21,7 +21,15 @@ export interface BrookOptions {
   numPartitions?: number;
   /** Bytes of each partition's produce ring. Default 8 MiB. */
   ringBytes?: number;
+  /**
+   * Close gracefully on SIGINT / SIGTERM (flush producers, write clean-shutdown markers), then
+   * let the signal end the process as it would have. Default true. Pass false when the
+   * application handles signals itself and calls `close()`.
+   */
+  handleSignals?: boolean;
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export const DATA_DIR_DEFAULT = './brook-data';
 
@@ -30,6 +38,7 @@ export class Brook {
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
   private closing: Promise<void> | null = null;
+  private readonly onSignal = (signal: NodeJS.Signals): void => this.closeOnSignal(signal);
 
   /** Wraps an already-open backend; most callers want Brook.open. */
   constructor(readonly backend: BrookBackend) {
@@ -45,7 +54,9 @@ export class Brook {
       numPartitions: options.numPartitions ?? 1,
       ringBytes: options.ringBytes,
     });
-    return new Brook(backend);
+    const brook = new Brook(backend);
+    if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);
+    return brook;
   }
 
   producer(options: ProducerOptions = {}): Producer {
@@ -73,9 +84,21 @@ export class Brook {
   }
 
   private async closeAll(): Promise<void> {
+    for (const signal of SIGNALS) process.off(signal, this.onSignal);
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
     await this.backend.close();
+  }
+
+  /**
+   * Closes, then re-raises the signal so the process ends as it would have without us — unless
+   * the application listens for it too, in which case the application decides.
+   */
+  private closeOnSignal(signal: NodeJS.Signals): void {
+    const appListens = process.listenerCount(signal) > 1;
+    void this.close().finally(() => {
+      if (!appListens && process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
   }
 
   private checkOpen(): void {

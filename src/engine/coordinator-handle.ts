@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { BrookError } from '../common/errors.js';
 import { rebuffer, type CoordinatorEvent, type CoordinatorRequest, type CoordinatorWorkerData } from './coordinator-messages.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 const RESTARTS_BEFORE_OFFLINE = 5;
 
@@ -54,7 +55,7 @@ export class CoordinatorHandle {
 
   private spawn(): void {
     const generation = ++this.generation;
-    const worker = new Worker(workerScriptPath(), { workerData: this.data, name: `brook coordinator-${this.data.workerIndex}` });
+    const worker = new Worker(workerScriptPath(), { workerData: this.data, execArgv: workerExecArgv(), name: `brook coordinator-${this.data.workerIndex}` });
     this.worker = worker;
     let markReady!: () => void;
     let markFailed!: (err: unknown) => void;
@@ -73,10 +74,13 @@ export class CoordinatorHandle {
           this.settle(event.requestId, event.result, event.error);
         }
       });
-      worker.on('error', () => {});
+      // An uncaught error ends the worker; 'exit' follows and restarts it. Keep the cause so a
+      // failed start names it.
+      let cause: unknown = null;
+      worker.on('error', (err) => (cause = err));
       worker.on('exit', () => {
         resolve();
-        if (generation === this.generation) this.onExit(markFailed);
+        if (generation === this.generation) this.onExit(markFailed, cause);
       });
     });
   }
@@ -90,7 +94,7 @@ export class CoordinatorHandle {
     else waiter.reject(new BrookError(error.code, error.message));
   }
 
-  private onExit(markFailed: (err: unknown) => void): void {
+  private onExit(markFailed: (err: unknown) => void, cause: unknown): void {
     this.worker = null;
     const lost = [...this.pending.values()];
     this.pending.clear();
@@ -106,7 +110,10 @@ export class CoordinatorHandle {
       markFailed(new CoordinatorUnavailableError('the group coordinator could not start'));
       return;
     }
-    if (!wasRunning) markFailed(new CoordinatorUnavailableError('the group coordinator exited while starting'));
+    if (!wasRunning) {
+      const reason = cause instanceof Error ? `: ${cause.message}` : '';
+      markFailed(new CoordinatorUnavailableError(`the group coordinator exited while starting${reason}`));
+    }
     this.status = 'starting';
     this.spawn();
   }

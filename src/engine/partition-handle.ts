@@ -27,6 +27,7 @@ import { createStateBuffer, decodeCompletion, SharedPartitionState, SpinBudget, 
 import type { PartitionWorkerData, WorkerEvent, WorkerRequest, WorkerRequestWithoutId } from './messages.js';
 import type { ProduceResult } from './broker-types.js';
 import type { FaultCommand, FaultCounts, FaultSpec } from './fault-injection.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Completion frames are 40 bytes in the ring: room for ~1,600 produces not yet seen by the main thread. */
 const COMPLETION_RING_BYTES = 64 * 1024;
@@ -143,7 +144,7 @@ export class PartitionHandle {
       maxSpinners: os.availableParallelism() - 1,
       ...(this.faults === undefined ? {} : { faults: this.faults }),
     };
-    const worker = new Worker(workerScriptPath(), { workerData, name: `brook ${this.topic}-${this.partition}` });
+    const worker = new Worker(workerScriptPath(), { workerData, execArgv: workerExecArgv(), name: `brook ${this.topic}-${this.partition}` });
     this.worker = worker;
     let lastError: unknown = null;
     this.exited = new Promise((resolve) => {
