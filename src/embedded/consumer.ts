@@ -249,6 +249,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
     if (results === null || this.closed) return null;
     this.inFlight = null;
+    // Fail before moving any position: records of the partitions that did answer are fetched again
+    // by the next poll instead of being skipped.
+    const failed = results.find((r) => r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE);
+    if (failed !== undefined) throw new KafkaError(failed.errorCode, `fetching ${topic}-${failed.partition}`);
     const fetched: FetchedBatches[] = [];
     for (const result of results) {
       const position = active.find((p) => p.partition === result.partition);
@@ -258,7 +262,6 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         position.fetchOffset = await this.offsetFor(position.partition, EARLIEST_TIMESTAMP);
         continue;
       }
-      if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `fetching ${topic}-${result.partition}`);
       if (result.records === null || result.records.length === 0) continue;
       const partitionBatches: FetchedBatches = {
         topic,

@@ -273,6 +273,11 @@ export class GroupConsumer {
     }));
     const results = await this.interruptible(this.backend.fetch(requests, { maxWaitMs: this.maxWaitMs, minBytes: 1, maxBytes: FETCH_MAX_BYTES }));
     if (results === null) return null;
+    // Fail before moving any fetchOffset: the records of the partitions that did answer are fetched
+    // again by the next poll instead of being skipped (and later committed past).
+    const failed = results.find((r) => r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE);
+    if (failed?.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw unknownTopicError(topic);
+    if (failed !== undefined) throw new KafkaError(failed.errorCode, `fetching ${topic}-${failed.partition}`);
     const records: ConsumerRecord[] = [];
     for (const result of results) {
       const position = this.positions.get(result.partition);
@@ -282,8 +287,6 @@ export class GroupConsumer {
         position.consumedOffset = position.fetchOffset;
         continue;
       }
-      if (result.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) throw unknownTopicError(topic);
-      if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `fetching ${topic}-${result.partition}`);
       if (result.records === null) continue;
       const fetched: FetchedBatches = { topic, partition: result.partition, records: result.records, fromOffset: position.fetchOffset, stopOffset: Infinity };
       collectRecords(this.walker, fetched, records);

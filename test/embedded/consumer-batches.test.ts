@@ -137,6 +137,19 @@ describe('Consumer record delivery', () => {
     await consumer.close();
   });
 
+  it('keeps every position when a fetch fails for one partition (regression: the other partitions\' records were skipped)', async () => {
+    await brook.admin.createTopic('shrinks', { partitions: 2 });
+    const consumer = brook.consumer({ topic: 'shrinks', from: 'beginning', maxWaitMs: 0 });
+    expect(await consumer.poll()).toEqual([]);
+    // Recreated with one partition: partition 0 has records, partition 1 no longer exists.
+    await brook.admin.deleteTopic('shrinks');
+    await brook.admin.createTopic('shrinks', { partitions: 1 });
+    expect((await brook.backend.produce('shrinks', 0, encodeRecordBatch([{ value: Buffer.from('a') }, { value: Buffer.from('b') }]), 1)).errorCode).toBe(0);
+    await expect(consumer.poll()).rejects.toThrow(/shrinks-1/);
+    expect(consumer.position(0)).toBe(0);
+    await consumer.close();
+  });
+
   it('refuses pollBatches for a group member, whose commits must count delivered records', async () => {
     const consumer = brook.consumer({ topic: 't', groupId: 'g' });
     await expect(consumer.pollBatches()).rejects.toThrow(/without a group/);

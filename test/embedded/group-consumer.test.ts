@@ -108,6 +108,21 @@ describe('embedded group consumer', () => {
     expect((await readAll(brook, 2)).map((r) => r.value!.toString()).sort()).toEqual(['0-25', '1-25']);
   }, 60_000);
 
+  it('keeps every fetch offset when a fetch fails for one partition (regression: the other partitions\' records were skipped)', async () => {
+    brook = await Brook.open({ dataDir: makeTempDir('brook-group-fetch-error-') });
+    await brook.admin.createTopic('shrinks', { partitions: 2 });
+    const consumer = brook.consumer({ topic: 'shrinks', groupId: 'g', from: 'beginning', ...FAST, autoCommit: false });
+    for (let i = 0; i < 100 && consumer.groupMember!.assignment().length < 2; i++) expect(await consumer.poll()).toEqual([]);
+    expect(consumer.position(0)).toBe(0);
+    // Recreated with one partition: partition 0 has records, partition 1 no longer exists.
+    await brook.admin.deleteTopic('shrinks');
+    await brook.admin.createTopic('shrinks', { partitions: 1 });
+    await produce(brook, 'shrinks', 1, 2);
+    await expect(consumer.poll()).rejects.toThrow();
+    expect(consumer.position(0)).toBe(0);
+    await consumer.close();
+  });
+
   it('with autoCommit off, commits only on commit(): uncommitted records come again', async () => {
     brook = await Brook.open({ dataDir: makeTempDir('brook-group-manual-') });
     await brook.admin.createTopic('t', { partitions: 1 });
