@@ -78,7 +78,7 @@ export function checkProducers(state: ProducerStateManager, batches: readonly Fr
       appendCount++;
       continue;
     }
-    const lastSequence = addSequence(batch.baseSequence, Math.max(batch.recordsCount - 1, 0));
+    const lastSequence = addSequence(batch.baseSequence, batch.lastOffsetDelta);
     const earlier = seen.get(batch.producerId);
     seen.set(batch.producerId, { producerEpoch: batch.producerEpoch, lastSequence });
     if (earlier !== undefined) {
@@ -88,7 +88,7 @@ export function checkProducers(state: ProducerStateManager, batches: readonly Fr
       appendCount++;
       continue;
     }
-    const check = state.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount);
+    const check = state.check(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastOffsetDelta);
     if (check.kind === 'error') return check;
     if (check.kind === 'duplicate') {
       duplicate = duplicate === null ? { baseOffset: check.baseOffset, lastOffset: check.lastOffset } : { baseOffset: duplicate.baseOffset, lastOffset: check.lastOffset };

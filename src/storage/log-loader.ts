@@ -72,7 +72,7 @@ export function loadLog(io: FileIo, dir: string, indexIntervalBytes: number): Lo
     const fullScan = i >= scanFrom || !segment.loadIndexes();
     const trackProducers = (batch: ScannedBatch) => {
       if (batch.producerId >= 0 && batch.baseOffset >= producerFromOffset) {
-        producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount, batch.baseOffset, batch.lastOffset);
+        producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastOffset - batch.baseOffset, batch.baseOffset, batch.lastOffset);
       }
     };
     if (fullScan) {
@@ -100,7 +100,7 @@ export function loadLog(io: FileIo, dir: string, indexIntervalBytes: number): Lo
     // The snapshot covers offsets the log no longer has: rebuild from headers alone.
     producerState = new ProducerStateManager();
     for (const segment of segments) {
-      hopHeaders(io, segment, 0, (b) => b.producerId >= 0 && producerState.update(b.producerId, b.producerEpoch, b.baseSequence, b.recordsCount, b.baseOffset, b.lastOffset));
+      hopHeaders(io, segment, 0, (b) => b.producerId >= 0 && producerState.update(b.producerId, b.producerEpoch, b.baseSequence, b.lastOffset - b.baseOffset, b.baseOffset, b.lastOffset));
     }
   }
   const logStartOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0]!.baseOffset), logEndOffset);

@@ -167,7 +167,7 @@ export class PartitionLog {
     for (let i = 0; i < framed.length; i++) {
       const batch = framed[i]!;
       if (batch.producerId >= 0) {
-        this.producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.recordsCount, appended[i]!.baseOffset, appended[i]!.lastOffset);
+        this.producerState.update(batch.producerId, batch.producerEpoch, batch.baseSequence, batch.lastOffsetDelta, appended[i]!.baseOffset, appended[i]!.lastOffset);
       }
     }
     if (flushNow) {

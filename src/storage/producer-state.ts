@@ -49,15 +49,20 @@ export class ProducerStateManager {
     return out;
   }
 
-  /** Checks a batch of `recordCount` records from `producerId` against the state, changing nothing. */
-  check(producerId: number, producerEpoch: number, baseSequence: number, recordCount: number): SequenceCheck {
+  /**
+   * Checks a batch from `producerId` against the state, changing nothing. A batch's last sequence
+   * is baseSequence + lastOffsetDelta, as in Kafka (RecordBatch.lastSequence), not one per record:
+   * the cleaner thins batches but keeps their offset span, so a record count read back from a
+   * compacted log would end the batch early and refuse the producer's next sequence.
+   */
+  check(producerId: number, producerEpoch: number, baseSequence: number, lastOffsetDelta: number): SequenceCheck {
     const entry = this.producers.get(producerId);
     if (entry === undefined) return { kind: 'append' }; // unknown producer: any sequence (KIP-360)
     if (producerEpoch < entry.producerEpoch) return { kind: 'error', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH };
     if (producerEpoch > entry.producerEpoch) {
       return baseSequence === 0 ? { kind: 'append' } : { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
     }
-    const lastSequence = addSequence(baseSequence, Math.max(recordCount - 1, 0));
+    const lastSequence = addSequence(baseSequence, lastOffsetDelta);
     for (const batch of entry.batches) {
       if (batch.baseSequence === baseSequence && batch.lastSequence === lastSequence) {
         return { kind: 'duplicate', baseOffset: batch.baseOffset, lastOffset: batch.lastOffset };
@@ -69,13 +74,13 @@ export class ProducerStateManager {
   }
 
   /** Records an appended batch (or one found by a recovery scan). */
-  update(producerId: number, producerEpoch: number, baseSequence: number, recordCount: number, baseOffset: number, lastOffset: number): void {
+  update(producerId: number, producerEpoch: number, baseSequence: number, lastOffsetDelta: number, baseOffset: number, lastOffset: number): void {
     let entry = this.producers.get(producerId);
     if (entry === undefined || producerEpoch !== entry.producerEpoch) {
       entry = { producerEpoch, batches: [] };
       this.producers.set(producerId, entry);
     }
-    entry.batches.push({ baseSequence, lastSequence: addSequence(baseSequence, Math.max(recordCount - 1, 0)), baseOffset, lastOffset });
+    entry.batches.push({ baseSequence, lastSequence: addSequence(baseSequence, lastOffsetDelta), baseOffset, lastOffset });
     if (entry.batches.length > BATCHES_RETAINED_PER_PRODUCER) entry.batches.shift();
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
+import { encodeRecordBatch, readBatchHeader } from '../../src/protocol/record-batch.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { batchOf, smallConfig, tempDir } from './helpers.js';
 
@@ -49,4 +50,25 @@ describe('idempotent producer state', () => {
       again.close();
     });
   }
+});
+
+describe('idempotent producer state rebuilt after compaction', () => {
+  it('after a crash, a batch the cleaner thinned still ends at its original last sequence (next sequence accepted, retry deduplicated)', () => {
+    const dir = tempDir();
+    const config = smallConfig({ cleanupPolicy: 'compact', minCleanableDirtyRatio: 0 });
+    const keyed = (tag: string, count: number, baseSequence: number) =>
+      encodeRecordBatch(Array.from({ length: count }, (_, i) => ({ key: Buffer.from('k'), value: Buffer.from(`${tag}-${i}`) })), { baseTimestamp: 1, ...pid(baseSequence) });
+    const log = PartitionLog.open(dir, config);
+    expect(log.append(keyed('a', 3, 0)).lastOffset).toBe(2); // sequences 0..2, one key
+    log.roll();
+    log.clean();
+    const header = readBatchHeader(log.read(0, 1 << 20));
+    expect([header.recordsCount, header.lastOffsetDelta]).toEqual([1, 2]); // thinned, offsets kept
+    // A crash: no close, so the next open rebuilds producer state from batch headers.
+    const reopened = PartitionLog.open(dir, config);
+    expect(reopened.append(keyed('a', 3, 0))).toMatchObject({ errorCode: ErrorCode.NONE, duplicate: true, baseOffset: 0, lastOffset: 2 });
+    expect(reopened.append(keyed('b', 1, 3))).toMatchObject({ errorCode: ErrorCode.NONE, duplicate: false, baseOffset: 3 });
+    reopened.close();
+    log.close();
+  });
 });
