@@ -312,36 +312,45 @@ export class PartitionLog {
     if (deleteCount > 0) this.deleteOldestSegments(deleteCount);
   }
 
-  /** DeleteRecords: moves logStartOffset to `offset` (persisted) and drops segments wholly below it. */
+  /**
+   * DeleteRecords: moves logStartOffset to `offset` (persisted) and drops segments wholly below it.
+   * Nothing moves in memory before the checkpoint is written: a failed call must leave a retry
+   * something to persist, not an early "already there" answer that a restart would undo.
+   */
   deleteRecordsBefore(offset: number): number {
     if (offset < 0 || offset > this.highWatermark) throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.highWatermark);
     if (offset <= this.logStartOffsetValue) return this.logStartOffsetValue;
-    this.logStartOffsetValue = offset;
-    this.producerState.retainFrom(offset);
     let deleteCount = 0;
     while (deleteCount < this.segments.length - 1 && this.segments[deleteCount + 1]!.baseOffset <= offset) deleteCount++;
-    if (deleteCount > 0) this.deleteOldestSegments(deleteCount);
-    else this.checkpoint();
+    this.deleteOldestSegments(deleteCount, offset);
     return this.logStartOffsetValue;
   }
 
-  /** Checkpoint the new logStartOffset first, then delete files: a crash between only leaves garbage. */
-  private deleteOldestSegments(count: number): void {
+  /**
+   * Checkpoint the new logStartOffset first, then forget and delete the segments: a failed
+   * checkpoint changes nothing, and a crash between the two only leaves garbage.
+   */
+  private deleteOldestSegments(count: number, logStartOffset = this.segments[count]!.baseOffset): void {
+    const newLogStartOffset = Math.max(this.logStartOffsetValue, logStartOffset, this.segments[count]!.baseOffset);
+    try {
+      this.checkpoint(newLogStartOffset);
+    } catch (err) {
+      throw new StorageError(`moving the log start of ${this.dir} failed: ${(err as Error).message}`, err);
+    }
     const doomed = this.segments.slice(0, count);
     this.segments = this.segments.slice(count);
     this.unflushedSegments = this.unflushedSegments.filter((s) => !doomed.includes(s));
-    this.logStartOffsetValue = Math.max(this.logStartOffsetValue, this.segments[0]!.baseOffset);
-    this.producerState.retainFrom(this.logStartOffsetValue);
+    this.logStartOffsetValue = newLogStartOffset;
+    this.producerState.retainFrom(newLogStartOffset);
     try {
-      this.checkpoint();
       for (const segment of doomed) segment.deleteFiles();
     } catch (err) {
       throw new StorageError(`retention in ${this.dir} failed: ${(err as Error).message}`, err);
     }
   }
 
-  private checkpoint(): void {
-    writeCheckpoint(this.io, this.dir, { recoveryPoint: this.recoveryPointValue, logStartOffset: this.logStartOffsetValue });
+  private checkpoint(logStartOffset = this.logStartOffsetValue): void {
+    writeCheckpoint(this.io, this.dir, { recoveryPoint: this.recoveryPointValue, logStartOffset });
     this.lastCheckpointMs = this.clock.nowMs();
   }
 

@@ -101,4 +101,25 @@ describe('PartitionLog append failures', () => {
     log.close();
     expect([...io.openFds]).toEqual([]);
   });
+
+  for (const [what, target] of [['whole segments', 15], ['within the first segment', 1]] as const) {
+    it(`a deleteRecordsBefore (${what}) whose checkpoint write fails moves nothing, and its retry persists`, () => {
+      const dir = tempDir();
+      const config = smallConfig({ segmentBytes: 512 });
+      const io = new FaultyIo(nodeIo, { seed: 3 });
+      const log = PartitionLog.open(dir, config, { io });
+      for (let i = 0; i < 20; i++) log.append(batchOf(`d${i}`, 2, 1));
+      const segmentsBefore = log.segmentCount;
+      io.failNext('write'); // the checkpoint's temp file: the first write this call makes
+      expect(() => log.deleteRecordsBefore(target)).toThrow(StorageError);
+      expect([log.logStartOffset, log.segmentCount]).toEqual([0, segmentsBefore]);
+      expect(readAll((o, m) => log.read(o, m), 0, log.logEndOffset)).toHaveLength(40);
+      // The client retries DeleteRecords after KAFKA_STORAGE_ERROR: success must mean persisted.
+      expect(log.deleteRecordsBefore(target)).toBe(target);
+      const afterCrash = PartitionLog.open(dir, config); // no close: a crash
+      expect(afterCrash.logStartOffset).toBe(target);
+      afterCrash.close();
+      log.close();
+    });
+  }
 });
