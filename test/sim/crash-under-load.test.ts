@@ -1,15 +1,22 @@
 /**
- * A real server process under kafkajs produce traffic (an idempotent producer and a plain one,
- * acks=-1, several partitions) is SIGKILLed at seeded random moments and restarted on the same
- * data dir, round after round. After each kill a copy of every partition is recovered in this
- * process (the original stays untouched for the server's own recovery) and checked; after the
- * restart the server must report the same watermarks and the committed group offsets.
+ * A real server process under produce traffic (kafkajs: an idempotent producer and a plain one;
+ * kcat: idempotent runs over files of numbered lines; all acks=-1, several partitions) is
+ * SIGKILLed at seeded random moments and restarted on the same data dir, round after round. After
+ * each kill a copy of every partition is recovered in this process (the original stays untouched
+ * for the server's own recovery) and checked; after the restart the server must report the same
+ * watermarks and the committed group offsets.
  *
- * kcat is not used as a producer here: it reports delivery only through librdkafka's delivery
- * report callback, which kcat prints just with -v/-D options whose output format is not a stable
- * contract; kafkajs `send()` resolving is an unambiguous acknowledgement.
+ * Acknowledgement: a kafkajs `send()` that resolved; for kcat, every line of a run that exited 0.
+ * kcat 1.7.1 counts librdkafka delivery-report failures and exits 1 when there was any (it prints
+ * "% Delivery failed for message: ..." per message); it waits for every outstanding delivery
+ * report before exiting; and with one broker a killed server is "all brokers down", on which kcat
+ * (without -E) exits 1 at once, before the reports. So an exit-0 run had every line acknowledged
+ * with acks=all, and a failed or killed run says nothing about its lines. The last test checks the
+ * failure half of that claim against a closed port.
  */
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -26,6 +33,17 @@ const PARTITION_COUNT = 3;
 const GROUP = 'sim-readers';
 const ROUNDS = Number(process.env.BROOK_SIM_ROUNDS ?? 10);
 const trace = (what: string) => process.env.BROOK_SIM_TRACE && console.log(`[sim] ${new Date().toISOString()} ${what}`);
+
+// kcat is a Debian package: when CI=true a missing kcat fails the suite; elsewhere only the kcat
+// producer (and its own test) is skipped, with a visible message, and the kafkajs traffic still runs.
+const kcatVersion = spawnSync('kcat', ['-V'], { encoding: 'utf8' });
+const kcatFound = kcatVersion.status === 0;
+if (!kcatFound) {
+  if (process.env.CI === 'true') throw new Error('kcat is not installed, and CI=true requires it (apt-get install kcat)');
+  console.warn('SKIPPING the kcat producer of the crash-under-load test: kcat is not installed (apt-get install kcat)');
+}
+/** A run that hangs is killed (and counts as not acknowledged); none should take near this long. */
+const KCAT_RUN_TIMEOUT_MS = 30_000;
 
 beforeAll(buildDist);
 
@@ -66,6 +84,68 @@ async function runLane(producer: Producer, lane: Lane, round: number, random: ()
   }
 }
 
+interface KcatExit {
+  code: number | null;
+  stderr: string;
+}
+
+/** Runs kcat to its exit (SIGKILL after KCAT_RUN_TIMEOUT_MS); never throws. */
+function runKcat(args: string[]): Promise<KcatExit> {
+  return new Promise((resolve) => {
+    const child = spawn('kcat', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 1 << 16) stderr += chunk.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), KCAT_RUN_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, stderr: String(error) });
+    });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+/** How the kcat runs of the whole test ended. */
+const kcatRuns = { acknowledged: 0, failed: 0 };
+
+/**
+ * Runs kcat one run after another until `stop()`, each producing a file of uniquely numbered lines
+ * to one partition as an idempotent producer with acks=all; the lines of an exit-0 run are
+ * acknowledged, in file order (librdkafka keeps per-partition order with idempotence). `sent`
+ * collects every line of every run, acknowledged or not, per partition.
+ */
+async function runKcatLane(broker: string, lane: Lane, sent: Set<string>[], inputDir: string, round: number, random: () => number, stopped: () => boolean): Promise<void> {
+  for (let run = 0; !stopped(); run++) {
+    const partition = Math.floor(random() * PARTITION_COUNT);
+    const lineCount = 20 + Math.floor(random() * 300);
+    const values = Array.from({ length: lineCount }, (_, i) => `${lane.name}-r${round}-${run}-${i}-${'k'.repeat(Math.floor(random() * 120))}`);
+    const file = path.join(inputDir, `r${round}-${run}.txt`);
+    fs.writeFileSync(file, values.join('\n') + '\n');
+    for (const value of values) sent[partition]!.add(value);
+    // batch.size: librdkafka batches up to 1 MB, and a batch larger than the topic's segment.bytes
+    // (16 KiB here) is refused with RECORD_BATCH_TOO_LARGE, as Kafka does.
+    const exit = await runKcat([
+      '-P', '-b', broker, '-t', TOPIC, '-p', String(partition), '-l',
+      '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=10000', '-X', 'batch.size=8192',
+      file,
+    ]);
+    fs.rmSync(file);
+    if (exit.code === 0) {
+      expect(exit.stderr, `kcat run ${round}/${run} exited 0`).not.toContain('Delivery failed');
+      lane.acked[partition]!.push(...values);
+      kcatRuns.acknowledged++;
+    } else {
+      trace(`kcat run ${round}/${run} exited ${exit.code}: ${exit.stderr.split('\n').filter((l) => l.startsWith('% ')).join(' | ')}`);
+      kcatRuns.failed++;
+      if (!stopped()) await sleep(20);
+    }
+  }
+}
+
 /** Recovers a copy of a partition dir (as a restart would) and returns its state and values. */
 function recoverCopy(dir: string): { logStartOffset: number; highWatermark: number; logEndOffset: number; values: string[] } {
   const copy = tempDir('brook-sim-copy-');
@@ -100,6 +180,12 @@ describe('SIGKILL of brook serve under produce load', () => {
       { name: 'idem', idempotent: true, acked: [[], [], []] },
       { name: 'plain', idempotent: false, acked: [[], [], []] },
     ];
+    // kcat's lane is checked like the idempotent kafkajs lane, but not required to have
+    // acknowledged something every round (a run starts a process, which a short round may not fit).
+    const kcatLane: Lane | null = kcatFound ? { name: 'kcat', idempotent: true, acked: [[], [], []] } : null;
+    const kcatSent = Array.from({ length: PARTITION_COUNT }, () => new Set<string>());
+    const kcatInputDir = tempDir('brook-sim-kcat-');
+    const checkedLanes = kcatLane === null ? lanes : [...lanes, kcatLane];
     const committed = new Map<number, number>();
     let commitCount = 0;
     const lastState = new Map<number, ReturnType<typeof recoverCopy>>();
@@ -130,6 +216,7 @@ describe('SIGKILL of brook serve under produce load', () => {
       trace('producers connected');
       let stop = false;
       const running = lanes.map((lane, i) => runLane(producers[i]!, lane, round, random, () => stop));
+      if (kcatLane !== null) running.push(runKcatLane(server.broker, kcatLane, kcatSent, kcatInputDir, round, random, () => stop));
       // Commit some offsets (an empty group: kafkajs commits with generation -1) while producing.
       const loadMs = 300 + Math.floor(random() * 1200);
       const commitAt = Math.floor(random() * loadMs);
@@ -165,7 +252,7 @@ describe('SIGKILL of brook serve under produce load', () => {
         lastState.set(p, state);
         expect(state.logStartOffset).toBeLessThanOrEqual(state.highWatermark);
         expect(state.highWatermark).toBeLessThanOrEqual(state.logEndOffset);
-        for (const lane of lanes) {
+        for (const lane of checkedLanes) {
           const acked = lane.acked[p]!;
           const mine = state.values.filter((v) => v.startsWith(`${lane.name}-`));
           if (lane.idempotent) {
@@ -182,16 +269,48 @@ describe('SIGKILL of brook serve under produce load', () => {
           const order = [...new Set(mine.filter((v) => ackedSet.has(v)))];
           expect(order, `${context}: ${lane.name} order in partition ${p}`).toEqual(acked);
         }
+        const strayKcat = state.values.filter((v) => v.startsWith('kcat-') && !kcatSent[p]!.has(v));
+        expect(strayKcat, `${context}: kcat lines in partition ${p} that no run sent there`).toEqual([]);
       }
       expect(lanes.every((lane) => lane.acked.flat().length > 0), `${context}: traffic was acknowledged`).toBe(true);
     }
-    const total = lanes.map((lane) => lane.acked.flat().length).reduce((a, b) => a + b, 0);
-    console.log(`[sim] crash-under-load: ${ROUNDS} SIGKILL rounds, ${total} acknowledged records, ${commitCount} offset commits attempted, ${committed.size} partitions with a committed offset`);
+    const total = checkedLanes.map((lane) => lane.acked.flat().length).reduce((a, b) => a + b, 0);
+    const kcatSummary = kcatLane === null ? 'kcat skipped' : `kcat: ${kcatLane.acked.flat().length} records from ${kcatRuns.acknowledged} exit-0 runs, ${kcatRuns.failed} failed runs`;
+    console.log(`[sim] crash-under-load: ${ROUNDS} SIGKILL rounds, ${total} acknowledged records (${kcatSummary}), ${commitCount} offset commits attempted, ${committed.size} partitions with a committed offset`);
     expect(committed.size).toBeGreaterThan(0);
+    if (kcatLane !== null) expect(kcatRuns.acknowledged, 'some kcat run was acknowledged').toBeGreaterThan(0);
+    fs.rmSync(kcatInputDir, { recursive: true, force: true });
     // A last clean start and stop: the real directories check out too.
     server = await startGroupServer(dataDir);
     await server.stop();
     server = null;
     for (let p = 0; p < PARTITION_COUNT; p++) checkPartitionDir(path.join(dataDir, `${TOPIC}-${p}`));
+  });
+});
+
+describe.skipIf(!kcatFound)(`kcat's exit status as an acknowledgement (${kcatVersion.stdout?.split('\n')[0] ?? 'kcat missing'})`, () => {
+  /** A port nothing listens on: one the OS just handed out and that was closed again. */
+  async function closedPort(): Promise<number> {
+    const listener = net.createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as net.AddressInfo;
+    await new Promise((resolve) => listener.close(resolve));
+    return port;
+  }
+
+  it('exits non-zero, reporting each undelivered message with -E and terminating without it, when no broker answers', async () => {
+    const port = await closedPort();
+    const file = path.join(tempDir('brook-sim-kcat-'), 'lines.txt');
+    fs.writeFileSync(file, 'one\ntwo\nthree\n');
+    const produce = (extra: string[]) => runKcat(['-P', '-b', `127.0.0.1:${port}`, '-t', TOPIC, '-p', '0', '-l', '-X', 'acks=all', '-X', 'enable.idempotence=true', '-X', 'message.timeout.ms=1000', ...extra, file]);
+    // -E (do not exit on errors): the messages time out and the delivery reports fail them.
+    const reported = await produce(['-E']);
+    expect(reported.code).toBe(1);
+    expect(reported.stderr.match(/% Delivery failed for message: Local: Message timed out/g)).toHaveLength(3);
+    // As the crash test runs it: "all brokers down" terminates kcat before any delivery report.
+    const terminated = await produce([]);
+    expect(terminated.code).toBe(1);
+    expect(terminated.stderr).toContain('All broker connections are down');
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
