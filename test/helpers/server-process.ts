@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 const MAIN_PATH = path.resolve(import.meta.dirname, '../../dist/src/server/main.js');
-const STOP_GRACE_MS = 5_000;
+// Longer than the server's own drain of in-flight requests (5 s) plus closing the broker.
+const STOP_GRACE_MS = 30_000;
 
 export interface ServerProcess {
   /** The host and port from the server's ready line. */
