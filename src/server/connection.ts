@@ -139,6 +139,9 @@ export class Connection {
     const slot: Slot = { frameBytes: frame.length, done: false, outcome: null, afterWrite: [] };
     this.slots.push(slot);
     this.inflightRequestBytes += frame.length;
+    // A task never rejects: a rejected exclusive task would leave the gate rejected and every
+    // later request on this connection waiting forever. If writing the answer itself throws, the
+    // connection cannot keep its order promise, so it is closed.
     const run = (): Promise<void> =>
       this.dispatcher.dispatch(frame, this, (callback) => slot.afterWrite.push(callback)).then(
         (outcome) => this.complete(slot, outcome),
@@ -146,7 +149,10 @@ export class Connection {
           this.onError(this, error);
           this.complete(slot, CLOSE_CONNECTION);
         },
-      );
+      ).catch((error: unknown) => {
+        this.onError(this, error);
+        this.destroy();
+      });
     let task: Promise<void>;
     if (this.dispatcher.isExclusive(frame)) {
       const before = [...this.running];

@@ -165,6 +165,19 @@ describe('Connection', () => {
     expect(received).toEqual([1, 2]);
   });
 
+  it('closes the connection instead of hanging later requests when writing an exclusive answer throws', async () => {
+    // Regression: the exclusive request's task rejected, which left the connection's gate
+    // rejected; the next request waited on it forever (and the rejection went unhandled).
+    const dispatcher = new HeldDispatcher([19]);
+    const { client, received, isClosed } = await setUp(dispatcher);
+    client.write(Buffer.concat([requestFrame(19, 1), requestFrame(0, 2)]));
+    await until(() => dispatcher.started.length === 1, 'the exclusive dispatch');
+    const [exclusive] = dispatcher.pending.splice(0, 1);
+    exclusive!.resolve([42 as unknown as Buffer]); // socket.write throws on a number
+    await until(isClosed, 'the connection to close');
+    expect(received).toEqual([]);
+  });
+
   it('closes the connection on a size prefix above the frame limit', async () => {
     const dispatcher = new HeldDispatcher();
     const { client, isClosed } = await setUp(dispatcher, { frameBytesMax: 1024, inflightBytesMax: 1 << 20, inflightRequestsMax: 100 });
