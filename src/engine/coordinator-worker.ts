@@ -47,7 +47,7 @@ function* replay(log: PartitionLog): Generator<GroupRecord> {
   while (offset < log.logEndOffset) {
     const buf = log.read(offset, REPLAY_READ_BYTES);
     let advanced = false;
-    for (const { pos, sizeBytes } of iterateBatches(buf)) {
+    for (const { pos, sizeBytes, header } of iterateBatches(buf)) {
       for (const record of decodeRecords(buf.subarray(pos, pos + sizeBytes))) {
         if (record.offset < offset) continue;
         offset = record.offset + 1;
@@ -59,6 +59,14 @@ function* replay(log: PartitionLog): Generator<GroupRecord> {
         } catch {
           continue;
         }
+      }
+      // Past the batch's last offset, not just its last record: the cleaner keeps batches whose
+      // tail (or every record) it removed, and a read from inside such a batch at the end of a
+      // segment returns nothing newer; stopping there would skip every later segment.
+      const batchEnd = header.baseOffset + header.lastOffsetDelta + 1;
+      if (batchEnd > offset) {
+        offset = batchEnd;
+        advanced = true;
       }
     }
     if (!advanced) break; // nothing readable past this point (read limit smaller than a batch)

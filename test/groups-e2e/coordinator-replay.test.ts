@@ -1,0 +1,46 @@
+/**
+ * A coordinator worker replaying a compacted __consumer_offsets partition at start (compiled from
+ * dist/; run tsc first). The cleaner keeps a batch it emptied when it is the last of a cleaned
+ * segment, so replay meets batches with no records past its position and must step over them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeRecordBatch, RECORDS_COUNT_OFFSET } from '../../src/protocol/record-batch.js';
+import { encodeGroupRecord, type GroupRecord } from '../../src/groups/index.js';
+import { PartitionLog } from '../../src/storage/partition-log.js';
+import { partitionDirName } from '../../src/storage/topic-names.js';
+import { offsetsLogConfig, OFFSETS_TOPIC, OFFSETS_TOPIC_CONFIGS } from '../../src/engine/coordinator-config.js';
+import { GroupsService } from '../../src/engine/coordinator-groups.js';
+import type { TopicMetadata } from '../../src/storage/metadata-log.js';
+
+let service: GroupsService | null = null;
+afterEach(async () => {
+  await service?.close();
+  service = null;
+});
+
+function commit(groupId: string, partition: number, offset: number): GroupRecord {
+  return { type: 'offset', groupId, topic: 't', partition, value: { offset, leaderEpoch: -1, metadata: '', commitTimestampMs: 1 } };
+}
+
+describe('coordinator replay', () => {
+  it('replays the segments after a cleaned segment that ends with an emptied batch', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-coord-replay-'));
+    const offsetsTopic: TopicMetadata = { name: OFFSETS_TOPIC, topicId: '00000000-0000-0000-0000-000000000001', partitionCount: 1, configs: { ...OFFSETS_TOPIC_CONFIGS } };
+    const log = PartitionLog.open(path.join(dataDir, partitionDirName(OFFSETS_TOPIC, 0)), offsetsLogConfig(offsetsTopic));
+    log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 0, 5))]));
+    // Keyless: the cleaner drops it, leaving an empty batch that ends the cleaned segment.
+    log.append(encodeRecordBatch([{ key: null, value: Buffer.from('x') }]));
+    log.roll();
+    log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 1, 7))]));
+    log.clean();
+    // The cleaned segment still ends at offset 1, in a batch with no records.
+    expect(log.read(1, 1 << 20).readInt32BE(RECORDS_COUNT_OFFSET)).toBe(0);
+    log.close();
+
+    service = await GroupsService.start({ dataDir, offsetsTopic, workerCount: 1, groupConfig: {}, topics: [['t', 2]] });
+    expect((await service.committedOffsets('g')).map((o) => [o.partition, o.offset])).toEqual([[0, 5], [1, 7]]);
+  });
+});
