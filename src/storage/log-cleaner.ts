@@ -23,6 +23,7 @@
  * re-checks index positions against batch headers while log and index are of different ages).
  */
 import { assert } from '../common/assert.js';
+import { CorruptRecordError } from '../common/errors.js';
 import { BASE_OFFSET_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAX_TIMESTAMP_OFFSET } from '../protocol/record-batch.js';
 import { scanBatches } from './batch-scan.js';
 import { isControlBatch, listRecords, rebuildBatch, recordsSection } from './cleaner-batch.js';
@@ -149,7 +150,7 @@ function mergeMax(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>
 }
 
 function mapSegment(io: FileIo, segment: Segment, offsetMap: Map<string, number>): void {
-  scanBatches(io, segment.logFd(), 0, segment.sizeBytes, { verify: true }, (_header, buf, rel) => {
+  const scanned = scanBatches(io, segment.logFd(), 0, segment.sizeBytes, { verify: true }, (_header, buf, rel) => {
     const batch = buf.subarray(rel, rel + _header.sizeBytes);
     if (isControlBatch(batch)) return true;
     for (const record of listRecords(batch, recordsSection(batch))) {
@@ -157,6 +158,15 @@ function mapSegment(io: FileIo, segment: Segment, offsetMap: Map<string, number>
     }
     return true;
   });
+  checkScanned(segment, scanned.reason);
+}
+
+/**
+ * scanBatches stops at a damaged batch and only reports why; the cleaner must not: skipping the
+ * rest of a segment would drop its later batches from the cleaned copy.
+ */
+function checkScanned(segment: Segment, reason: string | null): void {
+  if (reason !== null) throw new CorruptRecordError(`cannot clean segment ${segment.baseOffset}: corrupt batch (${reason})`);
 }
 
 /** Consecutive segments whose total size fits segment.bytes and whose offsets fit an int32 span. */
@@ -188,26 +198,35 @@ function cleanGroup(input: CleanerInput, group: readonly Segment[], offsetMap: R
   const writer = new CleanedWriter(io, cleaned.log, baseOffset, input.config.indexIntervalBytes);
   let recordsRemoved = 0;
   const lastSegment = group[group.length - 1]!;
-  for (const segment of group) {
-    const dropTombstones = tombstonesExpire(segment);
-    scanBatches(io, segment.logFd(), 0, segment.sizeBytes, { verify: true }, (header, buf, rel) => {
-      const batch = buf.subarray(rel, rel + header.sizeBytes);
-      if (isControlBatch(batch)) {
-        writer.add(batch);
+  let sizeBytes: number;
+  try {
+    for (const segment of group) {
+      const dropTombstones = tombstonesExpire(segment);
+      const scanned = scanBatches(io, segment.logFd(), 0, segment.sizeBytes, { verify: true }, (header, buf, rel) => {
+        const batch = buf.subarray(rel, rel + header.sizeBytes);
+        if (isControlBatch(batch)) {
+          writer.add(batch);
+          return true;
+        }
+        const section = recordsSection(batch);
+        const records = listRecords(batch, section);
+        const kept = records.filter((r) => r.key !== null && (offsetMap.get(r.key) ?? r.offset) <= r.offset && !(r.tombstone && dropTombstones));
+        recordsRemoved += records.length - kept.length;
+        const isGroupEnd = segment === lastSegment && header.position + header.sizeBytes === segment.sizeBytes;
+        if (kept.length === records.length) writer.add(batch);
+        else if (kept.length > 0 || isGroupEnd || input.producerLastBatches.has(header.baseOffset)) writer.add(rebuildBatch(batch, section, kept));
         return true;
-      }
-      const section = recordsSection(batch);
-      const records = listRecords(batch, section);
-      const kept = records.filter((r) => r.key !== null && (offsetMap.get(r.key) ?? r.offset) <= r.offset && !(r.tombstone && dropTombstones));
-      recordsRemoved += records.length - kept.length;
-      const isGroupEnd = segment === lastSegment && header.position + header.sizeBytes === segment.sizeBytes;
-      if (kept.length === records.length) writer.add(batch);
-      else if (kept.length > 0 || isGroupEnd || input.producerLastBatches.has(header.baseOffset)) writer.add(rebuildBatch(batch, section, kept));
-      return true;
-    });
+      });
+      checkScanned(segment, scanned.reason);
+    }
+    sizeBytes = writer.finish(cleaned.index, cleaned.timeIndex);
+    assert(writer.nextOffset === lastSegment.nextOffset, `cleaned group ends at ${writer.nextOffset}, not ${lastSegment.nextOffset}`);
+  } catch (err) {
+    // Nothing was swapped yet: drop the partial copy so a failed pass leaves no fd and no file.
+    writer.abandon();
+    for (const path of Object.values(cleaned)) if (io.existsSync(path)) io.unlinkSync(path);
+    throw err;
   }
-  const sizeBytes = writer.finish(cleaned.index, cleaned.timeIndex);
-  assert(writer.nextOffset === lastSegment.nextOffset, `cleaned group ends at ${writer.nextOffset}, not ${lastSegment.nextOffset}`);
   step(input, 'cleaned');
 
   io.renameSync(cleaned.index, swap.index);
@@ -261,6 +280,7 @@ class CleanedWriter {
   private bytesSinceLastIndexEntry = 0;
   private maxTimestamp = -1;
   private offsetOfMaxTimestamp = -1;
+  private closed = false;
   nextOffset: number;
 
   constructor(
@@ -305,10 +325,18 @@ class CleanedWriter {
     this.pendingBytes = 0;
   }
 
+  /** Closes the log file if finish() did not (a failed pass); idempotent. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.io.closeSync(this.fd);
+  }
+
   /** Flushes and fsyncs the log, writes and fsyncs both indexes; returns the log's size. */
   finish(indexPath: string, timeIndexPath: string): number {
     this.writePending();
     this.io.fsyncSync(this.fd);
+    this.closed = true;
     this.io.closeSync(this.fd);
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAdd(this.maxTimestamp, this.offsetOfMaxTimestamp);
     for (const [path, bytes] of [[indexPath, this.offsetIndex.encode(0)], [timeIndexPath, this.timeIndex.encode(0)]] as const) {

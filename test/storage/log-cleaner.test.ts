@@ -217,3 +217,36 @@ describe('segment roll', () => {
     });
   }
 });
+
+describe('log cleaner error paths', () => {
+  for (const part of ['dirty', 'clean'] as const) {
+  it(`refuses to clean a ${part} segment with a corrupt batch instead of dropping every batch after it, and leaks no file`, () => {
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, config());
+    fill(log, 11);
+    log.roll();
+    if (part === 'clean') {
+      log.clean(); // the first segment is now below firstDirtyOffset: only the rewrite reads it again
+      fill(log, 12);
+      log.roll();
+    }
+    // Damage the last byte of a segment's first batch (inside its CRC-covered records).
+    // The oldest segment holding more than one batch (below firstDirtyOffset in the 'clean' case).
+    const first = fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort().map((n) => `${dir}/${n}`)
+      .find((path) => { const b = fs.readFileSync(path); return b.length > 12 && b.length > b.readInt32BE(8) + 12; })!;
+    const bytes = fs.readFileSync(first);
+    const firstBatchBytes = bytes.readInt32BE(8) + 12;
+    bytes[firstBatchBytes - 1]! ^= 0xff;
+    fs.writeFileSync(first, bytes);
+    const filesBefore = fs.readdirSync(dir).sort();
+    const before = fs.readFileSync(first);
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const fdsBefore = openFds();
+    for (let i = 0; i < 3; i++) expect(() => log.clean()).toThrow(/corrupt/i);
+    expect(openFds()).toBe(fdsBefore);
+    expect(fs.readFileSync(first)).toEqual(before);
+    expect(fs.readdirSync(dir).sort()).toEqual(filesBefore);
+    log.close();
+  });
+  }
+});
