@@ -13,8 +13,8 @@ import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { Group } from './group.js';
-import type { GroupRecord, GroupStore, OffsetValue } from './group-record.js';
-import { DEFAULT_GROUP_CONFIG, type GroupConfig } from './group-rules.js';
+import type { GroupRecord, GroupStore, GroupValue, OffsetValue } from './group-record.js';
+import { DEFAULT_GROUP_CONFIG, supportsProtocols, type GroupConfig } from './group-rules.js';
 import { OffsetStore } from './offset-store.js';
 import type * as T from './types.js';
 
@@ -93,6 +93,13 @@ export class GroupCoordinator {
       if (group === undefined) {
         // Only a new member may create a group; a known member id of an unknown group is stale.
         if (req.memberId !== '') return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+        // Refused joins must not leave an Empty group behind (Kafka checks these before creating).
+        if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+          return fail(ErrorCode.INVALID_SESSION_TIMEOUT);
+        }
+        if (!supportsProtocols({ state: 'Empty', protocolType: null, members: new Map() }, req.protocolType, req.protocols)) {
+          return fail(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+        }
         group = this.createGroup(req.groupId);
       }
       group.join(apiVersion, req, ctx, resolve);
@@ -159,7 +166,7 @@ export class GroupCoordinator {
   async deleteGroups(_apiVersion: number, req: T.DeleteGroupsRequest): Promise<T.DeleteGroupsResponse> {
     const results: T.DeleteGroupsResponse['results'] = [];
     const tombstones: GroupRecord[] = [];
-    const deleted: string[] = [];
+    const deleted: { groupId: string; value: GroupValue; offsets: ReturnType<OffsetStore['entries']> }[] = [];
     for (const groupId of req.groupsNames) {
       const g = this.groups.get(groupId);
       if (g === undefined || g.state === 'Dead') {
@@ -170,19 +177,28 @@ export class GroupCoordinator {
         // Gone at once, as in Kafka (Dead, then tombstones), so no request sees a half-deleted group.
         g.markDead();
         this.groups.delete(groupId);
-        for (const o of this.offsets.entries(groupId)) {
+        const offsets = this.offsets.entries(groupId);
+        for (const o of offsets) {
           tombstones.push({ type: 'offset', groupId, topic: o.topic, partition: o.partition, value: null });
         }
         this.offsets.deleteGroup(groupId);
         tombstones.push({ type: 'group', groupId, value: null });
-        deleted.push(groupId);
+        deleted.push({ groupId, value: g.toValue(), offsets });
         results.push({ groupId, errorCode: ErrorCode.NONE });
       }
     }
     if (tombstones.length > 0) {
       const failed = await this.options.store.write(tombstones).then(() => false, () => true);
       if (failed) {
-        for (const r of results) if (deleted.includes(r.groupId)) r.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        // The log still holds the group: put it back (unless a commit recreated it meanwhile), so
+        // memory matches what a restart would load and the client's retry finds it to delete.
+        for (const d of deleted) {
+          if (!this.groups.has(d.groupId)) {
+            this.createGroup(d.groupId).restore(d.value);
+            for (const o of d.offsets) this.offsets.set(d.groupId, o.topic, o.partition, o.value);
+          }
+        }
+        for (const r of results) if (deleted.some((d) => d.groupId === r.groupId)) r.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
     }
     return { throttleTimeMs: 0, results };
