@@ -7,7 +7,7 @@
  * once written (flush.messages decides when it is also fsynced).
  */
 import { assert } from '../common/assert.js';
-import { StorageError } from '../common/errors.js';
+import { CorruptRecordError, StorageError } from '../common/errors.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { crc32c } from '../protocol/crc32c.js';
@@ -259,11 +259,28 @@ export class PartitionLog {
     const active = this.active;
     if (active.sizeBytes > 0 && active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs) this.roll();
     if (this.config.cleanupPolicy.includes('delete')) this.applyRetention(nowMs);
-    if (this.config.cleanupPolicy.includes('compact')) {
+    if (this.config.cleanupPolicy.includes('compact') && this.uncleanableReason === null) {
       const { dirtyBytes, ratio } = dirtyRatio(this.segments.slice(0, -1), this.cleanerCheckpoint.firstDirtyOffset);
-      if (dirtyBytes > 0 && ratio >= this.config.minCleanableDirtyRatio) this.clean();
+      if (dirtyBytes > 0 && ratio >= this.config.minCleanableDirtyRatio) this.cleanOrMarkUncleanable();
     }
     if (nowMs - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS) this.checkpoint();
+  }
+
+  /**
+   * Why the cleaner gave up on this log (a corrupt batch in a closed segment), or null. Like
+   * Kafka's "uncleanable partitions": the log keeps serving appends and reads, tick() stops
+   * trying to compact it (each attempt would fail the same way), and an explicit clean() still
+   * throws. Reset by reopening the log.
+   */
+  uncleanableReason: string | null = null;
+
+  private cleanOrMarkUncleanable(): void {
+    try {
+      this.clean();
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      this.uncleanableReason = err.message;
+    }
   }
 
   /**

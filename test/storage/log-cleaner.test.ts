@@ -246,6 +246,16 @@ describe('log cleaner error paths', () => {
     expect(openFds()).toBe(fdsBefore);
     expect(fs.readFileSync(first)).toEqual(before);
     expect(fs.readdirSync(dir).sort()).toEqual(filesBefore);
+    // tick() (what the partition worker runs) marks the log uncleanable instead of throwing on
+    // every tick — which would crash and restart the worker until the partition went offline —
+    // and the log keeps taking appends.
+    expect(log.uncleanableReason).toBeNull();
+    log.tick();
+    expect(log.uncleanableReason).toMatch(/corrupt/i);
+    expect(() => log.tick()).not.toThrow();
+    const endBefore = log.logEndOffset;
+    fill(log, 99);
+    expect(log.logEndOffset).toBeGreaterThan(endBefore);
     log.close();
   });
   }
