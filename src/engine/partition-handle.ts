@@ -57,6 +57,11 @@ function failure(errorCode: number, errorMessage: string): ProduceResult {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
+/** A completion carries only a code; the broker checked everything else before the ring, so CORRUPT_MESSAGE here is a CRC. */
+function completionMessage(errorCode: number): string | null {
+  return errorCode === ErrorCode.CORRUPT_MESSAGE ? 'a record batch failed its CRC-32C check' : null;
+}
+
 export class PartitionHandle {
   readonly state = new SharedPartitionState(createStateBuffer());
   private status: Status = 'starting';
@@ -214,7 +219,7 @@ export class PartitionHandle {
       const head = this.inflight.shift();
       assert(head !== undefined && head.slotId === frame.frameId, `completion for slot ${frame.frameId} out of order`);
       if (completion.errorCode === ErrorCode.NONE) appended = true;
-      head.resolve({ ...completion, errorMessage: null });
+      head.resolve({ ...completion, errorMessage: completionMessage(completion.errorCode) });
     }
     this.completions.release();
     if (appended) for (const listener of [...this.appendListeners]) listener();

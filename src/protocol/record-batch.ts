@@ -139,6 +139,22 @@ export function writeBaseOffset(buf: Uint8Array, pos: number, baseOffset: number
  * lastOffsetDelta, and the CRC. Returns the batch's total size, or a reason string.
  */
 export function checkBatch(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | { reason: string } {
+  const framed = checkBatchFraming(buf, pos, end);
+  if ('reason' in framed) return framed;
+  return batchCrcMatches(buf, pos, framed.sizeBytes) ? framed : { reason: 'CRC mismatch' };
+}
+
+/** True when the stored CRC-32C of the batch at `pos` matches its bytes (attributes to the end). */
+export function batchCrcMatches(buf: Buffer, pos: number, sizeBytes: number): boolean {
+  return crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + sizeBytes)) === buf.readUInt32BE(pos + CRC_OFFSET);
+}
+
+/**
+ * checkBatch without the CRC: the cheap header checks. The broker makes these on the main thread
+ * before a produce reaches a ring, and leaves the CRC (a pass over every byte) to the partition
+ * worker's PartitionLog.append, so that cost is spread over the workers.
+ */
+export function checkBatchFraming(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | { reason: string } {
   if (end - pos < BATCH_HEADER_BYTES) return { reason: 'truncated batch header' };
   const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   const sizeBytes = batchLength + LOG_OVERHEAD_BYTES;
@@ -151,8 +167,6 @@ export function checkBatch(buf: Buffer, pos: number, end = buf.length): { sizeBy
   if (recordsCount < 0 || lastOffsetDelta < 0 || recordsCount > RECORDS_PER_BATCH_MAX) {
     return { reason: `bad record count ${recordsCount} / lastOffsetDelta ${lastOffsetDelta}` };
   }
-  const crc = buf.readUInt32BE(pos + CRC_OFFSET);
-  if (crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + sizeBytes)) !== crc) return { reason: 'CRC mismatch' };
   return { sizeBytes };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Checks an append makes before writing anything: framing of the batches laid end to end, size
- * limits, and the idempotent-producer sequence check. Client mistakes become Kafka error codes
+ * Checks an append makes before writing anything: framing of the batches laid end to end, each
+ * batch's CRC-32C, size limits, and the idempotent-producer sequence check. Client mistakes become Kafka error codes
  * (data, not exceptions), so a bad produce changes nothing (DESIGN.md rule 6).
  */
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -16,6 +16,7 @@ import {
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
+  batchCrcMatches,
 } from '../protocol/record-batch.js';
 import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
 
@@ -35,7 +36,7 @@ export function appendError(errorCode: number) {
   return { errorCode, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, duplicate: false };
 }
 
-/** Splits `buf` into batches; an error code when framing is broken or a batch is too large. */
+/** Splits `buf` into batches; an error code when framing is broken, a CRC fails or a batch is too large. */
 export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[] | { errorCode: number } {
   const out: FramedBatch[] = [];
   let position = 0;
@@ -45,6 +46,8 @@ export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[
     if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > buf.length - position) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
     if (buf.readInt8(position + MAGIC_OFFSET) !== CURRENT_MAGIC) return { errorCode: ErrorCode.UNSUPPORTED_VERSION };
     if (sizeBytes > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE };
+    // Kafka checks every client batch's CRC on append (LogValidator); so does the log, before writing.
+    if (!batchCrcMatches(buf, position, sizeBytes)) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
     const lastOffsetDelta = buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET);
     const recordsCount = buf.readInt32BE(position + RECORDS_COUNT_OFFSET);
     if (lastOffsetDelta < 0 || recordsCount < 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE };

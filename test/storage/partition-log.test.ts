@@ -117,6 +117,18 @@ describe('PartitionLog', () => {
     log.close();
   });
 
+  it('refuses a batch whose CRC fails, and a whole append when any of its batches does', () => {
+    const log = PartitionLog.open(tempDir(), smallConfig());
+    const flipped = batchOf('crc', 2, 1);
+    flipped[flipped.length - 1]! ^= 0x01; // a value byte: framing intact, CRC-32C wrong
+    expect(log.append(flipped).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(log.append(Buffer.concat([batchOf('good', 2, 1), flipped])).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(log.logEndOffset).toBe(0);
+    expect(log.sizeBytes).toBe(0);
+    expect(log.append(batchOf('after', 1, 1)).baseOffset).toBe(0);
+    log.close();
+  });
+
   it('with LogAppendTime stamps maxTimestamp and the type bit and keeps the CRC valid', () => {
     const clock = new ManualClock(5_000_000);
     const log = PartitionLog.open(tempDir(), smallConfig({ messageTimestampType: 'LogAppendTime' }), { clock });
