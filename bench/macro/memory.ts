@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KafkaClient } from '../../src/client/client.js';
-import { FETCH_BYTES_IN_FLIGHT_MAX, FETCH_MAX_BYTES, MESSAGE_MAX_BYTES_DEFAULT, RING_BYTES_DEFAULT } from '../../src/common/limits.js';
+import { FETCH_BYTES_IN_FLIGHT_MAX, FETCH_MAX_BYTES, MESSAGE_MAX_BYTES_DEFAULT, READ_BUFFER_POOL_BYTES_MAX, RING_BYTES_DEFAULT } from '../../src/common/limits.js';
 import * as createTopicsApi from '../../src/protocol/apis/create-topics.js';
 import * as fetchApi from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
@@ -38,6 +38,8 @@ export interface MemoryBoundTerms {
   idleRssBytes: number;
   ringBytes: number;
   fetchBudgetBytes: number;
+  /** Pooled fetch read buffers (idle ones wait for reuse; lent ones may be up to 2x what they hold). */
+  readBufferPoolBytes: number;
   /** Over budget a fetch still returns one whole batch (KIP-74); its buffer may hold one more. */
   batchPerFetchBytes: number;
   /** Produce requests in flight in this workload (one outstanding request per producer). */
@@ -68,6 +70,7 @@ export function memoryBound(options: MemoryScenarioOptions, idleRssBytes: number
     idleRssBytes,
     ringBytes: options.partitionCount * RING_BYTES_DEFAULT,
     fetchBudgetBytes: FETCH_BYTES_IN_FLIGHT_MAX,
+    readBufferPoolBytes: READ_BUFFER_POOL_BYTES_MAX,
     batchPerFetchBytes: options.consumerCount * 2 * MESSAGE_MAX_BYTES_DEFAULT,
     produceInFlightBytes: (options.producerCount + options.partitionCount) * produceRequestBytes,
     runtimeSlackBytes: RUNTIME_SLACK_BYTES,
@@ -304,7 +307,7 @@ export function formatReport(report: MemoryReport): string {
     `memory under load — ${report.machine.cores} cores, ${report.machine.cpu}, Node ${report.machine.node}`,
     `${report.connectionCount} connections, backlog ${m(report.backlogBytes)}, ${report.producedBatchCount} batches produced, ${report.fetchCount} fetches, ${m(report.fetchedBytes)} fetched`,
     `peak RSS ${m(report.peakRssBytes)} (idle ${m(report.idleRssBytes)}) <= bound ${m(report.boundBytes)}: ${report.peakRssBytes <= report.boundBytes ? 'yes' : 'NO'}`,
-    `bound = idle ${m(t.idleRssBytes)} + rings ${m(t.ringBytes)} + fetch budget ${m(t.fetchBudgetBytes)} + 2 batches x consumer ${m(t.batchPerFetchBytes)} + produce in flight ${m(t.produceInFlightBytes)} + runtime slack ${m(t.runtimeSlackBytes)}`,
+    `bound = idle ${m(t.idleRssBytes)} + rings ${m(t.ringBytes)} + fetch budget ${m(t.fetchBudgetBytes)} + read buffer pool ${m(t.readBufferPoolBytes)} + 2 batches x consumer ${m(t.batchPerFetchBytes)} + produce in flight ${m(t.produceInFlightBytes)} + runtime slack ${m(t.runtimeSlackBytes)}`,
   ].join('\n');
 }
 

@@ -10,20 +10,22 @@
  * calls outstanding, as a pipelining Kafka producer would. The case ends when every partition's
  * share of the records is acknowledged and it ran at least minDurationMs (so that short cases do
  * not measure thread start-up and JIT warm-up of fresh workers), or when the duration is up. Consume: one loop per partition
- * fetches from offset 0 to the high watermark (whole batches, counted by their header).
+ * fetches from offset 0 to the high watermark (whole batches, counted by their header), reading
+ * into a ReadBufferPool as the Kafka server does; the baseline reads with the same pool.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkBatch, encodeRecordBatch, iterateBatches } from '../protocol/record-batch.js';
+import { checkBatchFraming, encodeRecordBatch, iterateBatches } from '../protocol/record-batch.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { PartitionLog } from '../storage/partition-log.js';
+import { ReadBufferPool } from '../storage/read-buffers.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.js';
 import type { Broker } from '../engine/broker.js';
 import { elapsedSec } from './stats.js';
 
 export const RECORDS_PER_BATCH = 1000;
 export const IN_FLIGHT_BATCHES = 4;
-const FETCH_PARTITION_MAX_BYTES = 4 * 1024 * 1024;
+const FETCH_PARTITION_MAX_BYTES = 1024 * 1024;
 
 export interface Throughput {
   recordCount: number;
@@ -51,10 +53,13 @@ function caseClock(spec: CaseSpec): { minEndMs: number; deadlineMs: number } {
   return { minEndMs: nowMs + Math.min(spec.minDurationMs ?? MIN_CASE_MS_DEFAULT, spec.durationMs), deadlineMs: nowMs + spec.durationMs };
 }
 
-/** What Broker.produce checks before a batch reaches a ring (validateBatches): the baseline pays it too. */
+/**
+ * What Broker.produce checks on its thread before a batch reaches a ring (validateBatches): the
+ * baseline pays it too. The CRC is checked by PartitionLog.append in both.
+ */
 function checkAsBrokerDoes(batch: Buffer): void {
   for (let pos = 0; pos < batch.length; ) {
-    const checked = checkBatch(batch, pos);
+    const checked = checkBatchFraming(batch, pos);
     if ('reason' in checked) throw new Error(`bench batch invalid: ${checked.reason}`);
     pos += checked.sizeBytes;
   }
@@ -99,7 +104,14 @@ async function produceAll(broker: Broker, topic: string, partitionCount: number,
   return throughput(batchesAcked * RECORDS_PER_BATCH, batchesAcked * batch.length, seconds);
 }
 
+/**
+ * Read buffers for every consume of the run (engine and baseline), as the Kafka server keeps one
+ * pool for all its fetches: each result is given back once its batches are counted.
+ */
+const readBuffers = new ReadBufferPool();
+
 async function consumeAll(broker: Broker, topic: string, partitionCount: number): Promise<Throughput> {
+  const buffers = readBuffers;
   let recordCount = 0;
   let sizeBytes = 0;
   const start = process.hrtime.bigint();
@@ -108,7 +120,7 @@ async function consumeAll(broker: Broker, topic: string, partitionCount: number)
     let fetchOffset = 0;
     while (fetchOffset < endOffset) {
       const request = { topic, partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES };
-      const [result] = await broker.fetch([request], { maxWaitMs: 0, minBytes: 1, maxBytes: FETCH_PARTITION_MAX_BYTES });
+      const [result] = await broker.fetch([request], { maxWaitMs: 0, minBytes: 1, maxBytes: FETCH_PARTITION_MAX_BYTES, buffers });
       if (result === undefined || result.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} failed: error ${result?.errorCode}`);
       const records = result.records ?? Buffer.alloc(0);
       for (const { sizeBytes: batchBytes, header } of iterateBatches(records)) {
@@ -117,6 +129,7 @@ async function consumeAll(broker: Broker, topic: string, partitionCount: number)
         fetchOffset = header.baseOffset + header.lastOffsetDelta + 1;
       }
       if (records.length === 0) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} returned nothing below the high watermark ${endOffset}`);
+      buffers.release(records);
     }
   };
   await Promise.all(Array.from({ length: partitionCount }, (_, p) => partitionLoop(p)));
@@ -141,7 +154,7 @@ export async function runEngineCase(broker: Broker, topic: string, partitionCoun
 
 /**
  * The baseline: what a single-threaded broker would do with the same batches, on this thread (no
- * ring, no worker): the checks Broker.produce makes (checkBatch, with its CRC) and
+ * ring, no worker): the checks Broker.produce makes (checkBatchFraming) and
  * PartitionLog.append, for as many records and as long as a one-partition engine case; then read
  * back with PartitionLog.read. The ratio engine/baseline is then the cost of the hand-off alone.
  */
@@ -164,14 +177,16 @@ export function runStorageBaseline(dir: string, spec: CaseSpec): { produce: Thro
     start = process.hrtime.bigint();
     let recordCount = 0;
     let sizeBytes = 0;
+    const buffers = readBuffers;
     for (let offset = 0; offset < log.highWatermark; ) {
-      const records = log.read(offset, FETCH_PARTITION_MAX_BYTES);
+      const records = log.read(offset, FETCH_PARTITION_MAX_BYTES, log.highWatermark, buffers);
       for (const { sizeBytes: batchBytes, header } of iterateBatches(records)) {
         recordCount += header.recordsCount;
         sizeBytes += batchBytes;
         offset = header.baseOffset + header.lastOffsetDelta + 1;
       }
       if (records.length === 0) throw new Error(`baseline read returned nothing at ${offset}`);
+      buffers.release(records);
     }
     return { produce, consume: throughput(recordCount, sizeBytes, elapsedSec(start)) };
   } finally {

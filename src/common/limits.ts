@@ -23,6 +23,14 @@ export const FETCH_MAX_BYTES = 50 * MiB;
  * (KIP-74), so consumers keep progressing.
  */
 export const FETCH_BYTES_IN_FLIGHT_MAX = 256 * MiB;
+/**
+ * Read buffers a pool keeps for reuse (storage/read-buffers.ts): the server's fetches and the
+ * benchmark read into them. Memory on top of FETCH_BYTES_IN_FLIGHT_MAX is at most this (a pooled
+ * block is rounded up to 64 KiB, and idle blocks wait for reuse).
+ */
+export const READ_BUFFER_POOL_BYTES_MAX = 64 * MiB;
+/** Reads smaller than this get fresh buffers (small allocations are cheap; Node pools them). */
+export const READ_BUFFER_POOLED_MIN_BYTES = 64 * KiB;
 /** Longest a fetch may long-poll (Kafka clients default to 500 ms; we cap what a client may ask). */
 export const FETCH_MAX_WAIT_MS_LIMIT = 60_000;
 

@@ -13,14 +13,14 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, checkBatch, iterateBatches } from '../protocol/record-batch.js';
+import { ATTR_CONTROL, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { PartitionHandle } from './partition-handle.js';
-import { fetchWithLongPoll } from './fetch.js';
+import { fetchWithLongPoll, type FetchOptions } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
 import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
 import { GroupsService } from './coordinator-groups.js';
@@ -266,7 +266,16 @@ export class Broker {
     return handle.produce(batches);
   }
 
-  fetch(requests: FetchRequest[], options: { maxWaitMs: number; minBytes: number; maxBytes: number }): Promise<FetchResult[]> {
+  /**
+   * Kafka fetch with long-poll (fetch.ts). Records are read into fresh buffers the caller may keep,
+   * unless `options.buffers` is a ReadBufferPool: then the caller releases each result's records.
+   */
+  fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    // Closing: answer at once (a long-poll would wait out maxWaitMs for appends that cannot come,
+    // and reading would reopen files the close just released). Retriable, as for produce.
+    if (this.closing !== null) {
+      return Promise.resolve(requests.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null })));
+    }
     return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
       this.closeListeners.add(wake);
       return () => this.closeListeners.delete(wake);
@@ -338,14 +347,16 @@ export class Broker {
 
 /**
  * Checks what a produce request carries for one partition before it reaches the ring: whole v2
- * batches end to end, each within max.message.bytes and with a good CRC, all of them in one frame.
+ * batches end to end, each within max.message.bytes, all of them in one frame. The CRCs are
+ * checked by the partition worker (PartitionLog.append, before it writes anything): a pass over
+ * every byte, which would otherwise serialize every partition's produce on this thread.
  */
 function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
   if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
   if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
   let pos = 0;
   while (pos < batches.length) {
-    const checked = checkBatch(batches, pos);
+    const checked = checkBatchFraming(batches, pos);
     if ('reason' in checked) {
       const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
       if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);

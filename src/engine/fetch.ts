@@ -1,23 +1,28 @@
 /**
- * Fetch on the main thread (Kafka's ReplicaManager.fetchMessages, one replica): reads committed
- * bytes with each partition's LogReader, up to the high watermark the worker published, and never
- * waits on a worker (DESIGN.md rule 4). Long-polls until minBytes are available, woken by produce
- * completions rather than by polling.
+ * Fetch (Kafka's ReplicaManager.fetchMessages, one replica): reads committed bytes with each
+ * partition's LogReader, up to the high watermark the worker published, and never waits on a
+ * worker (DESIGN.md rule 4). The main thread finds where each read starts; reads of 64 KiB or more
+ * run in libuv's threadpool (LogReader.readAt), so big fetches neither block the event loop nor
+ * share one core: Kafka hands them to sendfile for the same reason. Long-polls until minBytes are
+ * available, woken by produce completions rather than by polling.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../common/limits.js';
 import type { FetchRequest, FetchResult } from './broker-types.js';
 import type { PartitionHandle } from './partition-handle.js';
+import { freshReadBuffers, type ReadBuffers } from '../storage/read-buffers.js';
+import { readBytesFor } from '../storage/segment-read.js';
 
 /**
- * A server-wide budget on fetched bytes held in memory (src/server/fetch-budget.ts). A read asks
- * for at most what is available and takes what it returns in the same synchronous step, so
- * concurrent fetches cannot overshoot; whoever writes the response releases it.
+ * A server-wide budget on fetched bytes held in memory (src/server/fetch-budget.ts). A fetch takes
+ * what it plans to read before reading (reads run concurrently, in libuv's threadpool), gives back
+ * what it did not read, and whoever writes the response releases the rest.
  */
 export interface FetchByteBudget {
   availableBytes(): number;
   take(bytes: number): void;
+  release(bytes: number): void;
 }
 
 export interface FetchOptions {
@@ -26,6 +31,11 @@ export interface FetchOptions {
   maxBytes: number;
   /** Optional; the Kafka server passes one (through Broker.fetch's options object). */
   budget?: FetchByteBudget;
+  /**
+   * Where the records are read into (default: fresh buffers the caller may keep). A caller that
+   * passes a ReadBufferPool gives every result's `records` back with `buffers.release` once done.
+   */
+  buffers?: ReadBuffers;
 }
 
 export type PartitionLookup = (topic: string, partition: number) => PartitionHandle | undefined;
@@ -36,12 +46,28 @@ function errorResult(request: FetchRequest, errorCode: number, handle?: Partitio
   return { topic: request.topic, partition: request.partition, errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: null };
 }
 
-/** One pass over the partitions. `errors` counts partitions answered with an error code. */
-export function readOnce(lookup: PartitionLookup, requests: readonly FetchRequest[], maxBytes: number): { results: FetchResult[]; bytes: number; errors: number } {
+function readErrorCode(err: unknown): number {
+  return err instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
+}
+
+/**
+ * One pass over the partitions. Each partition's first batch is located and its share of
+ * `maxBytes` reserved on this thread, in request order (so limits and KIP-74 apply as if read one
+ * by one); then the reads run together. `bytes` is what was read (taken from `budget`); `errors`
+ * counts partitions answered with an error code.
+ */
+export async function readOnce(
+  lookup: PartitionLookup,
+  requests: readonly FetchRequest[],
+  maxBytes: number,
+  buffers: ReadBuffers = freshReadBuffers,
+  budget?: FetchByteBudget,
+): Promise<{ results: FetchResult[]; bytes: number; errors: number }> {
   let remainingBytes = Math.min(Math.max(maxBytes, 0), FETCH_MAX_BYTES);
-  let bytes = 0;
+  let reservedBytes = 0;
   let errors = 0;
-  const results = requests.map((request) => {
+  const reads: Promise<void>[] = [];
+  const results = requests.map((request): FetchResult => {
     const handle = lookup(request.topic, request.partition);
     if (handle === undefined) {
       errors++;
@@ -56,28 +82,44 @@ export function readOnce(lookup: PartitionLookup, requests: readonly FetchReques
       return errorResult(request, ErrorCode.OFFSET_OUT_OF_RANGE, handle);
     }
     const limit = Math.min(Math.max(request.partitionMaxBytes, 0), remainingBytes);
-    const firstNonEmpty = bytes === 0;
+    const firstNonEmpty = reservedBytes === 0;
     if (request.fetchOffset === highWatermark || (limit <= 0 && !firstNonEmpty)) return base;
     try {
-      const records = handle.reader().read(request.fetchOffset, limit, highWatermark);
+      const reader = handle.reader();
+      const location = reader.locate(request.fetchOffset, highWatermark);
+      if (location === null) return base;
       // KIP-74: only the first non-empty partition may exceed the limits, by one whole batch.
-      if (records.length > limit && !firstNonEmpty) return base;
-      bytes += records.length;
-      remainingBytes -= records.length;
-      return { ...base, records };
+      if (location.first.sizeBytes > limit && !firstNonEmpty) return base;
+      const wantBytes = readBytesFor(location, limit);
+      reservedBytes += wantBytes;
+      remainingBytes -= wantBytes;
+      const result = { ...base };
+      reads.push(
+        reader.readAt(location, limit, highWatermark, buffers).then(
+          (records) => void (result.records = records),
+          (err: unknown) => {
+            errors++;
+            Object.assign(result, errorResult(request, readErrorCode(err), handle));
+          },
+        ),
+      );
+      return result;
     } catch (err) {
       errors++;
-      if (err instanceof OffsetOutOfRangeError) return errorResult(request, ErrorCode.OFFSET_OUT_OF_RANGE, handle);
-      return errorResult(request, ErrorCode.KAFKA_STORAGE_ERROR, handle);
+      return errorResult(request, readErrorCode(err), handle);
     }
   });
+  budget?.take(reservedBytes);
+  await Promise.all(reads);
+  const bytes = results.reduce((sum, result) => sum + (result.records?.length ?? 0), 0);
+  budget?.release(reservedBytes - bytes);
   return { results, bytes, errors };
 }
 
 /**
  * Kafka fetch semantics: answers at once if any partition has an error, minBytes are available or
  * maxWaitMs is 0; otherwise waits for an append to one of the partitions (or the deadline, or
- * `closing` firing) and reads again.
+ * `closing` firing) and reads again. The bytes of the answer stay taken from `options.budget`.
  */
 export async function fetchWithLongPoll(
   lookup: PartitionLookup,
@@ -88,21 +130,18 @@ export async function fetchWithLongPoll(
   const waitMs = Math.min(Math.max(options.maxWaitMs, 0), FETCH_MAX_WAIT_MS_LIMIT);
   const deadlineMs = Date.now() + waitMs;
   const budget = options.budget;
+  const buffers = options.buffers ?? freshReadBuffers;
   // Over budget the limit is 0: readOnce still returns one whole batch (KIP-74), never nothing.
-  const read = () => readOnce(lookup, requests, budget === undefined ? options.maxBytes : Math.min(options.maxBytes, Math.max(budget.availableBytes(), 0)));
+  const read = () => readOnce(lookup, requests, budget === undefined ? options.maxBytes : Math.min(options.maxBytes, Math.max(budget.availableBytes(), 0)), buffers, budget);
   for (;;) {
-    const { results, bytes, errors } = read();
+    const { results, bytes, errors } = await read();
     const leftMs = deadlineMs - Date.now();
-    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) {
-      budget?.take(bytes);
-      return results;
-    }
+    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) return results;
+    // Too little: give it back and read again after the next append.
+    for (const result of results) buffers.release(result.records);
+    budget?.release(bytes);
     const woken = await waitForAppend(lookup, requests, leftMs, onClose);
-    if (woken === 'closed') {
-      const last = read();
-      budget?.take(last.bytes);
-      return last.results;
-    }
+    if (woken === 'closed') return (await read()).results;
   }
 }
 

@@ -4,6 +4,7 @@
  * Broker satisfies it structurally. The value types are the engine's own (broker-types.ts).
  */
 import type { FetchByteBudget } from '../engine/fetch.js';
+import type { ReadBuffers } from '../storage/read-buffers.js';
 import type { FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
 
 export type {
@@ -30,7 +31,7 @@ export interface BrokerApi {
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   fetch(
     requests: FetchRequest[],
-    options: { maxWaitMs: number; minBytes: number; maxBytes: number; budget?: FetchByteBudget },
+    options: { maxWaitMs: number; minBytes: number; maxBytes: number; budget?: FetchByteBudget; buffers?: ReadBuffers },
   ): Promise<FetchResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;

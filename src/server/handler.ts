@@ -9,6 +9,7 @@ import type { Writer } from '../protocol/writer.js';
 import type { BrokerApi } from './broker-api.js';
 import type { SecuritySession } from './security/session.js';
 import type { FetchBudget } from './fetch-budget.js';
+import type { ReadBufferPool } from '../storage/read-buffers.js';
 
 /** The shape of a generated module in src/protocol/apis/ that a handler needs. */
 export interface ApiCodec<Request, Response> {
@@ -34,6 +35,8 @@ export interface ServerContext {
   readonly numPartitions: number;
   /** Server-wide bound on fetched bytes held until written (absent: unbounded, e.g. in unit tests). */
   readonly fetchBudget?: FetchBudget;
+  /** Buffers fetches read into, given back once the response is written (absent: fresh buffers). */
+  readonly fetchBuffers?: ReadBufferPool;
 }
 
 export interface RequestContext {

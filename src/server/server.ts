@@ -11,6 +11,7 @@ import tls from 'node:tls';
 import os from 'node:os';
 import { FETCH_BYTES_IN_FLIGHT_MAX, SOCKET_REQUEST_MAX_BYTES } from '../common/limits.js';
 import { FetchBudget } from './fetch-budget.js';
+import { ReadBufferPool } from '../storage/read-buffers.js';
 import type { ApiHandler, HandlerRegistry, ServerContext } from './handler.js';
 import type { BrokerApi } from './broker-api.js';
 import { Connection, type ConnectionLimits } from './connection.js';
@@ -61,6 +62,8 @@ export class BrookServer {
   private context: ServerContext | null = null;
   /** Fetched bytes held until written, across all connections (FETCH_BYTES_IN_FLIGHT_MAX). */
   readonly fetchBudget: FetchBudget;
+  /** Reused fetch read buffers, across all connections (READ_BUFFER_POOL_BYTES_MAX). */
+  readonly fetchBuffers = new ReadBufferPool();
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -115,6 +118,7 @@ export class BrookServer {
       autoCreateTopics: this.options.autoCreateTopics ?? true,
       numPartitions: this.options.numPartitions ?? 1,
       fetchBudget: this.fetchBudget,
+      fetchBuffers: this.fetchBuffers,
     };
     return this;
   }

@@ -10,6 +10,11 @@ export interface FileIo {
   closeSync(fd: number): void;
   writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null): number;
   readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
+  /**
+   * The same read in libuv's threadpool, leaving the calling thread free. Optional: readers fall
+   * back to readSync without it (the fault-injecting io has none).
+   */
+  readAsync?(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   fsyncSync(fd: number): void;
   ftruncateSync(fd: number, length: number): void;
   fstatSizeSync(fd: number): number;
@@ -34,6 +39,8 @@ export const nodeIo: FileIo = {
   closeSync: (fd) => fs.closeSync(fd),
   writeSync: (fd, buf, offset, length, position) => fs.writeSync(fd, buf, offset, length, position),
   readSync: (fd, buf, offset, length, position) => fs.readSync(fd, buf, offset, length, position),
+  readAsync: (fd, buf, offset, length, position) =>
+    new Promise((resolve, reject) => fs.read(fd, buf, offset, length, position, (err, bytesRead) => (err === null ? resolve(bytesRead) : reject(err)))),
   fsyncSync: (fd) => fs.fsyncSync(fd),
   ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
   fstatSizeSync: (fd) => fs.fstatSync(fd).size,
@@ -66,6 +73,18 @@ export function readFully(io: FileIo, fd: number, buf: Uint8Array, offset: numbe
   let done = 0;
   while (done < length) {
     const n = io.readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** readFully through io.readAsync (readSync when the io has none). */
+export async function readFullyAsync(io: FileIo, fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  if (io.readAsync === undefined) return readFully(io, fd, buf, offset, length, position);
+  let done = 0;
+  while (done < length) {
+    const n = await io.readAsync(fd, buf, offset + done, length - done, position + done);
     if (n === 0) break;
     done += n;
   }

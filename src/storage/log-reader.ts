@@ -10,11 +10,18 @@ import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
 import { BASE_OFFSET_OFFSET, BATCH_HEADER_BYTES, CURRENT_MAGIC, MAGIC_OFFSET } from '../protocol/record-batch.js';
 import { TimeIndex, TIME_INDEX_ENTRY_BYTES } from './time-index.js';
 import { segmentBaseOffsets, segmentPaths } from './file-names.js';
-import { nodeIo, readFully, type FileIo } from './io.js';
+import { nodeIo, readFully, readFullyAsync, type FileIo } from './io.js';
 import { OffsetOutOfRangeError } from './errors.js';
-import { offsetForTimestampIn, readFromSegments, type SegmentView } from './segment-read.js';
+import { locateBatches, offsetForTimestampIn, readBytesFor, readFromSegments, wholeBatches, type BatchLocation, type SegmentView } from './segment-read.js';
+import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 
-class ReaderSegment implements SegmentView {
+/**
+ * Reads this big or bigger go to libuv's threadpool (readAt); smaller ones, such as a tailing
+ * consumer's few new records, stay on the calling thread, where they cost less than the hand-off.
+ */
+export const READ_ASYNC_MIN_BYTES = 64 * 1024;
+
+export class ReaderSegment implements SegmentView {
   private fd: number | null = null;
   private indexFd: number | null = null;
   private timeIndexFd: number | null = null;
@@ -104,7 +111,28 @@ class ReaderSegment implements SegmentView {
     this.timeBytesLoaded = 0;
   }
 
+  /** Reads in flight on this segment's descriptor (readAt): close() waits for them. */
+  private pins = 0;
+  private closeRequested = false;
+
+  /** Keeps the .log descriptor open until unpin(), whatever close() is called meanwhile. */
+  pin(): number {
+    const fd = this.logFd();
+    this.pins++;
+    return fd;
+  }
+
+  unpin(): void {
+    this.pins--;
+    if (this.pins === 0 && this.closeRequested) this.close();
+  }
+
   close(): void {
+    if (this.pins > 0) {
+      this.closeRequested = true;
+      return;
+    }
+    this.closeRequested = false;
     for (const fd of [this.fd, this.indexFd, this.timeIndexFd]) if (fd !== null) this.io.closeSync(fd);
     this.fd = this.indexFd = this.timeIndexFd = null;
   }
@@ -143,8 +171,46 @@ export class LogReader {
     for (const gone of known.values()) gone.close();
   }
 
-  read(offset: number, maxBytes: number, highWatermark: number): Buffer {
-    return this.withRetry(offset, highWatermark, () => readFromSegments(this.io, this.segments, offset, maxBytes, highWatermark), Buffer.alloc(0));
+  /** Whole batches from `offset`, read into a buffer from `buffers` (see read-buffers.ts for who may release it). */
+  read(offset: number, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Buffer {
+    return this.withRetry(offset, highWatermark, () => readFromSegments(this.io, this.segments, offset, maxBytes, highWatermark, buffers), Buffer.alloc(0));
+  }
+
+  /**
+   * The first step of readAt: finds, on this thread, the batch holding `offset` below the high
+   * watermark. Null when there is none yet (the fetch answers empty). Throws OffsetOutOfRangeError
+   * like read(). Call readAt in the same synchronous step: the segment list may change after it.
+   */
+  locate(offset: number, highWatermark: number): BatchLocation<ReaderSegment> | null {
+    const found = this.withRetry<BatchLocation<ReaderSegment> | 'empty'>(offset, highWatermark, () => locateBatches(this.io, this.segments, offset, highWatermark), 'empty');
+    return found === 'empty' ? null : found;
+  }
+
+  /**
+   * Whole batches from a location (locate), up to `maxBytes` (the first one whole even if larger),
+   * below `highWatermark`. A read of READ_ASYNC_MIN_BYTES or more runs in libuv's threadpool, so
+   * the main thread serves other connections meanwhile and reads of several partitions use several
+   * cores; the segment's descriptor stays open until it is done, even if the segment is deleted.
+   */
+  async readAt(location: BatchLocation<ReaderSegment>, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Promise<Buffer> {
+    const wantBytes = readBytesFor(location, maxBytes);
+    const segment = location.segment;
+    const buf = buffers.acquire(wantBytes);
+    let pinned = false;
+    try {
+      const fd = segment.pin();
+      pinned = true;
+      const readBytes =
+        wantBytes >= READ_ASYNC_MIN_BYTES
+          ? await readFullyAsync(this.io, fd, buf, 0, wantBytes, location.first.position)
+          : readFully(this.io, fd, buf, 0, wantBytes, location.first.position);
+      return wholeBatches(buf, readBytes, maxBytes, highWatermark);
+    } catch (err) {
+      buffers.release(buf);
+      throw err;
+    } finally {
+      if (pinned) segment.unpin();
+    }
   }
 
   offsetForTimestamp(timestampMs: number, highWatermark: number): { offset: number; timestamp: number } | null {

@@ -20,6 +20,7 @@ import { OffsetOutOfRangeError } from './errors.js';
 import { ProducerStateManager } from './producer-state.js';
 import { Segment, type AppendedBatch } from './segment.js';
 import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
+import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { appendError, checkProducers, frameBatches, type FramedBatch } from './append-checks.js';
 import { cleanLog, dirtyRatio, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats, type CleanerStep } from './log-cleaner.js';
 
@@ -224,11 +225,12 @@ export class PartitionLog {
     }
   }
 
-  read(offset: number, maxBytes: number, maxOffset: number = this.highWatermark): Buffer {
+  /** Whole batches from `offset`, read into a buffer from `buffers` (see read-buffers.ts for who may release it). */
+  read(offset: number, maxBytes: number, maxOffset: number = this.highWatermark, buffers: ReadBuffers = freshReadBuffers): Buffer {
     if (offset < this.logStartOffsetValue || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(offset, this.logStartOffsetValue, this.logEndOffset);
     }
-    return readFromSegments(this.io, this.segments, offset, maxBytes, Math.min(maxOffset, this.highWatermark)) ?? Buffer.alloc(0);
+    return readFromSegments(this.io, this.segments, offset, maxBytes, Math.min(maxOffset, this.highWatermark), buffers) ?? Buffer.alloc(0);
   }
 
   offsetForTimestamp(timestampMs: number): { offset: number; timestamp: number } | null {

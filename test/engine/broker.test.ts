@@ -169,6 +169,19 @@ describe('Broker fetch, listOffset, deleteRecords', () => {
     expect([p0!.records!.length, p1!.highWatermark, p1!.records!.length > 0]).toEqual([0, 1, true]);
   });
 
+  it('answers a long-poll in progress when the broker closes, and a fetch after close at once with a retriable code', async () => {
+    const broker = await openBroker(tempDataDir());
+    await broker.createTopic('t', { partitions: 1 });
+    const request = { topic: 't', partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 };
+    // maxWaitMs 60 s against the test's 20 s timeout: waiting it out fails the test.
+    const waiting = broker.fetch([request], { maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20 });
+    await settle();
+    await broker.close();
+    expect((await waiting)[0]!.errorCode).toBe(ErrorCode.NONE);
+    const [after] = await broker.fetch([request], { maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20 });
+    expect([after!.errorCode, after!.records]).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, null]);
+  }, 20_000);
+
   it('honours maxBytes and partitionMaxBytes but returns one whole batch for the first non-empty partition', async () => {
     const broker = await openBroker(tempDataDir());
     await broker.createTopic('t', { partitions: 2 });

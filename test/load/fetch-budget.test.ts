@@ -3,8 +3,10 @@
  * fetch.max.bytes into memory and held it until the consumer's socket took it, so N slow consumers
  * held N x 50 MiB. The server-wide budget (FETCH_BYTES_IN_FLIGHT_MAX, here shrunk to 8 MiB) must
  * cap what is held, past it each fetch still gets one whole batch, and the budget must come back to
- * zero when responses are read or their connections are cut. In-process server (workers from dist/:
- * run `npx tsc -p tsconfig.json` first).
+ * zero when responses are read or their connections are cut. The records are read into the
+ * server's pooled buffers (ReadBufferPool), which must all come back, and never be reused while a
+ * response still holds them: many consumers fetching at once each check every batch's CRC and bytes.
+ * In-process server (workers from dist/: run `npx tsc -p tsconfig.json` first).
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +15,8 @@ import { BrookServer } from '../../src/server/server.js';
 import * as fetchApi from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../../src/protocol/headers.js';
-import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { checkBatch, decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
+import { KafkaClient } from '../../src/client/client.js';
 import { makeTempDir } from '../helpers/server-process.js';
 import { eventually } from './helpers.js';
 
@@ -94,6 +97,7 @@ describe('server-wide fetch byte budget', () => {
       expect(partition.records!.length).toBeGreaterThanOrEqual(batchBytesMax - 64);
     }
     await eventually(() => server.fetchBudget.inUseBytes === 0);
+    await eventually(() => server.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
     for (const c of consumers) c.socket.destroy();
   }, 60_000);
 
@@ -103,5 +107,45 @@ describe('server-wide fetch byte budget', () => {
     for (const c of consumers) c.socket.destroy();
     await eventually(() => server.fetchBudget.inUseBytes === 0);
     expect(server.fetchBudget.inUseBytes).toBe(0);
+    await eventually(() => server.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
   }, 60_000);
+
+  it('never hands a pooled buffer to another fetch while a response still holds it', async () => {
+    const CONSUMERS = 8;
+    const ROUNDS = 3;
+    const clients = await Promise.all(Array.from({ length: CONSUMERS }, () => KafkaClient.connect(`127.0.0.1:${server.port}`, { clientId: 'pool-check' })));
+    try {
+      await Promise.all(
+        clients.map(async (client) => {
+          for (let round = 0; round < ROUNDS; round++) {
+            let offset = 0;
+            while (offset < BATCH_COUNT * 3) {
+              const response = await client.fetch({
+                maxWaitMs: 0,
+                minBytes: 0,
+                maxBytes: 2 * 1024 * 1024,
+                topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'backlog', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
+              });
+              const records = response.responses[0]!.partitions[0]!.records!;
+              expect(records.length).toBeGreaterThan(0);
+              for (const { pos, sizeBytes } of iterateBatches(records)) {
+                const batch = records.subarray(pos, pos + sizeBytes);
+                expect(checkBatch(batch, 0)).toEqual({ sizeBytes });
+                for (const record of decodeRecords(batch)) {
+                  // Record j of batch i was filled with (i * 3 + j) & 0xff, and offsets are i * 3 + j.
+                  expect(record.offset).toBe(offset);
+                  expect(record.value!.every((byte) => byte === (offset & 0xff))).toBe(true);
+                  offset++;
+                }
+              }
+            }
+          }
+        }),
+      );
+    } finally {
+      await Promise.all(clients.map((client) => client.close()));
+    }
+    await eventually(() => server.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
+    expect(server.fetchBuffers.idleBytes).toBeGreaterThan(0); // the pool was used, not bypassed
+  }, 120_000);
 });

@@ -43,6 +43,9 @@ export const fetchHandler = defineHandler<Request, Response>({
       }
     }
     const budget = context.server.fetchBudget;
+    // The records go into the response by reference: pooled buffers only when we learn that it
+    // was written (and may then be reused), fresh ones otherwise.
+    const buffers = context.afterResponseWritten === undefined ? undefined : context.server.fetchBuffers;
     // The engine takes from the budget what it read (FetchOptions.budget); released once written.
     // Every partition denied: answer now, as Kafka does, rather than long-poll on nothing for maxWaitMs
     // (which also held every later request of the connection behind it).
@@ -52,12 +55,15 @@ export const fetchHandler = defineHandler<Request, Response>({
       minBytes: Math.max(0, request.minBytes),
       maxBytes: clamp(request.maxBytes, 0, FETCH_MAX_BYTES),
       budget,
+      ...(buffers === undefined ? {} : { buffers }),
     });
-    if (budget !== undefined) {
-      const heldBytes = results.reduce((sum, result) => sum + (result.records?.length ?? 0), 0);
-      if (context.afterResponseWritten === undefined) budget.release(heldBytes);
-      else context.afterResponseWritten(() => budget.release(heldBytes));
-    }
+    const heldBytes = results.reduce((sum, result) => sum + (result.records?.length ?? 0), 0);
+    const releaseHeld = () => {
+      budget?.release(heldBytes);
+      if (buffers !== undefined) for (const result of results) buffers.release(result.records);
+    };
+    if (context.afterResponseWritten === undefined) releaseHeld();
+    else context.afterResponseWritten(releaseHeld);
     const byKey = new Map<string, FetchPartitionResult>();
     for (const result of results) byKey.set(key(result.topic, result.partition), result);
     return {
