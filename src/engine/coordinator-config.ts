@@ -8,6 +8,8 @@
  *   BROOK_OFFSETS_TOPIC_NUM_PARTITIONS        offsets.topic.num.partitions at first start (default 4)
  *   BROOK_COORDINATOR_WORKERS                 coordinator worker threads (default min(P, cores, 2))
  *   BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS    group.initial.rebalance.delay.ms (default 3000)
+ *   BROOK_OFFSETS_RETENTION_MINUTES           offsets.retention.minutes (default 10080: 7 days)
+ *   BROOK_OFFSETS_RETENTION_CHECK_INTERVAL_MS offsets.retention.check.interval.ms (default 600000)
  */
 import os from 'node:os';
 import { InvalidConfigError } from '../common/errors.js';
@@ -46,11 +48,13 @@ export function coordinatorSettingsFromEnv(env: NodeJS.ProcessEnv = process.env)
   const offsetsTopicPartitionCount = envInt(env, 'BROOK_OFFSETS_TOPIC_NUM_PARTITIONS', 1) ?? OFFSETS_TOPIC_PARTITIONS_DEFAULT;
   const workerCount = envInt(env, 'BROOK_COORDINATOR_WORKERS', 1) ?? Math.min(COORDINATOR_WORKERS_DEFAULT, os.availableParallelism());
   const initialRebalanceDelayMs = envInt(env, 'BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS', 0);
-  return {
-    offsetsTopicPartitionCount,
-    workerCount,
-    groupConfig: initialRebalanceDelayMs === undefined ? {} : { initialRebalanceDelayMs },
-  };
+  const retentionMinutes = envInt(env, 'BROOK_OFFSETS_RETENTION_MINUTES', 1);
+  const retentionCheckIntervalMs = envInt(env, 'BROOK_OFFSETS_RETENTION_CHECK_INTERVAL_MS', 1);
+  const groupConfig: Partial<GroupConfig> = {};
+  if (initialRebalanceDelayMs !== undefined) groupConfig.initialRebalanceDelayMs = initialRebalanceDelayMs;
+  if (retentionMinutes !== undefined) groupConfig.offsetsRetentionMs = retentionMinutes * 60_000;
+  if (retentionCheckIntervalMs !== undefined) groupConfig.offsetsRetentionCheckIntervalMs = retentionCheckIntervalMs;
+  return { offsetsTopicPartitionCount, workerCount, groupConfig };
 }
 
 /** The offsets topic from the metadata log, created there (durably) on first start. */

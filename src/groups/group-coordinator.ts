@@ -36,9 +36,14 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private readonly offsets = new OffsetStore();
   private readonly config: GroupConfig;
+  /** Commits whose write is in flight, per group: offsets retention leaves those groups alone. */
+  private readonly pendingCommits = new Map<string, number>();
+  private nextExpiryCheckMs: number;
+  private expiring = false;
 
   constructor(private readonly options: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_CONFIG, ...options.config };
+    this.nextExpiryCheckMs = options.clock.nowMs() + this.config.offsetsRetentionCheckIntervalMs;
   }
 
   /** The live group, for the host's introspection and tests. */
@@ -59,6 +64,60 @@ export class GroupCoordinator {
 
   tick(): void {
     for (const group of this.groups.values()) group.tick();
+    const nowMs = this.options.clock.nowMs();
+    if (nowMs >= this.nextExpiryCheckMs && !this.expiring) {
+      this.nextExpiryCheckMs = nowMs + this.config.offsetsRetentionCheckIntervalMs;
+      void this.expireOffsets();
+    }
+  }
+
+  /**
+   * Offsets retention (Kafka's cleanupGroupMetadata, KIP-211): an Empty group's offsets expire
+   * offsets.retention.minutes after it became Empty; a group without a protocol type (offsets
+   * committed without joining) loses each offset that long after its commit; a live consumer group
+   * only the offsets of topics it no longer subscribes to. An Empty group left without offsets is
+   * removed. Without this, every group id ever used would stay in memory and in the log.
+   *
+   * Like DeleteGroups: gone from memory at once, tombstones written, put back if the write fails
+   * (the next check retries). Groups with a commit in flight are left for the next check. Runs
+   * from tick() every offsets.retention.check.interval.ms; returns what it removed.
+   */
+  async expireOffsets(): Promise<{ offsetCount: number; groupIds: string[] }> {
+    this.expiring = true;
+    try {
+      const nowMs = this.options.clock.nowMs();
+      const retentionMs = this.config.offsetsRetentionMs;
+      const tombstones: GroupRecord[] = [];
+      const removedOffsets: { groupId: string; topic: string; partition: number; value: OffsetValue }[] = [];
+      const removedGroups: { group: Group; value: GroupValue }[] = [];
+      for (const [groupId, group] of this.groups) {
+        if (this.pendingCommits.has(groupId) || group.state === 'Dead') continue;
+        for (const o of this.offsets.entries(groupId)) {
+          if (!offsetExpired(group, o.topic, o.value, nowMs, retentionMs)) continue;
+          this.offsets.delete(groupId, o.topic, o.partition);
+          removedOffsets.push({ groupId, ...o });
+          tombstones.push({ type: 'offset', groupId, topic: o.topic, partition: o.partition, value: null });
+        }
+        if (group.state === 'Empty' && !this.offsets.hasGroup(groupId)) {
+          removedGroups.push({ group, value: group.toValue() });
+          group.markDead();
+          this.groups.delete(groupId);
+          tombstones.push({ type: 'group', groupId, value: null });
+        }
+      }
+      if (tombstones.length > 0 && !(await this.options.store.write(tombstones).then(() => true, () => false))) {
+        for (const { group, value } of removedGroups) {
+          if (!this.groups.has(group.groupId)) this.createGroup(group.groupId).restore(value);
+        }
+        for (const o of removedOffsets) {
+          if (this.offsets.get(o.groupId, o.topic, o.partition) === undefined) this.offsets.set(o.groupId, o.topic, o.partition, o.value);
+        }
+        return { offsetCount: 0, groupIds: [] };
+      }
+      return { offsetCount: removedOffsets.length, groupIds: removedGroups.map((g) => g.group.groupId) };
+    } finally {
+      this.expiring = false;
+    }
   }
 
   /** Rebuilds state from the log at start-up: the last record per key wins, null deletes. */
@@ -255,7 +314,11 @@ export class GroupCoordinator {
       }
     }
     if (records.length === 0) return response;
+    this.pendingCommits.set(req.groupId, (this.pendingCommits.get(req.groupId) ?? 0) + 1);
     const written = await this.options.store.write(records).then(() => true, () => false);
+    const pending = this.pendingCommits.get(req.groupId)! - 1;
+    if (pending === 0) this.pendingCommits.delete(req.groupId);
+    else this.pendingCommits.set(req.groupId, pending);
     if (!written) {
       for (const entry of pendingCodes) entry.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       return response;
@@ -352,4 +415,12 @@ export class GroupCoordinator {
     }
     return { errorCode: ErrorCode.NONE, throttleTimeMs: 0, topics };
   }
+}
+
+/** Whether one committed offset has outlived offsets.retention.minutes (see expireOffsets). */
+function offsetExpired(group: Group, topic: string, value: OffsetValue, nowMs: number, retentionMs: number): boolean {
+  if (group.protocolType === null) return value.commitTimestampMs + retentionMs <= nowMs;
+  if (group.state === 'Empty') return group.currentStateTimestampMs + retentionMs <= nowMs;
+  if (group.protocolType === CONSUMER_PROTOCOL_TYPE && !group.isSubscribedToTopic(topic)) return value.commitTimestampMs + retentionMs <= nowMs;
+  return false;
 }

@@ -19,6 +19,10 @@ export interface GroupConfig {
   newMemberJoinTimeoutMs: number;
   /** offset.metadata.max.bytes */
   offsetMetadataMaxBytes: number;
+  /** offsets.retention.minutes, in ms: how long committed offsets outlive their use (KIP-211). */
+  offsetsRetentionMs: number;
+  /** offsets.retention.check.interval.ms: how often expired offsets are looked for. */
+  offsetsRetentionCheckIntervalMs: number;
 }
 
 export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = {
@@ -28,6 +32,8 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = {
   groupMaxSize: Number.MAX_SAFE_INTEGER,
   newMemberJoinTimeoutMs: 300_000,
   offsetMetadataMaxBytes: 4096,
+  offsetsRetentionMs: 7 * 24 * 3600 * 1000,
+  offsetsRetentionCheckIntervalMs: 600_000,
 };
 
 /**

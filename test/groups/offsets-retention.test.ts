@@ -1,0 +1,110 @@
+/**
+ * Offsets retention (Kafka's offsets.retention.minutes, KIP-211) on a ManualClock: which offsets
+ * expire when, that an Empty group left without offsets is removed, that the tombstones replay to
+ * the same state, and that a failed tombstone write or a commit in flight leaves things alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { GroupCoordinator } from '../../src/groups/group-coordinator.js';
+import { flush, joinRequest, makeCoordinator, track, TOPICS } from './harness.js';
+
+const RETENTION_MS = 60_000;
+const CHECK_MS = 1_000;
+
+const simpleCommit = (groupId: string, topic: string, partitionIndex: number, committedOffset: number, member?: { generation: number; memberId: string }) => ({
+  groupId,
+  generationIdOrMemberEpoch: member?.generation ?? -1,
+  memberId: member?.memberId ?? '',
+  topics: [{ name: topic, partitions: [{ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+});
+
+function committed(c: GroupCoordinator, groupId: string): string[] {
+  return c.offsetFetch(4, { groupId, topics: null }).topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}:${p.committedOffset}`));
+}
+
+function retentionCoordinator() {
+  return makeCoordinator({ offsetsRetentionMs: RETENTION_MS, offsetsRetentionCheckIntervalMs: CHECK_MS });
+}
+
+describe('offsets retention', () => {
+  it('expires offsets committed without joining one by one, by commit time, then removes the group', async () => {
+    const { coordinator: c, clock, store } = retentionCoordinator();
+    await c.offsetCommit(6, simpleCommit('simple', 'orders', 0, 10));
+    clock.advance(RETENTION_MS / 2);
+    await c.offsetCommit(6, simpleCommit('simple', 'orders', 1, 20));
+    clock.advance(RETENTION_MS / 2 - 1);
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 0, groupIds: [] });
+    clock.advance(1);
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 1, groupIds: [] });
+    expect(committed(c, 'simple')).toEqual(['orders-1:20']);
+    clock.advance(RETENTION_MS / 2);
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 1, groupIds: ['simple'] });
+    expect(c.group('simple')).toBeUndefined();
+    expect(c.listGroups(4, {}).groups).toEqual([]);
+    // The log says the same: a coordinator replaying it has nothing.
+    const replayed = new GroupCoordinator({ clock, store, topicExists: (t, p) => p < (TOPICS.get(t) ?? 0) });
+    replayed.load(store.records);
+    expect(replayed.group('simple')).toBeUndefined();
+    expect(committed(replayed, 'simple')).toEqual([]);
+  });
+
+  it('keeps a live consumer group\'s offsets for subscribed topics, expires the others, and all of them once it has been Empty for the retention', async () => {
+    const { coordinator: c, clock } = retentionCoordinator();
+    const j = await c.joinGroup(3, joinRequest('g', ''), { clientId: 'c', clientHost: 'h' }); // subscribed to orders
+    await c.syncGroup(3, { groupId: 'g', generationId: j.generationId, memberId: j.memberId, assignments: [{ memberId: j.memberId, assignment: Buffer.alloc(0) }] });
+    const member = { generation: j.generationId, memberId: j.memberId };
+    await c.offsetCommit(6, simpleCommit('g', 'orders', 0, 5, member));
+    await c.offsetCommit(6, simpleCommit('g', 'payments', 0, 6, member));
+    clock.advance(RETENTION_MS);
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 1, groupIds: [] });
+    expect(committed(c, 'g')).toEqual(['orders-0:5']);
+    expect(c.group('g')!.state).toBe('Stable');
+
+    c.leaveGroup(1, { groupId: 'g', memberId: j.memberId });
+    expect(c.group('g')!.state).toBe('Empty');
+    clock.advance(RETENTION_MS - 1); // the commit is older than that, but the group only just emptied
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 0, groupIds: [] });
+    clock.advance(1);
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 1, groupIds: ['g'] });
+    expect(c.group('g')).toBeUndefined();
+  });
+
+  it('runs from tick(), not before offsets.retention.check.interval.ms has passed', async () => {
+    const { coordinator: c, clock } = makeCoordinator({ offsetsRetentionMs: 1_000, offsetsRetentionCheckIntervalMs: 60_000 });
+    await c.offsetCommit(6, simpleCommit('t', 'orders', 0, 1));
+    clock.advance(59_999); // long expired, but the first check is due at 60 s
+    c.tick();
+    await flush();
+    expect(committed(c, 't')).toEqual(['orders-0:1']);
+    clock.advance(1);
+    c.tick();
+    await flush();
+    expect(c.group('t')).toBeUndefined();
+  });
+
+  it('puts everything back when the tombstones cannot be written, and the next check retries', async () => {
+    const { coordinator: c, clock, store } = retentionCoordinator();
+    await c.offsetCommit(6, simpleCommit('f', 'orders', 0, 3));
+    clock.advance(RETENTION_MS);
+    store.failWrites = true;
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 0, groupIds: [] });
+    expect(committed(c, 'f')).toEqual(['orders-0:3']);
+    expect(c.group('f')!.state).toBe('Empty');
+    store.failWrites = false;
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 1, groupIds: ['f'] });
+  });
+
+  it('leaves a group alone while one of its commits is being written', async () => {
+    const { coordinator: c, clock, store } = retentionCoordinator();
+    await c.offsetCommit(6, simpleCommit('p', 'orders', 0, 1));
+    clock.advance(RETENTION_MS);
+    store.hold = true;
+    const inFlight = track(c.offsetCommit(6, simpleCommit('p', 'orders', 1, 2)));
+    await flush();
+    const expiring = c.expireOffsets();
+    store.release();
+    expect(await expiring).toEqual({ offsetCount: 0, groupIds: [] });
+    await flush();
+    expect(inFlight.done).toBe(true);
+    expect(committed(c, 'p')).toEqual(['orders-0:1', 'orders-1:2']);
+  });
+});
