@@ -29,6 +29,8 @@ export interface GroupCoordinatorOptions {
 }
 
 const NO_CONTEXT: T.RequestContext = { clientId: '', clientHost: '' };
+/** Tombstones per offsets-expiry write: ~100 B each, so one batch stays far below max.message.bytes. */
+const EXPIRY_RECORDS_PER_WRITE = 1000;
 /** ListGroups v5 group type of every group here: Kafka's classic protocol. */
 const CLASSIC_GROUP_TYPE = 'classic';
 
@@ -74,47 +76,47 @@ export class GroupCoordinator {
   /**
    * Offsets retention (Kafka's cleanupGroupMetadata, KIP-211): an Empty group's offsets expire
    * offsets.retention.minutes after it became Empty; a group without a protocol type (offsets
-   * committed without joining) loses each offset that long after its commit; a live consumer group
-   * only the offsets of topics it no longer subscribes to. An Empty group left without offsets is
-   * removed. Without this, every group id ever used would stay in memory and in the log.
+   * committed without joining) loses each offset that long after its commit; a Stable consumer
+   * group only the offsets of topics it no longer subscribes to. An Empty group left without
+   * offsets is removed. Without this, every group id ever used would stay in memory and in the log.
    *
-   * Like DeleteGroups: gone from memory at once, tombstones written, put back if the write fails
-   * (the next check retries). Groups with a commit in flight are left for the next check. Runs
-   * from tick() every offsets.retention.check.interval.ms; returns what it removed.
+   * Tombstones first, memory after: a group's tombstones are written (in batches of
+   * EXPIRY_RECORDS_PER_WRITE, well under max.message.bytes), then only the entries that are still
+   * the expired ones are dropped, so a commit that lands meanwhile survives in both. Groups with a
+   * commit in flight wait for the next check; a failed write stops the pass (the next one retries).
+   * Runs from tick() every offsets.retention.check.interval.ms; returns what it removed.
    */
   async expireOffsets(): Promise<{ offsetCount: number; groupIds: string[] }> {
     this.expiring = true;
+    const removed = { offsetCount: 0, groupIds: [] as string[] };
     try {
       const nowMs = this.options.clock.nowMs();
-      const retentionMs = this.config.offsetsRetentionMs;
-      const tombstones: GroupRecord[] = [];
-      const removedOffsets: { groupId: string; topic: string; partition: number; value: OffsetValue }[] = [];
-      const removedGroups: { group: Group; value: GroupValue }[] = [];
-      for (const [groupId, group] of this.groups) {
-        if (this.pendingCommits.has(groupId) || group.state === 'Dead') continue;
-        for (const o of this.offsets.entries(groupId)) {
-          if (!offsetExpired(group, o.topic, o.value, nowMs, retentionMs)) continue;
-          this.offsets.delete(groupId, o.topic, o.partition);
-          removedOffsets.push({ groupId, ...o });
-          tombstones.push({ type: 'offset', groupId, topic: o.topic, partition: o.partition, value: null });
+      for (const [groupId, group] of [...this.groups]) {
+        if (this.pendingCommits.has(groupId) || group.state === 'Dead' || this.groups.get(groupId) !== group) continue;
+        const entries = this.offsets.entries(groupId);
+        const expired = entries.filter((o) => offsetExpired(group, o.topic, o.value, nowMs, this.config.offsetsRetentionMs));
+        const removeGroup = group.state === 'Empty' && expired.length === entries.length;
+        if (expired.length === 0 && !removeGroup) continue;
+        const tombstones: GroupRecord[] = expired.map((o) => ({ type: 'offset', groupId, topic: o.topic, partition: o.partition, value: null }));
+        if (removeGroup) tombstones.push({ type: 'group', groupId, value: null });
+        for (let i = 0; i < tombstones.length; i += EXPIRY_RECORDS_PER_WRITE) {
+          const written = await this.options.store.write(tombstones.slice(i, i + EXPIRY_RECORDS_PER_WRITE)).then(() => true, () => false);
+          if (!written) return removed;
         }
-        if (group.state === 'Empty' && !this.offsets.hasGroup(groupId)) {
-          removedGroups.push({ group, value: group.toValue() });
+        for (const o of expired) {
+          if (this.offsets.get(groupId, o.topic, o.partition) !== o.value) continue; // committed again meanwhile
+          this.offsets.delete(groupId, o.topic, o.partition);
+          removed.offsetCount++;
+        }
+        // A member that joined, or a commit, since the check keeps the group (its next record
+        // supersedes the tombstone in the log).
+        if (removeGroup && this.groups.get(groupId) === group && group.state === 'Empty' && !this.offsets.hasGroup(groupId) && !this.pendingCommits.has(groupId)) {
           group.markDead();
           this.groups.delete(groupId);
-          tombstones.push({ type: 'group', groupId, value: null });
+          removed.groupIds.push(groupId);
         }
       }
-      if (tombstones.length > 0 && !(await this.options.store.write(tombstones).then(() => true, () => false))) {
-        for (const { group, value } of removedGroups) {
-          if (!this.groups.has(group.groupId)) this.createGroup(group.groupId).restore(value);
-        }
-        for (const o of removedOffsets) {
-          if (this.offsets.get(o.groupId, o.topic, o.partition) === undefined) this.offsets.set(o.groupId, o.topic, o.partition, o.value);
-        }
-        return { offsetCount: 0, groupIds: [] };
-      }
-      return { offsetCount: removedOffsets.length, groupIds: removedGroups.map((g) => g.group.groupId) };
+      return removed;
     } finally {
       this.expiring = false;
     }
@@ -421,6 +423,9 @@ export class GroupCoordinator {
 function offsetExpired(group: Group, topic: string, value: OffsetValue, nowMs: number, retentionMs: number): boolean {
   if (group.protocolType === null) return value.commitTimestampMs + retentionMs <= nowMs;
   if (group.state === 'Empty') return group.currentStateTimestampMs + retentionMs <= nowMs;
-  if (group.protocolType === CONSUMER_PROTOCOL_TYPE && !group.isSubscribedToTopic(topic)) return value.commitTimestampMs + retentionMs <= nowMs;
+  // Stable only (KAFKA-13636): while rebalancing, the subscription is the previous generation's.
+  if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.state === 'Stable' && !group.isSubscribedToTopic(topic)) {
+    return value.commitTimestampMs + retentionMs <= nowMs;
+  }
   return false;
 }

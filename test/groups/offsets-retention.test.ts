@@ -5,7 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GroupCoordinator } from '../../src/groups/group-coordinator.js';
-import { flush, joinRequest, makeCoordinator, track, TOPICS } from './harness.js';
+import { ManualClock } from '../../src/common/clock.js';
+import { MESSAGE_MAX_BYTES_DEFAULT } from '../../src/common/limits.js';
+import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
+import { encodeGroupRecord, type GroupRecord } from '../../src/groups/group-record.js';
+import { flush, joinRequest, makeCoordinator, MemoryStore, subscription, track, TOPICS } from './harness.js';
 
 const RETENTION_MS = 60_000;
 const CHECK_MS = 1_000;
@@ -81,7 +85,7 @@ describe('offsets retention', () => {
     expect(c.group('t')).toBeUndefined();
   });
 
-  it('puts everything back when the tombstones cannot be written, and the next check retries', async () => {
+  it('changes nothing when the tombstones cannot be written, and the next check retries', async () => {
     const { coordinator: c, clock, store } = retentionCoordinator();
     await c.offsetCommit(6, simpleCommit('f', 'orders', 0, 3));
     clock.advance(RETENTION_MS);
@@ -106,5 +110,56 @@ describe('offsets retention', () => {
     await flush();
     expect(inFlight.done).toBe(true);
     expect(committed(c, 'p')).toEqual(['orders-0:1', 'orders-1:2']);
+  });
+
+  it('keeps a rebalancing group\'s offsets for topics outside its old subscription (Stable only, KAFKA-13636)', async () => {
+    const { coordinator: c, clock } = retentionCoordinator();
+    const ctx = { clientId: 'c', clientHost: 'h' };
+    const first = await c.joinGroup(3, joinRequest('r', ''), ctx);
+    await c.syncGroup(3, { groupId: 'r', generationId: first.generationId, memberId: first.memberId, assignments: [{ memberId: first.memberId, assignment: Buffer.alloc(0) }] });
+    await c.offsetCommit(6, simpleCommit('r', 'payments', 0, 9, { generation: first.generationId, memberId: first.memberId }));
+    clock.advance(RETENTION_MS);
+    // A second member subscribing to both topics: the group waits for the first one to rejoin.
+    void c.joinGroup(3, joinRequest('r', '', { protocols: [{ name: 'range', metadata: subscription(['orders', 'payments']) }] }), ctx);
+    await flush();
+    expect(c.group('r')!.state).toBe('PreparingRebalance');
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 0, groupIds: [] });
+    expect(committed(c, 'r')).toEqual(['payments-0:9']);
+  });
+
+  it('writes the tombstones of a big group in batches that fit max.message.bytes', async () => {
+    const clock = new ManualClock(0);
+    const store = new MemoryStore();
+    const writes: number[] = [];
+    const counting = { write: (records: GroupRecord[]) => (writes.push(records.length), store.write(records)) };
+    const c = new GroupCoordinator({ clock, store: counting, topicExists: () => true, config: { offsetsRetentionMs: RETENTION_MS } });
+    const partitions = Array.from({ length: 2500 }, (_, partitionIndex) => ({ partitionIndex, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: '' }));
+    await c.offsetCommit(6, { groupId: 'big', generationIdOrMemberEpoch: -1, memberId: '', topics: [{ name: 'wide', partitions }] });
+    clock.advance(RETENTION_MS);
+    writes.length = 0;
+    expect(await c.expireOffsets()).toEqual({ offsetCount: 2500, groupIds: ['big'] });
+    expect(writes).toEqual([1000, 1000, 501]);
+    const encoded = encodeRecordBatch(store.records.slice(-1000).map((r) => encodeGroupRecord(r)));
+    expect(encoded.length).toBeLessThan(MESSAGE_MAX_BYTES_DEFAULT);
+  });
+
+  it('keeps an offset committed again while its tombstone was being written, in memory and after a replay', async () => {
+    const { coordinator: c, clock, store } = retentionCoordinator();
+    await c.offsetCommit(6, simpleCommit('race', 'orders', 0, 1));
+    clock.advance(RETENTION_MS);
+    store.hold = true;
+    const expiring = c.expireOffsets();
+    await flush();
+    const recommit = c.offsetCommit(6, simpleCommit('race', 'orders', 0, 2));
+    await flush();
+    store.release();
+    await flush();
+    store.release();
+    await Promise.all([expiring, recommit]);
+    expect(committed(c, 'race')).toEqual(['orders-0:2']);
+    expect(c.group('race')!.state).toBe('Empty');
+    const replayed = new GroupCoordinator({ clock, store, topicExists: (t, p) => p < (TOPICS.get(t) ?? 0) });
+    replayed.load(store.records);
+    expect(committed(replayed, 'race')).toEqual(['orders-0:2']);
   });
 });
