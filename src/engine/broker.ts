@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
+import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
@@ -261,7 +261,7 @@ export class Broker {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
-      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
+      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseCorruptBatches(batches) ?? refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
     return handle.produce(batches);
   }
@@ -277,6 +277,10 @@ export class Broker {
       return Promise.resolve(requests.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null })));
     }
     return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
+      if (this.closing !== null) {
+        wake(); // closed while this fetch was reading: its listener would never be called
+        return () => {};
+      }
       this.closeListeners.add(wake);
       return () => this.closeListeners.delete(wake);
     });
@@ -364,6 +368,18 @@ function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes
     }
     if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     pos += checked.sizeBytes;
+  }
+  return null;
+}
+
+/**
+ * The CRC check, here rather than in the worker, for compacted topics only: their records are
+ * walked below (refuseKeylessRecords), and a corrupt batch must get CORRUPT_MESSAGE for its CRC as
+ * in Kafka, not whatever decoding its garbage would say.
+ */
+function refuseCorruptBatches(batches: Buffer): ProduceResult | null {
+  for (const { pos, sizeBytes } of iterateBatches(batches)) {
+    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
   }
   return null;
 }

@@ -120,6 +120,10 @@ export async function readOnce(
  * Kafka fetch semantics: answers at once if any partition has an error, minBytes are available or
  * maxWaitMs is 0; otherwise waits for an append to one of the partitions (or the deadline, or
  * `closing` firing) and reads again. The bytes of the answer stay taken from `options.budget`.
+ *
+ * The wait is armed before each read, not after it: a read may take a threadpool round trip, and
+ * an append (or the close) landing meanwhile must still end the wait. When the broker closes, the
+ * fetch answers with what it last read rather than reading again from logs being closed.
  */
 export async function fetchWithLongPoll(
   lookup: PartitionLookup,
@@ -134,38 +138,71 @@ export async function fetchWithLongPoll(
   // Over budget the limit is 0: readOnce still returns one whole batch (KIP-74), never nothing.
   const read = () => readOnce(lookup, requests, budget === undefined ? options.maxBytes : Math.min(options.maxBytes, Math.max(budget.availableBytes(), 0)), buffers, budget);
   for (;;) {
+    const wake = armWake(lookup, requests, onClose);
+    if (wake.reason === 'closed') {
+      // The broker began closing while this fetch waited: reading now would reopen closed logs.
+      wake.cancel();
+      return requests.map((request) => errorResult(request, ErrorCode.NOT_LEADER_OR_FOLLOWER));
+    }
     const { results, bytes, errors } = await read();
     const leftMs = deadlineMs - Date.now();
-    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) return results;
-    // Too little: give it back and read again after the next append.
+    if (bytes >= options.minBytes || errors > 0 || leftMs <= 0) {
+      wake.cancel();
+      return results;
+    }
+    if ((await wake.wait(leftMs)) === 'closed') return results;
+    // Too little: give it back and read again.
     for (const result of results) buffers.release(result.records);
     budget?.release(bytes);
-    const woken = await waitForAppend(lookup, requests, leftMs, onClose);
-    if (woken === 'closed') return (await read()).results;
   }
 }
 
-function waitForAppend(
+type WakeReason = 'append' | 'timeout' | 'closed';
+
+/**
+ * Listens for an append to any of the requested partitions, or the close, from now on; `wait`
+ * resolves at the first of those (at once if one already happened) or after `timeoutMs`.
+ */
+function armWake(
   lookup: PartitionLookup,
   requests: readonly FetchRequest[],
-  timeoutMs: number,
   onClose: (wake: () => void) => () => void,
-): Promise<'append' | 'timeout' | 'closed'> {
-  return new Promise((resolve) => {
-    const unsubscribes: (() => void)[] = [];
-    const finish = (why: 'append' | 'timeout' | 'closed') => {
-      clearTimeout(timer);
-      for (const unsubscribe of unsubscribes) unsubscribe();
-      resolve(why);
-    };
-    const timer = setTimeout(() => finish('timeout'), timeoutMs);
-    const seen = new Set<PartitionHandle>();
-    for (const request of requests) {
-      const handle = lookup(request.topic, request.partition);
-      if (handle === undefined || seen.has(handle)) continue;
-      seen.add(handle);
-      unsubscribes.push(handle.onAppend(() => finish('append')));
-    }
-    unsubscribes.push(onClose(() => finish('closed')));
-  });
+): { readonly reason: WakeReason | null; wait(timeoutMs: number): Promise<WakeReason>; cancel(): void } {
+  let woken: WakeReason | null = null;
+  let notify: ((why: WakeReason) => void) | null = null;
+  const unsubscribes: (() => void)[] = [];
+  const cancel = () => {
+    for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
+  };
+  const fire = (why: WakeReason) => {
+    if (woken !== null) return;
+    woken = why;
+    notify?.(why);
+  };
+  const seen = new Set<PartitionHandle>();
+  for (const request of requests) {
+    const handle = lookup(request.topic, request.partition);
+    if (handle === undefined || seen.has(handle)) continue;
+    seen.add(handle);
+    unsubscribes.push(handle.onAppend(() => fire('append')));
+  }
+  unsubscribes.push(onClose(() => fire('closed')));
+  return {
+    cancel,
+    /** What has woken it so far, if anything. */
+    get reason() {
+      return woken;
+    },
+    wait(timeoutMs: number): Promise<WakeReason> {
+      return new Promise<WakeReason>((resolve) => {
+        const timer = setTimeout(() => fire('timeout'), timeoutMs);
+        notify = (why) => {
+          clearTimeout(timer);
+          cancel();
+          resolve(why);
+        };
+        if (woken !== null) notify(woken);
+      });
+    },
+  };
 }

@@ -91,6 +91,11 @@ describe('Broker produce to compacted topics', () => {
       const refused = await broker.produce('state', 0, mixed);
       expect(refused.errorCode).toBe(ErrorCode.INVALID_RECORD);
     }
+    // A corrupted keyless batch is refused for its CRC first, as Kafka does, whatever its bytes decode to.
+    const corrupt = encodeRecordBatch([{ value: Buffer.from('no key either') }]);
+    corrupt[corrupt.length - 3]! ^= 0x5a;
+    const corruptAnswer = await broker.produce('state', 0, corrupt);
+    expect([corruptAnswer.errorCode, corruptAnswer.errorMessage]).toEqual([ErrorCode.CORRUPT_MESSAGE, 'record batch at byte 0: CRC mismatch']);
     expect(broker.partitionState('state', 0)!.logEndOffset).toBe(0);
     const keyed = await broker.produce('state', 0, encodeRecordBatch([{ key: Buffer.from('k1'), value: Buffer.from('v1') }]));
     expect(keyed.errorCode).toBe(ErrorCode.NONE);

@@ -50,9 +50,9 @@ afterAll(async () => {
 });
 
 /** A consumer that sends one 50 MiB fetch from offset 0 and does not read until told to. */
-async function slowConsumer(): Promise<{ socket: net.Socket; readResponse(): Promise<Buffer> }> {
+async function slowConsumer(port = server.port): Promise<{ socket: net.Socket; readResponse(): Promise<Buffer> }> {
   const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port: server.port }, () => resolve(s));
+    const s = net.connect({ host: '127.0.0.1', port }, () => resolve(s));
     s.once('error', reject);
   });
   socket.on('error', () => {});
@@ -79,6 +79,40 @@ async function slowConsumer(): Promise<{ socket: net.Socket; readResponse(): Pro
   return { socket, readResponse };
 }
 
+/**
+ * Every batch of a fetched record set is whole, passes its CRC, and holds the bytes written: record
+ * j of batch i was filled with (i * 3 + j) & 0xff and has offset i * 3 + j. Returns the next offset.
+ */
+function checkRecords(records: Buffer, firstOffset: number): number {
+  let offset = firstOffset;
+  for (const { pos, sizeBytes } of iterateBatches(records)) {
+    const batch = records.subarray(pos, pos + sizeBytes);
+    expect(checkBatch(batch, 0)).toEqual({ sizeBytes });
+    for (const record of decodeRecords(batch)) {
+      expect(record.offset).toBe(offset);
+      expect(record.value!.every((byte) => byte === (offset & 0xff))).toBe(true);
+      offset++;
+    }
+  }
+  return offset;
+}
+
+/** Reads the whole backlog through `client` in 1 MiB fetches, checking every batch. */
+async function readBacklogChecked(client: KafkaClient): Promise<void> {
+  let offset = 0;
+  while (offset < BATCH_COUNT * 3) {
+    const response = await client.fetch({
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 2 * 1024 * 1024,
+      topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'backlog', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
+    });
+    const records = response.responses[0]!.partitions[0]!.records!;
+    expect(records.length).toBeGreaterThan(0);
+    offset = checkRecords(records, offset);
+  }
+}
+
 describe('server-wide fetch byte budget', () => {
   it('holds at most the budget plus one batch per fetch for consumers that do not read', async () => {
     const consumers = await Promise.all(Array.from({ length: SLOW_CONSUMERS }, () => slowConsumer()));
@@ -86,6 +120,14 @@ describe('server-wide fetch byte budget', () => {
     const boundBytes = BUDGET_BYTES + SLOW_CONSUMERS * batchBytesMax;
     const backlogBytes = BATCH_COUNT * batchBytesMax;
     console.log(`fetch budget: peak ${(server.fetchBudget.peakBytes / MiB).toFixed(1)} MiB, bound ${(boundBytes / MiB).toFixed(1)} MiB (unbounded would be up to ${((SLOW_CONSUMERS * backlogBytes) / MiB).toFixed(0)} MiB)`);
+    // While those responses wait in their sockets, another client reads everything through the
+    // same pool: a block given back before its response was written would be overwritten now.
+    const fast = await KafkaClient.connect(`127.0.0.1:${server.port}`, { clientId: 'fast' });
+    try {
+      await readBacklogChecked(fast);
+    } finally {
+      await fast.close();
+    }
     const responses = await Promise.all(consumers.map((c) => c.readResponse()));
     expect(server.fetchBudget.peakBytes).toBeLessThanOrEqual(boundBytes);
     for (const frame of responses) {
@@ -93,8 +135,9 @@ describe('server-wide fetch byte budget', () => {
       expect(correlationId).toBe(7);
       const partition = body.responses[0]!.partitions[0]!;
       expect(partition.errorCode).toBe(0);
-      // Every consumer made progress: at least one whole batch, even over budget.
+      // Every consumer made progress: at least one whole batch, even over budget, intact.
       expect(partition.records!.length).toBeGreaterThanOrEqual(batchBytesMax - 64);
+      checkRecords(partition.records!, 0);
     }
     await eventually(() => server.fetchBudget.inUseBytes === 0);
     await eventually(() => server.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
@@ -117,29 +160,7 @@ describe('server-wide fetch byte budget', () => {
     try {
       await Promise.all(
         clients.map(async (client) => {
-          for (let round = 0; round < ROUNDS; round++) {
-            let offset = 0;
-            while (offset < BATCH_COUNT * 3) {
-              const response = await client.fetch({
-                maxWaitMs: 0,
-                minBytes: 0,
-                maxBytes: 2 * 1024 * 1024,
-                topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'backlog', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: offset, partitionMaxBytes: 1024 * 1024 }] }],
-              });
-              const records = response.responses[0]!.partitions[0]!.records!;
-              expect(records.length).toBeGreaterThan(0);
-              for (const { pos, sizeBytes } of iterateBatches(records)) {
-                const batch = records.subarray(pos, pos + sizeBytes);
-                expect(checkBatch(batch, 0)).toEqual({ sizeBytes });
-                for (const record of decodeRecords(batch)) {
-                  // Record j of batch i was filled with (i * 3 + j) & 0xff, and offsets are i * 3 + j.
-                  expect(record.offset).toBe(offset);
-                  expect(record.value!.every((byte) => byte === (offset & 0xff))).toBe(true);
-                  offset++;
-                }
-              }
-            }
-          }
+          for (let round = 0; round < ROUNDS; round++) await readBacklogChecked(client);
         }),
       );
     } finally {
@@ -147,5 +168,48 @@ describe('server-wide fetch byte budget', () => {
     }
     await eventually(() => server.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
     expect(server.fetchBuffers.idleBytes).toBeGreaterThan(0); // the pool was used, not bypassed
+  }, 120_000);
+});
+
+describe('pooled fetch buffers and responses larger than the socket buffers', () => {
+  it('keeps a response\'s buffer out of the pool until the socket has taken all of it', async () => {
+    const dataDir = makeTempDir('brook-fetch-pool-');
+    const bigBroker = await Broker.open({ dataDir });
+    const bigServer = await new BrookServer(bigBroker, { dataDir, port: 0, log: () => {} }).listen();
+    try {
+      await bigBroker.createTopic('backlog', { partitions: 1 });
+      for (let i = 0; i < 60; i++) {
+        const batch = encodeRecordBatch([0, 1, 2].map((j) => ({ value: Buffer.alloc(RECORD_BYTES, (i * 3 + j) & 0xff) })));
+        expect((await bigBroker.produce('backlog', 0, batch)).errorCode).toBe(0);
+      }
+      // ~45 MiB in one response: most of it waits in user space while the consumer does not read.
+      const slow = await slowConsumer(bigServer.port);
+      await eventually(() => bigServer.fetchBuffers.lentBytes > 40 * MiB, 20_000, 'the slow response read into a pooled block');
+      // A fetch of nearly the same size from one batch later would reuse that block if it were back
+      // in the pool, overwriting the unsent part of the slow response with shifted bytes.
+      // Three in a row: the slow fetch's read, started first, is done by the second at the latest.
+      const other = await KafkaClient.connect(`127.0.0.1:${bigServer.port}`, { clientId: 'other' });
+      try {
+        for (let round = 0; round < 3; round++) {
+          const response = await other.fetch({
+            maxWaitMs: 0,
+            minBytes: 0,
+            maxBytes: 50 * MiB,
+            topics: [{ ...fetchApi.defaultFetchTopic(), topic: 'backlog', partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: 3, partitionMaxBytes: 50 * MiB }] }],
+          });
+          checkRecords(response.responses[0]!.partitions[0]!.records!, 3);
+        }
+      } finally {
+        await other.close();
+      }
+      const frame = await slow.readResponse();
+      const { body } = decodeResponseFrame(frame, ApiKey.Fetch, 11) as { body: fetchApi.FetchResponse };
+      expect(checkRecords(body.responses[0]!.partitions[0]!.records!, 0)).toBe(180);
+      slow.socket.destroy();
+      await eventually(() => bigServer.fetchBuffers.lentBytes === 0, 20_000, 'every pooled fetch buffer back');
+    } finally {
+      await bigServer.close();
+      await bigBroker.close();
+    }
   }, 120_000);
 });
