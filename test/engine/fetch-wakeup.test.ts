@@ -54,14 +54,20 @@ function slowPartition() {
 
 const request = { topic: 't', partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 };
 
+/** A fetch wanting two batches, waiting up to 60 s; `listening()` says whether its close listener is still registered. */
+function startFetch(p: ReturnType<typeof slowPartition>) {
+  let closeListener: (() => void) | null = null;
+  const fetch = fetchWithLongPoll(() => p.handle, [request], { maxWaitMs: 60_000, minBytes: 2 * BATCH_BYTES, maxBytes: 1 << 20 }, (wake) => {
+    closeListener = wake;
+    return () => (closeListener = null);
+  });
+  return { fetch, close: () => closeListener!(), listening: () => closeListener !== null };
+}
+
 describe('fetch long-poll wake-ups during a slow read', () => {
   it('an append that lands while the read is in flight wakes the fetch, which reads again', async () => {
     const p = slowPartition();
-    let closeListener: (() => void) | null = null;
-    const fetch = fetchWithLongPoll(() => p.handle, [request], { maxWaitMs: 60_000, minBytes: 2 * BATCH_BYTES, maxBytes: 1 << 20 }, (wake) => {
-      closeListener = wake;
-      return () => (closeListener = null);
-    });
+    const { fetch, listening } = startFetch(p);
     await new Promise((resolve) => setImmediate(resolve));
     expect(p.reads).toBe(1);
     p.append(); // during the first read: it will still return one batch only
@@ -70,18 +76,14 @@ describe('fetch long-poll wake-ups during a slow read', () => {
     const [result] = await fetch; // with the append missed this would wait 60 s: past the test's timeout
     expect(result!.records!.length).toBe(2 * BATCH_BYTES);
     expect(p.reads).toBe(2);
-    expect(closeListener).toBeNull(); // unsubscribed
+    expect(listening()).toBe(false); // unsubscribed
   }, 10_000);
 
   it('a close while the read is in flight answers with that read instead of waiting or reading again', async () => {
     const p = slowPartition();
-    let closeListener: (() => void) | null = null;
-    const fetch = fetchWithLongPoll(() => p.handle, [request], { maxWaitMs: 60_000, minBytes: 2 * BATCH_BYTES, maxBytes: 1 << 20 }, (wake) => {
-      closeListener = wake;
-      return () => (closeListener = null);
-    });
+    const { fetch, close } = startFetch(p);
     await new Promise((resolve) => setImmediate(resolve));
-    closeListener!();
+    close();
     await p.finishReads();
     const [result] = await fetch;
     expect([result!.errorCode, result!.records!.length, p.reads]).toEqual([ErrorCode.NONE, BATCH_BYTES, 1]);
