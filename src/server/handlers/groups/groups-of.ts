@@ -2,9 +2,11 @@
  * Shared plumbing of the group API handlers: reach the Broker's `groups` facade
  * (src/engine/coordinator-groups.ts) from a handler, and forward a decoded request to it,
  * turning "the coordinator cannot answer now" into COORDINATOR_NOT_AVAILABLE, which every client
- * treats as retriable (it looks the coordinator up again and resends).
+ * treats as retriable (it looks the coordinator up again and resends), and anything unexpected
+ * into UNKNOWN_SERVER_ERROR.
  */
 import { ErrorCode } from '../../../protocol/error-codes.js';
+import { BrookError, KafkaCodeError } from '../../../common/errors.js';
 import type { RequestContext } from '../../handler.js';
 
 /** The part of GroupsService a handler calls; the engine's Broker carries one as `groups`. */
@@ -18,8 +20,26 @@ function groupsOf(context: RequestContext): GroupsApi | undefined {
 }
 
 /**
- * The coordinator's answer, or `onError(COORDINATOR_NOT_AVAILABLE)` when it cannot give one (a
- * worker restarting or the broker closing). Handlers merge the answer over their codec's defaults.
+ * Errors that mean "the coordinator cannot answer now": retriable, the client looks it up again.
+ * A storage failure while a coordinator (re)starts is one: the coordinator retries its start.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['COORDINATOR_NOT_AVAILABLE', 'WORKER_EXITED', 'BROKER_CLOSED', 'STORAGE_ERROR']);
+
+/**
+ * The Kafka code for an error the groups service threw: its own code for a KafkaCodeError,
+ * COORDINATOR_NOT_AVAILABLE when the coordinator cannot answer now (a worker restarting, the
+ * broker closing), and UNKNOWN_SERVER_ERROR for anything else, as Kafka answers an unexpected
+ * exception (a retriable code would have clients retry a bug forever).
+ */
+export function groupsErrorCode(err: unknown): number {
+  if (err instanceof KafkaCodeError) return err.errorCode;
+  if (err instanceof BrookError && UNAVAILABLE_CODES.has(err.code)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/**
+ * The coordinator's answer, or `onError(code)` when it cannot give one (see groupsErrorCode).
+ * Handlers merge the answer over their codec's defaults.
  */
 export async function forward<Response>(
   apiKey: number,
@@ -33,7 +53,7 @@ export async function forward<Response>(
     // clientHost is not known to handlers (the dispatcher does not pass the socket); Kafka shows
     // "/<ip>" there, we leave it empty rather than guess.
     return (await groups.handle(apiKey, context.apiVersion, request, { clientId: context.clientId ?? '', clientHost: '' })) as Response;
-  } catch {
-    return onError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  } catch (err) {
+    return onError(groupsErrorCode(err));
   }
 }
