@@ -67,7 +67,7 @@ export class ReaderSegment implements SegmentView {
    * A mismatch falls back to the segment start (always a batch boundary) and drops the index.
    */
   floorPosition(offset: number): number {
-    this.loadNewIndexEntries();
+    this.loadNewOffsetEntries();
     const entry = this.offsetIndex.floorEntry(offset);
     if (entry.position === 0) return 0;
     const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
@@ -83,20 +83,27 @@ export class ReaderSegment implements SegmentView {
   staleIndex = false;
 
   startOffsetForTimestamp(timestampMs: number): number {
-    this.loadNewIndexEntries();
+    this.loadNewOffsetEntries();
+    this.loadNewTimeEntries();
     return this.timeIndex.startOffsetFor(timestampMs);
   }
 
-  /** Reads index entries the writer appended since the last look (whole entries only). */
-  private loadNewIndexEntries(): void {
+  /**
+   * Reads offset index entries the writer appended since the last look (whole entries only). The
+   * time index is loaded only by timestamp lookups (loadNewTimeEntries): fetches never need it.
+   */
+  private loadNewOffsetEntries(): void {
     this.indexFd ??= this.io.openSync(this.paths.index, 'r');
-    this.timeIndexFd ??= this.io.openSync(this.paths.timeIndex, 'r');
     const logBytes = this.readableBytes();
     const indexBytes = this.io.fstatSizeSync(this.indexFd);
     if (indexBytes < this.indexBytesLoaded) this.resetIndexes(); // rebuilt or cut back by the writer
     const newIndex = readWhole(this.io, this.indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
     if (!this.offsetIndex.decodeAppend(newIndex, logBytes)) this.offsetIndex.truncateEntries(this.offsetIndex.entryCount);
     this.indexBytesLoaded = this.offsetIndex.entryCount * OFFSET_INDEX_ENTRY_BYTES;
+  }
+
+  private loadNewTimeEntries(): void {
+    this.timeIndexFd ??= this.io.openSync(this.paths.timeIndex, 'r');
     const timeBytes = this.io.fstatSizeSync(this.timeIndexFd);
     if (timeBytes < this.timeBytesLoaded) this.resetIndexes();
     const newTime = readWhole(this.io, this.timeIndexFd, this.timeBytesLoaded, timeBytes, TIME_INDEX_ENTRY_BYTES);

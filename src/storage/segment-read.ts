@@ -46,9 +46,15 @@ export function segmentIndexFor(segments: readonly { baseOffset: number }[], off
 }
 
 /** The first batch at or after `position` whose lastOffset >= `offset`, or null. */
-export function findBatch(io: FileIo, segment: SegmentView, offset: number, position = segment.floorPosition(offset)): ScannedBatch | null {
+export function findBatch(
+  io: FileIo,
+  segment: SegmentView,
+  offset: number,
+  position = segment.floorPosition(offset),
+  endPosition = segment.readableBytes(),
+): ScannedBatch | null {
   let found: ScannedBatch | null = null;
-  scanBatches(io, segment.logFd(), position, segment.readableBytes(), { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+  scanBatches(io, segment.logFd(), position, endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
     if (batch.lastOffset < offset) return true;
     found = batch;
     return false;
@@ -60,6 +66,8 @@ export function findBatch(io: FileIo, segment: SegmentView, offset: number, posi
 export interface BatchLocation<S extends SegmentView = SegmentView> {
   readonly segment: S;
   readonly first: ScannedBatch;
+  /** The segment's readable bytes when it was located (one size lookup serves the whole read). */
+  readonly endPosition: number;
 }
 
 /**
@@ -73,17 +81,19 @@ export function locateBatches<S extends SegmentView>(io: FileIo, segments: reado
   if (index < 0) return null;
   for (let first = true; index < segments.length; index++, first = false) {
     const segment = segments[index]!;
-    const batch = findBatch(io, segment, offset, first ? segment.floorPosition(offset) : 0);
+    const position = first ? segment.floorPosition(offset) : 0;
+    const endPosition = segment.readableBytes();
+    const batch = findBatch(io, segment, offset, position, endPosition);
     if (batch === null) continue;
     if (batch.baseOffset >= maxOffset || batch.lastOffset >= maxOffset) return 'empty';
-    return { segment, first: batch };
+    return { segment, first: batch, endPosition };
   }
   return null;
 }
 
 /** Bytes to read from a location for `maxBytes`: the first batch whole even if larger (KIP-74), never past the segment's end. */
 export function readBytesFor(location: BatchLocation, maxBytes: number): number {
-  return Math.min(Math.max(maxBytes, location.first.sizeBytes), location.segment.readableBytes() - location.first.position);
+  return Math.min(Math.max(maxBytes, location.first.sizeBytes), location.endPosition - location.first.position);
 }
 
 /**
