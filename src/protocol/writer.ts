@@ -11,7 +11,6 @@
  */
 import { assert } from '../common/assert.js';
 import {
-  unsignedVarintBytes,
   writeUnsignedVarint,
   writeZigzagVarint,
   writeZigzagVarlong,
@@ -257,5 +256,3 @@ export class Writer {
   }
 }
 
-/** Bytes an unsigned varint takes, for callers that size things up front. */
-export { unsignedVarintBytes };

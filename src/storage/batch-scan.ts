@@ -113,13 +113,3 @@ function headerAt(buf: Buffer, rel: number, position: number, sizeBytes: number)
     recordsCount: buf.readInt32BE(rel + RECORDS_COUNT_OFFSET),
   };
 }
-
-/** Reads the header of the first batch of a file, or null if there is none. */
-export function readFirstHeader(io: FileIo, fd: number, fileBytes: number): ScannedBatch | null {
-  let first: ScannedBatch | null = null;
-  scanBatches(io, fd, 0, fileBytes, { verify: false, chunkBytes: BATCH_HEADER_BYTES }, (batch) => {
-    first = batch;
-    return false;
-  });
-  return first;
-}

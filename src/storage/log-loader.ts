@@ -106,7 +106,11 @@ export function loadLog(io: FileIo, dir: string, indexIntervalBytes: number): Lo
   const logStartOffset = Math.min(Math.max(checkpoint.logStartOffset, segments[0]!.baseOffset), logEndOffset);
   producerState.retainFrom(logStartOffset);
   if (!cleanShutdown) active.flush();
-  writeCheckpoint(io, dir, { recoveryPoint: logEndOffset, logStartOffset });
+  // After a clean shutdown close() has just written this same checkpoint: no temp file, fsync and
+  // rename per partition at every start.
+  if (checkpoint.recoveryPoint !== logEndOffset || checkpoint.logStartOffset !== logStartOffset) {
+    writeCheckpoint(io, dir, { recoveryPoint: logEndOffset, logStartOffset });
+  }
   if (cleanShutdown) {
     io.unlinkSync(`${dir}/${CLEAN_SHUTDOWN_FILE}`);
     io.fsyncDirSync(dir);

@@ -98,7 +98,7 @@ export class ReaderSegment implements SegmentView {
     const indexBytes = this.io.fstatSizeSync(this.indexFd);
     if (indexBytes < this.indexBytesLoaded) this.resetIndexes(); // rebuilt or cut back by the writer
     const newIndex = readWhole(this.io, this.indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
-    if (!this.offsetIndex.decodeAppend(newIndex, logBytes)) this.offsetIndex.truncateEntries(this.offsetIndex.entryCount);
+    this.offsetIndex.decodeAppend(newIndex, logBytes); // stops at the first entry the log does not bear out yet
     this.indexBytesLoaded = this.offsetIndex.entryCount * OFFSET_INDEX_ENTRY_BYTES;
   }
 
