@@ -172,8 +172,8 @@ export class GroupConsumer {
 
   private deliver(records: ConsumerRecord[], maxRecords: number): ConsumerRecord[] {
     const count = Math.min(records.length, maxRecords);
-    const out = records.slice(0, count);
-    this.pending = records.slice(count);
+    const out = count === records.length ? records : records.slice(0, count); // no copy when all go
+    this.pending = count === records.length ? [] : records.slice(count);
     for (const record of out) this.positions.get(record.partition)!.consumedOffset = record.offset + 1;
     return out;
   }

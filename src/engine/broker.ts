@@ -19,7 +19,7 @@ import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
-import { PartitionHandle } from './partition-handle.js';
+import { PartitionHandle, produceError } from './partition-handle.js';
 import { fetchWithLongPoll, type FetchOptions } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
 import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
@@ -37,10 +37,6 @@ interface TopicEntry {
   metadata: TopicMetadata;
   config: LogConfig;
   partitions: PartitionHandle[];
-}
-
-function produceError(errorCode: number, errorMessage: string): ProduceResult {
-  return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
@@ -92,9 +88,9 @@ export class Broker {
       metadata = MetadataLog.open(dataDir);
       const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, unlock);
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
-      const offsetsTopic = ensureOffsetsTopic(metadata, coordinatorSettingsFromEnv().offsetsTopicPartitionCount);
-      await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
       const settings = coordinatorSettingsFromEnv();
+      const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
+      await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
       if (options.groups === false) return broker;
       broker.groupsService = await GroupsService.start({
         dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
@@ -271,14 +267,11 @@ export class Broker {
    * unless `options.buffers` is a ReadBufferPool: then the caller releases each result's records.
    */
   fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
-    // Closing: answer at once (a long-poll would wait out maxWaitMs for appends that cannot come,
-    // and reading would reopen files the close just released). Retriable, as for produce.
-    if (this.closing !== null) {
-      return Promise.resolve(requests.map((r) => ({ topic: r.topic, partition: r.partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null })));
-    }
     return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
       if (this.closing !== null) {
-        wake(); // closed while this fetch was reading: its listener would never be called
+        // Closed (before this fetch, or while it read): its listener would never be called, and
+        // the fetch answers NOT_LEADER_OR_FOLLOWER at once rather than reopen files (fetch.ts).
+        wake();
         return () => {};
       }
       this.closeListeners.add(wake);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { nodeIo, writeFileAtomic } from '../storage/io.js';
 
 const META_PROPERTIES_FILE = 'meta.properties';
 
@@ -15,8 +16,7 @@ export function loadClusterId(dataDir: string): string {
     if (match) return match[1]!.trim();
   }
   const clusterId = randomBytes(16).toString('base64url');
-  const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, `version=1\ncluster.id=${clusterId}\nnode.id=0\n`);
-  fs.renameSync(tmp, file);
+  // Atomic and fsynced: a crash must not leave an empty file and so a new cluster id next start.
+  writeFileAtomic(nodeIo, dataDir, META_PROPERTIES_FILE, Buffer.from(`version=1\ncluster.id=${clusterId}\nnode.id=0\n`));
   return clusterId;
 }

@@ -18,7 +18,7 @@ import { PartitionLog } from '../storage/partition-log.js';
 import { decodeGroupRecord, encodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
 import type * as G from '../groups/types.js';
 import { rebuffer, type CoordinatorEvent, type CoordinatorRequest, type CoordinatorWorkerData, type OffsetToCommit } from './coordinator-messages.js';
-import type { WireError } from './messages.js';
+import { toWire } from './messages.js';
 import { workerFaultsFor } from './fault-injection.js';
 
 /** Bytes read per step while replaying a partition at start. */
@@ -34,11 +34,6 @@ const faults = workerFaultsFor(data.faults, 'coordinators', `coordinator-${data.
 
 function send(event: CoordinatorEvent): void {
   port.postMessage(event);
-}
-
-function toWire(err: unknown): WireError {
-  if (err instanceof BrookError) return err.toWire();
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** Every group record in the log, oldest first (GroupCoordinator.load keeps the last per key). */

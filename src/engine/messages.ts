@@ -7,6 +7,7 @@
  * discriminant. Requests carry a `requestId`; the worker answers each with one `reply`.
  */
 import type { LogConfig } from '../storage/log-config.js';
+import { BrookError } from '../common/errors.js';
 import type { FaultCommand, FaultSpec } from './fault-injection.js';
 
 /** Everything a partition worker needs at start (worker_threads workerData). */
@@ -56,6 +57,12 @@ export type WorkerEvent =
 export interface WireError {
   code: string;
   message: string;
+}
+
+/** Any error as it crosses back to the main thread (a BrookError keeps its code). */
+export function toWire(err: unknown): WireError {
+  if (err instanceof BrookError) return err.toWire();
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 export type WorkerRequestWithoutId = WorkerRequest extends infer R ? (R extends { requestId: number } ? Omit<R, 'requestId'> : never) : never;

@@ -53,7 +53,8 @@ interface Pending<T> {
   reject(err: unknown): void;
 }
 
-function failure(errorCode: number, errorMessage: string): ProduceResult {
+/** A produce answered with an error and no offsets (the Broker's own refusals use it too). */
+export function produceError(errorCode: number, errorMessage: string): ProduceResult {
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
@@ -191,7 +192,7 @@ export class PartitionHandle {
     this.worker = null;
     this.deliverCompletions(); // published before the exit: those produces are on disk
     const lost = this.inflight.splice(0);
-    for (const p of lost) p.resolve(failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition worker restarted; retry'));
+    for (const p of lost) p.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition worker restarted; retry'));
     const reason = new BrookError('WORKER_EXITED', `partition worker ${this.topic}-${this.partition} exited (code ${code})`, { cause: lastError });
     for (const pending of this.requests.values()) pending.reject(reason);
     this.requests.clear();
@@ -204,7 +205,7 @@ export class PartitionHandle {
     }
     if (++this.crashCount >= CRASHES_BEFORE_OFFLINE) {
       this.status = 'offline';
-      for (const p of this.writeQueue.splice(0)) p.resolve(failure(ErrorCode.KAFKA_STORAGE_ERROR, `partition offline: ${reason.message}`));
+      for (const p of this.writeQueue.splice(0)) p.resolve(produceError(ErrorCode.KAFKA_STORAGE_ERROR, `partition offline: ${reason.message}`));
       return;
     }
     this.status = 'restarting';
@@ -235,8 +236,8 @@ export class PartitionHandle {
 
   /** Copies `batches` once into the ring and resolves when the worker has appended them. */
   produce(batches: Uint8Array): Promise<ProduceResult> {
-    if (this.status === 'offline') return Promise.resolve(failure(ErrorCode.KAFKA_STORAGE_ERROR, 'partition offline'));
-    if (this.status === 'closing' || this.status === 'closed') return Promise.resolve(failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'broker is closing'));
+    if (this.status === 'offline') return Promise.resolve(produceError(ErrorCode.KAFKA_STORAGE_ERROR, 'partition offline'));
+    if (this.status === 'closing' || this.status === 'closed') return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'broker is closing'));
     assert(batches.byteLength <= this.producer.maxPayloadBytes, 'produce larger than a ring frame; the broker checks first');
     return new Promise((resolve) => {
       this.writeQueue.push({ batches, resolve });

@@ -13,10 +13,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BrookError, StorageError } from '../common/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { PartitionLog, type AppendResult } from '../storage/partition-log.js';
-import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { RingConsumer, RingProducer } from './ring.js';
 import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, SpinBudget, type Completion, type WorkerSpinData } from './partition-state.js';
-import type { PartitionWorkerData, WireError, WorkerEvent, WorkerRequest } from './messages.js';
+import { toWire, type PartitionWorkerData, type WorkerEvent, type WorkerRequest } from './messages.js';
 import { workerFaultsFor } from './fault-injection.js';
 
 /** Longest one burst holds the thread before it lets control messages in. */
@@ -39,11 +38,6 @@ const faults = workerFaultsFor(data.faults, 'partitions', `${data.topic}-${data.
 
 function send(event: WorkerEvent): void {
   port.postMessage(event);
-}
-
-function toWire(err: unknown): WireError {
-  if (err instanceof BrookError) return err.toWire();
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 function publishState(): void {
@@ -157,8 +151,7 @@ function reply(requestId: number, run: () => unknown): void {
   try {
     send({ type: 'reply', requestId, result: run() });
   } catch (err) {
-    if (err instanceof OffsetOutOfRangeError) send({ type: 'reply', requestId, error: { code: err.code, message: err.message } });
-    else send({ type: 'reply', requestId, error: toWire(err) });
+    send({ type: 'reply', requestId, error: toWire(err) });
   }
 }
 

@@ -16,6 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BrookError } from '../common/errors.js';
+import { nodeIo, writeFileAtomic } from '../storage/io.js';
 
 export const PRODUCER_ID_FILE_NAME = '.producer-ids';
 export const PRODUCER_ID_BLOCK_COUNT = 1000;
@@ -59,20 +60,7 @@ export class ProducerIdAllocator {
   }
 
   private persist(firstUnreservedProducerId: number): void {
-    const tmpPath = `${this.filePath}.tmp`;
-    const fd = fs.openSync(tmpPath, 'w');
-    try {
-      fs.writeSync(fd, `${firstUnreservedProducerId}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmpPath, this.filePath);
-    const dirFd = fs.openSync(path.dirname(this.filePath), 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
-    }
+    writeFileAtomic(nodeIo, path.dirname(this.filePath), path.basename(this.filePath), Buffer.from(`${firstUnreservedProducerId}\n`));
   }
+
 }

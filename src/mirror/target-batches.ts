@@ -28,6 +28,7 @@
  */
 import { crc32c } from '../protocol/crc32c.js';
 import { partitionForKey } from '../protocol/partitioner.js';
+import { addSequence } from '../storage/producer-state.js';
 import {
   ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE_LOG_APPEND, ATTR_TRANSACTIONAL, ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, CRC_OFFSET,
@@ -69,7 +70,6 @@ export interface PlannedPartition {
   recordCount: number;
 }
 
-const SEQUENCE_MODULUS = 2 ** 31;
 
 /**
  * Cuts `records` (whole batches as a fetch returns them) at `fromOffset` and maps them onto the
@@ -170,6 +170,6 @@ export function targetPartitionFor(key: Buffer | null, mapping: MappingOptions):
 function takeSequence(producer: TargetProducer, partition: number, offsetCount: number): number {
   if (producer.producerId < 0) return -1;
   const sequence = producer.nextSequence.get(partition) ?? 0;
-  producer.nextSequence.set(partition, (sequence + offsetCount) % SEQUENCE_MODULUS);
+  producer.nextSequence.set(partition, addSequence(sequence, offsetCount));
   return sequence;
 }
