@@ -257,7 +257,7 @@ export class Broker {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
-      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseCorruptBatches(batches) ?? refuseKeylessRecords(batches));
+      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
     return handle.produce(batches);
   }
@@ -366,26 +366,17 @@ function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes
 }
 
 /**
- * The CRC check, here rather than in the worker, for compacted topics only: their records are
- * walked below (refuseKeylessRecords), and a corrupt batch must get CORRUPT_MESSAGE for its CRC as
- * in Kafka, not whatever decoding its garbage would say.
- */
-function refuseCorruptBatches(batches: Buffer): ProduceResult | null {
-  for (const { pos, sizeBytes } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-  }
-  return null;
-}
-
-/**
  * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
  * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
  * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received.
+ * bytes stored are still the ones received. Each batch's CRC is checked before its records are
+ * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
+ * would decode to (the worker checks CRCs again on append, for every topic).
  */
 function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
   const walker = new RecordWalker();
   for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
+    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
     if ((header.attributes & ATTR_CONTROL) !== 0) continue;
     try {
       walker.reset(batches.subarray(pos, pos + sizeBytes));
