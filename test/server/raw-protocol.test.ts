@@ -137,6 +137,25 @@ describe('version negotiation', () => {
   });
 });
 
+describe('undecodable request bodies', () => {
+  it('answers a body that does not decode with INVALID_REQUEST and keeps serving', async () => {
+    const client = await connect();
+    // FindCoordinator v0 (its response starts with the error code): a key string claiming 100 bytes, holding 2.
+    const frame = Buffer.alloc(4 + 10 + 4);
+    frame.writeInt32BE(14, 0);
+    frame.writeInt16BE(ApiKey.FindCoordinator, 4);
+    frame.writeInt16BE(0, 6);
+    frame.writeInt32BE(4343, 8);
+    frame.writeInt16BE(-1, 12);
+    frame.writeInt16BE(100, 14);
+    frame.write('ab', 16);
+    client.writeRaw(frame);
+    const response = (await client.nextFrame())!;
+    expect([response.readInt32BE(0), response.readInt16BE(4)]).toEqual([4343, ErrorCode.INVALID_REQUEST]);
+    await createTopic(client, 'after-invalid'); // the connection still serves
+  });
+});
+
 describe('pipelining and produce semantics', () => {
   it('answers pipelined requests in request order', async () => {
     const client = await connect();
