@@ -82,7 +82,7 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
   const engineRuns = new Map<string, { produce: Throughput[]; consume: Throughput[] }>();
   const baselineRuns = new Map<number, { produce: Throughput[]; consume: Throughput[] }>();
   const latency: LatencyResult[] = [];
-  const broker = await Broker.open({ dataDir: brokerDir, autoCreateTopics: false });
+  const broker = await Broker.open({ dataDir: brokerDir });
   try {
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const recordBytes of options.recordSizesBytes) {

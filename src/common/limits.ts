@@ -57,8 +57,6 @@ export const ARRAY_COUNT_MAX = 1_000_000;
 export const STRING_BYTES_MAX = 32_767;
 export const RECORDS_PER_BATCH_MAX = 1_000_000;
 
-/** Offsets are JS numbers: exact up to 2^53 - 1, which a single host never reaches. */
-export const OFFSET_MAX = Number.MAX_SAFE_INTEGER;
 
 assert(RING_BYTES_DEFAULT >= 2 * (MESSAGE_MAX_BYTES_DEFAULT + RING_FRAME_HEADER_BYTES),
   'a ring must hold two of the largest default batches');

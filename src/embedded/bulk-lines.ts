@@ -14,11 +14,10 @@ import { partitionForKey } from '../protocol/partitioner.js';
 import type { LinesTarget } from './bulk-acks.js';
 import { KafkaError } from './kafka-error.js';
 import type { Producer } from './producer.js';
+import { RECORD_OVERHEAD_BYTES_MAX } from './record-input.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
-/** Bound on what a record adds beyond its key and value bytes (see record-input.ts). */
-const RECORD_OVERHEAD_BYTES_MAX = 36;
 
 /** A sendLines() call waiting in the producer's queue; `pos` is where placing resumes. */
 export interface QueuedLines {

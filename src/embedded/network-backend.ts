@@ -20,6 +20,7 @@ import { KafkaCodeError } from '../common/errors.js';
 import { KafkaClient, ConfigResourceType, type ConnectionOptions } from '../client/client.js';
 import { BrokerProtocolError } from '../client/errors.js';
 import { ErrorCode, errorName } from '../protocol/error-codes.js';
+import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD_BYTES } from '../protocol/record-batch.js';
 import * as describeConfigsApi from '../protocol/apis/describe-configs.js';
 import * as fetchApi from '../protocol/apis/fetch.js';
 import * as incrementalAlterConfigsApi from '../protocol/apis/incremental-alter-configs.js';
@@ -51,9 +52,6 @@ export interface NetworkBackendOptions extends ConnectionOptions {
 const DYNAMIC_TOPIC_CONFIG = 1;
 /** IncrementalAlterConfigs' AlterConfigOp.OpType SET. */
 const OP_SET = 0;
-/** RecordBatch v2: baseOffset int64, then batchLength int32 counting the bytes after it. */
-const BATCH_LENGTH_OFFSET = 8;
-const BATCH_LOG_OVERHEAD_BYTES = 12;
 
 function kafkaError(errorCode: number, errorMessage: string | null, what: string): KafkaCodeError {
   return new KafkaCodeError(errorCode, errorMessage ?? `${what}: ${errorName(errorCode)}`);
@@ -78,9 +76,9 @@ function single<T>(items: readonly T[], what: string, address: string): T {
 function wholeBatches(records: Buffer | null): Buffer | null {
   if (records === null) return null;
   let position = 0;
-  while (position + BATCH_LOG_OVERHEAD_BYTES <= records.length) {
-    const sizeBytes = records.readInt32BE(position + BATCH_LENGTH_OFFSET) + BATCH_LOG_OVERHEAD_BYTES;
-    if (sizeBytes < BATCH_LOG_OVERHEAD_BYTES || position + sizeBytes > records.length) break;
+  while (position + LOG_OVERHEAD_BYTES <= records.length) {
+    const sizeBytes = records.readInt32BE(position + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD_BYTES;
+    if (sizeBytes < LOG_OVERHEAD_BYTES || position + sizeBytes > records.length) break;
     position += sizeBytes;
   }
   return position === records.length ? records : records.subarray(0, position);

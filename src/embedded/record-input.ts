@@ -27,7 +27,7 @@ export interface SendRecord {
  * lengths (5 + 5) + header count (5), and 10 per header for its two lengths. Using the bound (not
  * the exact size) keeps an encoded batch at or under the producer's batchBytes.
  */
-const RECORD_OVERHEAD_BYTES_MAX = 36;
+export const RECORD_OVERHEAD_BYTES_MAX = 36;
 const HEADER_OVERHEAD_BYTES_MAX = 10;
 
 export function toBytes(input: BytesInput | null | undefined): Buffer | null {

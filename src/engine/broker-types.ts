@@ -5,10 +5,6 @@ export interface BrokerOptions {
   dataDir: string;
   /** Broker-wide defaults for topic configs, Kafka names ("retention.ms": "1000", ...). */
   topicDefaults?: Record<string, string>;
-  /** auto.create.topics.enable, default true (read by produce/metadata callers). */
-  autoCreateTopics?: boolean;
-  /** num.partitions for auto-created topics, default 1. */
-  numPartitions?: number;
   /** Per-partition produce ring, default RING_BYTES_DEFAULT. */
   ringBytes?: number;
   /** How often each partition worker runs PartitionLog.tick() (flush.ms, segment.ms, retention). Default 100. */

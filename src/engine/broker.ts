@@ -107,13 +107,6 @@ export class Broker {
     }
   }
 
-  get autoCreateTopics(): boolean {
-    return this.options.autoCreateTopics ?? true;
-  }
-  get numPartitions(): number {
-    return this.options.numPartitions ?? 1;
-  }
-
   private async startTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Promise<void> {
     let entry = this.topicsByName.get(metadata.name);
     if (entry === undefined) {

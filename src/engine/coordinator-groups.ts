@@ -276,7 +276,3 @@ function decodeMemberAssignment(bytes: Buffer): { topic: string; partitions: num
     return []; // not the standard consumer layout (a client's own protocol): opaque to us
   }
 }
-
-export function isCoordinatorUnavailable(err: unknown): err is CoordinatorUnavailableError {
-  return err instanceof CoordinatorUnavailableError;
-}

@@ -82,11 +82,6 @@ export class Connection {
     return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
   }
 
-  /** Requests received and not yet answered (or dropped). */
-  get pendingRequestCount(): number {
-    return this.slots.length;
-  }
-
   get isClosed(): boolean {
     return this.closed;
   }

@@ -33,8 +33,6 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
     dataDir: options.dataDir,
-    autoCreateTopics: options.autoCreateTopics,
-    numPartitions: options.numPartitions,
     // Process-level fault tests (test/sim/) arm seeded I/O faults in the workers this way.
     faults: faultSpecFromEnv(),
   });
