@@ -3,7 +3,18 @@
  * `node dist/src/server/main.js`), with commander's parsers.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { SERVE_DEFAULTS, type ServeCommandOptions } from './run.js';
+import type { SecurityFlags } from './security/config.js';
+
+export interface ServeCommandOptions extends SecurityFlags {
+  host: string;
+  port: number;
+  advertisedHost?: string;
+  dataDir: string;
+  autoCreateTopics: boolean;
+  numPartitions: number;
+}
+
+export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, numPartitions: 1 } as const;
 
 function parsePort(raw: string): number {
   const port = Number(raw);

@@ -6,18 +6,8 @@
 import { Broker } from '../engine/broker.js';
 import { faultSpecFromEnv } from '../engine/fault-injection.js';
 import { BrookServer } from './server.js';
-import { exposureWarning, serverSecurityFrom, type SecurityFlags } from './security/config.js';
-
-export interface ServeCommandOptions extends SecurityFlags {
-  host: string;
-  port: number;
-  advertisedHost?: string;
-  dataDir: string;
-  autoCreateTopics: boolean;
-  numPartitions: number;
-}
-
-export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, numPartitions: 1 } as const;
+import { exposureWarning, serverSecurityFrom } from './security/config.js';
+import type { ServeCommandOptions } from './options.js';
 
 export interface RunningServer {
   server: BrookServer;

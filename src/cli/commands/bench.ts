@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
-import { runPartitionScaling, type ScalingOptions } from '../../bench-lib/scaling-run.js';
+import type { ScalingOptions } from '../../bench-lib/scaling-run.js';
 import { formatScalingReport, renderScalingSvg } from '../../bench-lib/scaling-report.js';
 
 function parseIntegerList(value: string): number[] {
@@ -75,6 +75,7 @@ export function registerBenchCommand(program: Command): void {
         progress: flags.progress ? undefined : false,
         ...(explicitDir !== undefined ? { dataDir: explicitDir } : {}),
       };
+      const { runPartitionScaling } = await import('../../bench-lib/scaling-run.js'); // the engine, only for this command
       const report = await runPartitionScaling(options);
       process.stdout.write(formatScalingReport(report));
       const svgPath = flags.svg ?? (flags.json !== undefined ? svgPathFor(flags.json) : undefined);

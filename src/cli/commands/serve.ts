@@ -4,7 +4,6 @@
  */
 import { Command } from 'commander';
 import { addServeOptions, serveOptionsFrom } from '../../server/options.js';
-import { runServe } from '../../server/run.js';
 
 export function registerServeCommand(program: Command): Command {
   const command = addServeOptions(
@@ -13,6 +12,8 @@ export function registerServeCommand(program: Command): Command {
   ).action(async (_opts: unknown, self: Command) => {
     const options = serveOptionsFrom(self.optsWithGlobals());
     try {
+      // Loaded here, not at the top: every other `brook` command (and --help) starts without the engine.
+      const { runServe } = await import('../../server/run.js');
       const running = await runServe(options);
       await running.closed;
     } catch (error) {
