@@ -12,7 +12,7 @@
 import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
-import { Group } from './group.js';
+import { AUTHORIZED_OPERATIONS_OMITTED, Group } from './group.js';
 import type { GroupRecord, GroupStore, GroupValue, OffsetValue } from './group-record.js';
 import { DEFAULT_GROUP_CONFIG, supportsProtocols, type GroupConfig } from './group-rules.js';
 import { OffsetStore } from './offset-store.js';
@@ -218,7 +218,7 @@ export class GroupCoordinator {
       // Kafka describes an unknown group as Dead with no error.
       return {
         errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '',
-        members: [], authorizedOperations: -2147483648,
+        members: [], authorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
       };
     });
     return { throttleTimeMs: 0, groups };

@@ -38,7 +38,8 @@ interface Joining {
 }
 
 /** DescribeGroups' authorizedOperations when not requested (Kafka's Int.MinValue). */
-const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
+/** DescribeGroups authorizedOperations when the client did not ask for them (Kafka: Int.MinValue). */
+export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export class Group extends GroupCore {
   private readonly newUuid: () => string;
