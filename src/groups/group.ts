@@ -38,7 +38,6 @@ interface Joining {
 }
 
 /** DescribeGroups' authorizedOperations when not requested (Kafka's Int.MinValue). */
-/** DescribeGroups authorizedOperations when the client did not ask for them (Kafka: Int.MinValue). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
 export class Group extends GroupCore {
