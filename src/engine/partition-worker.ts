@@ -14,7 +14,7 @@ import { BrookError, StorageError } from '../common/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { PartitionLog, type AppendResult } from '../storage/partition-log.js';
 import { RingConsumer, RingProducer } from './ring.js';
-import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, SpinBudget, type Completion, type WorkerSpinData } from './partition-state.js';
+import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, SpinBackoff, SpinBudget, type Completion, type WorkerSpinData } from './partition-state.js';
 import { toWire, type PartitionWorkerData, type WorkerEvent, type WorkerRequest } from './messages.js';
 import { workerFaultsFor } from './fault-injection.js';
 
@@ -22,6 +22,9 @@ import { workerFaultsFor } from './fault-injection.js';
 const BURST_MS = 50;
 /** How long a dry ring is polled before blocking: about what a wake-up costs (DESIGN.md). */
 const SPIN_MS = 0.05;
+/** SpinBackoff: spinning stops after 3 fruitless spins in a row, then probes at least every 65th dry ring. */
+const SPIN_BACKOFF_MAX_SKIP = 64;
+const SPIN_MISSES_BEFORE_SKIPPING = 3;
 
 const data = workerData as PartitionWorkerData & WorkerSpinData;
 const port = parentPort!;
@@ -29,6 +32,7 @@ const frames = new RingConsumer(data.ringSab);
 const completions = new RingProducer(data.completionSab);
 const shared = new SharedPartitionState(data.stateSab);
 const spinBudget = new SpinBudget(data.spinSab, data.maxSpinners);
+const spinBackoff = new SpinBackoff(SPIN_BACKOFF_MAX_SKIP, SPIN_MISSES_BEFORE_SKIPPING);
 let log: PartitionLog;
 let handledControlSeq = data.controlSeqAtStart;
 let nextTickMs = Date.now() + data.tickIntervalMs;
@@ -118,17 +122,18 @@ function tickIfDue(): void {
   publishState();
 }
 
-/**
- * Polls the ring for up to SPIN_MS when a spin token is free; true when a frame (or a control
- * message) arrived meanwhile, so the caller skips Atomics.wait and the main thread its notify.
- */
+/** Polls the ring for up to SPIN_MS when recent spins found frames and a spin token is free; true when a frame (or a control message) arrived meanwhile, so the caller skips Atomics.wait and the main thread its notify. */
 function spinForFrames(): boolean {
-  if (!spinBudget.tryAcquire()) return false;
+  if (!spinBackoff.shouldSpin() || !spinBudget.tryAcquire()) return false;
   try {
     const untilMs = performance.now() + SPIN_MS;
     do {
-      if (frames.hasFrames() || shared.controlSeq() !== handledControlSeq) return true;
+      if (frames.hasFrames() || shared.controlSeq() !== handledControlSeq) {
+        spinBackoff.hit();
+        return true;
+      }
     } while (performance.now() < untilMs);
+    spinBackoff.miss();
     return false;
   } finally {
     spinBudget.release();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpinBudget } from '../../src/engine/partition-state.js';
+import { SpinBackoff, SpinBudget } from '../../src/engine/partition-state.js';
 
 describe('SpinBudget', () => {
   it('lets at most maxSpinners spin at once, across views of the same shared word', () => {
@@ -23,5 +23,56 @@ describe('SpinBudget', () => {
     expect([two.tryAcquire(), two.tryAcquire(), two.tryAcquire(), two.tryAcquire()]).toEqual([true, true, false, false]);
     two.release();
     expect(two.tryAcquire()).toBe(true);
+  });
+});
+
+/** How many dry rings in a row the backoff refuses before it lets the worker spin again. */
+function refusalsBeforeNextSpin(backoff: SpinBackoff): number {
+  let refused = 0;
+  while (!backoff.shouldSpin()) refused++;
+  return refused;
+}
+
+describe('SpinBackoff', () => {
+  it('spins while spins find frames', () => {
+    const backoff = new SpinBackoff(64, 3);
+    for (let i = 0; i < 5; i++) {
+      expect(backoff.shouldSpin()).toBe(true);
+      backoff.hit();
+    }
+  });
+
+  it('keeps spinning through fewer misses in a row than its threshold', () => {
+    const backoff = new SpinBackoff(64, 3);
+    for (let i = 0; i < 10; i++) {
+      backoff.miss();
+      backoff.miss();
+      expect(backoff.shouldSpin()).toBe(true);
+      backoff.hit();
+    }
+  });
+
+  it('then skips 1, 2, 4, ... dry rings per further miss in a row, up to its limit', () => {
+    const backoff = new SpinBackoff(8, 3);
+    const skipped: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      backoff.miss();
+      skipped.push(refusalsBeforeNextSpin(backoff));
+    }
+    expect(skipped).toEqual([0, 0, 1, 2, 4, 8, 8, 8]);
+  });
+
+  it('starts over after a spin that found a frame', () => {
+    const backoff = new SpinBackoff(64, 2);
+    for (let i = 0; i < 5; i++) {
+      backoff.miss();
+      refusalsBeforeNextSpin(backoff);
+    }
+    backoff.hit();
+    expect(backoff.shouldSpin()).toBe(true);
+    backoff.miss();
+    expect(refusalsBeforeNextSpin(backoff)).toBe(0);
+    backoff.miss();
+    expect(refusalsBeforeNextSpin(backoff)).toBe(1);
   });
 });
