@@ -3,16 +3,22 @@
  * aggregate produce and consume throughput of the engine (Broker: partition workers fed through
  * SharedArrayBuffer rings) for each partition count and record size, beside the single-threaded
  * storage layer (PartitionLog.append / read on this thread, no workers) as the baseline measured
- * in the same run.
+ * in the same run. Every figure is a steady state: each phase has an untimed warm-up first.
  *
  * Produce: every partition gets the same pre-encoded RecordBatch v2 (1000 records, ~100 KB for
  * 100 B records, ~1 MiB for 1 KiB), and a loop per partition keeps IN_FLIGHT_BATCHES produce
  * calls outstanding, as a pipelining Kafka producer would. The case ends when every partition's
  * share of the records is acknowledged and it ran at least minDurationMs, or when the duration is
- * up; an untimed warm-up of WARMUP_MS comes first, in the engine and in the baseline alike (fresh
- * workers parse and JIT-compile their code while it runs). Consume: one loop per partition
- * fetches from offset 0 to the high watermark (whole batches, counted by their header), reading
- * into a ReadBufferPool as the Kafka server does; the baseline reads with the same pool.
+ * up. Warm-up (warmupMsFor): each partition worker is a fresh V8 isolate that JIT-compiles its
+ * append path only after running it often enough, and with more partitions than cores each worker
+ * gets a smaller share of the CPU, so the warm-up lasts warmupMs per core's worth of partitions.
+ * Meanwhile the topic rolls small segments and drops what it wrote every WARMUP_TRIM_MS
+ * (DeleteRecords), so the warm-up neither fills memory nor leaves dirty pages for the timed run.
+ *
+ * Consume: one loop per partition fetches the timed run's records, from the log start offset to
+ * the high watermark (whole batches, counted by their header), reading into a ReadBufferPool as
+ * the Kafka server does; untimed passes for warmupMs, then passes until minDurationMs is up (a
+ * single pass at 16 partitions lasts ~0.1 s, too short to measure). The baseline reads the same way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,10 +29,17 @@ import { ReadBufferPool } from '../storage/read-buffers.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.js';
 import type { Broker } from '../engine/broker.js';
 import { elapsedSec } from './stats.js';
+import { MIN_CASE_MS_DEFAULT, WARMUP_MS_DEFAULT, warmupMsFor } from './case-timing.js';
 
 export const RECORDS_PER_BATCH = 1000;
 export const IN_FLIGHT_BATCHES = 4;
 const FETCH_PARTITION_MAX_BYTES = 1024 * 1024;
+/** Segments of the timed run: large enough that a case rarely rolls one. */
+const SEGMENT_BYTES = 256 * 1024 * 1024;
+/** Segments during warm-up: small, so dropping what the warm-up wrote frees nearly all of it. */
+const WARMUP_SEGMENT_BYTES = 16 * 1024 * 1024;
+/** How often the warm-up drops what it wrote (at most 16 MiB stays per partition). */
+const WARMUP_TRIM_MS = 500;
 
 export interface Throughput {
   recordCount: number;
@@ -41,14 +54,11 @@ export interface CaseSpec {
   /** Records to produce at least, in total (spread evenly over the partitions), before the duration cap. */
   recordCount: number;
   durationMs: number;
-  /** A case keeps producing past recordCount until it ran this long (capped by durationMs). */
+  /** A case keeps producing past recordCount until it ran this long (capped by durationMs); consume reads for as long. */
   minDurationMs?: number;
+  /** Untimed warm-up per core's worth of partitions (see warmupMsFor); default WARMUP_MS_DEFAULT. */
+  warmupMs?: number;
 }
-
-/** ~1 s per case: shorter ones mostly measure noise. */
-export const MIN_CASE_MS_DEFAULT = 1000;
-/** Untimed produce on each fresh topic before the timed one (see runEngineCase). */
-export const WARMUP_MS = 500;
 
 /** When the case may stop: [stop once the record target is met after this, hard deadline]. */
 function caseClock(spec: CaseSpec): { minEndMs: number; deadlineMs: number } {
@@ -113,46 +123,101 @@ async function produceAll(broker: Broker, topic: string, partitionCount: number,
  */
 const readBuffers = new ReadBufferPool();
 
-async function consumeAll(broker: Broker, topic: string, partitionCount: number): Promise<Throughput> {
-  const buffers = readBuffers;
+/** Records and bytes of one read of every partition's [start, end) range; fails unless it finds `expected` records. */
+type PassReader = () => Promise<{ recordCount: number; sizeBytes: number }>;
+
+/**
+ * Untimed passes for `warmupMs` (at least one: it also grows the buffer pool to what this many
+ * partitions hold), then timed passes until minDurationMs is up. Measured: the first passes over
+ * 16 partitions ran at half the rate of the fifth and later.
+ */
+async function timedPasses(readPass: PassReader, expected: number, durations: { warmupMs: number; minDurationMs: number }, what: string): Promise<Throughput> {
+  const check = (pass: { recordCount: number }): void => {
+    if (pass.recordCount !== expected) throw new Error(`${what}: read ${pass.recordCount} records of ${expected} produced`);
+  };
+  const warmupEndMs = Date.now() + durations.warmupMs;
+  do check(await readPass());
+  while (Date.now() < warmupEndMs);
   let recordCount = 0;
   let sizeBytes = 0;
   const start = process.hrtime.bigint();
-  const partitionLoop = async (partition: number): Promise<void> => {
-    const endOffset = broker.partitionState(topic, partition)?.highWatermark ?? 0;
-    let fetchOffset = 0;
-    while (fetchOffset < endOffset) {
-      const request = { topic, partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES };
-      const [result] = await broker.fetch([request], { maxWaitMs: 0, minBytes: 1, maxBytes: FETCH_PARTITION_MAX_BYTES, buffers });
-      if (result === undefined || result.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} failed: error ${result?.errorCode}`);
-      const records = result.records ?? Buffer.alloc(0);
-      for (const { sizeBytes: batchBytes, header } of iterateBatches(records)) {
-        recordCount += header.recordsCount;
-        sizeBytes += batchBytes;
-        fetchOffset = header.baseOffset + header.lastOffsetDelta + 1;
-      }
-      if (records.length === 0) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} returned nothing below the high watermark ${endOffset}`);
-      buffers.release(records);
-    }
-  };
-  await Promise.all(Array.from({ length: partitionCount }, (_, p) => partitionLoop(p)));
+  const minEndMs = Date.now() + durations.minDurationMs;
+  do {
+    const pass = await readPass();
+    check(pass);
+    recordCount += pass.recordCount;
+    sizeBytes += pass.sizeBytes;
+  } while (Date.now() < minEndMs);
   return throughput(recordCount, sizeBytes, elapsedSec(start));
 }
 
-/** Produces then consumes one case on a fresh topic, which is deleted afterwards. */
+/** Adds up the batches of one fetch result; returns the offset after the last one. */
+function countBatches(records: Buffer, totals: { recordCount: number; sizeBytes: number }, offset: number): number {
+  for (const { sizeBytes: batchBytes, header } of iterateBatches(records)) {
+    totals.recordCount += header.recordsCount;
+    totals.sizeBytes += batchBytes;
+    offset = header.baseOffset + header.lastOffsetDelta + 1;
+  }
+  return offset;
+}
+
+async function consumeAll(broker: Broker, topic: string, partitionCount: number, expected: number, durations: { warmupMs: number; minDurationMs: number }): Promise<Throughput> {
+  const buffers = readBuffers;
+  const ranges = Array.from({ length: partitionCount }, (_, partition) => {
+    const state = broker.partitionState(topic, partition);
+    return { partition, start: state?.logStartOffset ?? 0, end: state?.highWatermark ?? 0 };
+  });
+  const readPass: PassReader = async () => {
+    const totals = { recordCount: 0, sizeBytes: 0 };
+    const partitionLoop = async ({ partition, start, end }: (typeof ranges)[number]): Promise<void> => {
+      for (let fetchOffset = start; fetchOffset < end; ) {
+        const request = { topic, partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES };
+        const [result] = await broker.fetch([request], { maxWaitMs: 0, minBytes: 1, maxBytes: FETCH_PARTITION_MAX_BYTES, buffers });
+        if (result === undefined || result.errorCode !== ErrorCode.NONE) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} failed: error ${result?.errorCode}`);
+        const records = result.records ?? Buffer.alloc(0);
+        if (records.length === 0) throw new Error(`fetch ${topic}-${partition}@${fetchOffset} returned nothing below the high watermark ${end}`);
+        fetchOffset = countBatches(records, totals, fetchOffset);
+        buffers.release(records);
+      }
+    };
+    await Promise.all(ranges.map(partitionLoop));
+    return totals;
+  };
+  return timedPasses(readPass, expected, durations, `consume ${topic}`);
+}
+
+/** Consume runs on this thread and the threadpool, not in the workers: its warm-up does not grow with partitions. */
+function consumeDurations(spec: CaseSpec): { warmupMs: number; minDurationMs: number } {
+  return { warmupMs: spec.warmupMs ?? WARMUP_MS_DEFAULT, minDurationMs: spec.minDurationMs ?? MIN_CASE_MS_DEFAULT };
+}
+
+/** Drops every record of every partition written so far (DeleteRecords to the high watermark). */
+async function dropWritten(broker: Broker, topic: string, partitionCount: number): Promise<void> {
+  await Promise.all(Array.from({ length: partitionCount }, async (_, partition) => {
+    const { errorCode } = await broker.deleteRecords(topic, partition, -1);
+    if (errorCode !== ErrorCode.NONE) throw new Error(`delete records of ${topic}-${partition} failed: error ${errorCode}`);
+  }));
+}
+
+/** The untimed warm-up of a case (see the module comment); ends with the log empty from the high watermark on. */
+async function warmUp(broker: Broker, topic: string, partitionCount: number, batch: Buffer, warmupMs: number): Promise<void> {
+  for (const endMs = Date.now() + warmupMs; ; ) {
+    const roundMs = Math.max(1, Math.min(WARMUP_TRIM_MS, endMs - Date.now()));
+    await produceAll(broker, topic, partitionCount, batch, 1, { recordBytes: batch.length, recordCount: 0, minDurationMs: roundMs, durationMs: roundMs });
+    await dropWritten(broker, topic, partitionCount);
+    if (Date.now() >= endMs) return;
+  }
+}
+
+/** Warms up, then produces and consumes one case on a fresh topic, which is deleted afterwards. */
 export async function runEngineCase(broker: Broker, topic: string, partitionCount: number, spec: CaseSpec): Promise<{ produce: Throughput; consume: Throughput }> {
-  await broker.createTopic(topic, { partitions: partitionCount, configs: { 'segment.bytes': String(256 * 1024 * 1024) } });
+  await broker.createTopic(topic, { partitions: partitionCount, configs: { 'segment.bytes': String(WARMUP_SEGMENT_BYTES) } });
   try {
     const batch = benchBatch(spec.recordBytes);
-    // Untimed: each fresh worker is a fresh V8 isolate that parses and JIT-compiles the append
-    // path during its first few hundred ms; 16 of them warming up at once spent a fifth of the
-    // CPU on compilation (perf), which a long-lived broker pays once, not per measurement.
-    const warmup = await produceAll(broker, topic, partitionCount, batch, 1, { ...spec, minDurationMs: WARMUP_MS, durationMs: WARMUP_MS });
+    await warmUp(broker, topic, partitionCount, batch, warmupMsFor(partitionCount, spec.warmupMs ?? WARMUP_MS_DEFAULT));
+    await broker.alterTopicConfigs(topic, { 'segment.bytes': String(SEGMENT_BYTES) }, 'replace');
     const produce = await produceAll(broker, topic, partitionCount, batch, batchesPerPartition(spec, partitionCount), spec);
-    const consume = await consumeAll(broker, topic, partitionCount);
-    if (consume.recordCount !== warmup.recordCount + produce.recordCount) {
-      throw new Error(`consumed ${consume.recordCount} records of ${warmup.recordCount + produce.recordCount} produced on ${topic}`);
-    }
+    const consume = await consumeAll(broker, topic, partitionCount, produce.recordCount, consumeDurations(spec));
     return { produce, consume };
   } finally {
     await broker.deleteTopic(topic);
@@ -162,44 +227,51 @@ export async function runEngineCase(broker: Broker, topic: string, partitionCoun
 /**
  * The baseline: what a single-threaded broker would do with the same batches, on this thread (no
  * ring, no worker): the checks Broker.produce makes (checkBatchFraming) and
- * PartitionLog.append, for as many records and as long as a one-partition engine case; then read
- * back with PartitionLog.read. The ratio engine/baseline is then the cost of the hand-off alone.
+ * PartitionLog.append, warmed up as a one-partition engine case and for as many records and as
+ * long as one; then read back with PartitionLog.read, as the engine's consume is. The ratio
+ * engine/baseline is then the cost of the hand-off alone.
  */
-export function runStorageBaseline(dir: string, spec: CaseSpec): { produce: Throughput; consume: Throughput } {
-  const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 256 * 1024 * 1024 };
+export async function runStorageBaseline(dir: string, spec: CaseSpec): Promise<{ produce: Throughput; consume: Throughput }> {
+  const config: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: WARMUP_SEGMENT_BYTES };
   const logDir = path.join(dir, `baseline-${spec.recordBytes}`);
   const log = PartitionLog.open(logDir, config);
   try {
     const batch = benchBatch(spec.recordBytes);
-    for (const warmupEndMs = Date.now() + WARMUP_MS; Date.now() < warmupEndMs; ) {
+    const warmupEndMs = Date.now() + warmupMsFor(1, spec.warmupMs ?? WARMUP_MS_DEFAULT);
+    for (let trimAtMs = Date.now() + WARMUP_TRIM_MS; Date.now() < warmupEndMs; ) {
       checkAsBrokerDoes(batch);
-      log.append(batch); // untimed, as the engine's warm-up
+      log.append(batch); // untimed, as the engine's warm-up, and dropped the same way
+      if (Date.now() >= trimAtMs) {
+        log.deleteRecordsBefore(log.highWatermark);
+        trimAtMs = Date.now() + WARMUP_TRIM_MS;
+      }
     }
+    log.deleteRecordsBefore(log.highWatermark);
+    log.updateConfig({ ...config, segmentBytes: SEGMENT_BYTES });
     const batchCount = batchesPerPartition(spec, 1);
     const { minEndMs, deadlineMs } = caseClock(spec);
     let appended = 0;
-    let start = process.hrtime.bigint();
+    const start = process.hrtime.bigint();
     for (let nowMs = Date.now(); (appended < batchCount || nowMs < minEndMs) && nowMs < deadlineMs; nowMs = Date.now()) {
       checkAsBrokerDoes(batch);
       log.append(batch);
       appended++;
     }
     const produce = throughput(appended * RECORDS_PER_BATCH, appended * batch.length, elapsedSec(start));
-    start = process.hrtime.bigint();
-    let recordCount = 0;
-    let sizeBytes = 0;
     const buffers = readBuffers;
-    for (let offset = 0; offset < log.highWatermark; ) {
-      const records = log.read(offset, FETCH_PARTITION_MAX_BYTES, log.highWatermark, buffers);
-      for (const { sizeBytes: batchBytes, header } of iterateBatches(records)) {
-        recordCount += header.recordsCount;
-        sizeBytes += batchBytes;
-        offset = header.baseOffset + header.lastOffsetDelta + 1;
+    const first = log.logStartOffset;
+    const readPass: PassReader = async () => {
+      const totals = { recordCount: 0, sizeBytes: 0 };
+      for (let offset = first; offset < log.highWatermark; ) {
+        const records = log.read(offset, FETCH_PARTITION_MAX_BYTES, log.highWatermark, buffers);
+        if (records.length === 0) throw new Error(`baseline read returned nothing at ${offset}`);
+        offset = countBatches(records, totals, offset);
+        buffers.release(records);
       }
-      if (records.length === 0) throw new Error(`baseline read returned nothing at ${offset}`);
-      buffers.release(records);
-    }
-    return { produce, consume: throughput(recordCount, sizeBytes, elapsedSec(start)) };
+      return totals;
+    };
+    const consume = await timedPasses(readPass, produce.recordCount, consumeDurations(spec), 'baseline consume');
+    return { produce, consume };
   } finally {
     log.close();
     fs.rmSync(logDir, { recursive: true, force: true });

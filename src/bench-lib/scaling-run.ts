@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../engine/broker.js';
-import { MIN_CASE_MS_DEFAULT, runEngineCase, runStorageBaseline, type CaseSpec, type Throughput } from './partition-scaling.js';
+import { runEngineCase, runStorageBaseline, type CaseSpec, type Throughput } from './partition-scaling.js';
+import { MIN_CASE_MS_DEFAULT, WARMUP_MS_DEFAULT } from './case-timing.js';
 import { runLatency, type LatencyResult } from './latency.js';
 import { ProgressBar } from './progress.js';
 import { machineInfo, median, type MachineInfo } from './stats.js';
@@ -21,6 +22,8 @@ export interface ScalingOptions {
   durationMs: number;
   /** A case runs at least this long, producing past recordCount (default MIN_CASE_MS_DEFAULT, ~1 s). */
   minDurationMs?: number;
+  /** Untimed warm-up per core's worth of partitions before each case (default WARMUP_MS_DEFAULT; see warmupMsFor). */
+  warmupMs?: number;
   repetitions: number;
   /** Where the broker and the baseline log live; default a temp dir, removed afterwards. */
   dataDir?: string;
@@ -86,9 +89,15 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
   try {
     for (let rep = 0; rep < options.repetitions; rep++) {
       for (const recordBytes of options.recordSizesBytes) {
-        const spec: CaseSpec = { recordBytes, recordCount: options.recordCount, durationMs: options.durationMs, minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT };
+        const spec: CaseSpec = {
+          recordBytes,
+          recordCount: options.recordCount,
+          durationMs: options.durationMs,
+          minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT,
+          warmupMs: options.warmupMs ?? WARMUP_MS_DEFAULT,
+        };
         bar.draw(`rep ${rep + 1}: baseline ${recordBytes} B`);
-        const base = runStorageBaseline(baselineDir, spec);
+        const base = await runStorageBaseline(baselineDir, spec);
         const b = baselineRuns.get(recordBytes) ?? { produce: [], consume: [] };
         b.produce.push(base.produce);
         b.consume.push(base.consume);
@@ -133,7 +142,7 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
     benchmark: 'partition-scaling',
     startedAt,
     machine: machineInfo(),
-    options: { ...recorded, minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT },
+    options: { ...recorded, minDurationMs: options.minDurationMs ?? MIN_CASE_MS_DEFAULT, warmupMs: options.warmupMs ?? WARMUP_MS_DEFAULT },
     baseline,
     results,
     latency: latency.length === 0 ? null : latency,

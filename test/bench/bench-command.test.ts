@@ -11,6 +11,7 @@ import { median, percentileSorted } from '../../src/bench-lib/stats.js';
 import { renderLineChartSvg } from '../../src/bench-lib/svg-chart.js';
 import { parseRedisBenchmarkCsv } from '../../src/bench-lib/redis-baseline.js';
 import { svgPathFor } from '../../src/cli/commands/bench.js';
+import { warmupMsFor } from '../../src/bench-lib/case-timing.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -28,11 +29,12 @@ describe('brook bench', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
     const json = path.join(dir, 'out.json');
     const stdout = execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,2', '--record-sizes', '100', '--records', '2000',
-      '--repetitions', '1', '--latency-seconds', '1', '--json', json], { encoding: 'utf8', timeout: 60_000 });
+      '--repetitions', '1', '--latency-seconds', '1', '--warmup', '0.2', '--json', json], { encoding: 'utf8', timeout: 60_000 });
     expect(stdout).toContain('PARTITIONS');
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(report.benchmark).toBe('partition-scaling');
     expect(report.machine.cores).toBeGreaterThan(0);
+    expect(report.options.warmupMs).toBe(200);
     expect(report.baseline).toHaveLength(1);
     expect(report.results.map((r: { partitions: number }) => r.partitions)).toEqual([1, 2]);
     for (const row of report.results) {
@@ -49,15 +51,23 @@ describe('brook bench', () => {
     expect((svg.match(/<polyline /g) ?? []).length).toBe(2);
   }, 90_000);
 
-  it('rejects a malformed partition list with a one-line error', () => {
+  it.each([
+    [['--partitions', '1,x'], 'comma-separated list of positive integers'],
+    [['--warmup', '-1'], 'must be a number >= 0'],
+    [['--warmup', 'soon'], 'must be a number >= 0'],
+  ])('rejects %j with a one-line error before running anything', (flags, message) => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
     let stderr = '';
+    let status = 0;
     try {
-      execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,x'], { encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(process.execPath, [...benchArgv(), ...flags], { encoding: 'utf8', stdio: 'pipe' });
     } catch (err) {
       stderr = String((err as { stderr: string }).stderr);
+      status = (err as { status: number }).status;
     }
-    expect(stderr).toContain('comma-separated list of positive integers');
+    expect(status).not.toBe(0);
+    expect(stderr).toContain(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 
@@ -69,6 +79,14 @@ describe('bench helpers', () => {
     expect(percentileSorted(sorted, 50)).toBe(50);
     expect(percentileSorted(sorted, 99)).toBe(99);
     expect(percentileSorted([], 50)).toBeNaN();
+  });
+
+  it('warms a case up for warmupMs per core\'s worth of partitions', () => {
+    expect(warmupMsFor(1, 1000, 2)).toBe(1000);
+    expect(warmupMsFor(2, 1000, 2)).toBe(1000);
+    expect(warmupMsFor(16, 1000, 2)).toBe(8000);
+    expect(warmupMsFor(16, 500, 8)).toBe(1000);
+    expect(warmupMsFor(3, 0, 2)).toBe(0);
   });
 
   it('places the SVG next to the JSON', () => {

@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
 import type { ScalingOptions } from '../../bench-lib/scaling-run.js';
 import { formatScalingReport, renderScalingSvg } from '../../bench-lib/scaling-report.js';
+import { WARMUP_MS_DEFAULT } from '../../bench-lib/case-timing.js';
 
 function parseIntegerList(value: string): number[] {
   const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -26,11 +27,18 @@ function parsePositiveNumber(value: string): number {
   return n;
 }
 
+function parseNonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
 interface BenchFlags {
   partitions: number[];
   recordSizes: number[];
   records: number;
   duration: number;
+  warmup: number;
   repetitions: number;
   latencySeconds: number;
   latencyRate: number;
@@ -55,6 +63,8 @@ export function registerBenchCommand(program: Command): void {
     .option('--record-sizes <list>', 'record value sizes in bytes', parseIntegerList, [100, 1024])
     .option('--records <n>', 'at least this many records per case (all partitions together); each case also runs at least 1 s', parsePositiveInteger, 1_000_000)
     .option('--duration <seconds>', 'time cap per case, seconds', parsePositiveNumber, 10)
+    .option('--warmup <seconds>', 'untimed produce before each case, per core\'s worth of partitions (16 partitions on 2 cores warm up 8x as long): ' +
+      'each fresh partition worker JIT-compiles its append path only after running it for a while', parseNonNegativeNumber, WARMUP_MS_DEFAULT / 1000)
     .option('--repetitions <n>', 'repetitions; figures are medians', parsePositiveInteger, 3)
     .option('--latency-seconds <n>', 'length of each latency run (0 skips it)', parseNonNegativeInteger, 5)
     .option('--latency-rate <records/s>', 'steady produce rate of the latency run', parsePositiveInteger, 10_000)
@@ -69,6 +79,7 @@ export function registerBenchCommand(program: Command): void {
         recordSizesBytes: flags.recordSizes,
         recordCount: flags.records,
         durationMs: flags.duration * 1000,
+        warmupMs: flags.warmup * 1000,
         repetitions: flags.repetitions,
         latencySeconds: flags.latencySeconds,
         latencyRecordsPerSec: flags.latencyRate,
