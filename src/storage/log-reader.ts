@@ -14,6 +14,7 @@ import { nodeIo, readFully, readFullyAsync, type FileIo } from './io.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import { locateBatches, offsetForTimestampIn, readBytesFor, readFromSegments, wholeBatches, type BatchLocation, type SegmentView } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
+import { ReadSlots, threadpoolReadSlots } from './read-slots.js';
 
 /**
  * Reads this big or bigger go to libuv's threadpool (readAt); smaller ones, such as a tailing
@@ -152,15 +153,38 @@ function readWhole(io: FileIo, fd: number, from: number, to: number, entryBytes:
   return buf.subarray(0, n - (n % entryBytes));
 }
 
+/** Reads `wantBytes` into a buffer from `buffers` and keeps its whole batches; the buffer goes back if the read fails. */
+function readWholeBatches(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => number): Buffer {
+  const buf = buffers.acquire(wantBytes);
+  try {
+    return wholeBatches(buf, read(buf), maxBytes, highWatermark);
+  } catch (err) {
+    buffers.release(buf);
+    throw err;
+  }
+}
+
+async function readWholeBatchesAsync(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => Promise<number>): Promise<Buffer> {
+  const buf = buffers.acquire(wantBytes);
+  try {
+    return wholeBatches(buf, await read(buf), maxBytes, highWatermark);
+  } catch (err) {
+    buffers.release(buf);
+    throw err;
+  }
+}
+
 export class LogReader {
   private readonly io: FileIo;
+  private readonly readSlots: ReadSlots;
   private segments: ReaderSegment[] = [];
 
   constructor(
     readonly dir: string,
-    options: { io?: FileIo } = {},
+    options: { io?: FileIo; readSlots?: ReadSlots } = {},
   ) {
     this.io = options.io ?? nodeIo;
+    this.readSlots = options.readSlots ?? threadpoolReadSlots;
     this.refresh();
   }
 
@@ -197,26 +221,27 @@ export class LogReader {
    * Whole batches from a location (locate), up to `maxBytes` (the first one whole even if larger),
    * below `highWatermark`. A read of READ_ASYNC_MIN_BYTES or more runs in libuv's threadpool, so
    * the main thread serves other connections meanwhile and reads of several partitions use several
-   * cores; the segment's descriptor stays open until it is done, even if the segment is deleted.
+   * cores; at most the reader's ReadSlots of them run at once (read-slots.ts), each taking its
+   * buffer only when it starts. The segment's descriptor stays open until the read is done, even if
+   * the segment is deleted or the reader closed meanwhile.
    */
   async readAt(location: BatchLocation<ReaderSegment>, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Promise<Buffer> {
     const wantBytes = readBytesFor(location, maxBytes);
     const segment = location.segment;
-    const buf = buffers.acquire(wantBytes);
-    let pinned = false;
+    const position = location.first.position;
+    const fd = segment.pin(); // open until unpin(), whatever close() is called meanwhile (a slot may take a while)
     try {
-      const fd = segment.pin();
-      pinned = true;
-      const readBytes =
-        wantBytes >= READ_ASYNC_MIN_BYTES
-          ? await readFullyAsync(this.io, fd, buf, 0, wantBytes, location.first.position)
-          : readFully(this.io, fd, buf, 0, wantBytes, location.first.position);
-      return wholeBatches(buf, readBytes, maxBytes, highWatermark);
-    } catch (err) {
-      buffers.release(buf);
-      throw err;
+      if (wantBytes < READ_ASYNC_MIN_BYTES) {
+        return readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFully(this.io, fd, buf, 0, wantBytes, position));
+      }
+      await this.readSlots.acquire();
+      try {
+        return await readWholeBatchesAsync(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFullyAsync(this.io, fd, buf, 0, wantBytes, position));
+      } finally {
+        this.readSlots.release();
+      }
     } finally {
-      if (pinned) segment.unpin();
+      segment.unpin();
     }
   }
 

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { LogReader, READ_ASYNC_MIN_BYTES } from '../../src/storage/log-reader.js';
 import { OffsetOutOfRangeError } from '../../src/storage/errors.js';
-import { ReadBufferPool } from '../../src/storage/read-buffers.js';
+import { ReadBufferPool, type ReadBuffers } from '../../src/storage/read-buffers.js';
+import { ReadSlots } from '../../src/storage/read-slots.js';
 import { readBytesFor } from '../../src/storage/segment-read.js';
 import { nodeIo, type FileIo } from '../../src/storage/io.js';
 import { checkBatch, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
@@ -149,6 +150,35 @@ describe('LogReader.readAt', () => {
     expect(big!.length).toBeGreaterThanOrEqual(READ_ASYNC_MIN_BYTES);
     expect(state.closed.filter((fd) => fd === logFd)).toHaveLength(1);
     expect(openFds()).toBe(fdsBefore);
+  });
+
+  it('runs at most its ReadSlots of threadpool reads at once, each taking its buffer only when it starts', async () => {
+    const { io, state } = instrumentedIo();
+    let running = 0;
+    let mostRunning = 0;
+    const readAsync = io.readAsync!;
+    io.readAsync = async (...args) => {
+      mostRunning = Math.max(mostRunning, ++running);
+      try {
+        return await readAsync(...args);
+      } finally {
+        running--;
+      }
+    };
+    let acquired = 0;
+    const buffers: ReadBuffers = { acquire: (bytes) => (acquired++, Buffer.allocUnsafe(bytes)), release: () => {} };
+    let open!: () => void;
+    state.gate = new Promise((resolve) => (open = resolve));
+    const reader = new LogReader(dir, { io, readSlots: new ReadSlots(2) });
+    const starts = Array.from({ length: 8 }, (_, k) => k * 20 * RECORDS_PER_BATCH);
+    const reads = starts.map((offset) => reader.readAt(reader.locate(offset, hw)!, 256 * KiB, hw, buffers));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([running, acquired]).toEqual([2, 2]); // six wait, without buffers
+    reader.close(); // while reads wait for slots: they still finish from their pinned descriptors
+    open();
+    const results = await Promise.all(reads);
+    results.forEach((got, k) => expect(got.equals(log.read(starts[k]!, 256 * KiB))).toBe(true));
+    expect([mostRunning, acquired, state.asyncReads]).toEqual([2, 8, 8]);
   });
 
   it('locates nothing at the high watermark or past a batch it would cut; throws out of range above it', () => {
