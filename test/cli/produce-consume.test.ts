@@ -114,6 +114,15 @@ describe('brook produce | consume', () => {
     expect(result.stderr).toMatch(/^brook: .*absent.*does not exist/);
   });
 
+  it('exits non-zero in one line when the log refuses a record, and writes none of it', async () => {
+    expect((await brook([...d, 'topics', 'create', 'small', '--config', 'max.message.bytes=512'])).code).toBe(0);
+    const result = await brook([...d, 'produce', 'small'], { input: `${'x'.repeat(2000)}\n` });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^brook: /);
+    expect((await brook([...d, 'consume', 'small', '--from-beginning'])).stdout).toBe('');
+  });
+
   it('honours --partition, --offset and --max-messages', async () => {
     await brook([...d, 'topics', 'create', 'p', '--partitions', '2']);
     await brook([...d, 'produce', 'p', '--partition', '1'], { input: 'a\nb\nc\nd\n' });

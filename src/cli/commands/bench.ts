@@ -58,7 +58,8 @@ export function registerBenchCommand(program: Command): void {
     .command('bench')
     .description('benchmark produce/consume throughput vs partitions (engine vs single-threaded storage baseline) and end-to-end latency; ' +
       'uses --data-dir only when given explicitly, otherwise a temp dir that is removed afterwards; ' +
-      'on a disk the produce figures include the kernel\'s dirty-page writeback, a --data-dir on tmpfs (e.g. /dev/shm/b) measures the engine alone')
+      'on a disk the produce figures include the file system and the kernel\'s dirty-page writeback, a --data-dir on tmpfs (e.g. /dev/shm/b) measures the engine alone; ' +
+      'figures are steady states, after an untimed warm-up (--warmup); with the defaults the run takes ~5 min on 2 cores')
     .option('--partitions <list>', 'partition counts', parseIntegerList, [1, 2, 4, 8, 16])
     .option('--record-sizes <list>', 'record value sizes in bytes', parseIntegerList, [100, 1024])
     .option('--records <n>', 'at least this many records per case (all partitions together); each case also runs at least 1 s', parsePositiveInteger, 1_000_000)
