@@ -150,7 +150,9 @@ export class SpinBudget {
  * with one partition 84% of spins found a frame and spinning is worth ~5-8% of its throughput (a
  * single miss is noise there: skipping after each one cost ~5%); with 16 partitions under 1% did,
  * every core is busy, and a spin only takes CPU from the workers that have appends to do (~10% of
- * the 16-partition throughput). One per worker; not shared.
+ * the 16-partition throughput). Only a probe that hits ends a backoff, so after an idle spell a
+ * worker may go up to maxSkip dry rings without spinning (each a notify and a wake-up): cheap next
+ * to the spins it saves. One per worker; not shared.
  */
 export class SpinBackoff {
   private missesInARow = 0;

@@ -1,10 +1,10 @@
 /**
- * Threadpool reads in flight, process-wide (LogReader.readAt): at most `max` at once; the rest wait
+ * Threadpool reads in flight (LogReader.readAt): at most `max` at once; the rest wait
  * in FIFO order, and a read takes its buffer only once it holds a slot.
  *
  * Why: libuv runs UV_THREADPOOL_SIZE (default 4) reads at a time and queues the others, and a read
  * queued there already holds its buffer. With 16 partitions fetched at 1 MiB each, 16 MiB of
- * buffers were in flight and the threadpool spent ~15% more CPU per fetch copying into them than
+ * buffers were in flight and the threadpool spent 5-20% more CPU per fetch copying into them than
  * with 8 (measured on 2 vCPUs: the copy's destination no longer stayed in cache). Waiting for a
  * slot first keeps the buffers in use near the threadpool's width, whatever the partition count.
  * Two slots more than the threadpool has threads, so a thread never idles while the next read's
@@ -12,7 +12,11 @@
  */
 import { assert } from '../common/assert.js';
 
-/** libuv's threadpool size as this process runs it (UV_THREADPOOL_SIZE, read once at start; 4 by default, 1024 at most). */
+/**
+ * libuv's threadpool size from UV_THREADPOOL_SIZE (4 by default, 1024 at most). A setting that is
+ * not a positive integer counts as the default here; libuv may read it otherwise (e.g. "0" as 1),
+ * which only makes the slots a little wider than the pool.
+ */
 export function threadpoolSize(value = process.env.UV_THREADPOOL_SIZE): number {
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
@@ -53,5 +57,8 @@ export class ReadSlots {
   }
 }
 
-/** The process's slots: libuv's threadpool is one per process, shared by every LogReader. */
+/**
+ * The slots of this thread's LogReaders. libuv's threadpool is one per process; the slots are one
+ * per thread that imports this module, which is the main thread alone: it serves every fetch.
+ */
 export const threadpoolReadSlots = new ReadSlots(threadpoolSize() + 2);

@@ -44,11 +44,14 @@ describe('brook --broker host:port', () => {
     expect((await brook([...b, 'produce', 'tailed'], { input: 'old-1\nold-2\n' })).code).toBe(0);
     const follower = start([...b, 'consume', 'tailed', '--follow']);
     let printed = false;
+    let exited = false;
     void follower.firstOutput.then(() => (printed = true));
+    void follower.result.then(() => (exited = true));
     // The follower picks its start offset after it connects; produce until it prints, so the test
     // cannot depend on which came first. Whatever it prints must be new records, in order.
     for (let i = 0; !printed; i++) {
-      if (i > 600) throw new Error('the follower printed nothing in 600 produces');
+      if (exited) throw new Error(`the follower exited before printing: ${(await follower.result).stderr}`);
+      if (i >= 100) throw new Error('the follower printed nothing in 100 produces');
       expect((await brook([...b, 'produce', 'tailed'], { input: `new-${i}\n` })).code).toBe(0);
       await Promise.race([follower.firstOutput, new Promise((r) => setTimeout(r, 100))]);
     }

@@ -135,7 +135,7 @@ describe('LogReader.readAt', () => {
     const { io, state } = instrumentedIo();
     let open!: () => void;
     state.gate = new Promise((resolve) => (open = resolve));
-    const reader = new LogReader(dir, { io });
+    const reader = new LogReader(dir, { io, readSlots: new ReadSlots(4) }); // a failure here must not hold the process's slots
     const offset = 100 * RECORDS_PER_BATCH;
     const location = reader.locate(offset, hw)!;
     const logFd = location.segment.logFd();
@@ -153,6 +153,7 @@ describe('LogReader.readAt', () => {
   });
 
   it('runs at most its ReadSlots of threadpool reads at once, each taking its buffer only when it starts', async () => {
+    const fdsBefore = openFds();
     const { io, state } = instrumentedIo();
     let running = 0;
     let mostRunning = 0;
@@ -179,6 +180,8 @@ describe('LogReader.readAt', () => {
     const results = await Promise.all(reads);
     results.forEach((got, k) => expect(got.equals(log.read(starts[k]!, 256 * KiB))).toBe(true));
     expect([mostRunning, acquired, state.asyncReads]).toEqual([2, 8, 8]);
+    expect(state.closed.length).toBeGreaterThan(0); // the close waited for the reads, then happened
+    expect(openFds()).toBe(fdsBefore);
   });
 
   it('locates nothing at the high watermark or past a batch it would cut; throws out of range above it', () => {

@@ -29,7 +29,7 @@ describe('ReadSlots', () => {
     expect(() => new ReadSlots(0)).toThrow();
   });
 
-  it('reads libuv\'s threadpool size as libuv does: 4 unless UV_THREADPOOL_SIZE says otherwise, 1024 at most', () => {
+  it('takes libuv\'s threadpool size from UV_THREADPOOL_SIZE: 4 unless it is a positive integer, 1024 at most', () => {
     expect(threadpoolSize(undefined)).toBe(4);
     expect(threadpoolSize('16')).toBe(16);
     expect(threadpoolSize('0')).toBe(4);
