@@ -123,7 +123,7 @@ async function produceAll(broker: Broker, topic: string, partitionCount: number,
  */
 const readBuffers = new ReadBufferPool();
 
-/** Records and bytes of one read of every partition's [start, end) range; fails unless it finds `expected` records. */
+/** Records and bytes of one read of every partition's [start, end) range (timedPasses checks the count). */
 type PassReader = () => Promise<{ recordCount: number; sizeBytes: number }>;
 
 /**

@@ -154,17 +154,7 @@ function readWhole(io: FileIo, fd: number, from: number, to: number, entryBytes:
 }
 
 /** Reads `wantBytes` into a buffer from `buffers` and keeps its whole batches; the buffer goes back if the read fails. */
-function readWholeBatches(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => number): Buffer {
-  const buf = buffers.acquire(wantBytes);
-  try {
-    return wholeBatches(buf, read(buf), maxBytes, highWatermark);
-  } catch (err) {
-    buffers.release(buf);
-    throw err;
-  }
-}
-
-async function readWholeBatchesAsync(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => Promise<number>): Promise<Buffer> {
+async function readWholeBatches(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => number | Promise<number>): Promise<Buffer> {
   const buf = buffers.acquire(wantBytes);
   try {
     return wholeBatches(buf, await read(buf), maxBytes, highWatermark);
@@ -232,11 +222,11 @@ export class LogReader {
     const fd = segment.pin(); // open until unpin(), whatever close() is called meanwhile (a slot may take a while)
     try {
       if (wantBytes < READ_ASYNC_MIN_BYTES) {
-        return readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFully(this.io, fd, buf, 0, wantBytes, position));
+        return await readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFully(this.io, fd, buf, 0, wantBytes, position));
       }
       await this.readSlots.acquire();
       try {
-        return await readWholeBatchesAsync(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFullyAsync(this.io, fd, buf, 0, wantBytes, position));
+        return await readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFullyAsync(this.io, fd, buf, 0, wantBytes, position));
       } finally {
         this.readSlots.release();
       }
