@@ -236,6 +236,8 @@ export class GroupCoordinator {
         results.push({ groupId, errorCode: ErrorCode.NON_EMPTY_GROUP });
       } else {
         // Gone at once, as in Kafka (Dead, then tombstones), so no request sees a half-deleted group.
+        // Its value is taken first: markDead() restamps the state time, the retention clock.
+        const value = g.toValue();
         g.markDead();
         this.groups.delete(groupId);
         const offsets = this.offsets.entries(groupId);
@@ -244,7 +246,7 @@ export class GroupCoordinator {
         }
         this.offsets.deleteGroup(groupId);
         tombstones.push({ type: 'group', groupId, value: null });
-        deleted.push({ groupId, value: g.toValue(), offsets });
+        deleted.push({ groupId, value, offsets });
         results.push({ groupId, errorCode: ErrorCode.NONE });
       }
     }

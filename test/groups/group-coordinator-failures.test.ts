@@ -25,12 +25,15 @@ describe('failed requests change nothing', () => {
   });
 
   it('a DeleteGroups whose tombstones cannot be written keeps the group and its offsets, so a retry deletes it', async () => {
-    const { coordinator: c, store } = makeCoordinator();
+    const { coordinator: c, store, clock } = makeCoordinator();
     await c.offsetCommit(6, simpleCommit('g', 0, 42));
+    const emptySinceMs = c.group('g')!.currentStateTimestampMs;
+    clock.advance(60_000);
     store.failWrites = true;
     const failed = await c.deleteGroups(1, { groupsNames: ['g'] });
     expect(failed.results).toEqual([{ groupId: 'g', errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }]);
     expect(c.group('g')?.state).toBe('Empty');
+    expect(c.group('g')!.currentStateTimestampMs).toBe(emptySinceMs); // its offsets-retention clock did not restart
     expect(c.offsetFetch(4, { groupId: 'g', topics: null }).topics[0]!.partitions[0]!.committedOffset).toBe(42);
     store.failWrites = false;
     const retried = await c.deleteGroups(1, { groupsNames: ['g'] });
