@@ -60,8 +60,11 @@ export interface CaseSpec {
   warmupMs?: number;
 }
 
+/** How long a produce loop runs: at least minDurationMs (once its batches are sent), at most durationMs. */
+type RunTime = Pick<CaseSpec, 'durationMs' | 'minDurationMs'>;
+
 /** When the case may stop: [stop once the record target is met after this, hard deadline]. */
-function caseClock(spec: CaseSpec): { minEndMs: number; deadlineMs: number } {
+function caseClock(spec: RunTime): { minEndMs: number; deadlineMs: number } {
   const nowMs = Date.now();
   return { minEndMs: nowMs + Math.min(spec.minDurationMs ?? MIN_CASE_MS_DEFAULT, spec.durationMs), deadlineMs: nowMs + spec.durationMs };
 }
@@ -94,7 +97,7 @@ function batchesPerPartition(spec: CaseSpec, partitionCount: number): number {
   return Math.max(1, Math.ceil(spec.recordCount / RECORDS_PER_BATCH / partitionCount));
 }
 
-async function produceAll(broker: Broker, topic: string, partitionCount: number, batch: Buffer, batchCount: number, spec: CaseSpec): Promise<Throughput> {
+async function produceAll(broker: Broker, topic: string, partitionCount: number, batch: Buffer, batchCount: number, spec: RunTime): Promise<Throughput> {
   const { minEndMs, deadlineMs } = caseClock(spec);
   let batchesAcked = 0;
   const start = process.hrtime.bigint();
@@ -203,7 +206,7 @@ async function dropWritten(broker: Broker, topic: string, partitionCount: number
 async function warmUp(broker: Broker, topic: string, partitionCount: number, batch: Buffer, warmupMs: number): Promise<void> {
   for (const endMs = Date.now() + warmupMs; ; ) {
     const roundMs = Math.max(1, Math.min(WARMUP_TRIM_MS, endMs - Date.now()));
-    await produceAll(broker, topic, partitionCount, batch, 1, { recordBytes: batch.length, recordCount: 0, minDurationMs: roundMs, durationMs: roundMs });
+    await produceAll(broker, topic, partitionCount, batch, 1, { minDurationMs: roundMs, durationMs: roundMs });
     await dropWritten(broker, topic, partitionCount);
     if (Date.now() >= endMs) return;
   }

@@ -21,15 +21,16 @@ function parseIntegerList(value: string): number[] {
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
-function parsePositiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
-
+/** Seconds and the like: any finite number >= 0 (commander's one-line error otherwise). */
 function parseNonNegativeNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+}
+
+function parsePositiveNumber(value: string): number {
+  const n = parseNonNegativeNumber(value);
+  if (n === 0) throw new InvalidArgumentError('must be a positive number');
   return n;
 }
 
