@@ -12,7 +12,7 @@ import { TimeIndex, TIME_INDEX_ENTRY_BYTES } from './time-index.js';
 import { segmentBaseOffsets, segmentPaths } from './file-names.js';
 import { nodeIo, readFully, readFullyAsync, type FileIo } from './io.js';
 import { OffsetOutOfRangeError } from './errors.js';
-import { locateBatches, offsetForTimestampIn, readBytesFor, readFromSegments, wholeBatches, type BatchLocation, type SegmentView } from './segment-read.js';
+import { locateBatches, offsetForTimestampIn, readBytesFor, readFromSegments, readLocated, wholeBatches, type BatchLocation, type SegmentView } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { ReadSlots, threadpoolReadSlots } from './read-slots.js';
 
@@ -67,8 +67,8 @@ export class ReaderSegment implements SegmentView {
    * segment, the .index we read may belong to another version of the .log than our descriptor.
    * A mismatch falls back to the segment start (always a batch boundary) and drops the index.
    */
-  floorPosition(offset: number): number {
-    this.loadNewOffsetEntries();
+  floorPosition(offset: number, readableBytes: number): number {
+    this.loadNewOffsetEntries(readableBytes);
     const entry = this.offsetIndex.floorEntry(offset);
     if (entry.position === 0) return 0;
     const header = Buffer.allocUnsafe(BATCH_HEADER_BYTES);
@@ -93,9 +93,8 @@ export class ReaderSegment implements SegmentView {
    * Reads offset index entries the writer appended since the last look (whole entries only). The
    * time index is loaded only by timestamp lookups (loadNewTimeEntries): fetches never need it.
    */
-  private loadNewOffsetEntries(): void {
+  private loadNewOffsetEntries(logBytes = this.readableBytes()): void {
     this.indexFd ??= this.io.openSync(this.paths.index, 'r');
-    const logBytes = this.readableBytes();
     const indexBytes = this.io.fstatSizeSync(this.indexFd);
     if (indexBytes < this.indexBytesLoaded) this.resetIndexes(); // rebuilt or cut back by the writer
     const newIndex = readWhole(this.io, this.indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
@@ -153,11 +152,11 @@ function readWhole(io: FileIo, fd: number, from: number, to: number, entryBytes:
   return buf.subarray(0, n - (n % entryBytes));
 }
 
-/** Reads `wantBytes` into a buffer from `buffers` and keeps its whole batches; the buffer goes back if the read fails. */
-async function readWholeBatches(buffers: ReadBuffers, wantBytes: number, maxBytes: number, highWatermark: number, read: (buf: Buffer) => number | Promise<number>): Promise<Buffer> {
+/** readLocated (segment-read.ts) in libuv's threadpool. */
+async function readLocatedAsync(io: FileIo, fd: number, location: BatchLocation, wantBytes: number, maxBytes: number, highWatermark: number, buffers: ReadBuffers): Promise<Buffer> {
   const buf = buffers.acquire(wantBytes);
   try {
-    return wholeBatches(buf, await read(buf), maxBytes, highWatermark);
+    return wholeBatches(buf, await readFullyAsync(io, fd, buf, 0, wantBytes, location.first.position), maxBytes, highWatermark);
   } catch (err) {
     buffers.release(buf);
     throw err;
@@ -193,8 +192,8 @@ export class LogReader {
   }
 
   /** Whole batches from `offset`, read into a buffer from `buffers` (see read-buffers.ts for who may release it). */
-  read(offset: number, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Buffer {
-    return this.withRetry(offset, highWatermark, () => readFromSegments(this.io, this.segments, offset, maxBytes, highWatermark, buffers), Buffer.alloc(0));
+  read(offset: number, maxBytes: number, highWatermark: number): Buffer {
+    return this.withRetry(offset, highWatermark, () => readFromSegments(this.io, this.segments, offset, maxBytes, highWatermark), Buffer.alloc(0));
   }
 
   /**
@@ -218,15 +217,14 @@ export class LogReader {
   async readAt(location: BatchLocation<ReaderSegment>, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Promise<Buffer> {
     const wantBytes = readBytesFor(location, maxBytes);
     const segment = location.segment;
-    const position = location.first.position;
     const fd = segment.pin(); // open until unpin(), whatever close() is called meanwhile (a slot may take a while)
     try {
       if (wantBytes < READ_ASYNC_MIN_BYTES) {
-        return await readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFully(this.io, fd, buf, 0, wantBytes, position));
+        return readLocated(this.io, fd, location, maxBytes, highWatermark, buffers);
       }
       await this.readSlots.acquire();
       try {
-        return await readWholeBatches(buffers, wantBytes, maxBytes, highWatermark, (buf) => readFullyAsync(this.io, fd, buf, 0, wantBytes, position));
+        return await readLocatedAsync(this.io, fd, location, wantBytes, maxBytes, highWatermark, buffers);
       } finally {
         this.readSlots.release();
       }

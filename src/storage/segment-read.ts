@@ -22,8 +22,11 @@ export interface SegmentView {
   logFd(): number;
   /** Bytes of the .log that may be read (the writer's size, or the file size for a reader). */
   readableBytes(): number;
-  /** Position of a batch starting at or before `offset` (from the offset index). */
-  floorPosition(offset: number): number;
+  /**
+   * Position of a batch starting at or before `offset` (from the offset index); `readableBytes` is
+   * what the caller just got from readableBytes(), so a reader need not look the size up again.
+   */
+  floorPosition(offset: number, readableBytes: number): number;
   /** First offset that may hold a timestamp >= `timestampMs` (from the time index). */
   startOffsetForTimestamp(timestampMs: number): number;
 }
@@ -45,14 +48,8 @@ export function segmentIndexFor(segments: readonly { baseOffset: number }[], off
   return found;
 }
 
-/** The first batch at or after `position` whose lastOffset >= `offset`, or null. */
-export function findBatch(
-  io: FileIo,
-  segment: SegmentView,
-  offset: number,
-  position = segment.floorPosition(offset),
-  endPosition = segment.readableBytes(),
-): ScannedBatch | null {
+/** The first batch in [position, endPosition) whose lastOffset >= `offset`, or null. */
+function findBatch(io: FileIo, segment: SegmentView, offset: number, position: number, endPosition: number): ScannedBatch | null {
   let found: ScannedBatch | null = null;
   scanBatches(io, segment.logFd(), position, endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
     if (batch.lastOffset < offset) return true;
@@ -81,8 +78,8 @@ export function locateBatches<S extends SegmentView>(io: FileIo, segments: reado
   if (index < 0) return null;
   for (let first = true; index < segments.length; index++, first = false) {
     const segment = segments[index]!;
-    const position = first ? segment.floorPosition(offset) : 0;
     const endPosition = segment.readableBytes();
+    const position = first ? segment.floorPosition(offset, endPosition) : 0;
     const batch = findBatch(io, segment, offset, position, endPosition);
     if (batch === null) continue;
     if (batch.baseOffset >= maxOffset || batch.lastOffset >= maxOffset) return 'empty';
@@ -112,11 +109,16 @@ export function readFromSegments(
   const location = locateBatches(io, segments, offset, maxOffset);
   if (location === null) return null;
   if (location === 'empty') return Buffer.alloc(0);
+  return readLocated(io, location.segment.logFd(), location, maxBytes, maxOffset, buffers);
+}
+
+/** Reads a location's bytes for `maxBytes` on this thread and keeps the whole batches below `maxOffset`; the buffer goes back if the read throws. */
+export function readLocated(io: FileIo, fd: number, location: BatchLocation, maxBytes: number, maxOffset: number, buffers: ReadBuffers): Buffer {
   const wantBytes = readBytesFor(location, maxBytes);
   const buf = buffers.acquire(wantBytes);
   let readBytes: number;
   try {
-    readBytes = readFully(io, location.segment.logFd(), buf, 0, wantBytes, location.first.position);
+    readBytes = readFully(io, fd, buf, 0, wantBytes, location.first.position);
   } catch (err) {
     buffers.release(buf);
     throw err;
@@ -153,7 +155,8 @@ export function offsetForTimestampIn(
     const startOffset = Math.max(segment.startOffsetForTimestamp(timestampMs), minOffset);
     let hit: ScannedBatch | null = null;
     let passedMax = false;
-    scanBatches(io, segment.logFd(), segment.floorPosition(startOffset), segment.readableBytes(), { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+    const endPosition = segment.readableBytes();
+    scanBatches(io, segment.logFd(), segment.floorPosition(startOffset, endPosition), endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
       if (batch.lastOffset >= maxOffset) {
         passedMax = true;
         return false;

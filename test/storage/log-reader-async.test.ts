@@ -184,6 +184,19 @@ describe('LogReader.readAt', () => {
     expect(openFds()).toBe(fdsBefore);
   });
 
+  it('looks up each file size once per locate: the .log and the .index, nothing else', () => {
+    let fstats = 0;
+    const io: FileIo = { ...nodeIo, fstatSizeSync: (fd) => (fstats++, nodeIo.fstatSizeSync(fd)) };
+    const reader = new LogReader(dir, { io });
+    reader.locate(0, hw); // opens the first segment's files
+    const offset = 3 * RECORDS_PER_BATCH + 1; // inside the first segment, past its first batch
+    fstats = 0;
+    const location = reader.locate(offset, hw)!;
+    expect(location.first.baseOffset).toBe(3 * RECORDS_PER_BATCH);
+    expect(fstats).toBe(2);
+    reader.close();
+  });
+
   it('locates nothing at the high watermark or past a batch it would cut; throws out of range above it', () => {
     const reader = new LogReader(dir);
     expect(reader.locate(hw, hw)).toBeNull();
