@@ -20,7 +20,7 @@ import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig,
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { PartitionHandle, produceError } from './partition-handle.js';
-import { fetchWithLongPoll, type FetchOptions } from './fetch.js';
+import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
 import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
 import { GroupsService } from './coordinator-groups.js';
@@ -283,8 +283,8 @@ export class Broker {
       const found = handle.reader().offsetForTimestamp(timestamp, highWatermark);
       if (found === null) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
       return { errorCode: ErrorCode.NONE, offset: Math.max(found.offset, logStartOffset), timestamp: found.timestamp };
-    } catch {
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, offset: -1, timestamp: -1 };
+    } catch (err) {
+      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1 };
     }
   }
 

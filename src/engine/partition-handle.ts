@@ -353,8 +353,12 @@ export class PartitionHandle {
     return () => this.appendListeners.delete(listener);
   }
 
-  /** The main thread's read-only view of the log (opened on first use, after the worker created the dir). */
+  /**
+   * The main thread's read-only view of the log (opened on first use, after the worker created the
+   * dir). Refused once the partition is closing: reading then would reopen files nobody closes.
+   */
   reader(): LogReader {
+    if (this.status === 'closing' || this.status === 'closed') throw new BrookError('PARTITION_CLOSED', `partition ${this.topic}-${this.partition} is closed`);
     this.logReader ??= new LogReader(this.dir);
     return this.logReader;
   }

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
 import { DataDirLockedError, KafkaCodeError } from '../../src/common/errors.js';
@@ -186,6 +187,17 @@ describe('Broker fetch, listOffset, deleteRecords', () => {
     const [after] = await broker.fetch([request], { maxWaitMs: 60_000, minBytes: 1, maxBytes: 1 << 20 });
     expect([after!.errorCode, after!.records]).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, null]);
   }, 20_000);
+
+  it('answers a ListOffsets by timestamp after close with a retriable code, reopening no file', async () => {
+    const broker = await openBroker(tempDataDir());
+    await broker.createTopic('t', { partitions: 1 });
+    await broker.produce('t', 0, batchOf(['a', 'b']));
+    expect((await broker.listOffset('t', 0, 0)).offset).toBe(0); // opens the reader
+    await broker.close();
+    const fdsAfterClose = fs.readdirSync('/proc/self/fd').length;
+    expect((await broker.listOffset('t', 0, 0)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(fs.readdirSync('/proc/self/fd').length).toBe(fdsAfterClose);
+  });
 
   it('honours maxBytes and partitionMaxBytes but returns one whole batch for the first non-empty partition', async () => {
     const broker = await openBroker(tempDataDir());
