@@ -142,7 +142,8 @@ export async function fetchWithLongPoll(
   // Over budget the limit is 0: readOnce still returns one whole batch (KIP-74), never nothing.
   const read = () => readOnce(lookup, requests, budget === undefined ? options.maxBytes : Math.min(options.maxBytes, Math.max(budget.availableBytes(), 0)), buffers, budget);
   for (;;) {
-    const wake = armWake(lookup, requests, onClose);
+    // A fetch that cannot wait (maxWaitMs 0) answers after this read: only the close matters to it.
+    const wake = armWake(lookup, waitMs > 0 ? requests : [], onClose);
     if (wake.reason === 'closed') {
       // The broker began closing while this fetch waited: reading now would reopen closed logs.
       wake.cancel();

@@ -18,6 +18,7 @@ function slowPartition() {
   const appendListeners = new Set<() => void>();
   const pendingReads: (() => void)[] = [];
   let reads = 0;
+  let subscriptions = 0;
   const reader = {
     locate: (offset: number, hw: number) =>
       offset < hw ? { segment: { readableBytes: () => hw * BATCH_BYTES }, first: { position: offset * BATCH_BYTES, sizeBytes: BATCH_BYTES } } : null,
@@ -31,6 +32,7 @@ function slowPartition() {
     state: { get: (field: string) => (field === 'highWatermark' ? highWatermark : 0) },
     reader: () => reader,
     onAppend: (listener: () => void) => {
+      subscriptions++;
       appendListeners.add(listener);
       return () => appendListeners.delete(listener);
     },
@@ -39,6 +41,10 @@ function slowPartition() {
     handle,
     get reads() {
       return reads;
+    },
+    /** Append listeners ever registered (by fetches arming their wake-up). */
+    get subscriptions() {
+      return subscriptions;
     },
     append(): void {
       highWatermark++;
@@ -102,5 +108,23 @@ describe('fetch long-poll wake-ups during a slow read', () => {
     await p.finishReads();
     const [result] = await fetch;
     expect([result!.errorCode, result!.records, p.reads]).toEqual([ErrorCode.NOT_LEADER_OR_FOLLOWER, null, 1]);
+  }, 10_000);
+
+  it('a fetch with maxWaitMs 0 listens for the close only, not for appends', async () => {
+    const p = slowPartition();
+    let closeListens = 0;
+    const fetch = fetchWithLongPoll(() => p.handle, [request], { maxWaitMs: 0, minBytes: 2 * BATCH_BYTES, maxBytes: 1 << 20 }, () => {
+      closeListens++;
+      return () => {};
+    });
+    await p.finishReads();
+    const [result] = await fetch; // short of minBytes, but it may not wait
+    expect([result!.records!.length, p.reads, p.subscriptions, closeListens]).toEqual([BATCH_BYTES, 1, 0, 1]);
+    const waiting = startFetch(p);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(p.subscriptions).toBe(1); // one that may wait does listen
+    waiting.close();
+    await p.finishReads();
+    await waiting.fetch;
   }, 10_000);
 });
