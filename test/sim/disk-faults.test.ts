@@ -59,9 +59,15 @@ describe('injected write and fsync failures', () => {
         const code: FaultCode = random() < 0.5 ? 'ENOSPC' : 'EIO';
         const before = (await handle.injectFaults({ op: 'counts' }))!.injected;
         await handle.injectFaults({ op: 'failNext', fault: op, code, afterCalls: k });
+        // Produce until the fault is reached: how many index writes a produce makes depends on the
+        // clock (a time index entry needs a newer timestamp), so a fixed count of produces may fall
+        // short of k calls. Every produce makes at least one write and one fsync, so k + 1 suffice.
         const codes: number[] = [];
-        for (let i = 0; i < 6; i++) codes.push(await produce());
-        const injected = (await handle.injectFaults({ op: 'counts' }))!.injected - before;
+        let injected = 0;
+        for (let i = 0; i <= k && injected === 0; i++) {
+          codes.push(await produce());
+          injected = (await handle.injectFaults({ op: 'counts' }))!.injected - before;
+        }
         expect(injected, `seed ${seed}: ${op} fault after ${k} calls was reached`).toBe(1);
         expect(codes, `seed ${seed}: ${op} ${code} after ${k} calls`).toContain(ErrorCode.KAFKA_STORAGE_ERROR);
         points++;
