@@ -29,7 +29,7 @@ describe('brook bench', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
     const json = path.join(dir, 'out.json');
     const stdout = execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,2', '--record-sizes', '100', '--records', '2000',
-      '--repetitions', '1', '--latency-seconds', '1', '--warmup', '0.2', '--json', json], { encoding: 'utf8', timeout: 60_000 });
+      '--repetitions', '1', '--latency-seconds', '1', '--warmup', '0.2', '--json', json], { encoding: 'utf8', timeout: 240_000 });
     expect(stdout).toContain('PARTITIONS');
     const report = JSON.parse(fs.readFileSync(json, 'utf8'));
     expect(report.benchmark).toBe('partition-scaling');
@@ -49,7 +49,7 @@ describe('brook bench', () => {
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('100 B produce');
     expect((svg.match(/<polyline /g) ?? []).length).toBe(2);
-  }, 90_000);
+  }, 300_000);
 
   it.each([
     [['--partitions', '1,x'], 'comma-separated list of positive integers'],

@@ -76,7 +76,8 @@ describe('Producer retries', () => {
   it('gives up once deliveryTimeoutMs has passed, however many retries are left', async () => {
     const backend = await backendWithTopic();
     backend.rejectWith = ErrorCode.KAFKA_STORAGE_ERROR;
-    const producer = new Producer(backend, { lingerMs: 0, retryBackoffMs: 20, retryBackoffMaxMs: 20, deliveryTimeoutMs: 100 });
+    // A second attempt needs the first failure within deliveryTimeoutMs - backoff: 1 s leaves room for a stall.
+    const producer = new Producer(backend, { lingerMs: 0, retryBackoffMs: 20, retryBackoffMaxMs: 20, deliveryTimeoutMs: 1000 });
     const failure = await producer.send({ topic: 't', value: 'x' }).catch((err: unknown) => err);
     expect((failure as KafkaError).code).toBe('KAFKA_STORAGE_ERROR');
     expect(backend.attempts.length).toBeGreaterThan(1);

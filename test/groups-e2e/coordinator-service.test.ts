@@ -2,7 +2,7 @@
  * The Broker's groups facade over real coordinator workers (compiled from dist/; run tsc first):
  * the CLI helpers, the offsets topic guard, a coordinator worker crash and a reopen from disk.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
 import { KafkaCodeError } from '../../src/common/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -10,6 +10,16 @@ import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { encodeSubscription } from '../../src/groups/index.js';
 import { CoordinatorUnavailableError } from '../../src/engine/coordinator-groups.js';
 import { makeTempDir, waitFor } from './helpers.js';
+
+// Two tests park a join in group.initial.rebalance.delay.ms and inspect the group meanwhile; the
+// default 3 s could run out on a loaded machine, so the delay here outlives any test (a closing
+// broker or a crashed worker answers the parked join).
+const savedDelay = process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS;
+beforeAll(() => { process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = '600000'; });
+afterAll(() => {
+  if (savedDelay === undefined) delete process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS;
+  else process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = savedDelay;
+});
 
 let broker: Broker | null = null;
 afterEach(async () => {
@@ -46,7 +56,7 @@ describe('broker.groups', () => {
     broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
     await broker.createTopic('t', { partitions: 1 });
     // JoinGroup v3 (no MEMBER_ID_REQUIRED round): the member is in the group while its join waits
-    // for group.initial.rebalance.delay.ms (3 s by default), which outlives this test.
+    // for group.initial.rebalance.delay.ms (set above to outlive this test).
     const pendingJoin = broker.groups.handle(11, 3, joinRequest('busy'), CTX).catch(() => null);
     await waitFor('the member to be in the group', async () => (await broker!.groups.describeGroup('busy')).members.length === 1);
     const error = await broker.groups.resetOffsets('busy', [{ topic: 't', partition: 0, offset: 1 }]).catch((e: unknown) => e);

@@ -114,6 +114,10 @@ afterAll(async () => {
 
 describe('kafkajs consumer group against brook serve', () => {
   const everyone: Member[] = [];
+  // A test that fails before its own stop() must not leave a child consumer running.
+  afterAll(() => {
+    for (const m of everyone) if ('child' in m) (m.child as ChildProcess).kill('SIGKILL');
+  });
 
   it('three members split six partitions disjointly and receive every record', async () => {
     await produce(300);

@@ -41,9 +41,11 @@ describe('server process lifecycle', () => {
       topicData: [{ name: 'kept', partitionData: [{ index: 0, records: encodeRecordBatch([{ value: Buffer.from('survives restart') }]) }] }],
     });
     expect(produced.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
-    // A long-poll past the end: still waiting when the signal arrives.
-    const correlationId = client.send(ApiKey.Fetch, 11, fetchBody('kept', 1, 1500));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A long-poll past the end: still waiting when the signal arrives. The second before the signal
+    // lets even a descheduled server read the frame (a frame not yet read when the drain starts is
+    // dropped, rightly); the 3 s wait stays inside the 5 s drain grace.
+    const correlationId = client.send(ApiKey.Fetch, 11, fetchBody('kept', 1, 3000));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const exit = first.stop();
     const answer = await client.response<fetchApi.FetchResponse>(ApiKey.Fetch, 11);
     expect(answer.correlationId).toBe(correlationId);

@@ -285,7 +285,7 @@ describe('SIGKILL of brook serve under produce load', () => {
     await server.stop();
     server = null;
     for (let p = 0; p < PARTITION_COUNT; p++) checkPartitionDir(path.join(dataDir, `${TOPIC}-${p}`));
-  });
+  }, 600_000);
 });
 
 describe.skipIf(!kcatFound)(`kcat's exit status as an acknowledgement (${kcatVersion.stdout?.split('\n')[0] ?? 'kcat missing'})`, () => {
