@@ -13,7 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BrookError, StorageError } from '../common/errors.js';
 import { systemClock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRecords, encodeRecordBatch, iterateBatches } from '../protocol/record-batch.js';
+import { decodeRecords, encodeRecordBatches, iterateBatches } from '../protocol/record-batch.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { decodeGroupRecord, encodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
 import type * as G from '../groups/types.js';
@@ -76,9 +76,11 @@ function openPartition(partition: number, dir: string): void {
     topicExists: (topic, p) => p >= 0 && p < (topics.get(topic) ?? 0),
     store: {
       // Appended (page cache) before the answer: a process crash loses no acknowledged commit.
+      // One append of batches within max.message.bytes: a commit or a group deletion with more
+      // offsets (or longer names) than one batch holds is still written all or nothing.
       write: async (records) => {
-        const batch = encodeRecordBatch(records.map((r) => encodeGroupRecord(r)));
-        const result = log.append(batch);
+        const batches = encodeRecordBatches(records.map((r) => encodeGroupRecord(r)), data.logConfig.maxMessageBytes);
+        const result = log.append(batches);
         if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`offsets append failed with error code ${result.errorCode}`);
       },
     },

@@ -80,8 +80,8 @@ export class GroupCoordinator {
    * group only the offsets of topics it no longer subscribes to. An Empty group left without
    * offsets is removed. Without this, every group id ever used would stay in memory and in the log.
    *
-   * Tombstones first, memory after: a group's tombstones are written (in batches of
-   * EXPIRY_RECORDS_PER_WRITE, well under max.message.bytes), then only the entries that are still
+   * Tombstones first, memory after: a group's tombstones are written (EXPIRY_RECORDS_PER_WRITE per
+   * write, so one pass never holds a huge write), then only the entries that are still
    * the expired ones are dropped, so a commit that lands meanwhile survives in both. Groups with a
    * commit in flight wait for the next check; a failed write stops the pass (the next one retries).
    * Runs from tick() every offsets.retention.check.interval.ms; returns what it removed.

@@ -57,7 +57,10 @@ export type GroupRecord =
 
 /** Implemented by the host (the coordinator worker backs it with the __consumer_offsets log). */
 export interface GroupStore {
-  /** Durably record these; resolve when durable. Called for commits and group metadata changes. */
+  /**
+   * Durably record these, all or none; resolve when durable. Called for commits, group metadata
+   * changes and tombstones.
+   */
   write(records: GroupRecord[]): Promise<void>;
 }
 

@@ -212,6 +212,33 @@ export function encodeRecordBatch(records: readonly ProducerRecord[], options: E
   return batch;
 }
 
+/**
+ * Encodes `records` (uncompressed) as consecutive batches laid end to end, in order, each at most
+ * `maxBatchBytes` long: a batch ends where the next record would not fit. One append of the result
+ * stores all of them or none (PartitionLog.append writes batches end to end with one write), so a
+ * write too large for one batch under max.message.bytes still lands whole. A single record larger
+ * than `maxBatchBytes` gets a batch of its own, which the log refuses (MESSAGE_TOO_LARGE).
+ */
+export function encodeRecordBatches(records: readonly ProducerRecord[], maxBatchBytes: number): Buffer {
+  const batches: Buffer[] = [];
+  let start = 0;
+  while (start < records.length) {
+    const baseTimestamp = records[start]!.timestamp ?? Date.now();
+    let batchBytes = BATCH_HEADER_BYTES;
+    let end = start;
+    for (; end < records.length; end++) {
+      const record = records[end]!;
+      const bodyBytes = recordBodyBytes(record, (record.timestamp ?? baseTimestamp) - baseTimestamp, end - start);
+      const recordBytes = zigzagVarintBytes(bodyBytes) + bodyBytes;
+      if (end > start && batchBytes + recordBytes > maxBatchBytes) break;
+      batchBytes += recordBytes;
+    }
+    batches.push(encodeRecordBatch(records.slice(start, end), { baseTimestamp }));
+    start = end;
+  }
+  return batches.length === 1 ? batches[0]! : Buffer.concat(batches);
+}
+
 function recordBodyBytes(record: ProducerRecord, timestampDelta: number, offsetDelta: number): number {
   let bytes = 1 + zigzagVarlongBytes(timestampDelta) + zigzagVarintBytes(offsetDelta);
   bytes += nullableBytesSize(record.key ?? null) + nullableBytesSize(record.value);

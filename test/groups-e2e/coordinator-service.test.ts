@@ -79,6 +79,25 @@ describe('broker.groups', () => {
     await expect(broker.groups.deleteGroup('old')).rejects.toMatchObject({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND });
   });
 
+  it('commits, reloads and deletes a group whose offsets fill more than one batch under max.message.bytes', async () => {
+    const dataDir = makeTempDir('brook-groups-svc-');
+    broker = await Broker.open({ dataDir });
+    await broker.createTopic('t', { partitions: 34 });
+    // Each offset record's key holds the group id: 34 of them with a 32,000-character id are ~1.09 MB,
+    // more than the offsets topic's max.message.bytes (1,048,588) allows in one batch.
+    const groupId = 'g'.repeat(32_000);
+    const offsets = Array.from({ length: 34 }, (_, p) => ({ topic: 't', partition: p, offset: p + 1 }));
+    await broker.groups.resetOffsets(groupId, offsets);
+    await broker.close();
+    broker = await Broker.open({ dataDir });
+    expect((await broker.groups.committedOffsets(groupId)).map((o) => o.offset)).toEqual(offsets.map((o) => o.offset));
+    await broker.groups.deleteGroup(groupId);
+    await broker.close();
+    broker = await Broker.open({ dataDir });
+    expect(await broker.groups.committedOffsets(groupId)).toEqual([]);
+    expect(await broker.groups.listGroups()).toEqual([]);
+  });
+
   it('refuses produce to and deletion of __consumer_offsets, and hides it from the topic list', async () => {
     broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
     const result = await broker.produce('__consumer_offsets', 0, encodeRecordBatch([{ value: Buffer.from('x') }]));

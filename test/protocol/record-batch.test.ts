@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { DecodeError } from '../../src/protocol/decode-error.js';
-import { checkBatch, decodeRecords, encodeRecordBatch, readBatchHeader } from '../../src/protocol/record-batch.js';
+import { checkBatch, decodeRecords, encodeRecordBatch, encodeRecordBatches, iterateBatches, readBatchHeader } from '../../src/protocol/record-batch.js';
 import { readZigzagVarint, readZigzagVarlong, writeZigzagVarint, writeZigzagVarlong } from '../../src/protocol/varint.js';
 
 const require = createRequire(import.meta.url);
@@ -96,5 +96,42 @@ describe('RecordBatch v2 codec', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('encodeRecordBatches', () => {
+  const record = (i: number, valueBytes: number) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(valueBytes, i % 251) });
+  const split = (buf: Buffer) => [...iterateBatches(buf)].map(({ pos, sizeBytes }) => buf.subarray(pos, pos + sizeBytes));
+
+  it('splits records into batches of at most maxBatchBytes, in order, filling each batch', () => {
+    const records = Array.from({ length: 500 }, (_, i) => record(i, 100 + (i % 37)));
+    const buf = encodeRecordBatches(records, 4096);
+    const batches = split(buf);
+    expect(batches.length).toBeGreaterThan(10);
+    expect(batches.reduce((n, b) => n + b.length, 0)).toBe(buf.length);
+    for (const [i, batch] of batches.entries()) {
+      expect(batch.length).toBeLessThanOrEqual(4096);
+      expect(checkBatch(batch, 0)).toEqual({ sizeBytes: batch.length });
+      // Full: the next batch's first record would not have fitted (same size as a fresh encode).
+      const next = batches[i + 1];
+      if (next !== undefined) {
+        const first = decodeRecords(next)[0]!;
+        const grown = encodeRecordBatch([...decodeRecords(batch).map((r) => ({ key: r.key, value: r.value })), { key: first.key, value: first.value }], { baseTimestamp: readBatchHeader(batch).baseTimestamp });
+        expect(grown.length).toBeGreaterThan(4096);
+      }
+    }
+    const decoded = batches.flatMap((b) => decodeRecords(b));
+    expect(decoded.map((r) => r.key!.toString())).toEqual(records.map((r) => r.key.toString()));
+    expect(decoded.every((r, i) => r.value!.equals(records[i]!.value))).toBe(true);
+  });
+
+  it('keeps everything in one batch when it fits, and gives a record larger than the limit a batch of its own', () => {
+    const small = [record(1, 10), record(2, 10)];
+    const one = encodeRecordBatches(small, 1 << 20);
+    expect(split(one)).toHaveLength(1);
+    expect(one.length).toBe(encodeRecordBatch(small, { baseTimestamp: readBatchHeader(one).baseTimestamp }).length);
+    const batches = split(encodeRecordBatches([record(1, 10), record(2, 5000), record(3, 10)], 1000));
+    expect(batches.map((b) => decodeRecords(b).length)).toEqual([1, 1, 1]);
+    expect(batches[1]!.length).toBeGreaterThan(5000);
   });
 });
