@@ -220,6 +220,10 @@ describe('pipelining and produce semantics', () => {
     oldFormat[16] = 1;
     const refused = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', oldFormat));
     expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    // An old entry after a v2 batch in the same records is refused the same way, nothing stored.
+    const mixed = Buffer.concat([encodeRecordBatch([{ value: Buffer.from('v2 first') }]), oldFormat]);
+    const refusedMixed = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', mixed));
+    expect(refusedMixed.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     expect(await fetchValues(client, 'old-versions')).toEqual(['v0', 'v2']);
   });
 

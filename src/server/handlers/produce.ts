@@ -93,20 +93,26 @@ function partitionResponse(
   return { ...api.defaultPartitionProduceResponse(), index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, errorMessage };
 }
 
-/** True when the first batch is an old message set (magic 0 or 1; the magic byte is at 16 in all). */
+/** True when some batch is an old message set (magic 0 or 1; the magic byte is at 16 in all). */
 function hasOldMessageFormat(records: Buffer): boolean {
-  return records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] !== CURRENT_MAGIC;
+  return someBatchHeader(records, MAGIC_OFFSET + 1, (pos) => records[pos + MAGIC_OFFSET] !== CURRENT_MAGIC);
+}
+
+/** True when any batch in `records` has the transactional attribute (bit 4). */
+export function hasTransactionalBatch(records: Buffer | null): boolean {
+  if (records === null) return false;
+  return someBatchHeader(records, ATTRIBUTES_OFFSET + 2, (pos) => (records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) !== 0);
 }
 
 /**
- * True when any batch in `records` has the transactional attribute (bit 4). Walks batch headers
- * only; a malformed tail stops the walk and is left for the Broker's CRC check to refuse.
+ * Walks the batch headers laid end to end in `records` (the length field is at the same place in
+ * every message format) while `headerBytes` of one are there, until `test` holds for one. A
+ * malformed tail stops the walk and is left for the Broker's framing and CRC checks to refuse.
  */
-export function hasTransactionalBatch(records: Buffer | null): boolean {
-  if (records === null) return false;
+function someBatchHeader(records: Buffer, headerBytes: number, test: (pos: number) => boolean): boolean {
   let pos = 0;
-  while (records.length - pos >= ATTRIBUTES_OFFSET + 2) {
-    if ((records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) !== 0) return true;
+  while (records.length - pos >= headerBytes) {
+    if (test(pos)) return true;
     const batchLength = records.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     if (batchLength <= 0) return false;
     pos += batchLength + LOG_OVERHEAD_BYTES;
