@@ -215,8 +215,11 @@ describe('SIGKILL of brook serve under produce load', () => {
       await Promise.all(producers.map((p) => p.connect()));
       trace('producers connected');
       let stop = false;
-      const running = lanes.map((lane, i) => runLane(producers[i]!, lane, round, random, () => stop));
-      if (kcatLane !== null) running.push(runKcatLane(server.broker, kcatLane, kcatSent, kcatInputDir, round, random, () => stop));
+      // Each lane draws from its own generator: how many draws a lane makes depends on timing, so a
+      // shared one would make the round's load and crash points differ between runs of one seed.
+      const laneSeed = (lane: number) => seed + 1000 * (round + 1) + lane;
+      const running = lanes.map((lane, i) => runLane(producers[i]!, lane, round, prng(laneSeed(i)), () => stop));
+      if (kcatLane !== null) running.push(runKcatLane(server.broker, kcatLane, kcatSent, kcatInputDir, round, prng(laneSeed(lanes.length)), () => stop));
       // Commit some offsets (an empty group: kafkajs commits with generation -1) while producing.
       const loadMs = 300 + Math.floor(random() * 1200);
       const commitAt = Math.floor(random() * loadMs);

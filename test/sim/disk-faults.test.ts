@@ -98,8 +98,9 @@ describe('injected write and fsync failures', () => {
     }
     const acknowledged: string[][] = [[], []];
     const lanes = [0, 1].map(async (p) => {
+      const laneRandom = prng(seed + 1 + p); // its own: the two lanes interleave by timing
       for (let i = 0; i < 150; i++) {
-        const value = `p${p}-${i}-${'y'.repeat(Math.floor(random() * 200))}`;
+        const value = `p${p}-${i}-${'y'.repeat(Math.floor(laneRandom() * 200))}`;
         const result = await broker.produce('t', p, batchOf([value]));
         expect([...ALLOWED, ErrorCode.NOT_LEADER_OR_FOLLOWER], `seed ${seed}`).toContain(result.errorCode);
         if (result.errorCode === ErrorCode.NONE) acknowledged[p]!.push(value);
