@@ -4,13 +4,15 @@
  * would), and the mirror runs as the real CLI. Needs dist/ (npx tsc -p tsconfig.json).
  */
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerBackend } from '../../src/embedded/broker-backend.js';
 import { NetworkBackend } from '../../src/embedded/network-backend.js';
 import { LATEST_TIMESTAMP, type BrookBackend } from '../../src/embedded/backend.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
-import { decodeRecords, encodeRecordBatch, iterateBatches, type ProducerRecord } from '../../src/protocol/record-batch.js';
+import { ATTR_COMPRESSION_MASK, decodeRecords, encodeRecordBatch, iterateBatches, type ProducerRecord } from '../../src/protocol/record-batch.js';
 import { startBrookServe, type RunningServe } from '../client/brook-serve.js';
 import { start } from '../helpers/server-process.js';
 import { Mirror } from '../../src/mirror/mirror.js';
@@ -108,6 +110,16 @@ async function readTarget(backend: BrookBackend, topic: string, partition: numbe
       fetchOffset = header.baseOffset + header.lastOffsetDelta + 1;
     }
   }
+}
+
+/** The compression codec of every batch stored in one target partition's segment files, in order. */
+function storedCodecs(topic: string, partition: number): number[] {
+  const dir = path.join(target.dataDir, `${topic}-${partition}`);
+  const codecs: number[] = [];
+  for (const name of fs.readdirSync(dir).filter((n) => n.endsWith('.log')).sort()) {
+    for (const { header } of iterateBatches(fs.readFileSync(path.join(dir, name)))) codecs.push(header.attributes & ATTR_COMPRESSION_MASK);
+  }
+  return codecs;
 }
 
 async function targetRecordCount(topic: string): Promise<number> {
@@ -245,6 +257,27 @@ describe('brook mirror', () => {
     } finally {
       await backend.close();
       await failing.stop();
+      source.cleanup();
+    }
+  }, 40_000);
+
+  it('re-encodes every batch with --compression zstd: the target stores zstd batches and the records round-trip', async () => {
+    const source = tempDataDir();
+    const batchCount = 6;
+    try {
+      await writeSource(source.dir, 'packed', batchCount, 10); // none, none, gzip, none, none, gzip
+      const run = await brook(['-d', source.dir, 'mirror', 'packed', '--to', target.address, '--create-topics', '--compression', 'zstd', '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout);
+      expect(summary.recordCount).toBe(PARTITIONS * batchCount * 10);
+      expect(summary.forwardedBatchCount).toBe(0);
+      expect(summary.reencodedBatchCount).toBe(PARTITIONS * batchCount);
+      for (let p = 0; p < PARTITIONS; p++) {
+        expect(storedCodecs('packed', p)).toEqual(Array(batchCount).fill(Compression.zstd));
+        expect(await readTarget(targetBackend, 'packed', p)).toEqual(expected(p, batchCount * 10));
+      }
+    } finally {
       source.cleanup();
     }
   }, 40_000);
