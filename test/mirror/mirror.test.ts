@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerBackend } from '../../src/embedded/broker-backend.js';
 import { NetworkBackend } from '../../src/embedded/network-backend.js';
-import { LATEST_TIMESTAMP, type BrookBackend } from '../../src/embedded/backend.js';
+import { LATEST_TIMESTAMP, type BrookBackend, type GroupTransport } from '../../src/embedded/backend.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
 import { ATTR_COMPRESSION_MASK, decodeRecords, encodeRecordBatch, iterateBatches, type ProducerRecord } from '../../src/protocol/record-batch.js';
@@ -120,6 +120,28 @@ function storedCodecs(topic: string, partition: number): number[] {
     for (const { header } of iterateBatches(fs.readFileSync(path.join(dir, name)))) codecs.push(header.attributes & ATTR_COMPRESSION_MASK);
   }
   return codecs;
+}
+
+/** The source group's committed offset per partition (-1: none), read from the source data dir. */
+async function committedOffsets(dataDir: string, groupId: string, topic: string): Promise<number[]> {
+  const backend = await BrokerBackend.open({ dataDir });
+  try {
+    const fetched = await backend.groups!.offsetFetch({ groupId, topics: [{ name: topic, partitionIndexes: [0, 1, 2] }] } as Parameters<GroupTransport['offsetFetch']>[0]);
+    const partitions = fetched.topics.find((t) => t.name === topic)!.partitions;
+    return Array.from({ length: PARTITIONS }, (_, p) => partitions.find((x) => x.partitionIndex === p)!.committedOffset);
+  } finally {
+    await backend.close();
+  }
+}
+
+async function targetEndOffsets(topic: string): Promise<number[]> {
+  const ends: number[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    const answer = await targetBackend.listOffset(topic, p, LATEST_TIMESTAMP);
+    expect(answer.errorCode).toBe(0);
+    ends.push(answer.offset);
+  }
+  return ends;
 }
 
 async function targetRecordCount(topic: string): Promise<number> {
@@ -281,6 +303,44 @@ describe('brook mirror', () => {
       source.cleanup();
     }
   }, 40_000);
+
+  it('on SIGINT finishes and commits the round in flight, exits 0, and a rerun sends the rest exactly once', async () => {
+    const source = tempDataDir();
+    const batchCount = 1500;
+    const recordsPerBatch = 4;
+    try {
+      await writeSource(source.dir, 'interrupted', batchCount, recordsPerBatch);
+      const total = PARTITIONS * batchCount * recordsPerBatch;
+      const args = ['-d', source.dir, 'mirror', 'interrupted', '--to', target.address, '--group', 'sigint', '--create-topics', '--fetch-bytes', '512', '--json'];
+      const child = spawn(process.execPath, [BROOK, ...args, '--follow', '--from-beginning'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const first = finished(child);
+      try {
+        while ((await targetRecordCount('interrupted')) < total / 8 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 10));
+        child.kill('SIGINT');
+        const stopped = await first;
+        // Committed exactly up to what the target holds: the round in flight was finished.
+        const ends = await targetEndOffsets('interrupted');
+        expect(await committedOffsets(source.dir, 'sigint', 'interrupted')).toEqual(ends);
+        expect(stopped.stderr).toBe('');
+        expect(stopped.signal).toBeNull();
+        expect(stopped.code).toBe(0);
+        const summary = JSON.parse(stopped.stdout);
+        expect(summary.recordCount).toBeLessThan(total); // interrupted midway
+        expect(ends.reduce((a, b) => a + b, 0)).toBe(summary.recordCount);
+      } finally {
+        child.kill('SIGKILL');
+      }
+
+      const rerun = await brook(args);
+      expect(rerun.stderr).toBe('');
+      expect(rerun.code).toBe(0);
+      for (let p = 0; p < PARTITIONS; p++) {
+        expect(await readTarget(targetBackend, 'interrupted', p)).toEqual(expected(p, batchCount * recordsPerBatch));
+      }
+    } finally {
+      source.cleanup();
+    }
+  }, 60_000);
 
   it('fails with one line and a non-zero exit when the target cannot be reached or lacks the topic', async () => {
     const source = tempDataDir();
