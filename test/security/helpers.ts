@@ -23,10 +23,14 @@ function openssl(args: string[], cwd: string): void {
   if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.stderr}`);
 }
 
-/** CA -> server certificate (SAN localhost, 127.0.0.1) and client certificate (CN=client-1). */
-export function makePki(): Pki {
+/**
+ * CA (CN=`caName`) -> server certificate (SAN localhost, 127.0.0.1) and client certificate
+ * (CN=client-1). Two PKIs for one test need different CA names: a certificate whose issuer name
+ * matches the trusted CA but whose signature does not fails verification differently.
+ */
+export function makePki(caName = 'brook-test-ca'): Pki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-pki-'));
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=brook-test-ca'], dir);
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', `/CN=${caName}`], dir);
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   for (const [name, cn, ext] of [['server', 'localhost', 'server.ext'], ['client', 'client-1', null]] as const) {
     openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`], dir);

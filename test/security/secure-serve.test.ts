@@ -23,6 +23,27 @@ for (const [tool, found] of [['openssl', hasOpenssl], ['kcat', hasKcat]] as cons
   console.warn(`SKIPPING security tests that need ${tool}: it is not installed`);
 }
 
+/**
+ * A TLS connection to `server` trusting `pki`'s CA, presenting `client`'s certificate (or none).
+ * TLS 1.3 reports a refused client certificate after the client's handshake finished, so 'ok'
+ * means the server answered a request over the connection (no timer: a slow server must not pass
+ * for an accepting one).
+ */
+function handshake(server: SecureServe, pki: Pki, client: Pki | null): Promise<'ok' | 'failed'> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host: server.host, port: server.port, ca: fs.readFileSync(pki.ca), servername: 'localhost',
+      ...(client !== null ? { cert: fs.readFileSync(client.clientCert), key: fs.readFileSync(client.clientKey) } : {}),
+    });
+    socket.once('secureConnect', () => {
+      socket.write(Buffer.concat(encodeRequestFrame(ApiKey.ApiVersions, 0, 1, 'tls-test', apiVersionsApi.defaultRequest())));
+    });
+    socket.once('data', () => { socket.destroy(); resolve('ok'); });
+    socket.once('error', () => resolve('failed'));
+    socket.once('close', () => resolve('failed'));
+  });
+}
+
 describe.skipIf(!hasOpenssl)('brook serve with TLS, SASL and ACLs', () => {
   let pki: Pki;
   let server: SecureServe;
@@ -163,31 +184,90 @@ describe.skipIf(!hasOpenssl)('brook serve with TLS client certificates required'
     if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
   });
 
-  function handshake(withCertificate: boolean): Promise<'ok' | 'failed'> {
-    return new Promise((resolve) => {
-      const socket = tls.connect({
-        host: server.host, port: server.port, ca: fs.readFileSync(pki.ca), servername: 'localhost',
-        ...(withCertificate ? { cert: fs.readFileSync(pki.clientCert), key: fs.readFileSync(pki.clientKey) } : {}),
-      });
-      // TLS 1.3 reports a refused client certificate after the client's handshake finished, so
-      // 'ok' means the server answered a request over the connection (no timer: a slow server
-      // must not pass for an accepting one).
-      socket.once('secureConnect', () => {
-        socket.write(Buffer.concat(encodeRequestFrame(ApiKey.ApiVersions, 0, 1, 'tls-test', apiVersionsApi.defaultRequest())));
-      });
-      socket.once('data', () => { socket.destroy(); resolve('ok'); });
-      socket.once('error', () => resolve('failed'));
-      socket.once('close', () => resolve('failed'));
-    });
-  }
-
   it('fails the handshake of a client without a certificate', async () => {
-    expect(await handshake(false)).toBe('failed');
+    expect(await handshake(server, pki, null)).toBe('failed');
   });
 
   it('accepts a client whose certificate the CA signed', async () => {
-    expect(await handshake(true)).toBe('ok');
+    expect(await handshake(server, pki, pki)).toBe('ok');
   });
+});
+
+describe.skipIf(!hasOpenssl)('brook serve with TLS client certificates requested', () => {
+  let pki: Pki;
+  let otherPki: Pki; // a CA the server does not know, whose client certificate also says CN=client-1
+  let server: SecureServe;
+
+  beforeAll(async () => {
+    pki = makePki();
+    otherPki = makePki('unknown-ca');
+    const acl = path.join(pki.dir, 'acl.json');
+    fs.writeFileSync(acl, JSON.stringify({
+      acls: [
+        { user: 'client-1', resource: 'topic', prefix: 'cert-', operations: ['write'] },
+        { user: '*', resource: 'topic', prefix: 'cert-', operations: ['create', 'describe'] },
+      ],
+    }));
+    server = await startSecureServe([
+      '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey, '--tls-ca', pki.ca, '--tls-client-auth', 'requested', '--acl', acl,
+    ]);
+    const admin = kafka(pki).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'cert-only', numPartitions: 1 }] });
+    } finally {
+      await admin.disconnect();
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    for (const dir of [pki?.dir, otherPki?.dir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** kafkajs over TLS trusting the server's CA, presenting `client`'s certificate (or none). */
+  function kafka(client: Pki | null): Kafka {
+    return new Kafka({
+      clientId: 'brook-mtls',
+      brokers: [`${server.host}:${server.port}`],
+      ssl: {
+        ca: [fs.readFileSync(pki.ca, 'utf8')],
+        ...(client !== null ? { cert: fs.readFileSync(client.clientCert, 'utf8'), key: fs.readFileSync(client.clientKey, 'utf8') } : {}),
+      },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 100 },
+    });
+  }
+
+  /** null when the produce was acknowledged, else the error's text. */
+  async function produceError(client: Pki | null): Promise<string | null> {
+    const producer = kafka(client).producer();
+    await producer.connect();
+    try {
+      const metadata = await producer.send({ topic: 'cert-only', messages: [{ value: 'signed' }] });
+      expect(metadata[0]!.errorCode).toBe(0);
+      return null;
+    } catch (error) {
+      return JSON.stringify(error, Object.getOwnPropertyNames(error as object)) + String(error);
+    } finally {
+      await producer.disconnect();
+    }
+  }
+
+  it('accepts a client without a certificate, as User:ANONYMOUS, whom the ACLs deny writing', async () => {
+    expect(await handshake(server, pki, null)).toBe('ok');
+    expect(await produceError(null)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
+  }, 30_000);
+
+  it('accepts a client whose certificate the CA signed, as User:<CN>, and lets it write what the CN may', async () => {
+    expect(await handshake(server, pki, pki)).toBe('ok');
+    expect(await produceError(pki)).toBeNull();
+  }, 30_000);
+
+  it('lets in a certificate from a CA it does not know, but as User:ANONYMOUS, not as its CN', async () => {
+    expect(await handshake(server, pki, otherPki)).toBe('ok');
+    expect(await produceError(otherPki)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
+  }, 30_000);
 });
 
 describe('binding beyond loopback', () => {
