@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
@@ -13,6 +14,7 @@ import * as apiVersionsApi from '../../src/protocol/apis/api-versions.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { encodeRequestFrame } from '../../src/protocol/headers.js';
 import { addUser } from '../../src/server/security/credentials.js';
+import { brook } from '../cli/helpers.js';
 import { makePki, startSecureServe, type Pki, type SecureServe } from './helpers.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
@@ -268,6 +270,59 @@ describe.skipIf(!hasOpenssl)('brook serve with TLS client certificates requested
     expect(await handshake(server, pki, otherPki)).toBe('ok');
     expect(await produceError(otherPki)).toMatch(/TOPIC_AUTHORIZATION_FAILED|not authorized to access topics/i);
   }, 30_000);
+});
+
+describe('brook users add, then brook serve --sasl-users', () => {
+  let dir: string;
+  let server: SecureServe | undefined;
+
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-users-'));
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the password from the first line of stdin, without its line end, and kafkajs logs in with it over SCRAM-SHA-512', async () => {
+    const usersFile = path.join(dir, 'users.json');
+    const added = await brook(['users', 'add', 'dora', '--mechanism', 'SCRAM-SHA-512', '--password-stdin', '--file', usersFile], { input: 'dora-s3cret\n' });
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toBe(`added SCRAM-SHA-512 user 'dora' to ${usersFile}\n`);
+    const crlf = await brook(['users', 'add', 'erin', '--mechanism', 'SCRAM-SHA-512', '--password-stdin', '--file', usersFile], { input: 'erin-s3cret\r\nnot the password\n' });
+    expect(crlf.code).toBe(0);
+    // Only salted credentials are stored, in a file only its owner may read.
+    const text = fs.readFileSync(usersFile, 'utf8');
+    expect(text).not.toContain('s3cret');
+    expect(JSON.parse(text).users.map((u: { name: string; mechanism: string }) => [u.name, u.mechanism])).toEqual([['dora', 'SCRAM-SHA-512'], ['erin', 'SCRAM-SHA-512']]);
+    expect(fs.statSync(usersFile).mode & 0o777).toBe(0o600);
+
+    server = await startSecureServe(['--sasl-users', usersFile]);
+    const admin = (username: string, password: string) => new Kafka({
+      clientId: 'brook-users',
+      brokers: [`${server!.host}:${server!.port}`],
+      sasl: { mechanism: 'scram-sha-512', username, password },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).admin();
+    for (const [username, password] of [['dora', 'dora-s3cret'], ['erin', 'erin-s3cret']]) {
+      const client = admin(username!, password!);
+      await client.connect();
+      try {
+        await client.createTopics({ topics: [{ topic: `${username}-topic`, numPartitions: 1 }] });
+        expect(await client.listTopics()).toContain(`${username}-topic`);
+      } finally {
+        await client.disconnect();
+      }
+    }
+    for (const [username, password] of [['dora', 'dora-s3cret\n'], ['dora', 'wrong'], ['erin', 'erin-s3cret\r']]) {
+      const client = admin(username!, password!);
+      await expect(client.connect()).rejects.toThrow(/SASL|authentication/i);
+      await client.disconnect();
+    }
+  }, 60_000);
 });
 
 describe('binding beyond loopback', () => {
