@@ -157,6 +157,75 @@ describe('Consumer record delivery', () => {
   });
 });
 
+describe('Consumer from: { timestamp }', () => {
+  const T0_MS = 1_800_000_000_000;
+  const COUNT = 40;
+  /** Distinct, increasing create times per partition, spaced differently so their offsets differ. */
+  const timestampOf = (partition: number, offset: number): number => T0_MS + (partition === 0 ? 10 * offset : 5 + 7 * offset);
+  /** The offset of the first record at or after `timestampMs` in a partition (COUNT: none). */
+  const firstAtOrAfter = (partition: number, timestampMs: number): number => {
+    const offset = [...Array(COUNT).keys()].findIndex((i) => timestampOf(partition, i) >= timestampMs);
+    return offset < 0 ? COUNT : offset;
+  };
+
+  /** Produced through the embedded producer with explicit timestamps, in four rounds of batches. */
+  beforeAll(async () => {
+    await brook.admin.createTopic('times', { partitions: 2, configs: { 'index.interval.bytes': '1' } });
+    const producer = brook.producer({ lingerMs: 0 });
+    for (let round = 0; round < 4; round++) {
+      const sends = [];
+      for (const partition of [0, 1]) {
+        for (let i = round * 10; i < (round + 1) * 10; i++) {
+          sends.push(producer.send({ topic: 'times', partition, value: `${partition}:${i}`, timestamp: timestampOf(partition, i) }));
+        }
+      }
+      const acks = await Promise.all(sends);
+      expect(acks.map((a) => a.offset)).toEqual([0, 1].flatMap(() => [...Array(10).keys()].map((i) => round * 10 + i)));
+    }
+    await producer.close();
+  }, 30_000);
+
+  it('starts each partition at its first record whose timestamp is at or after the given one', async () => {
+    // Between records, equal to a record's timestamp (p0 offset 21), and before every record.
+    for (const timestampMs of [T0_MS + 205, T0_MS + 210, T0_MS + 3, T0_MS - 1]) {
+      const consumer = brook.consumer({ topic: 'times', from: { timestamp: timestampMs }, follow: false, maxWaitMs: 0 });
+      const records: ConsumerRecord[] = [];
+      for await (const record of consumer) records.push(record);
+      for (const partition of [0, 1]) {
+        const start = firstAtOrAfter(partition, timestampMs);
+        const mine = byPartition(records, partition);
+        expect(mine.map((r) => r.offset), `partition ${partition} from ${timestampMs}`).toEqual([...Array(COUNT - start).keys()].map((i) => start + i));
+        expect(mine.map((r) => r.timestamp)).toEqual(mine.map((r) => timestampOf(partition, r.offset)));
+        expect(mine.map((r) => r.value!.toString())).toEqual(mine.map((r) => `${partition}:${r.offset}`));
+      }
+    }
+    expect([firstAtOrAfter(0, T0_MS + 205), firstAtOrAfter(1, T0_MS + 205), firstAtOrAfter(0, T0_MS + 210)]).toEqual([21, 29, 21]);
+  });
+
+  it('starts at the log end for a timestamp after every record, then delivers what arrives later', async () => {
+    const after = T0_MS + 10 * COUNT + 1;
+    const ended = brook.consumer({ topic: 'times', from: { timestamp: after }, follow: false, maxWaitMs: 0 });
+    expect(await ended.poll()).toBeNull(); // nothing between the end and the high watermark
+    expect([ended.position(0), ended.position(1)]).toEqual([COUNT, COUNT]);
+    await ended.close();
+
+    const following = brook.consumer({ topic: 'times', partitions: [0], from: { timestamp: after }, follow: true, maxWaitMs: 50 });
+    try {
+      expect(await following.poll()).toEqual([]); // positioned at the end; nothing new yet
+      expect(following.position(0)).toBe(COUNT);
+      // An older timestamp than asked for: the consumer reads by offset once it has started.
+      const producer = brook.producer();
+      await producer.send({ topic: 'times', partition: 0, value: 'late', timestamp: T0_MS });
+      await producer.close();
+      let records: ConsumerRecord[] = [];
+      while (records.length === 0) records = (await following.poll())!;
+      expect(records.map((r) => [r.offset, r.value!.toString()])).toEqual([[COUNT, 'late']]);
+    } finally {
+      await following.close();
+    }
+  });
+});
+
 describe('a broker opened without consumer groups (brook consume without --group)', () => {
   it('reads partitions without starting coordinators, still holds the data dir lock, and refuses group members', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'brook-no-groups-'));
