@@ -4,7 +4,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { median, percentileSorted } from '../../src/bench-lib/stats.js';
@@ -12,6 +11,7 @@ import { renderLineChartSvg } from '../../src/bench-lib/svg-chart.js';
 import { parseRedisBenchmarkCsv } from '../../src/bench-lib/redis-baseline.js';
 import { svgPathFor } from '../../src/cli/commands/bench.js';
 import { warmupMsFor } from '../../src/bench-lib/case-timing.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dir: string;
@@ -26,7 +26,7 @@ function benchArgv(): string[] {
 
 describe('brook bench', () => {
   it('writes a JSON report with baseline, one row per partition count and size, latency and goals, and an SVG next to it', () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
+    dir = tempDir('brook-bench-test-');
     const json = path.join(dir, 'out.json');
     const stdout = execFileSync(process.execPath, [...benchArgv(), '--partitions', '1,2', '--record-sizes', '100', '--records', '2000',
       '--repetitions', '1', '--latency-seconds', '1', '--warmup', '0.2', '--json', json], { encoding: 'utf8', timeout: 240_000 });
@@ -56,7 +56,7 @@ describe('brook bench', () => {
     [['--warmup', '-1'], 'must be a number >= 0'],
     [['--warmup', 'soon'], 'must be a number >= 0'],
   ])('rejects %j with a one-line error before running anything', (flags, message) => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-test-'));
+    dir = tempDir('brook-bench-test-');
     let stderr = '';
     let status = 0;
     try {

@@ -1,8 +1,8 @@
 /** Runs the real `brook` CLI (bin/brook over dist/, built by `npx tsc -p tsconfig.json`). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
 export const BROOK = join(REPO, 'bin/brook');
@@ -15,7 +15,7 @@ export interface RunResult {
 }
 
 export function tempDataDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'brook-cli-'));
+  const dir = tempDir('brook-cli-');
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -1,7 +1,5 @@
 /** Consumer.poll() and pollBatches() over a real in-process broker (workers from dist/). */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +11,9 @@ import { collectRecords } from '../../src/embedded/record-delivery.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { RecordWalker } from '../../src/protocol/record-walker.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'brook-consumer-batches-'));
+const dataDir = tempDir('brook-consumer-batches-');
 let brook: Brook;
 const RECORDS_PER_PARTITION = 50;
 
@@ -228,7 +227,7 @@ describe('Consumer from: { timestamp }', () => {
 
 describe('a broker opened without consumer groups (brook consume without --group)', () => {
   it('reads partitions without starting coordinators, still holds the data dir lock, and refuses group members', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'brook-no-groups-'));
+    const dir = tempDir('brook-no-groups-');
     try {
       const writer = await Brook.open({ dataDir: dir });
       await writer.admin.createTopic('t', { partitions: 1 });

@@ -3,7 +3,6 @@
  * the middle of a stream of sends. Needs dist/ (partition workers): `npx tsc -p tsconfig.json`.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
@@ -15,8 +14,8 @@ import { NetworkBackend } from '../../src/embedded/network-backend.js';
 import { Producer, type RecordMetadata } from '../../src/embedded/producer.js';
 import { readAll, values } from '../engine/helpers.js';
 import { startGroupServer } from '../groups-e2e/helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'brook-idem-'));
 const closers: Array<() => Promise<unknown>> = [];
 
 afterEach(async () => {

@@ -1,11 +1,10 @@
 /** The README's embedded-API example, run as written (only the import path and data dir differ). */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { Brook, KafkaError } from '../../src/index.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'brook-readme-'));
+const dataDir = tempDir('brook-readme-');
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it('runs the README example: create a topic, produce keyed records, read them back', async () => {

@@ -6,10 +6,10 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Brook } from '../../src/embedded/brook.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const INDEX = path.resolve(import.meta.dirname, '../../dist/src/index.js');
 const dirs: string[] = [];
@@ -31,7 +31,7 @@ setInterval(() => {}, 1000); // an application that keeps running until signalle
 describe('Brook.open and process signals', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`closes gracefully on ${signal}: acknowledged records kept, clean-shutdown marker written, lock released, exit by the signal`, async () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-signals-'));
+      const dataDir = tempDir('brook-signals-');
       dirs.push(dataDir);
       const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD, INDEX, dataDir, '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';

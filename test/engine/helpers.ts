@@ -1,14 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { decodeRecords, encodeRecordBatch, iterateBatches, type StoredRecord } from '../../src/protocol/record-batch.js';
 import type { Broker } from '../../src/engine/broker.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 // Partition workers load dist/src/engine/partition-worker.js: run `npx tsc -p tsconfig.json` first.
 
-export function tempDataDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'brook-engine-'));
-}
+export const tempDataDir = (): string => tempDir('brook-engine-');
 
 export function batchOf(values: string[], options: { timestamp?: number } = {}): Buffer {
   return encodeRecordBatch(values.map((v) => ({ value: Buffer.from(v) })), { baseTimestamp: options.timestamp ?? Date.now() });

@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PRODUCER_ID_FILE_NAME, ProducerIdAllocator } from '../../src/engine/producer-ids.js';
 import { BrookError } from '../../src/common/errors.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const tempDir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'brook-pid-'));
 
 describe('ProducerIdAllocator', () => {
   it('hands out increasing ids and reserves a block on disk before using it', () => {

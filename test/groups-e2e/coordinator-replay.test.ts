@@ -3,8 +3,6 @@
  * dist/; run tsc first). The cleaner keeps a batch it emptied when it is the last of a cleaned
  * segment, so replay meets batches with no records past its position and must step over them.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRecordBatch, RECORDS_COUNT_OFFSET } from '../../src/protocol/record-batch.js';
@@ -14,6 +12,7 @@ import { partitionDirName } from '../../src/storage/topic-names.js';
 import { offsetsLogConfig, OFFSETS_TOPIC, OFFSETS_TOPIC_CONFIGS } from '../../src/engine/coordinator-config.js';
 import { GroupsService } from '../../src/engine/coordinator-groups.js';
 import type { TopicMetadata } from '../../src/storage/metadata-log.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 let service: GroupsService | null = null;
 afterEach(async () => {
@@ -27,7 +26,7 @@ function commit(groupId: string, partition: number, offset: number): GroupRecord
 
 describe('coordinator replay', () => {
   it('replays the segments after a cleaned segment that ends with an emptied batch', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-coord-replay-'));
+    const dataDir = tempDir('brook-coord-replay-');
     const offsetsTopic: TopicMetadata = { name: OFFSETS_TOPIC, topicId: '00000000-0000-0000-0000-000000000001', partitionCount: 1, configs: { ...OFFSETS_TOPIC_CONFIGS } };
     const log = PartitionLog.open(path.join(dataDir, partitionDirName(OFFSETS_TOPIC, 0)), offsetsLogConfig(offsetsTopic));
     log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 0, 5))]));

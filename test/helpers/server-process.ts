@@ -5,8 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 const MAIN_PATH = path.resolve(import.meta.dirname, '../../dist/src/server/main.js');
 // Longer than the server's own drain of in-flight requests (5 s) plus closing the broker.
@@ -34,9 +34,7 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-export function makeTempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export const makeTempDir = tempDir;
 
 export async function startServer(dataDir = makeTempDir('brook-server-'), extraArgs: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
   return start({ dataDir, args: extraArgs, env });

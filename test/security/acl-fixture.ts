@@ -13,7 +13,6 @@
  *   root   super user from the ACL file;  admin: super user from --super-users
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { KafkaClient } from '../../src/client/client.js';
 import * as saslAuthenticate from '../../src/protocol/apis/sasl-authenticate.js';
@@ -22,6 +21,7 @@ import * as createTopics from '../../src/protocol/apis/create-topics.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { addUser } from '../../src/server/security/credentials.js';
 import { startSecureServe, type SecureServe } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export const USERS = ['alice', 'bob', 'carol', 'eve', 'root', 'admin'] as const;
 export type User = (typeof USERS)[number];
@@ -75,7 +75,7 @@ export interface AclServe {
 
 /** Starts the server, logs every user in, and creates `topics` (name -> partitions) as admin. */
 export async function startAclServe(topics: Record<string, number>): Promise<AclServe> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-acl-'));
+  const dir = tempDir('brook-acl-');
   const usersFile = path.join(dir, 'users.json');
   for (const user of USERS) addUser(usersFile, user, 'PLAIN', passwordOf(user));
   const aclFile = path.join(dir, 'acl.json');

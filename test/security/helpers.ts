@@ -5,9 +5,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { start } from '../helpers/server-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 export interface Pki {
   dir: string;
@@ -29,7 +29,7 @@ function openssl(args: string[], cwd: string): void {
  * matches the trusted CA but whose signature does not fails verification differently.
  */
 export function makePki(caName = 'brook-test-ca'): Pki {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-pki-'));
+  const dir = tempDir('brook-pki-');
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', `/CN=${caName}`], dir);
   fs.writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   for (const [name, cn, ext] of [['server', 'localhost', 'server.ext'], ['client', 'client-1', null]] as const) {
@@ -49,7 +49,7 @@ export interface SecureServe {
 
 /** `env` is added to this process's environment for the server (e.g. BROOK_GROUP_* settings). */
 export async function startSecureServe(args: string[], env: Record<string, string> = {}): Promise<SecureServe> {
-  const server = await start({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'brook-security-')), args, env });
+  const server = await start({ dataDir: tempDir('brook-security-'), args, env });
   return {
     host: server.host,
     port: server.port,

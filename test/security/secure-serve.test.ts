@@ -5,7 +5,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
@@ -16,6 +15,7 @@ import { encodeRequestFrame } from '../../src/protocol/headers.js';
 import { addUser } from '../../src/server/security/credentials.js';
 import { brook } from '../cli/helpers.js';
 import { makePki, startSecureServe, type Pki, type SecureServe } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const hasKcat = spawnSync('kcat', ['-V']).status === 0;
@@ -289,7 +289,7 @@ describe('brook users add, then brook serve --sasl-users', () => {
   let server: SecureServe | undefined;
 
   beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-users-'));
+    dir = tempDir('brook-users-');
   });
 
   afterAll(async () => {

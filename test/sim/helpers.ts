@@ -4,7 +4,6 @@
  * index-driven read returns with a full scan of the .log files.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeRecords, iterateBatches, type StoredRecord } from '../../src/protocol/record-batch.js';
@@ -36,9 +35,7 @@ export function simSeed(testName: string, fallback: number): number {
 /** The shared seeded PRNG (test/helpers/random.ts). */
 export { random as prng } from '../helpers/random.js';
 
-export function tempDir(prefix = 'brook-sim-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from '../helpers/temp-dir.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,12 +1,7 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { encodeRecordBatch, iterateBatches, decodeRecords, type EncodeOptions } from '../../src/protocol/record-batch.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../../src/storage/log-config.js';
 
-export function tempDir(prefix = 'brook-storage-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from '../helpers/temp-dir.js';
 
 export function smallConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   return { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096, indexIntervalBytes: 256, ...overrides };
