@@ -10,6 +10,8 @@
  * Kafka error codes as data.
  */
 import type * as G from '../groups/types.js';
+import { ErrorCode } from '../protocol/error-codes.js';
+import { KafkaError } from './kafka-error.js';
 
 export interface TopicDescription {
   name: string;
@@ -91,6 +93,13 @@ export interface GroupTransport {
 /** Kafka's ListOffsets sentinels. */
 export const LATEST_TIMESTAMP = -1;
 export const EARLIEST_TIMESTAMP = -2;
+
+/** The offset `backend.listOffset` finds, or a KafkaError naming the partition (and `where`, if given). */
+export async function offsetAt(backend: BrookBackend, topic: string, partition: number, timestamp: number, where = ''): Promise<number> {
+  const answer = await backend.listOffset(topic, partition, timestamp);
+  if (answer.errorCode !== ErrorCode.NONE) throw new KafkaError(answer.errorCode, `listing offsets of ${topic}-${partition}${where === '' ? '' : ` ${where}`}`);
+  return answer.offset;
+}
 
 export interface BrookBackend {
   createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void>;

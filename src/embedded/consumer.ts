@@ -12,7 +12,7 @@ import type { RecordHeader } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FETCH_MAX_BYTES } from '../common/limits.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BackendFetchRequest, type BrookBackend } from './backend.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BackendFetchRequest, type BrookBackend } from './backend.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
 import { collectRecords, nextFetchOffset, type FetchedBatches } from './record-delivery.js';
@@ -196,7 +196,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
           `partition ${partition} is outside topic '${topic}' (${details.partitionCount} partitions)`);
       }
-      const stopOffset = this.options.follow === false ? await this.offsetFor(partition, LATEST_TIMESTAMP) : Infinity;
+      const stopOffset = this.options.follow === false ? await offsetAt(this.backend, this.options.topic, partition, LATEST_TIMESTAMP) : Infinity;
       positions.push({ partition, fetchOffset: await this.startOffset(partition), stopOffset });
     }
     this.positions = positions;
@@ -205,12 +205,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   private async startOffset(partition: number): Promise<number> {
     const from = this.options.from ?? 'end';
-    if (from === 'beginning') return this.offsetFor(partition, EARLIEST_TIMESTAMP);
-    if (from === 'end') return this.offsetFor(partition, LATEST_TIMESTAMP);
+    if (from === 'beginning') return offsetAt(this.backend, this.options.topic, partition, EARLIEST_TIMESTAMP);
+    if (from === 'end') return offsetAt(this.backend, this.options.topic, partition, LATEST_TIMESTAMP);
     if ('timestamp' in from) {
-      const offset = await this.offsetFor(partition, from.timestamp);
+      const offset = await offsetAt(this.backend, this.options.topic, partition, from.timestamp);
       // No record at or after the time: start at the end, as Kafka's offsetsForTimes + seek does.
-      return offset >= 0 ? offset : this.offsetFor(partition, LATEST_TIMESTAMP);
+      return offset >= 0 ? offset : offsetAt(this.backend, this.options.topic, partition, LATEST_TIMESTAMP);
     }
     return this.clampOffset(partition, from.offset);
   }
@@ -218,15 +218,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** An explicit offset outside the log moves to its nearest end instead of failing. */
   private async clampOffset(partition: number, offset: number): Promise<number> {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
-    const earliest = await this.offsetFor(partition, EARLIEST_TIMESTAMP);
-    const latest = await this.offsetFor(partition, LATEST_TIMESTAMP);
+    const earliest = await offsetAt(this.backend, this.options.topic, partition, EARLIEST_TIMESTAMP);
+    const latest = await offsetAt(this.backend, this.options.topic, partition, LATEST_TIMESTAMP);
     return Math.min(Math.max(offset, earliest), latest);
-  }
-
-  private async offsetFor(partition: number, timestamp: number): Promise<number> {
-    const result = await this.backend.listOffset(this.options.topic, partition, timestamp);
-    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `listing offsets of ${this.options.topic}-${partition}`);
-    return result.offset;
   }
 
   /** One fetch over the active partitions; null if the consumer was closed meanwhile. */
@@ -259,7 +253,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       if (position === undefined) continue;
       if (result.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
         // Retention removed what we were about to read: continue from the new log start.
-        position.fetchOffset = await this.offsetFor(position.partition, EARLIEST_TIMESTAMP);
+        position.fetchOffset = await offsetAt(this.backend, this.options.topic, position.partition, EARLIEST_TIMESTAMP);
         continue;
       }
       if (result.records === null || result.records.length === 0) continue;

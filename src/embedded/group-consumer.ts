@@ -21,7 +21,7 @@
 import { RecordWalker } from '../protocol/record-walker.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { FETCH_MAX_BYTES } from '../common/limits.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BrookBackend, type GroupTransport } from './backend.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BrookBackend, type GroupTransport } from './backend.js';
 import { GroupMembership, isCoordinatorUnavailable, isRejoinCode, type AssignorName } from './group-membership.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import type { ConsumerRecord } from './consumer.js';
@@ -213,9 +213,7 @@ export class GroupConsumer {
   /** Kafka's auto.offset.reset: no committed offset, or one outside the log. */
   private async resetOffset(partition: number): Promise<number> {
     const timestamp = this.options.from === 'beginning' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
-    const result = await this.backend.listOffset(this.options.topic, partition, timestamp);
-    if (result.errorCode !== ErrorCode.NONE) throw new KafkaError(result.errorCode, `listing offsets of ${this.options.topic}-${partition}`);
-    return result.offset;
+    return offsetAt(this.backend, this.options.topic, partition, timestamp);
   }
 
   /**

@@ -19,7 +19,7 @@
  * The group's offsets are only a bookmark: the mirror does not join the group, so two mirrors with
  * the same --group both forward everything. Main thread only; owned by its caller.
  */
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BackendFetchRequest, type BrookBackend, type GroupTransport } from '../embedded/backend.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BackendFetchRequest, type BrookBackend, type GroupTransport } from '../embedded/backend.js';
 import { KafkaError, unknownTopicError } from '../embedded/kafka-error.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { Compression } from '../protocol/compression.js';
@@ -237,20 +237,14 @@ async function startPositions(source: BrookBackend, topics: SourceTopic[], optio
   const positions: SourcePartition[] = [];
   for (const topic of topics) {
     for (let partition = 0; partition < topic.partitionCount; partition++) {
-      const earliest = await listOffset(source, topic.name, partition, EARLIEST_TIMESTAMP);
-      const latest = await listOffset(source, topic.name, partition, LATEST_TIMESTAMP);
+      const earliest = await offsetAt(source, topic.name, partition, EARLIEST_TIMESTAMP, 'on the source');
+      const latest = await offsetAt(source, topic.name, partition, LATEST_TIMESTAMP, 'on the source');
       const saved = committed.get(`${topic.name}-${partition}`);
       const fetchOffset = saved !== undefined ? Math.max(saved, earliest) : fromBeginning ? earliest : latest;
       positions.push({ topic: topic.name, partition, fetchOffset, stopOffset: options.follow === true ? Infinity : latest, highWatermark: latest });
     }
   }
   return positions;
-}
-
-async function listOffset(source: BrookBackend, topic: string, partition: number, timestamp: number): Promise<number> {
-  const answer = await source.listOffset(topic, partition, timestamp);
-  if (answer.errorCode !== ErrorCode.NONE) throw new KafkaError(answer.errorCode, `listing offsets of ${topic}-${partition} on the source`);
-  return answer.offset;
 }
 
 async function committedOffsets(groups: GroupTransport, groupId: string, topics: SourceTopic[]): Promise<Map<string, number>> {

@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { decodeAssignment } from '../../groups/index.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type BrookBackend, type GroupTransport } from '../../embedded/backend.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BrookBackend, type GroupTransport } from '../../embedded/backend.js';
 import { action, parseNonNegativeInteger, type CommandContext } from '../context.js';
 import { UserError } from '../user-error.js';
 import { printTable } from './topics.js';
@@ -134,22 +134,16 @@ interface ResetOptions {
   toDatetime?: number;
 }
 
-async function listOffset(backend: BrookBackend, topic: string, partition: number, timestamp: number): Promise<number> {
-  const result = await backend.listOffset(topic, partition, timestamp);
-  check(result.errorCode, `cannot list offsets of ${topic}-${partition}`);
-  return result.offset;
-}
-
 async function targetOffset(backend: BrookBackend, opts: ResetOptions, partition: number): Promise<number> {
   const { topic } = opts;
-  if (opts.toEarliest) return listOffset(backend, topic, partition, EARLIEST_TIMESTAMP);
-  if (opts.toLatest) return listOffset(backend, topic, partition, LATEST_TIMESTAMP);
+  if (opts.toEarliest) return offsetAt(backend, topic, partition, EARLIEST_TIMESTAMP);
+  if (opts.toLatest) return offsetAt(backend, topic, partition, LATEST_TIMESTAMP);
   if (opts.toDatetime !== undefined) {
-    const offset = await listOffset(backend, topic, partition, opts.toDatetime);
-    return offset >= 0 ? offset : listOffset(backend, topic, partition, LATEST_TIMESTAMP);
+    const offset = await offsetAt(backend, topic, partition, opts.toDatetime);
+    return offset >= 0 ? offset : offsetAt(backend, topic, partition, LATEST_TIMESTAMP);
   }
-  const earliest = await listOffset(backend, topic, partition, EARLIEST_TIMESTAMP);
-  const latest = await listOffset(backend, topic, partition, LATEST_TIMESTAMP);
+  const earliest = await offsetAt(backend, topic, partition, EARLIEST_TIMESTAMP);
+  const latest = await offsetAt(backend, topic, partition, LATEST_TIMESTAMP);
   return Math.min(Math.max(opts.toOffset!, earliest), latest);
 }
 
@@ -215,7 +209,7 @@ async function describeGroup(backend: BrookBackend, transport: GroupTransport, g
   for (const key of [...new Set([...committed.keys(), ...owner.keys()])].sort()) {
     const [topic, partitionText] = key.split('\0') as [string, string];
     const partition = Number(partitionText);
-    const logEndOffset = await listOffset(backend, topic, partition, LATEST_TIMESTAMP).catch(() => -1);
+    const logEndOffset = await offsetAt(backend, topic, partition, LATEST_TIMESTAMP).catch(() => -1);
     const committedOffset = committed.get(key) ?? -1;
     const lag = committedOffset >= 0 && logEndOffset >= 0 ? Math.max(0, logEndOffset - committedOffset) : null;
     offsets.push({ topic, partition, committedOffset, logEndOffset, lag, memberId: owner.get(key) ?? null });
