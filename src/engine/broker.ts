@@ -350,7 +350,7 @@ function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes
     if ('reason' in checked) {
       const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
       if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${checked.reason}`);
+      return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
     }
     if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
     pos += checked.sizeBytes;

@@ -24,6 +24,7 @@
 import { crc32c } from './crc32c.js';
 import { compress, decompress, Compression } from './compression.js';
 import { DecodeError } from './decode-error.js';
+import { ErrorCode } from './error-codes.js';
 import {
   readZigzagVarint,
   readZigzagVarlong,
@@ -134,14 +135,20 @@ export function writeBaseOffset(buf: Uint8Array, pos: number, baseOffset: number
   new DataView(buf.buffer, buf.byteOffset, buf.byteLength).setBigInt64(pos + BASE_OFFSET_OFFSET, BigInt(baseOffset));
 }
 
+/** Why a batch was refused, and the Kafka error code a produce of it gets. */
+export interface BatchProblem {
+  reason: string;
+  errorCode: number;
+}
+
 /**
  * Checks one batch at `pos` without decoding records: enough bytes, magic 2, a plausible
- * lastOffsetDelta, and the CRC. Returns the batch's total size, or a reason string.
+ * lastOffsetDelta, and the CRC. Returns the batch's total size, or the problem.
  */
-export function checkBatch(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | { reason: string } {
+export function checkBatch(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | BatchProblem {
   const framed = checkBatchFraming(buf, pos, end);
   if ('reason' in framed) return framed;
-  return batchCrcMatches(buf, pos, framed.sizeBytes) ? framed : { reason: 'CRC mismatch' };
+  return batchCrcMatches(buf, pos, framed.sizeBytes) ? framed : { reason: 'CRC mismatch', errorCode: ErrorCode.CORRUPT_MESSAGE };
 }
 
 /** True when the stored CRC-32C of the batch at `pos` matches its bytes (attributes to the end). */
@@ -154,18 +161,19 @@ export function batchCrcMatches(buf: Buffer, pos: number, sizeBytes: number): bo
  * before a produce reaches a ring, and leaves the CRC (a pass over every byte) to the partition
  * worker's PartitionLog.append, so that cost is spread over the workers.
  */
-export function checkBatchFraming(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | { reason: string } {
-  if (end - pos < BATCH_HEADER_BYTES) return { reason: 'truncated batch header' };
+export function checkBatchFraming(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | BatchProblem {
+  const corrupt = (reason: string): BatchProblem => ({ reason, errorCode: ErrorCode.CORRUPT_MESSAGE });
+  if (end - pos < BATCH_HEADER_BYTES) return corrupt('truncated batch header');
   const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   const sizeBytes = batchLength + LOG_OVERHEAD_BYTES;
-  if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES) return { reason: `batch length ${batchLength} too small` };
-  if (sizeBytes > end - pos) return { reason: 'truncated batch' };
+  if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES) return corrupt(`batch length ${batchLength} too small`);
+  if (sizeBytes > end - pos) return corrupt('truncated batch');
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
-  if (magic !== CURRENT_MAGIC) return { reason: `unsupported magic ${magic}` };
+  if (magic !== CURRENT_MAGIC) return { reason: `unsupported magic ${magic}`, errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT };
   const recordsCount = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
   const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
   if (recordsCount < 0 || lastOffsetDelta < 0 || recordsCount > RECORDS_PER_BATCH_MAX) {
-    return { reason: `bad record count ${recordsCount} / lastOffsetDelta ${lastOffsetDelta}` };
+    return corrupt(`bad record count ${recordsCount} / lastOffsetDelta ${lastOffsetDelta}`);
   }
   return { sizeBytes };
 }

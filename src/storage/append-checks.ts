@@ -6,17 +6,13 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
   BASE_SEQUENCE_OFFSET,
-  BATCH_HEADER_BYTES,
-  BATCH_LENGTH_OFFSET,
-  CURRENT_MAGIC,
   LAST_OFFSET_DELTA_OFFSET,
-  LOG_OVERHEAD_BYTES,
-  MAGIC_OFFSET,
   MAX_TIMESTAMP_OFFSET,
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
   batchCrcMatches,
+  checkBatchFraming,
 } from '../protocol/record-batch.js';
 import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
 
@@ -41,21 +37,17 @@ export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[
   const out: FramedBatch[] = [];
   let position = 0;
   while (position < buf.length) {
-    if (buf.length - position < BATCH_HEADER_BYTES) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
-    const sizeBytes = buf.readInt32BE(position + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD_BYTES;
-    if (sizeBytes < BATCH_HEADER_BYTES || sizeBytes > buf.length - position) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
-    if (buf.readInt8(position + MAGIC_OFFSET) !== CURRENT_MAGIC) return { errorCode: ErrorCode.UNSUPPORTED_VERSION };
+    const framed = checkBatchFraming(buf, position);
+    if ('reason' in framed) return { errorCode: framed.errorCode };
+    const { sizeBytes } = framed;
     if (sizeBytes > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE };
     // Kafka checks every client batch's CRC on append (LogValidator); so does the log, before writing.
     if (!batchCrcMatches(buf, position, sizeBytes)) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
-    const lastOffsetDelta = buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET);
-    const recordsCount = buf.readInt32BE(position + RECORDS_COUNT_OFFSET);
-    if (lastOffsetDelta < 0 || recordsCount < 0) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
     out.push({
       position,
       sizeBytes,
-      lastOffsetDelta,
-      recordsCount,
+      lastOffsetDelta: buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET),
+      recordsCount: buf.readInt32BE(position + RECORDS_COUNT_OFFSET),
       maxTimestamp: Number(buf.readBigInt64BE(position + MAX_TIMESTAMP_OFFSET)),
       producerId: Number(buf.readBigInt64BE(position + PRODUCER_ID_OFFSET)),
       producerEpoch: buf.readInt16BE(position + PRODUCER_EPOCH_OFFSET),

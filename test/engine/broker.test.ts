@@ -77,6 +77,9 @@ describe('Broker produce and durability', () => {
     corrupt[corrupt.length - 1]! ^= 0xff;
     expect((await broker.produce('small', 0, corrupt)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect((await broker.produce('small', 0, batchOf(['ok']).subarray(0, 40))).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    const oldMagic = batchOf(['magic 1']);
+    oldMagic[16] = 1;
+    expect((await broker.produce('small', 0, oldMagic)).errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     expect((await broker.produce('small', 1, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await broker.produce('nope', 0, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(broker.partitionState('small', 0)!.logEndOffset).toBe(0);

@@ -112,6 +112,9 @@ describe('PartitionLog', () => {
     const big = batchOf('x'.repeat(300), 1, 1);
     expect(log.append(big).errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
     expect(log.append(batchOf('ok', 1, 1).subarray(0, 40)).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    const oldMagic = batchOf('magic 1', 1, 1);
+    oldMagic[16] = 1;
+    expect(log.append(Buffer.concat([batchOf('v2', 1, 1), oldMagic])).errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     expect(log.logEndOffset).toBe(0);
     expect(log.sizeBytes).toBe(0);
     log.close();
