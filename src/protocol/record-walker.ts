@@ -51,6 +51,9 @@ export class RecordWalker {
   valueLength = -1;
   headersStart = 0;
   headerCount = 0;
+  /** The whole current record's bytes in `section`, its length varint included. */
+  recordStart = 0;
+  recordEnd = 0;
 
   private baseOffset = 0;
   private baseTimestamp = 0;
@@ -86,6 +89,7 @@ export class RecordWalker {
   next(): boolean {
     if (this.remainingCount === 0) return false;
     this.remainingCount--;
+    this.recordStart = this.cursor.pos;
     const bodyBytes = this.zigzagVarint();
     const end = this.cursor.pos + bodyBytes;
     if (bodyBytes < 0 || end > this.section.length) throw new DecodeError('record length out of range');
@@ -110,6 +114,7 @@ export class RecordWalker {
       if (valueLength > 0) this.cursor.pos += valueLength;
     }
     if (this.cursor.pos !== end) throw new DecodeError('record length does not match its fields');
+    this.recordEnd = end;
     this.offset = this.baseOffset + offsetDelta;
     this.timestamp = this.logAppendTime ? this.maxTimestamp : this.baseTimestamp + timestampDelta;
     return true;

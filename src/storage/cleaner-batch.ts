@@ -9,14 +9,12 @@
  *   length varint | attributes int8 | timestampDelta varlong | offsetDelta varint |
  *   keyLength varint (-1 = null) | key | valueLength varint (-1 = null) | value | headers...
  */
-import { compress, decompress } from '../protocol/compression.js';
+import { compress } from '../protocol/compression.js';
 import { crc32c } from '../protocol/crc32c.js';
-import { DecodeError } from '../protocol/decode-error.js';
 import {
   ATTRIBUTES_OFFSET,
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
-  BASE_OFFSET_OFFSET,
   BATCH_HEADER_BYTES,
   BATCH_LENGTH_OFFSET,
   CRC_OFFSET,
@@ -24,7 +22,7 @@ import {
   RECORDS_COUNT_OFFSET,
   RECORDS_OFFSET,
 } from '../protocol/record-batch.js';
-import { readZigzagVarint, readZigzagVarlong, type VarintCursor } from '../protocol/varint.js';
+import { RecordWalker } from '../protocol/record-walker.js';
 
 /** Decompressed records are bounded like any fetch: a batch is at most message.max.bytes. */
 const RECORDS_BYTES_MAX = 256 * 1024 * 1024;
@@ -44,35 +42,19 @@ export function isControlBatch(batch: Buffer): boolean {
   return (batch.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_CONTROL) !== 0;
 }
 
-/** The decompressed records section of a whole batch (`batch` holds exactly that batch). */
-export function recordsSection(batch: Buffer): Buffer {
-  const codec = batch.readInt16BE(ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK;
-  return decompress(codec, batch.subarray(RECORDS_OFFSET), RECORDS_BYTES_MAX);
-}
-
-/** Lists the records of a batch with their keys; throws DecodeError on a malformed record. */
-export function listRecords(batch: Buffer, section: Buffer): CleanerRecord[] {
-  const baseOffset = Number(batch.readBigInt64BE(BASE_OFFSET_OFFSET));
-  const count = batch.readInt32BE(RECORDS_COUNT_OFFSET);
-  const out: CleanerRecord[] = [];
-  const cursor: VarintCursor = { pos: 0 };
-  for (let i = 0; i < count; i++) {
-    const start = cursor.pos;
-    const bodyBytes = readZigzagVarint(section, cursor);
-    const end = cursor.pos + bodyBytes;
-    if (bodyBytes < 0 || end > section.length) throw new DecodeError('record length out of range');
-    cursor.pos += 1; // attributes
-    readZigzagVarlong(section, cursor); // timestampDelta
-    const offsetDelta = readZigzagVarint(section, cursor);
-    const keyBytes = readZigzagVarint(section, cursor);
-    if (keyBytes < -1 || cursor.pos + Math.max(keyBytes, 0) > end) throw new DecodeError('key length out of range');
-    const key = keyBytes < 0 ? null : section.toString('latin1', cursor.pos, cursor.pos + keyBytes);
-    cursor.pos += Math.max(keyBytes, 0);
-    const valueBytes = readZigzagVarint(section, cursor);
-    out.push({ offset: baseOffset + offsetDelta, key, tombstone: valueBytes === -1, start, end });
-    cursor.pos = end;
+/**
+ * The records of a whole batch (`batch` holds exactly that batch) with their keys, and the
+ * decompressed records section they lie in; throws DecodeError on a malformed record.
+ */
+export function listRecords(batch: Buffer): { section: Buffer; records: CleanerRecord[] } {
+  const walker = new RecordWalker();
+  walker.reset(batch, RECORDS_BYTES_MAX);
+  const records: CleanerRecord[] = [];
+  while (walker.next()) {
+    const key = walker.keyLength < 0 ? null : walker.section.toString('latin1', walker.keyStart, walker.keyStart + walker.keyLength);
+    records.push({ offset: walker.offset, key, tombstone: walker.valueLength === -1, start: walker.recordStart, end: walker.recordEnd });
   }
-  return out;
+  return { section: walker.section, records };
 }
 
 /**

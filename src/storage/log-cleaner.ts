@@ -26,7 +26,7 @@ import { assert } from '../common/assert.js';
 import { CorruptRecordError } from '../common/errors.js';
 import { BASE_OFFSET_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAX_TIMESTAMP_OFFSET } from '../protocol/record-batch.js';
 import { scanBatches } from './batch-scan.js';
-import { isControlBatch, listRecords, rebuildBatch, recordsSection } from './cleaner-batch.js';
+import { isControlBatch, listRecords, rebuildBatch } from './cleaner-batch.js';
 import { CLEANED_SUFFIX, CLEANER_CHECKPOINT_FILE, DELETED_SUFFIX, SWAP_SUFFIX, segmentPaths } from './file-names.js';
 import { readSmallFile, writeFileAtomic, writeFully, type FileIo } from './io.js';
 import type { LogConfig } from './log-config.js';
@@ -153,7 +153,7 @@ function mapSegment(io: FileIo, segment: Segment, offsetMap: Map<string, number>
   const scanned = scanBatches(io, segment.logFd(), 0, segment.sizeBytes, { verify: true }, (_header, buf, rel) => {
     const batch = buf.subarray(rel, rel + _header.sizeBytes);
     if (isControlBatch(batch)) return true;
-    for (const record of listRecords(batch, recordsSection(batch))) {
+    for (const record of listRecords(batch).records) {
       if (record.key !== null) offsetMap.set(record.key, record.offset);
     }
     return true;
@@ -208,8 +208,7 @@ function cleanGroup(input: CleanerInput, group: readonly Segment[], offsetMap: R
           writer.add(batch);
           return true;
         }
-        const section = recordsSection(batch);
-        const records = listRecords(batch, section);
+        const { section, records } = listRecords(batch);
         const kept = records.filter((r) => r.key !== null && (offsetMap.get(r.key) ?? r.offset) <= r.offset && !(r.tombstone && dropTombstones));
         recordsRemoved += records.length - kept.length;
         const isGroupEnd = segment === lastSegment && header.position + header.sizeBytes === segment.sizeBytes;
