@@ -31,8 +31,13 @@ export class Throughput {
     return this.describe();
   }
 
+  /** Seconds since the start (at least 1 ms, so rates stay finite). */
+  elapsedSeconds(): number {
+    return Math.max((Date.now() - this.startedMs) / 1000, 0.001);
+  }
+
   private describe(): string {
-    const seconds = Math.max((Date.now() - this.startedMs) / 1000, 0.001);
+    const seconds = this.elapsedSeconds();
     const perSecond = Math.round(this.recordCount / seconds);
     return `${this.recordCount} records, ${formatBytes(this.byteCount)} in ${seconds.toFixed(2)} s ` +
       `(${perSecond} records/s, ${formatBytes(this.byteCount / seconds)}/s)`;

@@ -31,6 +31,19 @@ describe('brook produce | consume', () => {
     for (let i = 0; i < 1_000_000; i++) if (lines[i] !== String(i + 1)) expect.fail(`line ${i} is ${lines[i]}`);
   });
 
+  it('prints the summary as one JSON object on stdout with --json, and nothing on stderr', async () => {
+    const produced = await pipeline(`seq 1 1000 | brook --data-dir ${dataDir} produce counted --json`);
+    expect(produced.stderr).toBe('');
+    expect(produced.code).toBe(0);
+    const summary = JSON.parse(produced.stdout);
+    const digits = Array.from({ length: 1000 }, (_, i) => String(i + 1).length).reduce((a, b) => a + b, 0);
+    expect(summary).toMatchObject({ topic: 'counted', recordCount: 1000, byteCount: digits, skippedCount: 0 });
+    expect(summary.seconds).toBeGreaterThan(0);
+    expect(summary.recordsPerSec).toBe(Math.round(1000 / summary.seconds));
+    const counted = await pipeline(`brook --data-dir ${dataDir} consume counted | wc -l`);
+    expect(counted.stdout.trim()).toBe('1000');
+  });
+
   it('keeps offset order per partition and places keys like the Java client on a 4-partition topic', async () => {
     await brook([...d, 'topics', 'create', 'keyed', '--partitions', '4']);
     const produced = await pipeline(`seq 1 50000 | awk '{ print "user-" ($1 % 13) " " $1 }' | brook --data-dir ${dataDir} produce keyed --key-separator ' '`);

@@ -31,6 +31,7 @@ export interface ProduceOutcome {
   recordCount: number;
   byteCount: number;
   skippedCount: number;
+  seconds: number;
   summary: string;
   exitCode: number;
 }
@@ -50,10 +51,12 @@ export function produceCommand(): Command {
     .option('--partitions <n>', 'partitions for an auto-created topic (num.partitions)', parsePositiveInteger, 1)
     .option('--linger-ms <ms>', 'how long a batch waits for more records', parseNonNegativeInteger, 5)
     .option('--batch-bytes <n>', 'largest batch', parsePositiveInteger, 1_048_576)
+    .option('--json', 'print the summary as one JSON object on stdout instead of text on stderr')
     .addHelpText('after', `
 Unknown topics are created with --partitions (default 1) partitions, like Kafka's default
 auto.create.topics.enable=true; pass --no-auto-create to refuse them. A summary (records, bytes,
-records/s) goes to stderr; on a terminal a live rate too. Exit 0 only if every record was
+records/s) goes to stderr, or with --json to stdout as {"topic","recordCount","byteCount",
+"skippedCount","seconds","recordsPerSec"}; on a terminal a live rate too. Exit 0 only if every record was
 acknowledged. With --format json a bad line stops the run (lines before it are written, that line
 and later ones are not) unless --skip-invalid.
 
@@ -61,11 +64,16 @@ Examples:
   seq 1 1000000 | brook produce numbers
   tail -F app.log | brook produce app-logs --key-separator ' '
   echo '{"key":"k1","value":"v1","headers":{"source":"cli"}}' | brook produce events --format json`)
-    .action(action(async (ctx, topic: string, opts: Omit<ProduceOptions, 'acks'> & { acks: string; autoCreate: boolean; partitions: number }) => {
+    .action(action(async (ctx, topic: string, opts: Omit<ProduceOptions, 'acks'> & { acks: string; autoCreate: boolean; partitions: number; json?: boolean }) => {
       const backend = await ctx.backend({ autoCreateTopics: opts.autoCreate, numPartitions: opts.partitions });
       const acks: Acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
       const outcome = await produceLines(backend, topic, process.stdin, { ...opts, acks }, ctx.signal, ctx.warn);
-      process.stderr.write(`${outcome.summary}\n`);
+      if (opts.json) {
+        const { recordCount, byteCount, skippedCount, seconds } = outcome;
+        process.stdout.write(`${JSON.stringify({ topic, recordCount, byteCount, skippedCount, seconds, recordsPerSec: Math.round(recordCount / seconds) })}\n`);
+      } else {
+        process.stderr.write(`${outcome.summary}\n`);
+      }
       return outcome.exitCode;
     }));
 }
@@ -101,6 +109,7 @@ export async function produceLines(
   await producer.close();
   const { throughput, sentCount } = run;
   const summary = `produced ${throughput.finish()} to '${topic}'`;
+  const seconds = throughput.elapsedSeconds();
   const lost = sentCount - throughput.recordCount;
   const f = run.failure as Error | null;
   if (badLine !== null) {
@@ -110,7 +119,7 @@ export async function produceLines(
   }
   if (f !== null) throw new UserError(`${lost} of ${sentCount} records were not acknowledged: ${f.message}`);
   const exitCode = signal.aborted ? EXIT_INTERRUPTED : EXIT_OK;
-  return { recordCount: throughput.recordCount, byteCount: throughput.byteCount, skippedCount, summary, exitCode };
+  return { recordCount: throughput.recordCount, byteCount: throughput.byteCount, skippedCount, seconds, summary, exitCode };
 }
 
 /** State shared by the two input paths. */
