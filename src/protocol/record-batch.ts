@@ -163,13 +163,17 @@ export function batchCrcMatches(buf: Buffer, pos: number, sizeBytes: number): bo
  */
 export function checkBatchFraming(buf: Buffer, pos: number, end = buf.length): { sizeBytes: number } | BatchProblem {
   const corrupt = (reason: string): BatchProblem => ({ reason, errorCode: ErrorCode.CORRUPT_MESSAGE });
+  // The magic byte first (it is at 16 in every message format): an old message is usually shorter
+  // than a v2 header, and is refused as old rather than as truncated.
+  if (end - pos > MAGIC_OFFSET) {
+    const magic = buf.readInt8(pos + MAGIC_OFFSET);
+    if (magic !== CURRENT_MAGIC) return { reason: `unsupported magic ${magic}`, errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT };
+  }
   if (end - pos < BATCH_HEADER_BYTES) return corrupt('truncated batch header');
   const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   const sizeBytes = batchLength + LOG_OVERHEAD_BYTES;
   if (batchLength < BATCH_HEADER_BYTES - LOG_OVERHEAD_BYTES) return corrupt(`batch length ${batchLength} too small`);
   if (sizeBytes > end - pos) return corrupt('truncated batch');
-  const magic = buf.readInt8(pos + MAGIC_OFFSET);
-  if (magic !== CURRENT_MAGIC) return { reason: `unsupported magic ${magic}`, errorCode: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT };
   const recordsCount = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET);
   const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
   if (recordsCount < 0 || lastOffsetDelta < 0 || recordsCount > RECORDS_PER_BATCH_MAX) {

@@ -5,7 +5,7 @@ import { DataDirLockedError, KafkaCodeError } from '../../src/common/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
-import { batchOf, readAll, settle, tempDataDir, values } from './helpers.js';
+import { batchOf, legacyMessageV1, readAll, settle, tempDataDir, values } from './helpers.js';
 
 const open: Broker[] = [];
 async function openBroker(dataDir: string, options: Partial<Parameters<typeof Broker.open>[0]> = {}): Promise<Broker> {
@@ -80,6 +80,9 @@ describe('Broker produce and durability', () => {
     const oldMagic = batchOf(['magic 1']);
     oldMagic[16] = 1;
     expect((await broker.produce('small', 0, oldMagic)).errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    const legacy = legacyMessageV1(Buffer.from('old'), Date.now()); // shorter than a v2 header
+    expect(legacy.length).toBeLessThan(61);
+    expect((await broker.produce('small', 0, legacy)).errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     expect((await broker.produce('small', 1, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await broker.produce('nope', 0, batchOf(['a']))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(broker.partitionState('small', 0)!.logEndOffset).toBe(0);

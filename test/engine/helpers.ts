@@ -1,6 +1,7 @@
 import { decodeRecords, encodeRecordBatch, iterateBatches, type StoredRecord } from '../../src/protocol/record-batch.js';
 import type { Broker } from '../../src/engine/broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import zlib from 'node:zlib';
 
 // Partition workers load dist/src/engine/partition-worker.js: run `npx tsc -p tsconfig.json` first.
 
@@ -31,3 +32,18 @@ export const values = (records: StoredRecord[]) => records.map((r) => r.value!.t
 
 /** Lets queued events (worker messages, waitAsync wake-ups) run. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** One magic-1 message set entry (Kafka 0.10's format, refused by Brook): offset, size, CRC-32 (IEEE), magic 1, attributes, timestamp, key (null), value. */
+export function legacyMessageV1(value: Buffer, timestampMs: number): Buffer {
+  const body = Buffer.alloc(1 + 1 + 8 + 4 + 4 + value.length);
+  body.writeInt8(1, 0); // magic
+  body.writeBigInt64BE(BigInt(timestampMs), 2);
+  body.writeInt32BE(-1, 10); // null key
+  body.writeInt32BE(value.length, 14);
+  value.copy(body, 18);
+  const entry = Buffer.alloc(12 + 4 + body.length);
+  entry.writeInt32BE(4 + body.length, 8); // message size: CRC + body
+  entry.writeUInt32BE(zlib.crc32(body), 12);
+  body.copy(entry, 16);
+  return entry;
+}

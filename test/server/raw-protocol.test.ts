@@ -16,6 +16,7 @@ import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import { RawClient } from './helpers/raw-client.js';
 import { startServer, type ServerProcess } from '../helpers/server-process.js';
+import { legacyMessageV1 } from '../engine/helpers.js';
 
 let server: ServerProcess;
 const clients: RawClient[] = [];
@@ -216,8 +217,10 @@ describe('pipelining and produce semantics', () => {
       const response = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, version, produceBody('old-versions', encodeRecordBatch([{ value: Buffer.from(`v${version}`) }])));
       expect(response.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
     }
-    const oldFormat = encodeRecordBatch([{ value: Buffer.from('magic 1') }]);
-    oldFormat[16] = 1;
+    // A real magic-1 message (Kafka 0.10's format): its timestamp lies where a v2 batch keeps its
+    // attributes, and this one's has the "transactional" bit set there; it is old, not transactional.
+    const oldFormat = legacyMessageV1(Buffer.from('magic 1'), 0x0000_018b_1000_0000);
+    expect(oldFormat.readInt16BE(21) & 0x10).not.toBe(0);
     const refused = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', oldFormat));
     expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
     // An old entry after a v2 batch in the same records is refused the same way, nothing stored.
@@ -269,3 +272,4 @@ describe('pipelining and produce semantics', () => {
     expect(ids.size).toBe(5);
   });
 });
+

@@ -98,10 +98,15 @@ function hasOldMessageFormat(records: Buffer): boolean {
   return someBatchHeader(records, MAGIC_OFFSET + 1, (pos) => records[pos + MAGIC_OFFSET] !== CURRENT_MAGIC);
 }
 
-/** True when any batch in `records` has the transactional attribute (bit 4). */
-export function hasTransactionalBatch(records: Buffer | null): boolean {
+/**
+ * True when any v2 batch in `records` has the transactional attribute (bit 4). An old message's
+ * bytes there are its timestamp or key (magic 0/1 has no such attribute): those are refused as
+ * old, not as transactional.
+ */
+function hasTransactionalBatch(records: Buffer | null): boolean {
   if (records === null) return false;
-  return someBatchHeader(records, ATTRIBUTES_OFFSET + 2, (pos) => (records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) !== 0);
+  return someBatchHeader(records, ATTRIBUTES_OFFSET + 2, (pos) =>
+    records[pos + MAGIC_OFFSET] === CURRENT_MAGIC && (records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_TRANSACTIONAL) !== 0);
 }
 
 /**
