@@ -13,7 +13,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BrookError, StorageError } from '../common/errors.js';
 import { systemClock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRecords, encodeRecordBatches, iterateBatches } from '../protocol/record-batch.js';
+import { decodeRecords, iterateBatches } from '../protocol/record-batch.js';
+import { appendGroupRecords } from './offsets-store.js';
 import { PartitionLog } from '../storage/partition-log.js';
 import { decodeGroupRecord, encodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
 import type * as G from '../groups/types.js';
@@ -76,14 +77,9 @@ function openPartition(partition: number, dir: string): void {
     topicExists: (topic, p) => p >= 0 && p < (topics.get(topic) ?? 0),
     store: {
       // Appended (page cache) before the answer: a process crash loses no acknowledged commit.
-      // One append of batches within max.message.bytes: a commit or a group deletion with more
-      // offsets (or longer names) than one batch holds is still written all or nothing.
-      write: async (records) => {
-        const batches = encodeRecordBatches(records.map((r) => encodeGroupRecord(r)), data.logConfig.maxMessageBytes);
-        const result = log.append(batches);
-        if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`offsets append failed with error code ${result.errorCode}`);
-      },
+      write: async (records) => appendGroupRecords(log, data.logConfig, records),
     },
+    maxWriteBytes: data.logConfig.segmentBytes,
   });
   coordinator.load(replay(log));
   owned.set(partition, { log, coordinator });

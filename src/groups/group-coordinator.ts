@@ -13,7 +13,7 @@ import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.js';
 import { AUTHORIZED_OPERATIONS_OMITTED, Group } from './group.js';
-import type { GroupRecord, GroupStore, GroupValue, OffsetValue } from './group-record.js';
+import { offsetRecordBytesMax, type GroupRecord, type GroupStore, type GroupValue, type OffsetValue } from './group-record.js';
 import { DEFAULT_GROUP_CONFIG, supportsProtocols, type GroupConfig } from './group-rules.js';
 import { OffsetStore } from './offset-store.js';
 import type * as T from './types.js';
@@ -26,10 +26,16 @@ export interface GroupCoordinatorOptions {
   config?: Partial<GroupConfig>;
   /** Source of the uuid part of generated member ids; injectable for deterministic tests. */
   newUuid?: () => string;
+  /**
+   * The largest write the store takes in one piece (the offsets log's segment.bytes): a commit
+   * whose records could exceed it is refused with INVALID_COMMIT_OFFSET_SIZE, as Kafka answers a
+   * commit too large for its log, before any of it is built. Unbounded when not given.
+   */
+  maxWriteBytes?: number;
 }
 
 const NO_CONTEXT: T.RequestContext = { clientId: '', clientHost: '' };
-/** Tombstones per offsets-expiry write: ~100 B each, so one batch stays far below max.message.bytes. */
+/** Tombstones per offsets-expiry write: keeps one expiry write small (the store splits batches anyway). */
 const EXPIRY_RECORDS_PER_WRITE = 1000;
 /** ListGroups v5 group type of every group here: Kafka's classic protocol. */
 const CLASSIC_GROUP_TYPE = 'classic';
@@ -290,6 +296,9 @@ export class GroupCoordinator {
     if (groupError !== ErrorCode.NONE) return answerAll(groupError);
 
     const nowMs = this.options.clock.nowMs();
+    const maxWriteBytes = this.options.maxWriteBytes ?? Infinity;
+    const groupIdBytes = Buffer.byteLength(req.groupId);
+    let writeBytes = 0;
     const records: (GroupRecord & { type: 'offset' })[] = [];
     const response: T.OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
     const pendingCodes: { errorCode: number }[] = [];
@@ -305,6 +314,9 @@ export class GroupCoordinator {
         const entry = { partitionIndex: p.partitionIndex, errorCode };
         partitions.push(entry);
         if (errorCode !== ErrorCode.NONE) continue;
+        pendingCodes.push(entry);
+        writeBytes += offsetRecordBytesMax(groupIdBytes, t.name, metadata);
+        if (writeBytes > maxWriteBytes) continue; // refused below; nothing more is built
         const commitTimestampMs = apiVersion === 1 && p.commitTimestamp !== undefined && p.commitTimestamp >= 0
           ? p.commitTimestamp : nowMs;
         const value: OffsetValue = {
@@ -314,8 +326,11 @@ export class GroupCoordinator {
           commitTimestampMs,
         };
         records.push({ type: 'offset', groupId: req.groupId, topic: t.name, partition: p.partitionIndex, value });
-        pendingCodes.push(entry);
       }
+    }
+    if (writeBytes > maxWriteBytes) {
+      for (const entry of pendingCodes) entry.errorCode = ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+      return response;
     }
     if (records.length === 0) return response;
     this.pendingCommits.set(req.groupId, (this.pendingCommits.get(req.groupId) ?? 0) + 1);

@@ -58,10 +58,22 @@ export type GroupRecord =
 /** Implemented by the host (the coordinator worker backs it with the __consumer_offsets log). */
 export interface GroupStore {
   /**
-   * Durably record these, all or none; resolve when durable. Called for commits, group metadata
-   * changes and tombstones.
+   * Durably record these; resolve when durable. Called for commits, group metadata changes and
+   * tombstones. All or none, unless they exceed the coordinator's maxWriteBytes (see offsets-store.ts).
    */
   write(records: GroupRecord[]): Promise<void>;
+}
+
+/**
+ * At most how many bytes one committed offset takes in the log, as if it were alone in its batch:
+ * its key and value (layouts above), the record's varints at their widest and a batch header.
+ * Lets the coordinator refuse a commit too large to store before building any of it.
+ */
+export function offsetRecordBytesMax(groupIdBytes: number, topic: string, metadata: string): number {
+  const key = 2 + 2 + groupIdBytes + 2 + Buffer.byteLength(topic) + 4;
+  const value = 2 + 8 + 4 + 2 + Buffer.byteLength(metadata) + 8;
+  const recordVarints = 5 + 1 + 10 + 5 + 5 + 5 + 5; // length, attributes, deltas, key/value lengths, header count
+  return key + value + recordVarints + 61;
 }
 
 const OFFSET_KEY_VERSION = 1;

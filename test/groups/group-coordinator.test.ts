@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { decodeGroupRecord, encodeGroupRecord, type GroupRecord } from '../../src/groups/group-record.js';
+import { decodeGroupRecord, encodeGroupRecord, offsetRecordBytesMax, type GroupRecord } from '../../src/groups/group-record.js';
 import { GroupCoordinator } from '../../src/groups/group-coordinator.js';
 import { DecodeError } from '../../src/protocol/decode-error.js';
+import { encodeRecordBatches } from '../../src/protocol/record-batch.js';
 import { flush, joinRequest, makeCoordinator, subscription, track, TOPICS } from './harness.js';
 
 const commit = (groupId: string, parts: [string, number, number, string | null][], over: object = {}) => ({
@@ -51,6 +52,21 @@ describe('OffsetCommit and OffsetFetch', () => {
     expect(codes(r)).toEqual([ErrorCode.OFFSET_METADATA_TOO_LARGE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     const f = c.offsetFetch(4, { groupId: 'g', topics: null });
     expect(f.topics.flatMap((t) => t.partitions.map((p) => p.partitionIndex))).toEqual([1]);
+  });
+
+  it('refuses a commit too large for one write of the offsets log with INVALID_COMMIT_OFFSET_SIZE, storing none of it', async () => {
+    const one = offsetRecordBytesMax(Buffer.byteLength('g'), 'orders', '');
+    const { coordinator: c, store } = makeCoordinator({}, { maxWriteBytes: 2 * one });
+    const refused = await c.offsetCommit(6, commit('g', [['orders', 0, 1, ''], ['nope', 0, 1, ''], ['orders', 1, 2, ''], ['orders', 2, 3, '']]));
+    expect(codes(refused)).toEqual([ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.INVALID_COMMIT_OFFSET_SIZE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+    expect(store.records).toEqual([]);
+    expect(c.offsetFetch(4, { groupId: 'g', topics: null }).topics).toEqual([]);
+    expect(codes(await c.offsetCommit(6, commit('g', [['orders', 0, 1, ''], ['orders', 1, 2, '']])))).toEqual([0, 0]); // exactly the limit
+    expect(store.records).toHaveLength(2);
+    // The bound holds for the real encoding, even with each record in a batch of its own.
+    for (const maxBatchBytes of [1 << 20, 1]) {
+      expect(encodeRecordBatches(store.records.map((r) => encodeGroupRecord(r)), maxBatchBytes).length).toBeLessThanOrEqual(2 * one);
+    }
   });
 
   it('answers a commit only after the store made it durable, and not at all visible if the write fails', async () => {

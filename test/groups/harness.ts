@@ -32,7 +32,7 @@ export class MemoryStore implements GroupStore {
 
 export const TOPICS = new Map([['orders', 6], ['payments', 3], ['old', 2]]);
 
-export function makeCoordinator(config: Partial<GroupConfig> = {}) {
+export function makeCoordinator(config: Partial<GroupConfig> = {}, options: { maxWriteBytes?: number } = {}) {
   const clock = new ManualClock(1_000_000);
   const store = new MemoryStore();
   let uuidCount = 0;
@@ -42,6 +42,7 @@ export function makeCoordinator(config: Partial<GroupConfig> = {}) {
     config: { initialRebalanceDelayMs: 0, ...config },
     topicExists: (topic, partition) => partition >= 0 && partition < (TOPICS.get(topic) ?? 0),
     newUuid: () => `uuid-${++uuidCount}`,
+    ...options,
   });
   return { clock, store, coordinator };
 }
