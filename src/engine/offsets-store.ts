@@ -16,6 +16,7 @@ import type { PartitionLog } from '../storage/partition-log.js';
 import { encodeGroupRecord, type GroupRecord } from '../groups/index.js';
 
 export function appendGroupRecords(log: PartitionLog, config: LogConfig, records: readonly GroupRecord[]): void {
+  if (records.length === 0) return;
   const batches = encodeRecordBatches(records.map((r) => encodeGroupRecord(r)), config.maxMessageBytes);
   for (const piece of piecesWithin(batches, config.segmentBytes)) {
     const result = log.append(piece);

@@ -15,6 +15,15 @@ export function tempDir(prefix = 'brook-test-'): string {
   return dir;
 }
 
+/** Removes them all, retrying a directory a killed process may still have been writing into. */
 export function removeTempDirs(): void {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  const failed: string[] = [];
+  for (const dir of made.splice(0)) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      failed.push(dir);
+    }
+  }
+  if (failed.length > 0) throw new Error(`could not remove temporary directories: ${failed.join(', ')}`);
 }

@@ -144,6 +144,14 @@ async function targetEndOffsets(topic: string): Promise<number[]> {
   return ends;
 }
 
+/** Starts `brook <args>` and waits until the target holds an eighth of `total` records (or it exits). */
+async function startMirrorUntilAnEighth(args: string[], topic: string, total: number) {
+  const child = spawn(process.execPath, [BROOK, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = finished(child);
+  while ((await targetRecordCount(topic)) < total / 8 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 10));
+  return { child, exited };
+}
+
 async function targetRecordCount(topic: string): Promise<number> {
   let total = 0;
   for (let p = 0; p < PARTITIONS; p++) {
@@ -213,13 +221,7 @@ describe('brook mirror', () => {
       const total = PARTITIONS * batchCount * recordsPerBatch;
       const args = ['-d', source.dir, 'mirror', 'logs', '--to', target.address, '--group', 'crash', '--create-topics', '--fetch-bytes', String(fetchBytes),
         '--from-beginning'];
-      const child = spawn(process.execPath, [BROOK, ...args, '--follow'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-      const first = finished(child);
-      let before = 0;
-      while (before < total / 8 && child.exitCode === null) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        before = await targetRecordCount('logs');
-      }
+      const { child, exited: first } = await startMirrorUntilAnEighth([...args, '--follow'], 'logs', total);
       child.kill('SIGKILL');
       expect((await first).signal).toBe('SIGKILL');
       const atKill = await targetRecordCount('logs');
@@ -312,10 +314,8 @@ describe('brook mirror', () => {
       await writeSource(source.dir, 'interrupted', batchCount, recordsPerBatch);
       const total = PARTITIONS * batchCount * recordsPerBatch;
       const args = ['-d', source.dir, 'mirror', 'interrupted', '--to', target.address, '--group', 'sigint', '--create-topics', '--fetch-bytes', '512', '--json'];
-      const child = spawn(process.execPath, [BROOK, ...args, '--follow', '--from-beginning'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-      const first = finished(child);
+      const { child, exited: first } = await startMirrorUntilAnEighth([...args, '--follow', '--from-beginning'], 'interrupted', total);
       try {
-        while ((await targetRecordCount('interrupted')) < total / 8 && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 10));
         child.kill('SIGINT');
         const stopped = await first;
         // Committed exactly up to what the target holds: the round in flight was finished.
