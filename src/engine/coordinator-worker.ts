@@ -10,13 +10,13 @@
  * while it is open; `shutdown` clears it, closes the logs and closes the port, and the thread ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BrookError, StorageError } from '../common/errors.js';
+import { BrookError } from '../common/errors.js';
 import { systemClock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeRecords, iterateBatches } from '../protocol/record-batch.js';
 import { appendGroupRecords } from './offsets-store.js';
 import { PartitionLog } from '../storage/partition-log.js';
-import { decodeGroupRecord, encodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
+import { decodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
 import type * as G from '../groups/types.js';
 import { rebuffer, type CoordinatorEvent, type CoordinatorRequest, type CoordinatorWorkerData, type OffsetToCommit } from './coordinator-messages.js';
 import { toWire } from './messages.js';

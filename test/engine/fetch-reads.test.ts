@@ -14,7 +14,7 @@ import { FetchBudget } from '../../src/server/fetch-budget.js';
 import { ReadBufferPool, type ReadBuffers } from '../../src/storage/read-buffers.js';
 import { checkBatch, decodeRecords, encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
-import { settle, tempDataDir } from './helpers.js';
+import { tempDataDir } from './helpers.js';
 
 const KiB = 1024;
 const TOPIC = 'reads';
