@@ -8,6 +8,7 @@ export class Throughput {
   recordCount = 0;
   byteCount = 0;
   private readonly startedMs = Date.now();
+  private finishedMs: number | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {
@@ -22,8 +23,9 @@ export class Throughput {
     this.byteCount += byteCount;
   }
 
-  /** Stops the live line and returns the summary text. */
+  /** Stops the clock and the live line, and returns the summary text. */
   finish(): string {
+    this.finishedMs ??= Date.now();
     if (this.timer !== null) {
       clearInterval(this.timer);
       this.stream.write('\r\x1b[K');
@@ -31,14 +33,18 @@ export class Throughput {
     return this.describe();
   }
 
-  /** Seconds since the start (at least 1 ms, so rates stay finite). */
+  /** Seconds from the start to finish() or now (at least 1 ms, so rates stay finite). */
   elapsedSeconds(): number {
-    return Math.max((Date.now() - this.startedMs) / 1000, 0.001);
+    return Math.max(((this.finishedMs ?? Date.now()) - this.startedMs) / 1000, 0.001);
+  }
+
+  recordsPerSec(): number {
+    return Math.round(this.recordCount / this.elapsedSeconds());
   }
 
   private describe(): string {
     const seconds = this.elapsedSeconds();
-    const perSecond = Math.round(this.recordCount / seconds);
+    const perSecond = this.recordsPerSec();
     return `${this.recordCount} records, ${formatBytes(this.byteCount)} in ${seconds.toFixed(2)} s ` +
       `(${perSecond} records/s, ${formatBytes(this.byteCount / seconds)}/s)`;
   }

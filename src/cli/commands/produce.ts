@@ -32,6 +32,7 @@ export interface ProduceOutcome {
   byteCount: number;
   skippedCount: number;
   seconds: number;
+  recordsPerSec: number;
   summary: string;
   exitCode: number;
 }
@@ -69,8 +70,8 @@ Examples:
       const acks: Acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
       const outcome = await produceLines(backend, topic, process.stdin, { ...opts, acks }, ctx.signal, ctx.warn);
       if (opts.json) {
-        const { recordCount, byteCount, skippedCount, seconds } = outcome;
-        process.stdout.write(`${JSON.stringify({ topic, recordCount, byteCount, skippedCount, seconds, recordsPerSec: Math.round(recordCount / seconds) })}\n`);
+        const { recordCount, byteCount, skippedCount, seconds, recordsPerSec } = outcome;
+        process.stdout.write(`${JSON.stringify({ topic, recordCount, byteCount, skippedCount, seconds, recordsPerSec })}\n`);
       } else {
         process.stderr.write(`${outcome.summary}\n`);
       }
@@ -109,7 +110,6 @@ export async function produceLines(
   await producer.close();
   const { throughput, sentCount } = run;
   const summary = `produced ${throughput.finish()} to '${topic}'`;
-  const seconds = throughput.elapsedSeconds();
   const lost = sentCount - throughput.recordCount;
   const f = run.failure as Error | null;
   if (badLine !== null) {
@@ -119,7 +119,7 @@ export async function produceLines(
   }
   if (f !== null) throw new UserError(`${lost} of ${sentCount} records were not acknowledged: ${f.message}`);
   const exitCode = signal.aborted ? EXIT_INTERRUPTED : EXIT_OK;
-  return { recordCount: throughput.recordCount, byteCount: throughput.byteCount, skippedCount, seconds, summary, exitCode };
+  return { recordCount: throughput.recordCount, byteCount: throughput.byteCount, skippedCount, seconds: throughput.elapsedSeconds(), recordsPerSec: throughput.recordsPerSec(), summary, exitCode };
 }
 
 /** State shared by the two input paths. */
