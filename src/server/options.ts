@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { SecurityFlags } from './security/config.js';
+import { parseHttpAddress } from '../http/listener.js';
 
 export interface ServeCommandOptions extends SecurityFlags {
   host: string;
@@ -12,6 +13,8 @@ export interface ServeCommandOptions extends SecurityFlags {
   dataDir: string;
   autoCreateTopics: boolean;
   numPartitions: number;
+  /** `--http HOST:PORT`: the HTTP listener (ingest, metrics, console); off when undefined. */
+  http?: { host: string; port: number };
 }
 
 export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, numPartitions: 1 } as const;
@@ -20,6 +23,12 @@ function parsePort(raw: string): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) throw new InvalidArgumentError(`'${raw}' is not a port (0-65535)`);
   return port;
+}
+
+function parseHttp(raw: string): { host: string; port: number } {
+  const address = parseHttpAddress(raw);
+  if (address === null) throw new InvalidArgumentError(`'${raw}' is not HOST:PORT (e.g. 127.0.0.1:8080)`);
+  return address;
 }
 
 function parsePartitions(raw: string): number {
@@ -35,6 +44,7 @@ export function addServeOptions(command: Command, withDataDir: boolean): Command
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(SERVE_DEFAULTS.port).argParser(parsePort))
     .addOption(new Option('--advertised-host <host>', 'host name clients are told to connect to (default: --host)'))
     .addOption(new Option('--num-partitions <n>', 'partitions of auto-created topics (num.partitions)').default(SERVE_DEFAULTS.numPartitions).argParser(parsePartitions))
+    .addOption(new Option('--http <host:port>', 'also serve HTTP on this address (health; loopback unless told otherwise)').argParser(parseHttp))
     .addOption(new Option('--tls-cert <pem>', 'serve TLS with this certificate chain (PEM); needs --tls-key'))
     .addOption(new Option('--tls-key <pem>', 'private key of --tls-cert (PEM)'))
     .addOption(new Option('--tls-ca <pem>', 'CA certificates that sign client certificates (PEM)'))
@@ -58,6 +68,7 @@ export function serveOptionsFrom(opts: Record<string, unknown>): ServeCommandOpt
     dataDir: opts.dataDir as string,
     autoCreateTopics: opts.autoCreateTopics !== false,
     numPartitions: opts.numPartitions as number,
+    http: opts.http as ServeCommandOptions['http'],
     tlsCert: opts.tlsCert as string | undefined,
     tlsKey: opts.tlsKey as string | undefined,
     tlsCa: opts.tlsCa as string | undefined,

@@ -8,9 +8,13 @@ import { faultSpecFromEnv } from '../engine/fault-injection.js';
 import { BrookServer } from './server.js';
 import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
+import { HttpListener } from '../http/listener.js';
+import { httpRoutes } from '../http/routes.js';
 
 export interface RunningServer {
   server: BrookServer;
+  /** The `--http` listener, when asked for. */
+  http: HttpListener | null;
   /** Settles once the server and the Broker are closed (after a signal or `stop()`). */
   closed: Promise<void>;
   stop(): Promise<void>;
@@ -35,9 +39,19 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     dataDir: options.dataDir,
     ...security,
   });
+  let http: HttpListener | null = null;
   try {
     await server.listen();
+    if (options.http !== undefined) {
+      const users = security.security?.users ?? null;
+      http = await HttpListener.listen(httpRoutes({ broker, security: security.security }), {
+        ...options.http,
+        tls: security.tls,
+        authenticate: users === null ? undefined : (username, password) => users.checkPassword(username, password),
+      });
+    }
   } catch (error) {
+    await server.close();
     await broker.close();
     throw error;
   }
@@ -51,8 +65,7 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   const stop = (): Promise<void> => {
     if (!stopping) {
       stopping = true;
-      server
-        .close()
+      Promise.all([server.close(), http?.close()])
         .finally(() => broker.close())
         .then(resolveClosed, rejectClosed);
     }
@@ -72,5 +85,6 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   };
   closed.then(removeSignalHandlers, removeSignalHandlers);
   write(`listening on ${server.host}:${server.port}\n`);
-  return { server, closed, stop };
+  if (http !== null) write(`http on ${http.url}\n`);
+  return { server, http, closed, stop };
 }

@@ -23,6 +23,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** stderr so far (diagnostics the server logged). */
   stderr(): string;
+  /** stdout so far (the ready lines). */
+  stdout(): string;
   /** SIGTERM (SIGKILL after a grace period), then wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -51,11 +53,13 @@ export async function start(options: StartOptions = {}): Promise<ServerProcess> 
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const { host, port } = await new Promise<{ host: string; port: number }>((resolve, reject) => {
-    let stdout = '';
-    const onData = (chunk: Buffer): void => {
-      stdout += chunk.toString();
+    const onData = (): void => {
       const match = /listening on (\S+):(\d+)/.exec(stdout);
       if (match) {
         child.stdout!.off('data', onData);
@@ -73,6 +77,7 @@ export async function start(options: StartOptions = {}): Promise<ServerProcess> 
     dataDir,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
