@@ -35,8 +35,8 @@ export interface CrcPool {
 
 /** Bytes of segment per task: the CRC of 16 MiB (~3 ms) dwarfs a task's round trip (~0.1 ms). */
 export const CRC_RANGE_BYTES = 16 * 1024 * 1024;
-/** Smaller segments are checked on the loading thread: a few ms, less than the hand-off. */
-export const CRC_POOL_MIN_SEGMENT_BYTES = 2 * CRC_RANGE_BYTES;
+/** Segments under two ranges are checked on the loading thread: a few ms, less than the hand-off. */
+export const CRC_POOL_MIN_RANGES = 2;
 /** The header walk reads this much at each boundary it does not find in what it read before. */
 const WALK_CHUNK_BYTES = 64 * 1024;
 
@@ -55,9 +55,10 @@ export function createCrcPool(options: { threads?: number } = {}): Piscina<CrcTa
 
 /**
  * The ranges of the .log at `logPath` whose batches the pool found intact (each from a range's
- * start to its first bad batch). Empty for a segment below CRC_POOL_MIN_SEGMENT_BYTES.
+ * start to its first bad batch). Empty for a segment under CRC_POOL_MIN_RANGES ranges. Tests pass
+ * a small `rangeBytes` to run the pool on small logs.
  */
-export async function verifySegmentCrcs(pool: CrcPool, io: FileIo, logPath: string): Promise<VerifiedRange[]> {
+export async function verifySegmentCrcs(pool: CrcPool, io: FileIo, logPath: string, rangeBytes = CRC_RANGE_BYTES): Promise<VerifiedRange[]> {
   const tasks: Promise<VerifiedRange>[] = [];
   const send = (start: number, end: number) => {
     if (end > start) tasks.push(pool.run({ path: logPath, start, end }).then((result) => ({ start, end: result.validEndPosition })));
@@ -65,10 +66,10 @@ export async function verifySegmentCrcs(pool: CrcPool, io: FileIo, logPath: stri
   const fd = io.openSync(logPath, 'r');
   try {
     const sizeBytes = io.fstatSizeSync(fd);
-    if (sizeBytes < CRC_POOL_MIN_SEGMENT_BYTES) return [];
+    if (sizeBytes < CRC_POOL_MIN_RANGES * rangeBytes) return [];
     let rangeStart = 0;
     const walked = scanBatches(io, fd, 0, sizeBytes, { verify: false, chunkBytes: WALK_CHUNK_BYTES }, (batch) => {
-      if (batch.position - rangeStart >= CRC_RANGE_BYTES) {
+      if (batch.position - rangeStart >= rangeBytes) {
         send(rangeStart, batch.position);
         rangeStart = batch.position;
       }

@@ -205,6 +205,10 @@ export class FaultyIo implements FileIo {
     return this.inner.pathIdSync(path);
   }
 
+  statSizeSync(path: string): number | null {
+    return this.inner.statSizeSync === undefined ? (this.inner.existsSync(path) ? fileSizeViaFd(this.inner, path) : null) : this.inner.statSizeSync(path);
+  }
+
   fsyncDirSync(path: string): void {
     this.inner.fsyncDirSync(path);
   }
@@ -239,6 +243,15 @@ export class FaultyIo implements FileIo {
   private delay(): void {
     const ms = this.options.latencyMs ?? 0;
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
+}
+
+function fileSizeViaFd(io: FileIo, path: string): number {
+  const fd = io.openSync(path, 'r');
+  try {
+    return io.fstatSizeSync(fd);
+  } finally {
+    io.closeSync(fd);
   }
 }
 

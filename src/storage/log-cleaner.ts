@@ -71,8 +71,10 @@ export interface CleanerStats {
   firstDirtyOffset: number;
 }
 
-export function readCleanerCheckpoint(io: FileIo, dir: string): CleanerCheckpoint {
-  const bytes = readSmallFile(io, `${dir}/${CLEANER_CHECKPOINT_FILE}`);
+/** `names`, a listing of `dir`, spares the existence check. */
+export function readCleanerCheckpoint(io: FileIo, dir: string, names?: ReadonlySet<string>): CleanerCheckpoint {
+  const path = `${dir}/${CLEANER_CHECKPOINT_FILE}`;
+  const bytes = readSmallFile(io, path, names === undefined ? io.existsSync(path) : names.has(CLEANER_CHECKPOINT_FILE));
   try {
     if (bytes !== null) {
       const parsed = JSON.parse(bytes.toString('utf8')) as { firstDirtyOffset: number; cleanedAtMs: [number, number][] };

@@ -41,6 +41,8 @@ export interface LoadedLog {
   marker: CleanShutdownMarker;
   /** Segments scanned in full with CRC checks (recovery after an unclean shutdown, index rebuilds). */
   fullyScannedSegmentCount: number;
+  /** The directory listing the load started from (after swap recovery). */
+  names: ReadonlySet<string>;
 }
 
 export interface LoadOptions {
@@ -65,8 +67,9 @@ interface LoadPlan {
 /** Segment base offset -> byte ranges whose CRCs the pool checked. */
 type VerifiedSegments = ReadonlyMap<number, readonly VerifiedRange[]>;
 
-export function readCheckpoint(io: FileIo, dir: string): Checkpoint {
-  const bytes = readSmallFile(io, `${dir}/${CHECKPOINT_FILE}`);
+export function readCheckpoint(io: FileIo, dir: string, names?: ReadonlySet<string>): Checkpoint {
+  const path = `${dir}/${CHECKPOINT_FILE}`;
+  const bytes = readSmallFile(io, path, names === undefined ? io.existsSync(path) : names.has(CHECKPOINT_FILE));
   if (bytes === null) return { recoveryPoint: 0, logStartOffset: 0 };
   try {
     const parsed = JSON.parse(bytes.toString('utf8')) as Checkpoint;
@@ -86,19 +89,18 @@ export function loadLog(io: FileIo, dir: string, options: LoadOptions): LoadedLo
 }
 
 /** loadLog with the CRCs of the segments it will scan in full checked in `crcPool` first. */
-export async function loadLogAsync(io: FileIo, dir: string, options: LoadOptions & { crcPool: CrcPool }): Promise<LoadedLog> {
+export async function loadLogAsync(io: FileIo, dir: string, options: LoadOptions & { crcPool: CrcPool; crcRangeBytes?: number }): Promise<LoadedLog> {
   const plan = planLoad(io, dir);
   const verified = new Map<number, readonly VerifiedRange[]>();
   const toScan = plan.baseOffsets.slice(Number.isFinite(plan.scanFrom) ? plan.scanFrom : plan.baseOffsets.length);
-  const results = await Promise.all(toScan.map((baseOffset) => verifySegmentCrcs(options.crcPool, io, segmentPaths(dir, baseOffset).log)));
+  const results = await Promise.all(toScan.map((baseOffset) => verifySegmentCrcs(options.crcPool, io, segmentPaths(dir, baseOffset).log, options.crcRangeBytes)));
   toScan.forEach((baseOffset, i) => verified.set(baseOffset, results[i]!));
   return finishLoad(io, plan, options, verified);
 }
 
 /** Lists the directory and finishes interrupted cleaner swaps; reads only small files. */
 function planLoad(io: FileIo, dir: string): LoadPlan {
-  if (!io.existsSync(dir)) io.mkdirSync(dir);
-  let names = io.readdirSync(dir);
+  let names = listOrCreate(io, dir);
   const cleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE);
   const marker = new CleanShutdownMarker(io, dir, cleanShutdown);
   const leftovers = leftoverNames(names);
@@ -108,19 +110,20 @@ function planLoad(io: FileIo, dir: string): LoadPlan {
     names = io.readdirSync(dir);
     for (const name of leftoverNames(names)) io.unlinkSync(`${dir}/${name}`);
   }
-  const checkpoint = readCheckpoint(io, dir);
+  const nameSet = new Set(names);
+  const checkpoint = readCheckpoint(io, dir, nameSet);
   let baseOffsets = segmentBaseOffsets(names);
   const fresh = baseOffsets.length === 0;
   if (fresh) baseOffsets = [checkpoint.logStartOffset];
   const rpIndex = segmentIndexFor(baseOffsets.map((baseOffset) => ({ baseOffset })), checkpoint.recoveryPoint);
   const scanFrom = marker.present ? Infinity : Math.max(rpIndex, 0);
-  return { dir, names: new Set(names), checkpoint, marker, cleanShutdown: marker.present, baseOffsets, fresh, scanFrom };
+  return { dir, names: nameSet, checkpoint, marker, cleanShutdown: marker.present, baseOffsets, fresh, scanFrom };
 }
 
 function finishLoad(io: FileIo, plan: LoadPlan, options: LoadOptions, verified: VerifiedSegments): LoadedLog {
   const { dir, baseOffsets, marker, cleanShutdown } = plan;
   const beforeWrite = () => marker.removeBeforeMutation();
-  const snapshotBytes = cleanShutdown && plan.names.has(PRODUCER_SNAPSHOT_FILE) ? readSmallFile(io, `${dir}/${PRODUCER_SNAPSHOT_FILE}`) : null;
+  const snapshotBytes = cleanShutdown ? readSmallFile(io, `${dir}/${PRODUCER_SNAPSHOT_FILE}`, plan.names.has(PRODUCER_SNAPSHOT_FILE)) : null;
   const snapshot = snapshotBytes === null ? null : ProducerStateManager.fromSnapshot(snapshotBytes);
   let producerState = snapshot?.state ?? new ProducerStateManager();
   const producerFromOffset = snapshot?.nextOffset ?? 0;
@@ -181,7 +184,7 @@ function finishLoad(io: FileIo, plan: LoadPlan, options: LoadOptions, verified: 
       beforeWrite();
       writeCheckpoint(io, dir, { recoveryPoint: logEndOffset, logStartOffset });
     }
-    return { segments, logStartOffset, recoveryPoint: logEndOffset, producerState, truncatedBytes, cleanShutdown, marker, fullyScannedSegmentCount };
+    return { segments, logStartOffset, recoveryPoint: logEndOffset, producerState, truncatedBytes, cleanShutdown, marker, fullyScannedSegmentCount, names: plan.names };
   } finally {
     // An idle partition holds no descriptor: each segment reopens its files on first use.
     for (const segment of segments) segment.closeDescriptors();
@@ -238,6 +241,17 @@ function hopHeaders(io: FileIo, segment: Segment, fromOffset: number, onBatch: (
     if (batch.baseOffset >= fromOffset) onBatch(batch);
     return true;
   });
+}
+
+/** The directory's listing, creating the directory (empty) if it is missing. */
+function listOrCreate(io: FileIo, dir: string): string[] {
+  try {
+    return io.readdirSync(dir);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+  }
+  io.mkdirSync(dir);
+  return [];
 }
 
 /** Temp files, .deleted files and indexes without their .log. */

@@ -112,7 +112,7 @@ export class PartitionLog {
     if (this.active.sizeBytes > 0) this.active.rollingBasedTimestamp = nowMs;
     this.lastCheckpointMs = nowMs;
     this.checkpointed = { recoveryPoint: loaded.recoveryPoint, logStartOffset: loaded.logStartOffset };
-    this.cleanerCheckpoint = readCleanerCheckpoint(this.io, dir);
+    this.cleanerCheckpoint = readCleanerCheckpoint(this.io, dir, loaded.names);
   }
 
   /** Opens (creating if missing) and recovers the log in `dir`. Never throws on a damaged tail. */
@@ -126,13 +126,13 @@ export class PartitionLog {
    * (crc-pool.ts): the same result, sooner on several cores. Async because the pool answers
    * through this thread's event loop; without a pool it is open().
    */
-  static async openAsync(dir: string, config: LogConfig, options: PartitionLogOptions & { crcPool?: CrcPool } = {}): Promise<PartitionLog> {
+  static async openAsync(dir: string, config: LogConfig, options: PartitionLogOptions & { crcPool?: CrcPool; crcRangeBytes?: number } = {}): Promise<PartitionLog> {
     const crcPool = options.crcPool;
     if (crcPool === undefined) return PartitionLog.open(dir, config, options);
     const resolved = resolveOptions(options);
     let loaded: LoadedLog;
     try {
-      loaded = await loadLogAsync(resolved.io, dir, { files: resolved.files, indexIntervalBytes: config.indexIntervalBytes, crcPool });
+      loaded = await loadLogAsync(resolved.io, dir, { files: resolved.files, indexIntervalBytes: config.indexIntervalBytes, crcPool, crcRangeBytes: options.crcRangeBytes });
     } catch (err) {
       return wrapOpenError(dir, () => {
         throw err;

@@ -8,7 +8,7 @@
  * writes or fsyncs, and its thread's FdCache may close one between two uses.
  */
 import { assert } from '../common/assert.js';
-import { readFully, writeFully, type FileIo } from './io.js';
+import { fileSizeAt, readFully, writeFully, type FileIo } from './io.js';
 import type { FdCache, LazyFile } from './fd-cache.js';
 import { segmentPaths } from './file-names.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
@@ -67,7 +67,7 @@ export class Segment implements SegmentView {
   /**
    * The segment of `baseOffset` in `dir`, creating its files if missing (a roll, or an index lost
    * since the last run); `existingNames` (a listing of `dir`) spares the existence checks. Opens
-   * the .log once for its size; the descriptors stay in `files` until it closes them.
+   * no descriptor: the size comes from a stat of the .log.
    */
   static open(io: FileIo, files: FdCache, dir: string, baseOffset: number, existingNames?: ReadonlySet<string>): Segment {
     const segment = new Segment(io, files, dir, baseOffset);
@@ -79,7 +79,7 @@ export class Segment implements SegmentView {
           io.closeSync(io.openSync(file.path, 'w+'));
         }
       }
-      segment.sizeBytes = io.fstatSizeSync(segment.log.fd());
+      segment.sizeBytes = fileSizeAt(io, segment.log.path);
     } catch (err) {
       segment.close();
       throw err;
@@ -244,7 +244,9 @@ export class Segment implements SegmentView {
     }
   }
 
+  /** A whole index file; an empty one (most of them in an idle partition) without opening it. */
   private readAll(file: LazyFile): Buffer {
+    if (!file.isOpen && fileSizeAt(this.io, file.path) === 0) return Buffer.alloc(0);
     return file.use((fd) => {
       const size = this.io.fstatSizeSync(fd);
       const buf = Buffer.allocUnsafe(size);
