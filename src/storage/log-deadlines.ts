@@ -48,3 +48,19 @@ export function cleaningDueMs(config: LogConfig, segments: readonly Segment[], f
 export function checkpointDueMs(lastCheckpointMs: number, intervalMs: number, changed: boolean): number {
   return changed ? lastCheckpointMs + intervalMs : Infinity;
 }
+
+/** How many of the oldest closed segments retention deletes now (what retentionDueMs waits for). */
+export function retentionDeleteCount(config: LogConfig, segments: readonly Segment[], totalBytes: number, nowMs: number): number {
+  if (!config.cleanupPolicy.includes('delete')) return 0;
+  let remainingBytes = totalBytes;
+  let deleteCount = 0;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const segment = segments[i]!;
+    const expired = config.retentionMs >= 0 && segment.maxTimestamp >= 0 && nowMs - segment.maxTimestamp > config.retentionMs;
+    const oversize = config.retentionBytes >= 0 && remainingBytes - segment.sizeBytes >= config.retentionBytes;
+    if (!expired && !oversize) break;
+    remainingBytes -= segment.sizeBytes;
+    deleteCount++;
+  }
+  return deleteCount;
+}

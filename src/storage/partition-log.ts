@@ -12,57 +12,26 @@
  */
 import { assert } from '../common/assert.js';
 import { CorruptRecordError, StorageError } from '../common/errors.js';
-import { systemClock, type Clock } from '../common/clock.js';
+import type { Clock } from '../common/clock.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { crc32c } from '../protocol/crc32c.js';
-import { ATTRIBUTES_OFFSET, ATTR_TIMESTAMP_TYPE_LOG_APPEND, CRC_OFFSET, MAX_TIMESTAMP_OFFSET, writeBaseOffset } from '../protocol/record-batch.js';
 import { PRODUCER_SNAPSHOT_FILE } from './file-names.js';
-import { nodeIo, writeFileAtomic, type FileIo } from './io.js';
+import { writeFileAtomic, type FileIo } from './io.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, loadLogAsync, writeCheckpoint, type LoadedLog } from './log-loader.js';
 import type { CleanShutdownMarker } from './clean-shutdown.js';
-import { defaultFdCache, type FdCache } from './fd-cache.js';
+import type { FdCache } from './fd-cache.js';
 import type { CrcPool } from './crc-pool.js';
-import { checkpointDueMs, cleaningDueMs, flushDueMs, retentionDueMs, rollDueMs } from './log-deadlines.js';
+import { checkpointDueMs, cleaningDueMs, flushDueMs, retentionDeleteCount, retentionDueMs, rollDueMs } from './log-deadlines.js';
+import { resolveOptions, wrapOpenError, type AppendResult, type LogTestHooks, type PartitionLogOptions, type RecoveryInfo } from './log-options.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import { ProducerStateManager } from './producer-state.js';
-import { Segment, type AppendedBatch } from './segment.js';
+import { Segment } from './segment.js';
 import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
-import { appendError, checkProducers, frameBatches, type FramedBatch } from './append-checks.js';
-import { cleanLog, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats, type CleanerStep } from './log-cleaner.js';
+import { appendError, assignOffsets, checkProducers, frameBatches } from './append-checks.js';
+import { cleanLog, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats } from './log-cleaner.js';
 
-/** Test hooks: called after each step of a roll or a cleaner swap; a throw there simulates a crash. */
-export interface LogTestHooks {
-  afterRollStep?: (step: 'sealed' | 'opened' | 'dir-synced') => void;
-  afterCleanerStep?: (step: CleanerStep) => void;
-}
-
-export interface AppendResult {
-  errorCode: number;
-  baseOffset: number;
-  lastOffset: number;
-  logAppendTimeMs: number;
-  duplicate: boolean;
-}
-
-export interface PartitionLogOptions {
-  io?: FileIo;
-  clock?: Clock;
-  hooks?: LogTestHooks;
-  /** The thread's descriptor cache for the segment files (default: defaultFdCache()). */
-  files?: FdCache;
-}
-
-/** What the last open found (for logs, stats and tests). */
-export interface RecoveryInfo {
-  /** The clean-shutdown marker was there: indexes trusted, only the active tail checked. */
-  cleanShutdown: boolean;
-  /** Segments scanned in full with CRC checks. */
-  fullyScannedSegmentCount: number;
-  /** Bytes cut from a torn or corrupt tail. */
-  truncatedBytes: number;
-}
+export type { AppendResult, LogTestHooks, PartitionLogOptions, RecoveryInfo } from './log-options.js';
 
 /** Relative offsets in the index are int32: roll before a segment spans more. */
 const RELATIVE_OFFSET_MAX = 2 ** 31 - 1;
@@ -127,17 +96,11 @@ export class PartitionLog {
    * through this thread's event loop; without a pool it is open().
    */
   static async openAsync(dir: string, config: LogConfig, options: PartitionLogOptions & { crcPool?: CrcPool; crcRangeBytes?: number } = {}): Promise<PartitionLog> {
-    const crcPool = options.crcPool;
+    const { crcPool, crcRangeBytes } = options;
     if (crcPool === undefined) return PartitionLog.open(dir, config, options);
     const resolved = resolveOptions(options);
-    let loaded: LoadedLog;
-    try {
-      loaded = await loadLogAsync(resolved.io, dir, { files: resolved.files, indexIntervalBytes: config.indexIntervalBytes, crcPool, crcRangeBytes: options.crcRangeBytes });
-    } catch (err) {
-      return wrapOpenError(dir, () => {
-        throw err;
-      });
-    }
+    const loading = loadLogAsync(resolved.io, dir, { files: resolved.files, indexIntervalBytes: config.indexIntervalBytes, crcPool, crcRangeBytes });
+    const loaded = await loading.catch((err: unknown) => wrapOpenError<never>(dir, () => { throw err; }));
     return new PartitionLog(dir, config, loaded, resolved, options.hooks);
   }
 
@@ -193,18 +156,7 @@ export class PartitionLog {
     if (this.shouldRoll(buf.length, lastOffsetDeltaTotal, nowMs)) this.roll();
 
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
-    const segmentPosition = this.active.sizeBytes;
-    let nextOffset = this.logEndOffset;
-    const appended: AppendedBatch[] = [];
-    let recordCount = 0;
-    for (const batch of framed) {
-      writeBaseOffset(buf, batch.position, nextOffset);
-      if (logAppendTime) stampLogAppendTime(buf, batch, nowMs);
-      const lastOffset = nextOffset + batch.lastOffsetDelta;
-      appended.push({ position: segmentPosition + batch.position, sizeBytes: batch.sizeBytes, baseOffset: nextOffset, lastOffset, maxTimestamp: logAppendTime ? nowMs : batch.maxTimestamp });
-      recordCount += batch.recordsCount;
-      nextOffset = lastOffset + 1;
-    }
+    const { appended, recordCount } = assignOffsets(buf, framed, this.active.sizeBytes, this.logEndOffset, logAppendTime ? nowMs : null);
     // flush.messages reached: the fsync is part of the append, so a failed fsync cuts the batch
     // back like a failed write (the produce fails and its retry must not find it already there).
     const flushNow = this.unflushedRecordCount + recordCount >= this.config.flushMessages;
@@ -313,11 +265,12 @@ export class PartitionLog {
    */
   tick(): void {
     const nowMs = this.clock.nowMs();
-    if (flushDueMs(this.config, this.firstUnflushedAppendMs) <= nowMs) this.flush();
-    if (rollDueMs(this.config, this.active) <= nowMs) this.roll();
-    if (this.retentionDueMs(nowMs) <= nowMs) this.applyRetention(nowMs);
-    if (this.cleaningDueMs(nowMs) <= nowMs) this.cleanOrMarkUncleanable();
-    if (this.checkpointDueMs() <= nowMs) this.checkpoint();
+    // One at a time: each may change what the next finds due (a roll closes a segment to expire).
+    if (this.dueMs('flush', nowMs) <= nowMs) this.flush();
+    if (this.dueMs('roll', nowMs) <= nowMs) this.roll();
+    if (this.dueMs('retention', nowMs) <= nowMs) this.applyRetention(nowMs);
+    if (this.dueMs('cleaning', nowMs) <= nowMs) this.cleanOrMarkUncleanable();
+    if (this.dueMs('checkpoint', nowMs) <= nowMs) this.checkpoint();
   }
 
   /**
@@ -327,20 +280,24 @@ export class PartitionLog {
    */
   nextDeadlineMs(): number {
     const nowMs = this.clock.nowMs();
-    return Math.min(flushDueMs(this.config, this.firstUnflushedAppendMs), rollDueMs(this.config, this.active), this.retentionDueMs(nowMs), this.cleaningDueMs(nowMs), this.checkpointDueMs());
+    return Math.min(...(['flush', 'roll', 'retention', 'cleaning', 'checkpoint'] as const).map((kind) => this.dueMs(kind, nowMs)));
   }
 
-  private retentionDueMs(nowMs: number): number {
-    return retentionDueMs(this.config, this.segments, this.sizeBytes, nowMs);
-  }
-
-  private cleaningDueMs(nowMs: number): number {
-    return cleaningDueMs(this.config, this.segments, this.cleanerCheckpoint.firstDirtyOffset, this.uncleanableReason !== null, nowMs);
-  }
-
-  private checkpointDueMs(): number {
-    const changed = this.checkpointed.recoveryPoint !== this.recoveryPointValue || this.checkpointed.logStartOffset !== this.logStartOffsetValue;
-    return checkpointDueMs(this.lastCheckpointMs, CHECKPOINT_INTERVAL_MS, changed);
+  private dueMs(kind: 'flush' | 'roll' | 'retention' | 'cleaning' | 'checkpoint', nowMs: number): number {
+    switch (kind) {
+      case 'flush':
+        return flushDueMs(this.config, this.firstUnflushedAppendMs);
+      case 'roll':
+        return rollDueMs(this.config, this.active);
+      case 'retention':
+        return retentionDueMs(this.config, this.segments, this.sizeBytes, nowMs);
+      case 'cleaning':
+        return cleaningDueMs(this.config, this.segments, this.cleanerCheckpoint.firstDirtyOffset, this.uncleanableReason !== null, nowMs);
+      case 'checkpoint': {
+        const changed = this.checkpointed.recoveryPoint !== this.recoveryPointValue || this.checkpointed.logStartOffset !== this.logStartOffsetValue;
+        return checkpointDueMs(this.lastCheckpointMs, CHECKPOINT_INTERVAL_MS, changed);
+      }
+    }
   }
 
   /** Before the first change to the log's files since a clean open: the marker goes (durably). */
@@ -405,16 +362,7 @@ export class PartitionLog {
 
   /** Deletes whole segments (never the active one) past retention.ms or retention.bytes. */
   private applyRetention(nowMs: number): void {
-    let totalBytes = this.sizeBytes;
-    let deleteCount = 0;
-    for (let i = 0; i < this.segments.length - 1; i++) {
-      const segment = this.segments[i]!;
-      const expired = this.config.retentionMs >= 0 && segment.maxTimestamp >= 0 && nowMs - segment.maxTimestamp > this.config.retentionMs;
-      const oversize = this.config.retentionBytes >= 0 && totalBytes - segment.sizeBytes >= this.config.retentionBytes;
-      if (!expired && !oversize) break;
-      totalBytes -= segment.sizeBytes;
-      deleteCount++;
-    }
+    const deleteCount = retentionDeleteCount(this.config, this.segments, this.sizeBytes, nowMs);
     if (deleteCount > 0) this.deleteOldestSegments(deleteCount);
   }
 
@@ -493,29 +441,5 @@ export class PartitionLog {
     for (const segment of this.segments) segment.close();
     this.io.rmSync(this.dir);
   }
-}
-
-function resolveOptions(options: PartitionLogOptions): Required<Omit<PartitionLogOptions, 'hooks'>> {
-  return { io: options.io ?? nodeIo, clock: options.clock ?? systemClock, files: options.files ?? defaultFdCache() };
-}
-
-/** Runs an open; an I/O error (errno) becomes a StorageError naming the log. */
-function wrapOpenError<T>(dir: string, open: () => T): T {
-  try {
-    return open();
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && typeof (err as { errno?: unknown }).errno === 'number') {
-      throw new StorageError(`cannot open log ${dir}: ${err.message}`, err);
-    }
-    throw err;
-  }
-}
-
-/** LogAppendTime: the broker's clock becomes maxTimestamp, the type bit is set, the CRC redone. */
-function stampLogAppendTime(buf: Buffer, batch: FramedBatch, nowMs: number): void {
-  const pos = batch.position;
-  buf.writeBigInt64BE(BigInt(nowMs), pos + MAX_TIMESTAMP_OFFSET);
-  buf.writeInt16BE(buf.readInt16BE(pos + ATTRIBUTES_OFFSET) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + ATTRIBUTES_OFFSET);
-  buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + batch.sizeBytes)), pos + CRC_OFFSET);
 }
 
