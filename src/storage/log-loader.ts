@@ -213,7 +213,7 @@ function recoverTail(io: FileIo, segment: Segment, onBatch: (b: ScannedBatch) =>
  * Where a pool checked the CRCs, the scan reads headers only: a smaller chunk then reads less of
  * big batches' bodies; batches it must still check are read whole whatever the chunk.
  */
-const TRUSTED_SCAN_CHUNK_BYTES = 256 * 1024;
+const TRUSTED_SCAN_CHUNK_BYTES = 64 * 1024;
 
 /** CRC-checks batches in [from, fileBytes), observing each; cuts the file after the last good one. */
 function scanAndCut(io: FileIo, segment: Segment, from: number, fileBytes: number, onBatch: (b: ScannedBatch) => void, beforeWrite: () => void, verifiedRanges?: readonly VerifiedRange[]): number {
