@@ -223,22 +223,40 @@ export class Broker {
    * Creates a topic and opens its partitions on the workers (batched: one message per worker). A
    * partition that fails to open goes offline; the topic exists either way, as in Kafka.
    */
-  createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+  async createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+    const [error] = await this.createTopics([{ name, ...options }]);
+    if (error !== null && error !== undefined) throw error;
+  }
+
+  /**
+   * Creates every valid topic of the list with ONE metadata-log record (one fsync), then opens all
+   * their partitions together; answers per topic null or the KafkaCodeError that refused it.
+   */
+  createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      const configs = { ...(options.configs ?? {}) };
-      let metadata: TopicMetadata;
-      try {
-        validateTopicName(name);
-        if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(configs);
-        metadata = { name, topicId: randomUUID(), partitionCount: options.partitions, configs };
-        this.metadata.createTopic(metadata); // checks the partition count: INVALID_PARTITIONS
-      } catch (err) {
-        throw asKafkaCodeError(err);
+      const errors: (Error | null)[] = [];
+      const accepted: TopicMetadata[] = [];
+      const names = new Set<string>();
+      for (const { name, partitions, configs } of topics) {
+        const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: partitions, configs: { ...(configs ?? {}) } };
+        try {
+          validateTopicName(name);
+          if (this.topicsByName.has(name) || names.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+          parseTopicConfigs(metadata.configs);
+          this.metadata.checkNewTopic(metadata); // the partition count: INVALID_PARTITIONS
+          names.add(name);
+          accepted.push(metadata);
+          errors.push(null);
+        } catch (err) {
+          errors.push(asKafkaCodeError(err) as Error);
+        }
       }
-      const added = this.addTopic(metadata, true);
-      this.topicsChanged([[name, metadata.partitionCount]]);
+      if (accepted.length === 0) return errors;
+      this.metadata.createTopics(accepted);
+      const added = accepted.flatMap((metadata) => this.addTopic(metadata, true));
+      this.topicsChanged(accepted.map((m) => [m.name, m.partitionCount]));
       await Promise.all(added.map((p) => p.ensureOpen().catch(() => {})));
+      return errors;
     });
   }
 
