@@ -19,8 +19,6 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
-import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
@@ -28,6 +26,7 @@ import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { Partition } from './partition/partition.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
+import { refuseKeylessRecords, validateBatches } from './produce-checks.js';
 import type { PartitionWorkerHandle } from './partition/worker-handle.js';
 import type { WorkerCounters } from './partition/worker-control.js';
 import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
@@ -479,54 +478,4 @@ export class Broker {
       this.unlock();
     }
   }
-}
-
-/**
- * Checks what a produce request carries for one partition before it reaches the ring: whole v2
- * batches end to end, each within max.message.bytes, all of them in one frame. The CRCs are
- * checked by the partition worker (PartitionLog.append, before it writes anything): a pass over
- * every byte, which would otherwise serialize every partition's produce on this thread.
- */
-function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
-  if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
-  if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
-  let pos = 0;
-  while (pos < batches.length) {
-    const checked = checkBatchFraming(batches, pos);
-    if ('reason' in checked) {
-      const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
-      if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-      return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
-    }
-    if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    pos += checked.sizeBytes;
-  }
-  return null;
-}
-
-/**
- * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
- * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
- * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received. Each batch's CRC is checked before its records are
- * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
- * would decode to (the worker checks CRCs again on append, for every topic).
- */
-function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
-  const walker = new RecordWalker();
-  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
-    try {
-      walker.reset(batches.subarray(pos, pos + sizeBytes));
-      while (walker.next()) {
-        if (walker.keyLength < 0) {
-          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
-        }
-      }
-    } catch (err) {
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
-    }
-  }
-  return null;
 }
