@@ -19,6 +19,7 @@
  *
  * Not thread-safe: one FdCache per thread (defaultFdCache() gives each thread its own).
  */
+import os from 'node:os';
 import { assert } from '../common/assert.js';
 import type { FileIo } from './io.js';
 import { filesPerThread } from './open-files.js';
@@ -177,11 +178,13 @@ export class LazyFile {
 let threadCache: FdCache | null = null;
 
 /**
- * This thread's cache for callers that pass none (module state is per thread in Node): a generous
- * cap, the whole budget of filesPerThread(1), so existing callers behave as before. The sharded
- * engine passes each thread its own share instead.
+ * This thread's cache for callers that pass none (module state is per thread in Node). Its cap is
+ * one thread's share when there is a thread per core plus the main thread (the sharded engine's
+ * default): 5,000 descriptors each on 2 cores with a limit of 20,000, generous for any one
+ * thread, and all of them together stay under the limit. An engine with another thread count
+ * passes each thread an FdCache of filesPerThread(threads) instead.
  */
 export function defaultFdCache(): FdCache {
-  threadCache ??= new FdCache(filesPerThread(1));
+  threadCache ??= new FdCache(filesPerThread(os.availableParallelism() + 1));
   return threadCache;
 }
