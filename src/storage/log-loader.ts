@@ -92,7 +92,7 @@ export function loadLog(io: FileIo, dir: string, options: LoadOptions): LoadedLo
 export async function loadLogAsync(io: FileIo, dir: string, options: LoadOptions & { crcPool: CrcPool; crcRangeBytes?: number }): Promise<LoadedLog> {
   const plan = planLoad(io, dir);
   const verified = new Map<number, readonly VerifiedRange[]>();
-  const toScan = plan.baseOffsets.slice(Number.isFinite(plan.scanFrom) ? plan.scanFrom : plan.baseOffsets.length);
+  const toScan = plan.fresh ? [] : plan.baseOffsets.slice(Number.isFinite(plan.scanFrom) ? plan.scanFrom : plan.baseOffsets.length);
   const results = await Promise.all(toScan.map((baseOffset) => verifySegmentCrcs(options.crcPool, io, segmentPaths(dir, baseOffset).log, options.crcRangeBytes)));
   toScan.forEach((baseOffset, i) => verified.set(baseOffset, results[i]!));
   return finishLoad(io, plan, options, verified);

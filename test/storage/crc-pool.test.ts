@@ -101,6 +101,18 @@ describe('recovery with the CRC pool', () => {
     });
   }
 
+  it('opens a new partition and a cleanly closed one as open() does (nothing to check in the pool)', async () => {
+    const dir = tempDir();
+    const fresh = await PartitionLog.openAsync(`${dir}/new-0`, config, { crcPool: counting, crcRangeBytes: RANGE_BYTES });
+    expect(fresh.logEndOffset).toBe(0);
+    fresh.append(encodeRecordBatch([{ value: Buffer.from('x') }], { baseTimestamp: 1 }));
+    fresh.close();
+    const tasksBefore = tasks.count;
+    const clean = await PartitionLog.openAsync(`${dir}/new-0`, config, { crcPool: counting, crcRangeBytes: RANGE_BYTES });
+    expect([clean.logEndOffset, clean.recovery.cleanShutdown, tasks.count]).toEqual([1, true, tasksBefore]);
+    clean.close();
+  });
+
   it('reports the start of the first bad batch in each range, and nothing for a small segment', async () => {
     const dir = uncleanLog(9);
     const file = logFiles(dir)[0]!;
