@@ -237,15 +237,12 @@ export class LogReader {
         location.segment.unpin();
       }
     }
+    const waited = !this.readSlots.tryAcquire();
+    if (waited) await this.readSlots.acquire();
     let pinned: BatchLocation<ReaderSegment> | null = null;
-    if (this.readSlots.tryAcquire()) {
-      pinned = location;
-      location.segment.pin(); // same synchronous step as locate(): the descriptor is the one it used
-    } else {
-      await this.readSlots.acquire();
-    }
     try {
-      pinned ??= this.pinAfterWait(location, highWatermark);
+      // Without a wait this is the same synchronous step as locate(): the descriptor it used.
+      pinned = waited ? this.pinAfterWait(location, highWatermark) : (location.segment.pin(), location);
       if (pinned === null) return Buffer.alloc(0);
       return await readLocatedAsync(this.io, pinned.segment.logFd(), pinned, readBytesFor(pinned, maxBytes), maxBytes, highWatermark, buffers);
     } finally {
