@@ -26,8 +26,11 @@ import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from '.
 import { GroupsService } from './coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+import { readinessOf, workerStatsOf, type Readiness, type WorkerStats } from './broker-stats.js';
+import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+export type { Readiness, WorkerStats } from './broker-stats.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -48,6 +51,8 @@ function asKafkaCodeError(err: unknown): unknown {
 
 export class Broker {
   readonly nodeId = 0;
+  /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
+  readonly traffic = new TrafficCounters();
   private readonly topicsByName = new Map<string, TopicEntry>();
   private readonly baseConfig: LogConfig;
   private adminChain: Promise<unknown> = Promise.resolve();
@@ -174,6 +179,7 @@ export class Broker {
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
       this.topicsByName.delete(name);
+      this.traffic.forget(name);
       await Promise.all(entry.partitions.map((handle) => handle.shutdown(true)));
       for (const handle of entry.partitions) fs.rmSync(handle.dir, { recursive: true, force: true });
     });
@@ -221,6 +227,16 @@ export class Broker {
     return configEntries(this.existing(name).config);
   }
 
+  /** /readyz: recovery finished and every partition open (broker-stats.ts). */
+  readiness(): Readiness {
+    return readinessOf([...this.topicsByName.values()].flatMap((e) => e.partitions));
+  }
+
+  /** Per worker: ring occupancy, queued produces, restarts (broker-stats.ts). */
+  workerStats(): WorkerStats[] {
+    return workerStatsOf([...this.topicsByName.values()].flatMap((e) => e.partitions), this.groupsService);
+  }
+
   partitionState(topic: string, partition: number): PartitionState | undefined {
     return this.partitionHandle(topic, partition)?.state.snapshot();
   }
@@ -252,7 +268,12 @@ export class Broker {
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
       ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
-    return handle.produce(batches);
+    // Counted before the append (the caller may reuse `batches` once answered), added on success.
+    const recordCount = countRecords(batches);
+    return handle.produce(batches).then((result) => {
+      if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
+      return result;
+    });
   }
 
   /**
@@ -260,6 +281,13 @@ export class Broker {
    * unless `options.buffers` is a ReadBufferPool: then the caller releases each result's records.
    */
   fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    return this.fetchAndWait(requests, options).then((results) => {
+      this.traffic.fetched(results);
+      return results;
+    });
+  }
+
+  private fetchAndWait(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
     return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
       if (this.closing !== null) {
         // Closed (before this fetch, or while it read): its listener would never be called, and

@@ -114,6 +114,15 @@ export class GroupsService {
     return this.workers.length;
   }
 
+  /** Per coordinator worker: restarts and requests waiting for an answer (broker.workerStats()). */
+  workerStats(): { restartCount: number; pendingRequestCount: number; partitionCount: number }[] {
+    return this.workers.map((w, index) => ({
+      restartCount: w.restartCount,
+      pendingRequestCount: w.pendingRequestCount,
+      partitionCount: Math.ceil((this.offsetsPartitionCount - index) / this.workers.length),
+    }));
+  }
+
   /** The __consumer_offsets partition that holds a group (Kafka's partitionFor). */
   partitionFor(groupId: string): number {
     return coordinatorIndexFor(groupId, this.offsetsPartitionCount);

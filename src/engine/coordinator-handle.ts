@@ -47,6 +47,16 @@ export class CoordinatorHandle {
 
   constructor(private data: CoordinatorWorkerData) {}
 
+  /** How many times the worker was started after the first (crashes recovered from); for metrics. */
+  get restartCount(): number {
+    return Math.max(0, this.generation - 1);
+  }
+
+  /** Requests sent and not yet answered; for metrics. */
+  get pendingRequestCount(): number {
+    return this.pending.size;
+  }
+
   /** Starts the worker; resolves once its partitions are replayed (rejects if it cannot open them). */
   start(): Promise<void> {
     this.spawn();
