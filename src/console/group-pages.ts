@@ -25,21 +25,25 @@ export function groupsPage(access: Access, views: readonly GroupLagView[], group
   return layout({ title: 'Consumer groups', section: 'groups', principal: access.principal, body });
 }
 
-/** State, total lag and the lag table with a sparkline per partition (also the live fragment). */
-export function lagSection(context: ConsoleContext, view: GroupLagView): SafeHtml {
-  return html`<p><span class="state state-${view.state}" id="group-state">${view.state}</span> · ${view.protocolType || 'no protocol'} · ${view.members.length} member(s) · total lag <strong id="total-lag">${view.totalLag}</strong></p>
-<table id="lag"><thead><tr><th>Topic</th><th class="num">Partition</th><th class="num">Committed offset</th><th class="num">High watermark</th><th class="num">Lag</th><th>Trend</th></tr></thead><tbody>
-${view.partitions.map((p) => html`<tr data-topic="${p.topic}" data-partition="${p.partition}"><td><a href="${path('/console/topics', p.topic)}">${p.topic}</a></td><td class="num">${p.partition}</td><td class="num" data-field="committedOffset">${p.committedOffset}</td><td class="num" data-field="highWatermark">${p.highWatermark}</td><td class="num" data-field="lag">${p.lag ?? '—'}</td><td>${sparkline(context.lagHistory.values(view.groupId, p.topic, p.partition))}</td></tr>
-`)}</tbody></table>`;
-}
-
-export function groupPage(context: ConsoleContext, access: Access, view: GroupLagView): SafeHtml {
-  const topics = [...new Set(view.partitions.map((p) => p.topic))];
-  const members = view.members.length === 0
+function membersTable(view: GroupLagView): SafeHtml {
+  return view.members.length === 0
     ? html`<p class="muted">No members: the group is ${view.state}.</p>`
     : html`<table id="members"><thead><tr><th>Member</th><th>Client</th><th>Host</th><th>Assignment</th></tr></thead><tbody>
 ${view.members.map((m) => html`<tr><td><code>${m.memberId}</code></td><td>${m.clientId}</td><td>${m.clientHost}</td><td>${m.assignment.map((a) => html`<span class="tag">${a.topic}: ${a.partitions.join(', ')}</span> `)}</td></tr>`)}
 </tbody></table>`;
+}
+
+/** State, total lag, the lag table with a sparkline per partition, and the members (also the live fragment). */
+export function lagSection(context: ConsoleContext, view: GroupLagView): SafeHtml {
+  return html`<p><span class="state state-${view.state}" id="group-state">${view.state}</span> · ${view.protocolType || 'no protocol'} · ${view.members.length} member(s) · total lag <strong id="total-lag">${view.totalLag}</strong></p>
+<table id="lag"><thead><tr><th>Topic</th><th class="num">Partition</th><th class="num">Committed offset</th><th class="num">High watermark</th><th class="num">Lag</th><th>Trend</th></tr></thead><tbody>
+${view.partitions.map((p) => html`<tr data-topic="${p.topic}" data-partition="${p.partition}"><td><a href="${path('/console/topics', p.topic)}">${p.topic}</a></td><td class="num">${p.partition}</td><td class="num" data-field="committedOffset">${p.committedOffset}</td><td class="num" data-field="highWatermark">${p.highWatermark}</td><td class="num" data-field="lag">${p.lag ?? '—'}</td><td>${sparkline(context.lagHistory.values(view.groupId, p.topic, p.partition))}</td></tr>
+`)}</tbody></table>
+<h2>Members</h2>${membersTable(view)}`;
+}
+
+export function groupPage(context: ConsoleContext, access: Access, view: GroupLagView): SafeHtml {
+  const topics = [...new Set(view.partitions.map((p) => p.topic))];
   const reset = access.may('read', 'group', view.groupId)
     ? html`<details class="card"><summary>Reset offsets</summary>
 <p class="muted">Only a group without members can be reset (stop its consumers first), as with kafka-consumer-groups --reset-offsets.</p>
@@ -52,8 +56,7 @@ ${view.members.map((m) => html`<tr><td><code>${m.memberId}</code></td><td>${m.cl
     : '';
   const body = html`<p class="crumbs"><a href="/console/groups">Consumer groups</a> / ${view.groupId}</p>
 <h1>${view.groupId}</h1>
-<section class="card"><h2>Lag</h2><brook-live src="${`/console/api/groups/${encodeURIComponent(view.groupId)}`}">${lagSection(context, view)}</brook-live></section>
-<section class="card"><h2>Members</h2>${members}</section>
+<section class="card"><brook-live src="${`/console/api/groups/${encodeURIComponent(view.groupId)}`}">${lagSection(context, view)}</brook-live></section>
 ${reset}`;
   return layout({ title: view.groupId, section: 'groups', principal: access.principal, body });
 }
