@@ -36,7 +36,7 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
   });
 
   router.add('GET', '/metrics', async ({ req, res, principal }) => {
-    const text = await scrape({
+    let body = await scrape({
       broker: context.broker,
       access: Access.of(principal, context.security),
       requests: context.requestMetrics,
@@ -44,7 +44,6 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
       connections: context.connections,
     });
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' };
-    let body = Buffer.from(text, 'utf8');
     // Prometheus asks for gzip; compressing on libuv's thread pool keeps the main thread free.
     if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       body = await gzip(body, { level: 1 });

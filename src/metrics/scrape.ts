@@ -7,6 +7,7 @@
  * is rendered once per scrape and reused by every family. docs/benchmarks.md has a scrape's time
  * and size at 10,000 partitions. Main thread.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Access } from '../http/access.js';
 import { ExpositionWriter, escapeLabelValue } from './exposition.js';
 import { groupLagViews } from './group-lag.js';
@@ -23,6 +24,9 @@ export interface ScrapeSources {
   /** Open connections per listener ('kafka', 'http'). */
   connections?: () => Record<string, number>;
 }
+
+/** Above this many partitions a scrape yields to the event loop between families. */
+const YIELD_ROWS_MIN = 1000;
 
 interface PartitionRow {
   labels: string;
@@ -115,8 +119,8 @@ function writeBroker(out: ExpositionWriter, sources: ScrapeSources): void {
   sources.requests?.write(out);
 }
 
-/** The whole exposition for the caller of `sources.access`. */
-export async function scrape(sources: ScrapeSources): Promise<string> {
+/** The whole exposition (UTF-8) for the caller of `sources.access`. */
+export async function scrape(sources: ScrapeSources): Promise<Buffer> {
   const out = new ExpositionWriter();
   const { rows, topics } = partitionRows(sources);
   out.family('brook_topic_partitions', 'gauge', 'Partitions of the topic.');
@@ -124,11 +128,14 @@ export async function scrape(sources: ScrapeSources): Promise<string> {
   for (const [name, type, help, field] of PARTITION_FAMILIES) {
     out.family(name, type, help);
     for (const row of rows) out.sample(name, row.labels, row[field]);
+    // Let produce completions and requests run between families: at 10,000 partitions one
+    // family is ~10,000 lines, and the whole scrape would otherwise hold the event loop at once.
+    if (rows.length > YIELD_ROWS_MIN) await nextTurn();
   }
   await writeGroups(out, sources);
   if (sources.access.seesCluster()) {
     writeBroker(out, sources);
     await sources.process?.write(out);
   }
-  return out.toString();
+  return out.toBuffer();
 }
