@@ -24,7 +24,7 @@ import { KafkaClient } from '../../src/client/client.js';
 import { freePort, startServer, stop } from '../../src/bench-lib/processes.js';
 import { describeMachine, formatCount, machineInfo, median, round } from '../../src/bench-lib/stats.js';
 import { clientProduce, createTopic } from '../../src/bench-lib/wire-brook.js';
-import { createStateBuffer, SharedPartitionState } from '../../src/engine/partition-state.js';
+import { createStateBuffer, SharedPartitionState } from '../../src/engine/partition/partition-state.js';
 import type { PartitionState, TopicInfo } from '../../src/engine/broker.js';
 import { Access } from '../../src/http/access.js';
 import { scrape } from '../../src/metrics/scrape.js';

@@ -12,9 +12,10 @@ import type http from 'node:http';
 import { KafkaCodeError } from '../common/errors.js';
 import { errorName } from '../protocol/error-codes.js';
 import type { Access } from '../http/access.js';
-import type { OffsetToCommit } from '../engine/coordinator-groups.js';
+import type { OffsetToCommit } from '../engine/coordinator/coordinator-groups.js';
 import type { ConsoleContext } from './context.js';
 import { html, layout, messagePage, path, sendHtml, type SafeHtml } from './html.js';
+import { openedState } from './messages.js';
 
 const FORM_BYTES_MAX = 64 * 1024;
 const EARLIEST = -2;
@@ -128,7 +129,7 @@ async function resetTargets(context: ConsoleContext, groupId: string, topic: str
   const offsets: OffsetToCommit[] = [];
   for (const [t, set] of partitions) {
     for (const partition of [...set].sort((a, b) => a - b)) {
-      const state = broker.partitionState(t, partition);
+      const state = await openedState(broker, t, partition);
       if (state === undefined) continue;
       let offset: number;
       if (Number.isNaN(timestamp)) offset = Math.min(Math.max(Number(value), state.logStartOffset), state.highWatermark);

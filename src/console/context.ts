@@ -2,7 +2,7 @@
  * What the console's routes share: the broker (its public methods only), the security settings
  * (the Kafka listener's ACLs apply to console users), and the console's own bounded state.
  */
-import type { OffsetToCommit } from '../engine/coordinator-groups.js';
+import type { OffsetToCommit } from '../engine/coordinator/coordinator-groups.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import type { GroupsSource } from '../metrics/source.js';
 import type { BrowseBroker } from './messages.js';

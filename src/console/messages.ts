@@ -8,7 +8,7 @@
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { decodeRecords, iterateBatches, ATTR_CONTROL } from '../protocol/record-batch.js';
-import type { FetchRequest, FetchResult } from '../engine/broker.js';
+import type { FetchRequest, FetchResult, PartitionState } from '../engine/broker.js';
 import type { MetricsBroker } from '../metrics/source.js';
 
 export const RECORDS_LIMIT_DEFAULT = 50;
@@ -21,6 +21,13 @@ const TEXT_CHARS_MAX = 64 * 1024;
 export interface BrowseBroker extends MetricsBroker {
   fetch(requests: FetchRequest[], options: { maxWaitMs: number; minBytes: number; maxBytes: number }): Promise<FetchResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
+  /** The state of a partition, opening it first if the engine opens partitions lazily. */
+  loadPartitionState?(topic: string, partition: number): Promise<PartitionState | undefined>;
+}
+
+/** Browsing reads the partition anyway, so it may open one not open yet (metrics never do). */
+export async function openedState(broker: BrowseBroker, topic: string, partition: number): Promise<PartitionState | undefined> {
+  return (await broker.loadPartitionState?.(topic, partition)) ?? broker.partitionState(topic, partition);
 }
 
 export type StartFrom = 'oldest' | 'newest' | 'offset' | 'timestamp';
@@ -127,7 +134,7 @@ interface PartitionScan {
 }
 
 async function scanPartition(broker: BrowseBroker, request: BrowseRequest, partition: number): Promise<PartitionScan> {
-  const state = broker.partitionState(request.topic, partition);
+  const state = await openedState(broker, request.topic, partition);
   if (state === undefined) return { partition, matched: [], scannedTo: 0, start: 0, scannedRecordCount: 0, reachedEnd: true };
   const start = await startOffset(broker, request, partition, state.logStartOffset, state.highWatermark);
   const scan: PartitionScan = { partition, matched: [], scannedTo: start, start, scannedRecordCount: 0, reachedEnd: false };

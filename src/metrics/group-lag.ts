@@ -4,7 +4,7 @@
  * Shared by /metrics, the console and `brook top` over HTTP. Main thread.
  */
 import type { Access } from '../http/access.js';
-import type { GroupMemberDescription } from '../engine/coordinator-groups.js';
+import type { GroupMemberDescription } from '../engine/coordinator/coordinator-groups.js';
 import type { MetricsBroker } from './source.js';
 
 export interface GroupPartitionLag {

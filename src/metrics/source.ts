@@ -5,7 +5,7 @@
  * publish, the traffic counters), except the group calls, one round trip to a coordinator worker.
  */
 import type { PartitionState, Readiness, TopicInfo, WorkerStats } from '../engine/broker.js';
-import type { GroupDescription, GroupListing } from '../engine/coordinator-groups.js';
+import type { GroupDescription, GroupListing } from '../engine/coordinator/coordinator-groups.js';
 import type { PartitionTraffic } from './traffic.js';
 
 export interface GroupsSource {

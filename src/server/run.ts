@@ -5,6 +5,7 @@
  */
 import { Broker } from '../engine/broker.js';
 import { faultSpecFromEnv } from '../engine/fault-injection.js';
+import { coordinatorSettingsFromEnv } from '../engine/coordinator/coordinator-config.js';
 import { BrookServer } from './server.js';
 import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
@@ -27,6 +28,10 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
     dataDir: options.dataDir,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    // Listen at once; partitions open (and recover) in the background, or on first use.
+    openPartitions: 'background',
+    coordinators: coordinatorSettingsFromEnv(),
     // Process-level fault tests (test/sim/) arm seeded I/O faults in the workers this way.
     faults: faultSpecFromEnv(),
   });
