@@ -19,8 +19,6 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
-import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
@@ -28,6 +26,7 @@ import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { Partition } from './partition/partition.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
+import { refuseKeylessRecords, validateBatches } from './produce-checks.js';
 import type { PartitionWorkerHandle } from './partition/worker-handle.js';
 import type { WorkerCounters } from './partition/worker-control.js';
 import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
@@ -226,22 +225,40 @@ export class Broker {
    * Creates a topic and opens its partitions on the workers (batched: one message per worker). A
    * partition that fails to open goes offline; the topic exists either way, as in Kafka.
    */
-  createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+  async createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+    const [error] = await this.createTopics([{ name, ...options }]);
+    if (error !== null && error !== undefined) throw error;
+  }
+
+  /**
+   * Creates every valid topic of the list with ONE metadata-log record (one fsync), then opens all
+   * their partitions together; answers per topic null or the KafkaCodeError that refused it.
+   */
+  createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      const configs = { ...(options.configs ?? {}) };
-      let metadata: TopicMetadata;
-      try {
-        validateTopicName(name);
-        if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(configs);
-        metadata = { name, topicId: randomUUID(), partitionCount: options.partitions, configs };
-        this.metadata.createTopic(metadata); // checks the partition count: INVALID_PARTITIONS
-      } catch (err) {
-        throw asKafkaCodeError(err);
+      const errors: (Error | null)[] = [];
+      const accepted: TopicMetadata[] = [];
+      const names = new Set<string>();
+      for (const { name, partitions, configs } of topics) {
+        const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: partitions, configs: { ...(configs ?? {}) } };
+        try {
+          validateTopicName(name);
+          if (this.topicsByName.has(name) || names.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+          parseTopicConfigs(metadata.configs);
+          this.metadata.checkNewTopic(metadata); // the partition count: INVALID_PARTITIONS
+          names.add(name);
+          accepted.push(metadata);
+          errors.push(null);
+        } catch (err) {
+          errors.push(asKafkaCodeError(err) as Error);
+        }
       }
-      const added = this.addTopic(metadata, true);
-      this.topicsChanged([[name, metadata.partitionCount]]);
+      if (accepted.length === 0) return errors;
+      this.metadata.createTopics(accepted);
+      const added = accepted.flatMap((metadata) => this.addTopic(metadata, true));
+      this.topicsChanged(accepted.map((m) => [m.name, m.partitionCount]));
       await Promise.all(added.map((p) => p.ensureOpen().catch(() => {})));
+      return errors;
     });
   }
 
@@ -477,54 +494,4 @@ export class Broker {
       this.unlock();
     }
   }
-}
-
-/**
- * Checks what a produce request carries for one partition before it reaches the ring: whole v2
- * batches end to end, each within max.message.bytes, all of them in one frame. The CRCs are
- * checked by the partition worker (PartitionLog.append, before it writes anything): a pass over
- * every byte, which would otherwise serialize every partition's produce on this thread.
- */
-function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
-  if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
-  if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
-  let pos = 0;
-  while (pos < batches.length) {
-    const checked = checkBatchFraming(batches, pos);
-    if ('reason' in checked) {
-      const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
-      if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-      return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
-    }
-    if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    pos += checked.sizeBytes;
-  }
-  return null;
-}
-
-/**
- * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
- * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
- * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received. Each batch's CRC is checked before its records are
- * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
- * would decode to (the worker checks CRCs again on append, for every topic).
- */
-function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
-  const walker = new RecordWalker();
-  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
-    try {
-      walker.reset(batches.subarray(pos, pos + sizeBytes));
-      while (walker.next()) {
-        if (walker.keyLength < 0) {
-          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
-        }
-      }
-    } catch (err) {
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
-    }
-  }
-  return null;
 }

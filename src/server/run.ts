@@ -23,6 +23,7 @@ export interface RunningServer {
 
 export async function runServe(options: ServeCommandOptions, write: (line: string) => void = (line) => process.stdout.write(line)): Promise<RunningServer> {
   // Security files are read first: a bad one stops us before the data dir is opened.
+  const startedMs = performance.now();
   const security = serverSecurityFrom(options);
   const warning = exposureWarning(options.host, security);
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
@@ -92,5 +93,11 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   closed.then(removeSignalHandlers, removeSignalHandlers);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
+  // Partitions open (and recover) in the background; say when they all have.
+  void broker.whenOpened().then(() => {
+    if (stopping) return;
+    const { partitionsOpen, partitionsTotal } = broker.readiness();
+    write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
+  });
   return { server, http, closed, stop };
 }
