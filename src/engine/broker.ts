@@ -38,6 +38,7 @@ import { descriptorBudgets } from './descriptor-budget.js';
 import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
 export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -59,6 +60,8 @@ function asKafkaCodeError(err: unknown): unknown {
 
 export class Broker {
   readonly nodeId = 0;
+  /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
+  readonly traffic = new TrafficCounters();
   private readonly topicsByName = new Map<string, TopicEntry>();
   private readonly baseConfig: LogConfig;
   private adminChain: Promise<unknown> = Promise.resolve();
@@ -267,6 +270,7 @@ export class Broker {
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
       this.topicsByName.delete(name);
+      this.traffic.forget(name);
       this.topicsChanged([[name, 0]]);
       await Promise.all(entry.partitions.map((partition) => partition.close(true)));
       for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
@@ -385,7 +389,12 @@ export class Broker {
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, this.workers.maxProduceBytes)
       ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
-    return target.produce(batches);
+    // Counted before the append (the caller may reuse `batches` once answered), added on success.
+    const recordCount = countRecords(batches);
+    return target.produce(batches).then((result) => {
+      if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
+      return result;
+    });
   }
 
   /**
@@ -394,6 +403,13 @@ export class Broker {
    * Partitions not open yet are opened first.
    */
   async fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    const results = await this.fetchAndWait(requests, options);
+    // Counted here, where every fetch result passes (metrics, console, brook top).
+    this.traffic.fetched(results);
+    return results;
+  }
+
+  private async fetchAndWait(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
     const opening: Promise<void>[] = [];
     for (const request of requests) {
       const found = this.partition(request.topic, request.partition);
