@@ -4,7 +4,7 @@
  * the same run and in rotating order, a raw sequential read of the same files (the baseline),
  * PartitionLog.open (the scan on one thread) and PartitionLog.openAsync with a CRC pool of one
  * thread per core (crc-pool.ts; the pool is started before the timings).
- * Run: `node dist/bench/macro/recovery.js [sizeMiB] [--threads N]`.
+ * Run: `node dist/bench/macro/recovery.js [sizeMiB] [--threads N] [--rounds N]`.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -132,10 +132,9 @@ export async function run(options: { sizeMiB?: number; rounds?: number; threads?
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
-  const threadsAt = args.indexOf('--threads');
-  const threads = threadsAt >= 0 ? Number(args[threadsAt + 1]) : undefined;
-  const size = args.find((a, i) => /^\d+$/.test(a) && args[i - 1] !== '--threads');
-  const result = await run({ sizeMiB: Number(size ?? 1024), threads });
+  const flag = (name: string) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const size = args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--'));
+  const result = await run({ sizeMiB: Number(size ?? 1024), threads: flag('--threads'), rounds: flag('--rounds') });
   console.log(`recovery bench — ${result.machine.cores} cores, ${result.machine.cpu}, Node ${result.machine.node}`);
   console.log(result);
   console.log(`goal >= 50% of raw sequential read: one thread ${(result.ratioToRaw * 100).toFixed(0)}%, CRC pool of ${result.poolThreads} ${(result.pooledRatioToRaw * 100).toFixed(0)}% (${result.pooledSpeedup}x the single-thread scan)`);
