@@ -44,6 +44,9 @@ export class Segment implements SegmentView {
   private timeEntriesOnDisk = 0;
   private closed = false;
   private pendingTruncate = false;
+  private readonly log: LazyFile;
+  private readonly index: LazyFile;
+  private readonly timeIndexFile: LazyFile;
 
   private constructor(
     private readonly io: FileIo,
@@ -59,10 +62,6 @@ export class Segment implements SegmentView {
     this.timeIndex = new TimeIndex(baseOffset);
     this.nextOffset = baseOffset;
   }
-
-  private readonly log: LazyFile;
-  private readonly index: LazyFile;
-  private readonly timeIndexFile: LazyFile;
 
   /**
    * The segment of `baseOffset` in `dir`, creating its files if missing (a roll, or an index lost
