@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as deleteRecordsApi from '../../src/protocol/apis/delete-records.js';
 import * as fetchApi from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { Compression } from '../../src/protocol/compression.js';
@@ -77,6 +78,27 @@ describe.skipIf(!kcatFound)(`kcat (${kcatVersion.stdout?.split('\n')[0] ?? 'miss
       expect(codecs).toContain(Compression[codec]);
     });
   }
+
+  it('applies auto.offset.reset when positioned beyond the log end or behind the log start (-o, -e)', async () => {
+    // A fetch error answered with null records (size -1) made librdkafka refetch forever: these
+    // kcat runs would then never reach "end of partition" and hit the spawn timeout.
+    kcat(['-P', '-t', 'kcat-reset', '-p', '0'], 'a\nb\nc\nd\n');
+    const read = (args: string[]): string => kcat(['-C', '-t', 'kcat-reset', '-p', '0', '-e', '-f', '%o:%s\n', ...args]);
+    expect(read(['-o', '10', '-X', 'auto.offset.reset=earliest'])).toBe('0:a\n1:b\n2:c\n3:d\n');
+    expect(read(['-o', '10', '-X', 'auto.offset.reset=latest'])).toBe('');
+    const client = await RawClient.connect(server.port);
+    try {
+      const deleted = await client.request<deleteRecordsApi.DeleteRecordsResponse>(ApiKey.DeleteRecords, 1, {
+        ...deleteRecordsApi.defaultRequest(),
+        topics: [{ name: 'kcat-reset', partitions: [{ partitionIndex: 0, offset: 2 }] }],
+        timeoutMs: 5000,
+      });
+      expect(deleted.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    } finally {
+      client.close();
+    }
+    expect(read(['-o', '1', '-X', 'auto.offset.reset=earliest'])).toBe('2:c\n3:d\n');
+  });
 
   it('lists the broker and topics with -L', () => {
     kcat(['-P', '-t', 'kcat-meta', '-p', '0'], 'one\n');

@@ -21,6 +21,8 @@ type Request = api.FetchRequest;
 type Response = api.FetchResponse;
 type PartitionData = api.PartitionData;
 
+const EMPTY_RECORDS = Buffer.alloc(0);
+
 export const fetchHandler = defineHandler<Request, Response>({
   codec: api,
   exclusive: false,
@@ -100,7 +102,10 @@ function partitionData(partitionIndex: number, result: FetchPartitionResult | un
     logStartOffset: found.logStartOffset,
     abortedTransactions: [],
     preferredReadReplica: -1,
-    records: found.records,
+    // Never null: Kafka answers a partition with an error with empty records (size 0), and
+    // librdkafka cannot parse a size of -1 (it refetches forever and never applies
+    // auto.offset.reset).
+    records: found.records ?? EMPTY_RECORDS,
   };
 }
 
