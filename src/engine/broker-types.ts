@@ -25,6 +25,8 @@ export interface TopicInfo {
   partitionCount: number;
   configs: Record<string, string>;
   internal: boolean;
+  /** Leader epoch of every partition (KIP-320): 0, plus one per earlier topic of the same name. */
+  leaderEpoch: number;
 }
 
 export interface PartitionState {

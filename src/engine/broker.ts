@@ -213,7 +213,7 @@ export class Broker {
     const entry = this.topicsByName.get(name);
     if (entry === undefined) return undefined;
     const { topicId, partitionCount, configs } = entry.metadata;
-    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name) };
+    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name), leaderEpoch: this.metadata.leaderEpoch(name) };
   }
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */

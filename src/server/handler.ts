@@ -54,12 +54,8 @@ export interface RequestContext {
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {
+  /** Its MIN_VERSION..MAX_VERSION (Kafka 3.9's range, scripts/gen-protocol.mjs) is served in full. */
   readonly codec: ApiCodec<Request, Response>;
-  /**
-   * The advertised range when it differs from the codec module's MIN_VERSION..MAX_VERSION (which
-   * follow COMPATIBILITY.md); must stay inside what the codec can decode and encode.
-   */
-  readonly versions?: { readonly min: number; readonly max: number };
   /**
    * Admin requests run alone on their connection (after every earlier request has settled, before
    * any later one starts), so pipelined "create, then produce" keeps its meaning.
@@ -81,7 +77,7 @@ export function defineHandler<Request, Response>(handler: ApiHandler<Request, Re
 
 /** The versions a handler serves and advertises. */
 export function advertisedRange(handler: ApiHandler<any, any>): { min: number; max: number } {
-  return handler.versions ?? { min: handler.codec.MIN_VERSION, max: handler.codec.MAX_VERSION };
+  return { min: handler.codec.MIN_VERSION, max: handler.codec.MAX_VERSION };
 }
 
 export interface AdvertisedApi {

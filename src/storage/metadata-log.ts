@@ -33,6 +33,15 @@ const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64
 
 export class MetadataLog {
   private readonly state = new Map<string, TopicMetadata>();
+  /**
+   * Leader epoch of each topic's partitions (KIP-320). One host never changes leader, so a topic
+   * keeps one epoch for its whole life; a topic created again under a name used before gets the
+   * previous topic's epoch + 1. Derived from the event history (the log is never compacted), so no
+   * event carries it. Clients holding a position from the deleted topic then see a newer epoch in
+   * Metadata and OffsetForLeaderEpoch answers their older epoch with the new log's start: they detect
+   * the truncation and reset instead of reading the new topic from a stale offset.
+   */
+  private readonly epochs = new Map<string, number>();
 
   private constructor(private readonly log: PartitionLog) {
     let offset = log.logStartOffset;
@@ -49,6 +58,11 @@ export class MetadataLog {
 
   static open(dataDir: string, options: { io?: FileIo } = {}): MetadataLog {
     return new MetadataLog(PartitionLog.open(`${dataDir}/${METADATA_DIR_NAME}`, METADATA_LOG_CONFIG, { io: options.io ?? nodeIo }));
+  }
+
+  /** The leader epoch of every partition of topic `name` (0 unless the name was used before). */
+  leaderEpoch(name: string): number {
+    return this.epochs.get(name) ?? 0;
   }
 
   /** A copy: callers cannot change the state except through events. */
@@ -105,9 +119,12 @@ export class MetadataLog {
 
   private apply(event: MetadataEvent): void {
     switch (event.type) {
-      case 'createTopic':
+      case 'createTopic': {
+        const previous = this.epochs.get(event.topic.name);
+        this.epochs.set(event.topic.name, previous === undefined ? 0 : previous + 1);
         this.state.set(event.topic.name, event.topic);
         break;
+      }
       case 'deleteTopic':
         this.state.delete(event.name);
         break;

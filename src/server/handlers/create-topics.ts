@@ -1,11 +1,14 @@
 /**
- * CreateTopics (api key 19), v0-v3. Per topic, checked in Kafka's order, answered as data:
+ * CreateTopics (api key 19), v0-v7. Per topic, checked in Kafka's order, answered as data:
  * duplicate name in one request -> INVALID_REQUEST; replicationFactor other than 1 or -1 ->
  * INVALID_REPLICATION_FACTOR (one broker); manual assignments must put every partition on node 0
  * (INVALID_REPLICA_ASSIGNMENT) and come with numPartitions and replicationFactor -1
  * (INVALID_REQUEST); numPartitions -1 = num.partitions, 0 or below -1 -> INVALID_PARTITIONS;
  * null config value -> INVALID_CONFIG. validateOnly checks name, existence, partition count and
- * configs the way a real create would, and creates nothing.
+ * configs the way a real create would, and creates nothing. v4+ clients send -1 for "the broker's
+ * default" partition count and replication factor (KIP-464); any version may. v5+ answers carry the
+ * created topic's partition count, replication factor and configs (KIP-525; with validateOnly the
+ * configs the request set), v7+ its topic id.
  */
 import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -15,6 +18,8 @@ import { parseTopicConfigs } from '../../storage/log-config.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt } from './errors.js';
+import { ConfigSource } from './config-resources.js';
+import { ZERO_UUID } from '../../protocol/apis/runtime.js';
 import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
@@ -36,15 +41,21 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
         topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
-      const outcome = await attempt(() => createOne(topic, request.validateOnly, context));
-      topics.push({ ...result, ...outcome });
+      let created: CreatedTopic | undefined;
+      const outcome = await attempt(async () => {
+        created = await createOne(topic, request.validateOnly, context);
+      });
+      topics.push({ ...result, ...outcome, ...(outcome.errorCode === ErrorCode.NONE && context.apiVersion >= 5 ? created : {}) });
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<void> {
+/** What a v5+ answer tells about a created (or validated) topic. */
+type CreatedTopic = Pick<TopicResult, 'topicId' | 'numPartitions' | 'replicationFactor' | 'configs'>;
+
+async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<CreatedTopic> {
   const { broker, numPartitions } = context.server;
   if (topic.replicationFactor !== 1 && topic.replicationFactor !== -1) {
     throw new KafkaCodeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor}: this broker has one node, so it must be 1 (or -1 for the default)`);
@@ -72,7 +83,24 @@ async function createOne(topic: api.CreatableTopic, validateOnly: boolean, conte
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     parseTopicConfigs(configs);
-    return;
+    return { topicId: ZERO_UUID, numPartitions: partitionCount, replicationFactor: 1, configs: configList(configs, configs) };
   }
   await broker.createTopic(topic.name, { partitions: partitionCount, configs });
+  const info = broker.topic(topic.name);
+  return {
+    topicId: info?.topicId ?? ZERO_UUID,
+    numPartitions: partitionCount,
+    replicationFactor: 1,
+    configs: configList(info === undefined ? configs : broker.topicConfig(topic.name), configs),
+  };
+}
+
+/** The topic's configs as CreateTopics v5+ lists them: set by the request, or defaults. */
+function configList(effective: Record<string, string>, overrides: Record<string, string>): api.CreatableTopicConfigs[] {
+  return Object.entries(effective).map(([name, value]) => ({
+    ...api.defaultCreatableTopicConfigs(),
+    name,
+    value,
+    configSource: name in overrides ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
+  }));
 }
