@@ -13,10 +13,10 @@
  *
  * By version: v13+ name topics by id (an unknown id: UNKNOWN_TOPIC_ID); v9+ carry the leader
  * epoch the client believes current (leader-epoch.ts; a mismatch answers FENCED_LEADER_EPOCH or
- * UNKNOWN_LEADER_EPOCH, with the current leader at v12+ as KIP-951 asks); below v10 a client
- * cannot read zstd, so a partition whose records hold a zstd batch answers
- * UNSUPPORTED_COMPRESSION_TYPE (Kafka decides by the topic's compression.type; the batches are
- * what the client would fail on); v0-v3 consumers read message format 0 (v0-v1) or 1 (v2-v3), so
+ * UNKNOWN_LEADER_EPOCH, with the current leader at v12+ as KIP-951 asks); below v10 a topic
+ * whose compression.type is zstd answers UNSUPPORTED_COMPRESSION_TYPE, as Kafka decides it (by the
+ * topic's config, not the batches: kafka-python 2.0.2 produces zstd at Produce v7 yet fetches at
+ * v4, and reads zstd batches of a `producer` topic fine); v0-v3 consumers read message format 0 (v0-v1) or 1 (v2-v3), so
  * their records are down-converted (legacy-records.ts), as Kafka 3.9 does.
  *
  * A partition with an error always gets empty records (size 0), never null (-1): librdkafka cannot
@@ -24,9 +24,7 @@
  */
 import * as api from '../../protocol/apis/fetch.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
-import { Compression } from '../../protocol/compression.js';
 import { downConvert } from '../../protocol/legacy-records.js';
-import { ATTR_COMPRESSION_MASK, iterateBatches } from '../../protocol/record-batch.js';
 import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../../common/limits.js';
 import type { FetchPartitionRequest, FetchPartitionResult, TopicInfo } from '../broker-api.js';
 import { defineHandler, type RequestContext } from '../handler.js';
@@ -100,6 +98,8 @@ export const fetchHandler = defineHandler<Request, Response>({
     for (const result of results) byKey.set(key(result.topic, result.partition), result);
     const { broker, advertisedHost, advertisedPort } = context.server;
     let fenced = false;
+    const zstdTopics = new Set(version >= ZSTD_FETCH_VERSION_MIN ? [] : topics
+      .filter((t) => t.info !== undefined && broker.topicConfig(t.info.name)['compression.type'] === 'zstd').map((t) => t.info!.name));
     const responses = topics.map((topic) => ({
       ...api.defaultFetchableTopicResponse(),
       topic: topic.request.topic,
@@ -107,7 +107,7 @@ export const fetchHandler = defineHandler<Request, Response>({
       partitions: topic.request.partitions.map((partition) => {
         const name = topic.info?.name ?? topic.request.topicId;
         const preset = presetErrors.get(key(name, partition.partition));
-        if (preset === undefined) return partitionData(partition, byKey.get(key(name, partition.partition)), version);
+        if (preset === undefined) return partitionData(partition, byKey.get(key(name, partition.partition)), version, zstdTopics.has(name));
         const data = errorPartition(partition.partition, preset);
         if (version >= 12 && (preset === ErrorCode.FENCED_LEADER_EPOCH || preset === ErrorCode.UNKNOWN_LEADER_EPOCH)) {
           fenced = true;
@@ -136,17 +136,13 @@ function resolveTopics(request: Request, context: RequestContext): ResolvedTopic
   });
 }
 
-function partitionData(partition: api.FetchPartition, result: FetchPartitionResult | undefined, version: number): PartitionData {
+function partitionData(partition: api.FetchPartition, result: FetchPartitionResult | undefined, version: number, zstdTopic: boolean): PartitionData {
   if (result === undefined) return errorPartition(partition.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   let errorCode = result.errorCode;
   let records = result.records ?? EMPTY_RECORDS;
-  if (errorCode === ErrorCode.NONE && records.length > 0) {
-    if (version < V2_FORMAT_FETCH_VERSION_MIN) {
-      records = downConvert(records, version <= 1 ? 0 : 1, partition.fetchOffset);
-    } else if (version < ZSTD_FETCH_VERSION_MIN && holdsZstd(records)) {
-      errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
-      records = EMPTY_RECORDS;
-    }
+  if (errorCode === ErrorCode.NONE && zstdTopic) errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  if (errorCode === ErrorCode.NONE && records.length > 0 && version < V2_FORMAT_FETCH_VERSION_MIN) {
+    records = downConvert(records, version <= 1 ? 0 : 1, partition.fetchOffset);
   }
   if (errorCode !== ErrorCode.NONE) records = EMPTY_RECORDS;
   return {
@@ -176,11 +172,6 @@ function errorPartition(partitionIndex: number, errorCode: number): PartitionDat
     preferredReadReplica: -1,
     records: EMPTY_RECORDS,
   };
-}
-
-function holdsZstd(records: Buffer): boolean {
-  for (const { header } of iterateBatches(records)) if ((header.attributes & ATTR_COMPRESSION_MASK) === Compression.zstd) return true;
-  return false;
 }
 
 function errorBody(errorCode: number): Response {
