@@ -88,6 +88,17 @@ describe.skipIf(PYTHON === undefined)('kafka-python 2.0.2 (python3-kafka), api_v
     expect(admin.brokers).toBe(1);
   });
 
+  it('with api_version pinned to 0.10.0, writes and reads message format 1 (up- and down-converted)', async () => {
+    for (const codec of ['none', 'gzip', 'snappy', 'lz4']) {
+      const before = Date.now();
+      const { read } = await client('old-format', `py-format1-${codec}`, codec, '30');
+      expect(read.map((r: { offset: number; key: string; value: string }) => [r.offset, r.key, r.value]))
+        .toEqual(Array.from({ length: 30 }, (_, i) => [i, `key-${i}`, `format 1 ${codec} ${i} ${'z'.repeat(i)}`]));
+      // Format 1 carries the producer's timestamps through both conversions.
+      for (const r of read) expect(r.timestamp).toBeGreaterThanOrEqual(before - 60_000);
+    }
+  });
+
   it('resumes from the committed offsets after the broker restarts', async () => {
     await client('produce', 'py-orders', 'gzip', '5');
     const dataDir = server.dataDir;
