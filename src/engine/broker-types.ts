@@ -37,6 +37,13 @@ export interface PartitionState {
   segmentCount: number;
 }
 
+/** An idempotent producer a partition remembers (DescribeProducers). */
+export interface ActiveProducer {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
+}
+
 export interface ProduceResult {
   errorCode: number;
   errorMessage: string | null;

@@ -25,9 +25,10 @@ import { loadClusterId } from './cluster-id.js';
 import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
 import { GroupsService } from './coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
-import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+import type { SecurityMetadataStore } from '../storage/metadata-security.js';
+import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
 
-export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+export type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -216,6 +217,11 @@ export class Broker {
     return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name), leaderEpoch: this.metadata.leaderEpoch(name) };
   }
 
+  /** ACLs and SCRAM credentials kept in the metadata log (CreateAcls, AlterUserScramCredentials). */
+  get securityMetadata(): SecurityMetadataStore {
+    return this.metadata;
+  }
+
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
   topicConfig(name: string): Record<string, string> {
     return configEntries(this.existing(name).config);
@@ -223,6 +229,11 @@ export class Broker {
 
   partitionState(topic: string, partition: number): PartitionState | undefined {
     return this.partitionHandle(topic, partition)?.state.snapshot();
+  }
+
+  /** DescribeProducers: the idempotent producers a partition remembers (undefined: no partition). */
+  async activeProducers(topic: string, partition: number): Promise<ActiveProducer[] | undefined> {
+    return this.partitionHandle(topic, partition)?.request<ActiveProducer[]>({ type: 'activeProducers' });
   }
 
   /** The handle of a partition, for the coordinator and tests (crash injection). */

@@ -35,6 +35,8 @@ export type WorkerRequest =
   | { type: 'updateConfig'; requestId: number; config: LogConfig }
   | { type: 'flush'; requestId: number }
   | { type: 'deleteRecords'; requestId: number; offset: number }
+  /** DescribeProducers: the producers the partition's producer state remembers. */
+  | { type: 'activeProducers'; requestId: number }
   /** Drain the ring, then close the log (clean-shutdown marker) or delete it (topic deletion), then exit. */
   | { type: 'shutdown'; requestId: number; deleteLog: boolean }
   /** Fault injection for tests: die the way a bug or an abort would. 'powerLoss' (needs a FaultSpec)

@@ -177,6 +177,8 @@ function handle(request: WorkerRequest): void {
         publishState();
         return lowWatermark;
       });
+    case 'activeProducers':
+      return reply(request.requestId, () => log.activeProducers());
     case 'shutdown':
       stopping = true;
       reply(request.requestId, () => {

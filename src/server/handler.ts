@@ -7,7 +7,7 @@
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { BrokerApi } from './broker-api.js';
-import type { SecuritySession } from './security/session.js';
+import type { SecurityConfig, SecuritySession } from './security/session.js';
 import type { FetchBudget } from './fetch-budget.js';
 import type { ReadBufferPool } from '../storage/read-buffers.js';
 
@@ -37,6 +37,10 @@ export interface ServerContext {
   readonly fetchBudget?: FetchBudget;
   /** Buffers fetches read into, given back once the response is written (absent: fresh buffers). */
   readonly fetchBuffers?: ReadBufferPool;
+  /** SASL users and the authorizer (absent: no authentication, everything allowed). */
+  readonly security?: SecurityConfig;
+  /** The data dir: the one log dir DescribeLogDirs reports (absent outside a server). */
+  readonly dataDir?: string;
 }
 
 export interface RequestContext {

@@ -12,6 +12,7 @@ import { DEFAULT_LOG_CONFIG, parseTopicConfigs, type LogConfig } from './log-con
 import { PartitionLog } from './partition-log.js';
 import { validateTopicName } from './topic-names.js';
 import { PARTITIONS_MAX } from '../common/limits.js';
+import { isSecurityEvent, SecurityState, type AclBinding, type SecurityEvent, type SecurityMetadataStore, type StoredScramCredential } from './metadata-security.js';
 
 export interface TopicMetadata {
   name: string;
@@ -22,6 +23,7 @@ export interface TopicMetadata {
 }
 
 type MetadataEvent =
+  | SecurityEvent
   | { type: 'createTopic'; topic: TopicMetadata }
   | { type: 'deleteTopic'; name: string }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
@@ -31,8 +33,10 @@ export const METADATA_DIR_NAME = '__metadata';
 
 const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64 * 1024 * 1024, retentionMs: -1, flushMessages: 1 };
 
-export class MetadataLog {
+export class MetadataLog implements SecurityMetadataStore {
   private readonly state = new Map<string, TopicMetadata>();
+  /** ACLs and SCRAM credentials created through the admin APIs (metadata-security.ts). */
+  private readonly security = new SecurityState();
   /**
    * Leader epoch of each topic's partitions (KIP-320). One host never changes leader, so a topic
    * keeps one epoch for its whole life; a topic created again under a name used before gets the
@@ -99,6 +103,19 @@ export class MetadataLog {
     this.commit({ type: 'setConfigs', name, configs: { ...configs } });
   }
 
+  acls(): AclBinding[] {
+    return this.security.acls();
+  }
+
+  scramCredentials(): StoredScramCredential[] {
+    return this.security.scramCredentials();
+  }
+
+  /** All of `events` or none: one batch, one append, fsynced (flush.messages=1). */
+  alterSecurity(events: SecurityEvent[]): void {
+    if (events.length > 0) this.commitAll(events);
+  }
+
   close(): void {
     this.log.close();
   }
@@ -111,13 +128,18 @@ export class MetadataLog {
 
   /** Durable first (flush.messages=1), then applied: a crash never shows an unwritten change. */
   private commit(event: MetadataEvent): void {
-    const batch = encodeRecordBatch([{ value: Buffer.from(JSON.stringify(event)) }]);
+    this.commitAll([event]);
+  }
+
+  private commitAll(events: MetadataEvent[]): void {
+    const batch = encodeRecordBatch(events.map((event) => ({ value: Buffer.from(JSON.stringify(event)) })));
     const result = this.log.append(batch);
     if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`metadata event rejected with error code ${result.errorCode}`);
-    this.apply(event);
+    for (const event of events) this.apply(event);
   }
 
   private apply(event: MetadataEvent): void {
+    if (isSecurityEvent(event)) return this.security.apply(event);
     switch (event.type) {
       case 'createTopic': {
         const previous = this.epochs.get(event.topic.name);

@@ -22,6 +22,10 @@ import { saslHandshakeHandler } from './sasl-handshake.js';
 import { withGroupAcls } from '../security/group-acls.js';
 import { describeClusterHandler } from './cluster.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
+import { describeLogDirsHandler } from './log-dirs.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './scram-credentials.js';
 
 export function createDefaultRegistry(): HandlerRegistry {
   const registry = new HandlerRegistry()
@@ -41,7 +45,14 @@ export function createDefaultRegistry(): HandlerRegistry {
     .register(saslHandshakeHandler)
     .register(saslAuthenticateHandler)
     .register(offsetForLeaderEpochHandler)
-    .register(describeClusterHandler);
+    .register(describeClusterHandler)
+    .register(describeAclsHandler)
+    .register(createAclsHandler)
+    .register(deleteAclsHandler)
+    .register(describeLogDirsHandler)
+    .register(describeUserScramCredentialsHandler)
+    .register(alterUserScramCredentialsHandler)
+    .register(describeProducersHandler);
   // Group APIs get their ACL checks from a wrapper, so the group handlers stay about groups.
   for (const handler of GROUP_HANDLERS) registry.register(withGroupAcls(handler));
   return registry;

@@ -19,6 +19,9 @@ import * as offsetForLeaderEpochApi from '../../../src/protocol/apis/offset-for-
 import * as produceApi from '../../../src/protocol/apis/produce.js';
 import * as listGroupsApi from '../../../src/protocol/apis/list-groups.js';
 import * as describeClusterApi from '../../../src/protocol/apis/describe-cluster.js';
+import * as describeLogDirsApi from '../../../src/protocol/apis/describe-log-dirs.js';
+import * as describeProducersApi from '../../../src/protocol/apis/describe-producers.js';
+import * as describeScramApi from '../../../src/protocol/apis/describe-user-scram-credentials.js';
 import { encodeRecordBatch } from '../../../src/protocol/record-batch.js';
 import type { RawClient } from './raw-client.js';
 
@@ -106,6 +109,12 @@ export function meaningfulRequest(apiKey: number, version: number): unknown {
           partitions: [{ ...offsetForLeaderEpochApi.defaultOffsetForLeaderPartition(), partition: 0, leaderEpoch: 0, currentLeaderEpoch: version >= 2 ? 0 : -1 }] }] };
     case ApiKey.DescribeCluster:
       return { ...describeClusterApi.defaultRequest(), includeClusterAuthorizedOperations: true };
+    case ApiKey.DescribeLogDirs:
+      return { ...describeLogDirsApi.defaultRequest(), topics: null };
+    case ApiKey.DescribeProducers:
+      return { ...describeProducersApi.defaultRequest(), topics: [{ name: SWEEP_TOPIC, partitionIndexes: [0, 1] }] };
+    case ApiKey.DescribeUserScramCredentials:
+      return { ...describeScramApi.defaultRequest(), users: null };
     default:
       return undefined;
   }
