@@ -12,6 +12,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
+import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
@@ -42,8 +43,7 @@ interface TopicEntry {
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
 function asKafkaCodeError(err: unknown): unknown {
-  if (err instanceof InvalidTopicError) return new KafkaCodeError(ErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
-  if (err instanceof InvalidConfigError) return new KafkaCodeError(ErrorCode.INVALID_CONFIG, err.message);
+  if (err instanceof InvalidTopicError || err instanceof InvalidConfigError) return new KafkaCodeError(kafkaCodeFor(err, 'admin'), err.message);
   return err;
 }
 
@@ -309,10 +309,7 @@ export class Broker {
       const lowWatermark = await handle.request<number>({ type: 'deleteRecords', offset });
       return { errorCode: ErrorCode.NONE, lowWatermark };
     } catch (err) {
-      const code = (err as BrookError).code;
-      if (code === 'OFFSET_OUT_OF_RANGE') return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-      if (code === 'WORKER_EXITED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+      return { errorCode: kafkaCodeFor(err, 'partition'), lowWatermark: -1 };
     }
   }
 

@@ -69,7 +69,7 @@ export class CoordinatorHandle {
           this.failedStarts = 0;
           markReady();
         } else if (event.type === 'fatal') {
-          markFailed(new BrookError(event.error.code, event.error.message));
+          markFailed(BrookError.fromWire(event.error));
         } else {
           this.settle(event.requestId, event.result, event.error);
         }
@@ -91,7 +91,7 @@ export class CoordinatorHandle {
     this.pending.delete(requestId);
     if (error === undefined) waiter.resolve(rebuffer(result));
     else if (error.code === 'COORDINATOR_NOT_AVAILABLE') waiter.reject(new CoordinatorUnavailableError(error.message));
-    else waiter.reject(new BrookError(error.code, error.message));
+    else waiter.reject(BrookError.fromWire(error));
   }
 
   private onExit(markFailed: (err: unknown) => void, cause: unknown): void {

@@ -3,7 +3,7 @@
 // lower-cased; fields absent from a version decode to their default.
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import { checkDecodeVersion, checkEncodeVersion, readArray, required, sameAsDefault, unsupported, writeArray } from './runtime.js';
+import { checkDecodeVersion, checkEncodeVersion, readArray, sameAsDefault, unsupported, writeArray } from './runtime.js';
 
 export const API_KEY = 18;
 export const API_NAME = 'ApiVersions';
