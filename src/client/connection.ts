@@ -43,7 +43,7 @@ import {
 export interface ApiCodec<Req, Res> {
   readonly API_KEY: number;
   readonly API_NAME: string;
-  /** The highest version we send: the range Brook implements and tests (COMPATIBILITY.md §2). */
+  /** The newest version the codec covers; the client sends at most src/client/versions.ts's. */
   readonly MAX_VERSION: number;
   readonly CODEC_MIN_VERSION: number;
   defaultRequest(): Req;

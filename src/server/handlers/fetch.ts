@@ -16,8 +16,8 @@
  * UNKNOWN_LEADER_EPOCH, with the current leader at v12+ as KIP-951 asks); below v10 a topic
  * whose compression.type is zstd answers UNSUPPORTED_COMPRESSION_TYPE, as Kafka decides it (by the
  * topic's config, not the batches: kafka-python 2.0.2 produces zstd at Produce v7 yet fetches at
- * v4, and reads zstd batches of a `producer` topic fine); v0-v3 consumers read message format 0 (v0-v1) or 1 (v2-v3), so
- * their records are down-converted (legacy-records.ts), as Kafka 3.9 does.
+ * v4, and reads zstd batches of a `producer` topic fine); v0-v3 consumers read message format 0
+ * (v0-v1) or 1 (v2-v3), so their records are down-converted (legacy-records.ts), as Kafka 3.9 does.
  *
  * A partition with an error always gets empty records (size 0), never null (-1): librdkafka cannot
  * parse -1, refetches in a loop and never applies auto.offset.reset.
