@@ -32,6 +32,8 @@ export const BROOK_ERRORS = {
   // The broker's own state: a partition or coordinator that cannot answer now.
   STORAGE_ERROR: kafka(ErrorCode.KAFKA_STORAGE_ERROR),
   PARTITION_CLOSED: kafka(ErrorCode.NOT_LEADER_OR_FOLLOWER),
+  /** Its log could not be opened (Kafka: a partition on an offline log dir). */
+  PARTITION_OFFLINE: kafka(ErrorCode.KAFKA_STORAGE_ERROR),
   WORKER_EXITED: kafka(ErrorCode.NOT_LEADER_OR_FOLLOWER),
   BROKER_CLOSED: kafka(ErrorCode.NOT_LEADER_OR_FOLLOWER),
   COORDINATOR_NOT_AVAILABLE: kafka(ErrorCode.COORDINATOR_NOT_AVAILABLE),

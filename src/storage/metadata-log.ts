@@ -25,6 +25,8 @@ export interface TopicMetadata {
 type MetadataEvent =
   | SecurityEvent
   | { type: 'createTopic'; topic: TopicMetadata }
+  /** Several topics created by one request (one record, one fsync). */
+  | { type: 'createTopics'; topics: TopicMetadata[] }
   | { type: 'deleteTopic'; name: string }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
   | { type: 'setConfigs'; name: string; configs: Record<string, string> };
@@ -75,11 +77,28 @@ export class MetadataLog implements SecurityMetadataStore {
   }
 
   createTopic(topic: TopicMetadata): void {
+    this.checkNewTopic(topic);
+    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** What createTopic checks, without writing: name, existence, partition count, configs. */
+  checkNewTopic(topic: TopicMetadata): void {
     validateTopicName(topic.name);
     if (this.state.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     checkPartitionCount(topic.partitionCount);
     parseTopicConfigs(topic.configs);
-    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** Creates every topic with one durable record; each is checked first as createTopic does, and none is created if one fails. */
+  createTopics(topics: TopicMetadata[]): void {
+    const names = new Set<string>();
+    for (const topic of topics) {
+      this.checkNewTopic(topic);
+      if (names.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
+      names.add(topic.name);
+    }
+    if (topics.length === 0) return;
+    this.commit({ type: 'createTopics', topics: topics.map((t) => ({ ...t, configs: { ...t.configs } })) });
   }
 
   deleteTopic(name: string): void {
@@ -138,15 +157,22 @@ export class MetadataLog implements SecurityMetadataStore {
     for (const event of events) this.apply(event);
   }
 
+  /** A topic exists now: a name used before gets the previous topic's leader epoch + 1. */
+  private created(topic: TopicMetadata): void {
+    const previous = this.epochs.get(topic.name);
+    this.epochs.set(topic.name, previous === undefined ? 0 : previous + 1);
+    this.state.set(topic.name, topic);
+  }
+
   private apply(event: MetadataEvent): void {
     if (isSecurityEvent(event)) return this.security.apply(event);
     switch (event.type) {
-      case 'createTopic': {
-        const previous = this.epochs.get(event.topic.name);
-        this.epochs.set(event.topic.name, previous === undefined ? 0 : previous + 1);
-        this.state.set(event.topic.name, event.topic);
+      case 'createTopic':
+        this.created(event.topic);
         break;
-      }
+      case 'createTopics':
+        for (const topic of event.topics) this.created(topic);
+        break;
       case 'deleteTopic':
         this.state.delete(event.name);
         break;
