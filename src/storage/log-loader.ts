@@ -175,9 +175,11 @@ function finishLoad(io: FileIo, plan: LoadPlan, options: LoadOptions, verified: 
     }
     const logStartOffset = Math.min(Math.max(plan.checkpoint.logStartOffset, segments[0]!.baseOffset), logEndOffset);
     producerState.retainFrom(logStartOffset);
-    // A fresh directory holds nothing to make durable yet; a recovered one must be fsynced before
-    // its log end offset becomes the recovery point.
-    if (!marker.present && !plan.fresh) active.flush();
+    // A recovered log must be fsynced before its log end offset becomes the recovery point; a fresh
+    // directory, or one empty segment (a partition that never held a record, which close() leaves
+    // without a marker), holds nothing to make durable.
+    const empty = segments.length === 1 && active.sizeBytes === 0;
+    if (!marker.present && !plan.fresh && !empty) active.flush();
     // After a clean shutdown close() has just written this same checkpoint: no temp file, fsync and
     // rename per partition at every start.
     if (plan.checkpoint.recoveryPoint !== logEndOffset || plan.checkpoint.logStartOffset !== logStartOffset) {

@@ -424,11 +424,14 @@ export class PartitionLog {
   /**
    * Flushes, writes the producer snapshot, checkpoint and clean-shutdown marker, closes files. A
    * log not changed since a clean open writes nothing: its marker and files are still as they were.
+   * Neither does a log that never held a record (a partition just created): without a marker its
+   * next open scans zero bytes, so making its empty files durable would only cost fsyncs (nine a
+   * partition, a minute for 10,000 new partitions on a slow disk).
    */
   close(): void {
     if (this.closed) return;
     try {
-      if (!this.marker.present) {
+      if (!this.marker.present && !this.neverHeldRecords()) {
         this.flush();
         writeFileAtomic(this.io, this.dir, PRODUCER_SNAPSHOT_FILE, this.producerState.snapshot(this.logEndOffset));
         this.checkpoint();
@@ -438,6 +441,10 @@ export class PartitionLog {
       this.closed = true;
       for (const segment of this.segments) segment.close();
     }
+  }
+
+  private neverHeldRecords(): boolean {
+    return this.logEndOffset === 0 && this.logStartOffsetValue === 0 && this.sizeBytes === 0 && this.producerState.describe().length === 0;
   }
 
   /** Closes without the marker and removes the directory (topic deletion). */

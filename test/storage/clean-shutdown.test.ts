@@ -88,6 +88,31 @@ describe('opening and closing an untouched partition', () => {
   });
 });
 
+describe('a partition that never held a record', () => {
+  it('is created, closed and reopened without one fsync, and its first append after a reopen is durable as any', () => {
+    const dir = `${tempDir()}/new-0`;
+    const { io, counts } = countingIo();
+    const log = PartitionLog.open(dir, config, { io });
+    log.tick();
+    log.close();
+    expect(counts.fsyncs).toBe(0);
+    expect(fs.existsSync(`${dir}/${MARKER}`)).toBe(false); // nothing to trust: the next open scans zero bytes
+    const reopened = PartitionLog.open(dir, config, { io });
+    expect(reopened.recovery).toEqual({ cleanShutdown: false, fullyScannedSegmentCount: 1, truncatedBytes: 0 });
+    reopened.close();
+    expect(counts.fsyncs).toBe(0);
+    // Once it holds a record, close() makes it durable and marks it clean again.
+    const used = PartitionLog.open(dir, config, { io });
+    used.append(batchOf('first', 1, NOW));
+    used.close();
+    expect(counts.fsyncs).toBeGreaterThan(0);
+    expect(fs.existsSync(`${dir}/${MARKER}`)).toBe(true);
+    const last = PartitionLog.open(dir, config);
+    expect([last.recovery.cleanShutdown, last.logEndOffset]).toEqual([true, 1]);
+    last.close();
+  });
+});
+
 describe('the first change after a clean open', () => {
   const keyed = (key: string) => encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from('v') }], { baseTimestamp: 1 });
   const changes: [string, (log: PartitionLog, clock: ManualClock) => void][] = [
