@@ -36,6 +36,7 @@ import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from 
 import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { descriptorBudgets } from './descriptor-budget.js';
+import { FdCache } from '../storage/fd-cache.js';
 import type { SecurityMetadataStore } from '../storage/metadata-security.js';
 import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
@@ -83,6 +84,8 @@ export class Broker {
     private readonly metadata: MetadataLog,
     private readonly workers: PartitionWorkers,
     private readonly unlock: () => void,
+    /** The main thread's share of the descriptor budget, for the partitions' LogReaders. */
+    private readonly readerFiles: FdCache,
   ) {
     this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
     this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
@@ -109,7 +112,7 @@ export class Broker {
       metadata = MetadataLog.open(dataDir);
       const workerCount = options.workers ?? os.availableParallelism();
       if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new InvalidConfigError(`workers=${workerCount} is not a positive integer`);
-      const budgets = descriptorBudgets(workerCount);
+      const budgets = descriptorBudgets(workerCount, options.openFilesLimit);
       const lazy = options.openPartitions === 'lazy';
       workers = await PartitionWorkers.start({
         workerCount,
@@ -117,7 +120,7 @@ export class Broker {
         descriptorBudgetPerWorker: budgets.perWorker,
         ...(options.faults === undefined ? {} : { faults: options.faults }),
       }, lazy);
-      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock);
+      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock, new FdCache(budgets.mainThread));
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
       const settings = { ...COORDINATOR_SETTINGS_DEFAULT, ...options.coordinators, groupConfig: { ...options.coordinators?.groupConfig } };
       const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
@@ -156,7 +159,7 @@ export class Broker {
     const added: Partition[] = [];
     for (let p = fromPartition; p < metadata.partitionCount; p++) {
       const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
-      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, fresh);
+      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, this.readerFiles, fresh);
       entry.partitions[p] = partition;
       added.push(partition);
     }
