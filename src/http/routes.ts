@@ -5,16 +5,22 @@
 import type { Broker } from '../engine/broker.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import { HttpRouter, sendJson } from './router.js';
+import { addIngestRoutes } from '../inputs/http/ingest-routes.js';
 
 /** What routes may use: the broker and the Kafka listener's security settings (ACLs apply over HTTP too). */
 export interface HttpRouteContext {
   broker: Broker;
   security?: SecurityConfig;
+  /** The serve flags ingest follows for unknown topics (auto.create.topics.enable, num.partitions). */
+  autoCreateTopics?: boolean;
+  numPartitions?: number;
 }
 
 export function httpRoutes(context: HttpRouteContext): HttpRouter {
   const router = new HttpRouter();
   // Liveness: the process answers HTTP. (Readiness belongs with the engine's state.)
   router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok', clusterId: context.broker.clusterId }));
+  // Log ingest: POST /topics/{topic} (REST Proxy v2, NDJSON, text), POST /v1/logs (OTLP), GET /inputs.
+  addIngestRoutes(router, context);
   return router;
 }

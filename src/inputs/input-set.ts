@@ -71,8 +71,7 @@ export class InputSet {
         const stats = new InputStats(`syslog ${syslog.listen}`);
         const input = await startSyslogInput(syslog, set.sink(routing, stats));
         set.syslog.push(input);
-        // Name it by the port it got (port 0 in tests picks one).
-        stats.name = `syslog ${syslog.listen.replace(/:\d+$/, `:${input.port}`)}`;
+        stats.name = `syslog ${input.url}`; // with the port it got (port 0 picks one)
       }
       for (const tail of config.tail ?? []) {
         const stats = new InputStats(`tail ${tail.paths.join(' ')} → ${tail.topic}`);

@@ -96,17 +96,31 @@ function parseTemplate(topic: string): string[] | null {
   return parts;
 }
 
-/** A field's value as text (numbers and booleans printed, objects as JSON), or undefined. */
+/**
+ * A field's value as text (numbers and booleans printed, objects as JSON), or undefined. `path`
+ * walks nested objects at its dots; a key that itself has dots (OTLP's `service.name`) is found
+ * too: at each level the longest matching key wins.
+ */
 export function fieldText(fields: Fields | null, path: string): string | undefined {
-  let value: unknown = fields;
-  for (const name of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[name];
-  }
+  const value = lookUp(fields, path);
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return JSON.stringify(value);
+}
+
+function lookUp(value: unknown, path: string): unknown {
+  if (value === null || typeof value !== 'object') return undefined;
+  const object = value as Record<string, unknown>;
+  if (Object.hasOwn(object, path)) return object[path];
+  for (let dot = path.lastIndexOf('.'); dot > 0; dot = path.lastIndexOf('.', dot - 1)) {
+    const head = path.slice(0, dot);
+    if (Object.hasOwn(object, head)) {
+      const found = lookUp(object[head], path.slice(dot + 1));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function topicPart(text: string | undefined): string {

@@ -10,11 +10,15 @@ import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
 import { HttpListener } from '../http/listener.js';
 import { httpRoutes } from '../http/routes.js';
+import { startServeInputs } from '../inputs/serve-inputs.js';
+import type { InputSet } from '../inputs/input-set.js';
 
 export interface RunningServer {
   server: BrookServer;
   /** The `--http` listener, when asked for. */
   http: HttpListener | null;
+  /** The log inputs (--syslog, --tail), when asked for. */
+  inputs: InputSet | null;
   /** Settles once the server and the Broker are closed (after a signal or `stop()`). */
   closed: Promise<void>;
   stop(): Promise<void>;
@@ -40,18 +44,21 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     ...security,
   });
   let http: HttpListener | null = null;
+  let inputs: InputSet | null = null;
   try {
     await server.listen();
     if (options.http !== undefined) {
       const users = security.security?.users ?? null;
-      http = await HttpListener.listen(httpRoutes({ broker, security: security.security }), {
+      const routeContext = { broker, security: security.security, autoCreateTopics: options.autoCreateTopics, numPartitions: options.numPartitions };
+      http = await HttpListener.listen(httpRoutes(routeContext), {
         ...options.http,
         tls: security.tls,
         authenticate: users === null ? undefined : (username, password) => users.checkPassword(username, password),
       });
     }
+    inputs = await startServeInputs(broker, options.inputs, { ...options, tls: security.tls }, (line) => process.stderr.write(`brook: ${line}\n`));
   } catch (error) {
-    await server.close();
+    await Promise.allSettled([server.close(), http?.close()]);
     await broker.close();
     throw error;
   }
@@ -65,7 +72,9 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   const stop = (): Promise<void> => {
     if (!stopping) {
       stopping = true;
-      Promise.all([server.close(), http?.close()])
+      // Inputs first: what they read is acknowledged (and checkpointed) while the broker is open.
+      Promise.allSettled([inputs?.close()])
+        .then(() => Promise.all([server.close(), http?.close()]))
         .finally(() => broker.close())
         .then(resolveClosed, rejectClosed);
     }
@@ -86,5 +95,6 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   closed.then(removeSignalHandlers, removeSignalHandlers);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
-  return { server, http, closed, stop };
+  for (const input of inputs?.syslog ?? []) write(`syslog on ${input.url}\n`);
+  return { server, http, inputs, closed, stop };
 }

@@ -27,6 +27,10 @@ export interface SyslogTcpOptions {
 }
 
 const STOP_GRACE_MS = 2000;
+
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
 const MAX_CONNECTIONS_DEFAULT = 1000;
 
 export class SyslogTcpInput {
@@ -57,6 +61,11 @@ export class SyslogTcpInput {
 
   get port(): number {
     return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** `tcp://HOST:PORT` (or tls://) with the port it got. */
+  get url(): string {
+    return `${this.options.tls === undefined ? 'tcp' : 'tls'}://${hostForUrl(this.options.host)}:${this.port}`;
   }
 
   private onConnection(socket: net.Socket): void {

@@ -15,6 +15,7 @@ import { utf8CutBytes, type LongLines } from '../long-lines.js';
 import type { InputRecord, InputSink } from '../sink.js';
 import { syslogRecord, type SyslogFormat } from './records.js';
 import { udpDrops } from './udp-drops.js';
+import { hostForUrl } from './syslog-tcp.js';
 
 export interface SyslogUdpOptions {
   host: string;
@@ -62,6 +63,11 @@ export class SyslogUdpInput {
 
   get port(): number {
     return this.socket.address().port;
+  }
+
+  /** `udp://HOST:PORT` with the port it got. */
+  get url(): string {
+    return `udp://${hostForUrl(this.options.host)}:${this.port}`;
   }
 
   private onDatagram(datagram: Buffer): void {

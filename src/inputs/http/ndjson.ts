@@ -1,0 +1,48 @@
+/**
+ * `Content-Type: application/x-ndjson` (also application/jsonl, application/json-seq is not): one
+ * JSON value per line, each written as one record, its value the line's bytes as sent. Every line
+ * is parsed first: a line that is not JSON refuses the whole body (400 INVALID_RECORD with its
+ * line number), so a bad body writes nothing. Blank lines are skipped; a CR before LF is dropped.
+ * With `?key_field=app`, a line's key is that field of its object (routing.ts's fieldText).
+ */
+import type { Fields } from '../routing.js';
+import { fieldText } from '../routing.js';
+import type { InputRecord } from '../sink.js';
+import { HttpIngestError } from './ingest-errors.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export function ndjsonRecords(body: Buffer, keyField: string | null, nowMs: number): InputRecord[] {
+  const records: InputRecord[] = [];
+  let pos = 0;
+  let lineNumber = 0;
+  while (pos < body.length) {
+    const newline = body.indexOf(LF, pos);
+    const next = newline === -1 ? body.length : newline + 1;
+    let end = newline === -1 ? body.length : newline;
+    if (end > pos && body[end - 1] === CR) end--;
+    lineNumber++;
+    const line = body.subarray(pos, end);
+    pos = next;
+    if (isBlank(line)) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line.toString('utf8'));
+    } catch (error) {
+      throw new HttpIngestError(400, 'INVALID_RECORD', `line ${lineNumber} is not JSON: ${(error as Error).message}; nothing was written`);
+    }
+    let key: Buffer | null = null;
+    if (keyField !== null) {
+      const text = fieldText(parsed as Fields, keyField);
+      key = text === undefined ? null : Buffer.from(text, 'utf8');
+    }
+    records.push({ key, value: line, headers: [], timestamp: nowMs, fields: null });
+  }
+  return records;
+}
+
+function isBlank(line: Buffer): boolean {
+  for (const byte of line) if (byte !== 0x20 && byte !== 0x09) return false;
+  return true;
+}
