@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { InvalidConfigError } from '../../common/errors.js';
 import { CheckpointFile } from '../checkpoint-file.js';
 import { longLines, type LongLinePolicy } from '../long-lines.js';
 import type { InputSink } from '../sink.js';
@@ -94,7 +95,7 @@ export class TailInput {
     this.context = {
       sink,
       limits: longLines(options.maxLineBytes, options.maxLinePolicy),
-      multilineStart: options.multilineStart === undefined ? null : new RegExp(options.multilineStart),
+      multilineStart: multilineRegExp(options.multilineStart),
       chunkBytes: this.settings.chunkBytes,
       windowBytes: this.settings.windowBytes,
       stopping: () => this.stopping,
@@ -112,7 +113,7 @@ export class TailInput {
   }
 
   static async start(options: TailOptions, sink: InputSink, log: (line: string) => void): Promise<TailInput> {
-    if (options.paths.length === 0) throw new Error('tail needs at least one path or pattern');
+    if (options.paths.length === 0) throw new InvalidConfigError('tail needs at least one path or pattern');
     const checkpoint = new CheckpointFile<TailCheckpoint>(options.checkpointFile);
     const state = checkpoint.open();
     const input = new TailInput(options, sink, checkpoint, log);
@@ -329,6 +330,15 @@ export class TailInput {
       await Promise.allSettled([...this.files.values()].map((file) => file.close()));
       await this.checkpoint.close();
     }
+  }
+}
+
+function multilineRegExp(source: string | undefined): RegExp | null {
+  if (source === undefined) return null;
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new InvalidConfigError(`multiline start '${source}' is not a regular expression: ${(error as Error).message}`);
   }
 }
 
