@@ -85,6 +85,8 @@ Examples:
         tail: kind === 'tail' ? [{ ...routing, ...lines, paths, checkpointFile, multilineStart: flags.multilineStart, multilineTimeoutMs: flags.multilineTimeoutMs }] : [],
         journald: kind === 'journald' ? [{ ...routing, ...lines, checkpointFile, journalctl: flags.journalctl, journalctlArgs: flags.journaldArg }] : [],
       }, ctx.warn);
+      const started = kind === 'tail' ? `following ${inputs.tail[0]!.fileCount} files` : 'following the journal';
+      ctx.warn(`${inputs.stats[0]!.name}: ${started} (checkpoint ${checkpointFile})`);
       const live = liveLine(() => inputs.stats[0]!.counts.acknowledgedCount);
       const stopped = new Promise<Error | null>((resolve) => {
         ctx.signal.addEventListener('abort', () => resolve(null), { once: true });

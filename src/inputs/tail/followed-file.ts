@@ -18,7 +18,7 @@ import { truncatedHeader } from '../long-lines.js';
 import type { Fields } from '../routing.js';
 import type { InputRecord, InputSink, SendOutcome } from '../sink.js';
 import { FileLines, type Split } from './file-lines.js';
-import { tailMarkOf, type Head, type TailMark } from './identity.js';
+import { headMatches, tailMarkOf, type Head, type TailMark } from './identity.js';
 
 export interface TailContext {
   sink: InputSink;
@@ -31,6 +31,8 @@ export interface TailContext {
   acknowledged(file: FollowedFile): void;
   /** Records could not be written: the input stops without moving past them. */
   fail(error: Error): void;
+  /** A file's first bytes changed under it: rescan soon. */
+  replaced(): void;
 }
 
 interface Chunk {
@@ -121,19 +123,24 @@ export class FollowedFile {
 
   private async readLoop(): Promise<void> {
     const { sink, chunkBytes, windowBytes } = this.context;
+    // Truncated and written again past our position (copytruncate) before a scan noticed: its
+    // first bytes changed. Reading on would send the middle of new content; the scan restarts it.
+    if (this.handle !== null && this.readPosition > 0 && !(await headMatches(this.handle, this.head))) return this.context.replaced();
     while (!this.context.stopping() && this.handle !== null) {
       if (this.emittedPosition - this.checkpointedPosition >= windowBytes) return; // a checkpoint wakes us
       if (!sink.hasCapacity()) await sink.ready();
       const handle = this.handle;
+      const { generation } = this;
+      const chunkPosition = this.readPosition;
       const size = (await handle.stat()).size;
-      if (size < this.readPosition) return; // truncated: the scan restarts it
-      const length = Math.min(chunkBytes, size - this.readPosition);
+      if (size < chunkPosition) return; // truncated: the scan restarts it
+      const length = Math.min(chunkBytes, size - chunkPosition);
       if (length <= 0) return;
       const chunk = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(chunk, 0, length, this.readPosition);
-      if (bytesRead === 0 || this.handle !== handle) return;
+      const { bytesRead } = await handle.read(chunk, 0, length, chunkPosition);
+      // Restarted or closed meanwhile: these bytes belong to what was before.
+      if (bytesRead === 0 || this.handle !== handle || this.generation !== generation) return;
       const data = chunk.subarray(0, bytesRead);
-      const chunkPosition = this.readPosition;
       this.readPosition += bytesRead;
       this.lastDataMs = Date.now();
       const split = this.lines.push(data, chunkPosition);

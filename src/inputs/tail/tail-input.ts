@@ -99,6 +99,7 @@ export class TailInput {
       chunkBytes: this.settings.chunkBytes,
       windowBytes: this.settings.windowBytes,
       stopping: () => this.stopping,
+      replaced: () => void this.scan(),
       acknowledged: (file) => {
         this.dirty = true;
         if (file.acknowledgedPosition - file.checkpointedPosition >= this.settings.windowBytes / 2) void this.saveCheckpoint();
