@@ -11,8 +11,9 @@ set -euo pipefail
 prefix="${1:-/opt/brook-shippers}"
 if [ -x "$prefix/usr/sbin/rsyslogd" ] && [ -x "$prefix/usr/sbin/syslog-ng" ]; then exit 0; fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq librdkafka1 libestr0 libfastjson4 liblognorm5 libivykis0 libjson-c5 libnet1 \
-  libwrap0 libglib2.0-0 libpcre3 >/dev/null
+libraries=(librdkafka1 libestr0 libfastjson4 liblognorm5 libivykis0 libjson-c5 libnet1 libwrap0 libglib2.0-0 libpcre3)
+# Package lists may be missing on a fresh machine: update once if the first try cannot find them.
+apt-get install -y -qq "${libraries[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${libraries[@]}" >/dev/null; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 chmod 777 "$work"   # apt's download runs as _apt

@@ -9,6 +9,7 @@ import { BrokerBackend } from './broker-backend.js';
 import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
+import type { InputSet, InputsConfig } from '../inputs/input-set.js';
 
 export interface BrookOptions {
   /** Default './brook-data'. */
@@ -27,6 +28,11 @@ export interface BrookOptions {
    * application handles signals itself and calls `close()`.
    */
   handleSignals?: boolean;
+  /**
+   * Log inputs to run over this Brook (src/inputs/): syslog listeners, tailed files, journald,
+   * HTTP ingest. They stop first on close(), so what they read is acknowledged and checkpointed.
+   */
+  inputs?: InputsConfig;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -37,6 +43,8 @@ export class Brook {
   readonly admin: Admin;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
+  /** The running log inputs of `BrookOptions.inputs`, or null. */
+  inputs: InputSet | null = null;
   private closing: Promise<void> | null = null;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.closeOnSignal(signal);
 
@@ -55,6 +63,16 @@ export class Brook {
       ringBytes: options.ringBytes,
     });
     const brook = new Brook(backend);
+    if (options.inputs !== undefined) {
+      // Loaded only when asked for: a Brook without inputs never loads them.
+      const { InputSet } = await import('../inputs/input-set.js');
+      try {
+        brook.inputs = await InputSet.start(backend, options.inputs, (line) => process.stderr.write(`brook: ${line}\n`));
+      } catch (error) {
+        await backend.close();
+        throw error;
+      }
+    }
     if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);
     return brook;
   }
@@ -85,6 +103,7 @@ export class Brook {
 
   private async closeAll(): Promise<void> {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
+    await this.inputs?.close().catch((error: unknown) => process.stderr.write(`brook: inputs: ${(error as Error).message}\n`));
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
     await this.backend.close();

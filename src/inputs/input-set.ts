@@ -10,6 +10,9 @@
  */
 import type { BrookBackend } from '../embedded/backend.js';
 import { Producer, type ProducerOptions } from '../embedded/producer.js';
+import { HttpListener, type HttpListenerOptions } from '../http/listener.js';
+import { HttpRouter } from '../http/router.js';
+import { addIngestRoutes } from './http/ingest-routes.js';
 import { JournaldInput, type JournaldOptions } from './journald/journald-input.js';
 import { registerInputStats, unregisterInputStats } from './registry.js';
 import { Routing, type RoutingOptions } from './routing.js';
@@ -27,6 +30,11 @@ export interface InputsConfig {
   syslog?: SyslogInputConfig[];
   tail?: TailInputConfig[];
   journald?: JournaldInputConfig[];
+  /**
+   * HTTP ingest on its own listener (embedded mode; `brook serve` mounts ingest on its --http
+   * listener instead): POST /topics/{topic}, POST /v1/logs, GET /inputs.
+   */
+  http?: HttpListenerOptions;
   /** The inputs' producer (linger.ms, batch.size, buffer.memory, compression, ...). */
   producer?: ProducerOptions;
   /** How often the server log reports losses. Default 10000. */
@@ -40,6 +48,8 @@ export class InputSet {
   readonly tail: TailInput[] = [];
   readonly journald: JournaldInput[] = [];
   readonly stats: InputStats[] = [];
+  /** The HTTP ingest listener of `config.http`. */
+  http: HttpListener | null = null;
   /** Settles with the error of the first file or journald input that stopped by itself. */
   readonly failed: Promise<Error>;
   private readonly producer: Producer;
@@ -79,6 +89,11 @@ export class InputSet {
         set.tail.push(input);
         void input.failed.then((error) => set.reportFailure(error));
       }
+      if (config.http !== undefined) {
+        const router = new HttpRouter();
+        addIngestRoutes(router, { backend, autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions });
+        set.http = await HttpListener.listen(router, config.http);
+      }
       for (const journald of config.journald ?? []) {
         const stats = new InputStats(`journald → ${journald.topic}`);
         const input = await JournaldInput.start(journald, set.sink(new Routing(journald), stats), log);
@@ -105,7 +120,7 @@ export class InputSet {
 
   private async closeAll(): Promise<void> {
     const inputs: Input[] = [...this.syslog, ...this.tail, ...this.journald];
-    const results = await Promise.allSettled(inputs.map((input) => input.close()));
+    const results = await Promise.allSettled([...inputs.map((input) => input.close()), this.http?.close()]);
     await this.producer.close();
     this.reporter.stop();
     for (const stats of this.stats) unregisterInputStats(this.owner, stats);
