@@ -91,7 +91,7 @@ export class InputSet {
       }
       if (config.http !== undefined) {
         const router = new HttpRouter();
-        addIngestRoutes(router, { backend, autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions });
+        addIngestRoutes(router, { backend, autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions, producer: config.producer });
         set.http = await HttpListener.listen(router, config.http);
       }
       for (const journald of config.journald ?? []) {

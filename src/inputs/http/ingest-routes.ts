@@ -14,14 +14,14 @@
  * it auto-created) under the Kafka listener's ACLs, the body is read whole within the topic's
  * max.message.bytes (else 413), and only then is anything sent; the answer comes once every
  * record is acknowledged (acks=all). Backpressure: when the producer's buffer stays full for
- * BACKPRESSURE_WAIT_MS the request is refused with 429 THROTTLING_QUOTA_EXCEEDED and Retry-After;
+ * backpressureWaitMs (5 s) the request is refused with 429 THROTTLING_QUOTA_EXCEEDED and Retry-After;
  * a log that cannot take writes answers 503 with Retry-After. Errors are JSON with Kafka's name.
  */
 import type http from 'node:http';
 import { MESSAGE_MAX_BYTES_DEFAULT } from '../../common/limits.js';
 import type { BrookBackend } from '../../embedded/backend.js';
 import { BrokerBackend } from '../../embedded/broker-backend.js';
-import { Producer, type RecordMetadata } from '../../embedded/producer.js';
+import { Producer, type ProducerOptions, type RecordMetadata } from '../../embedded/producer.js';
 import { KafkaError } from '../../embedded/kafka-error.js';
 import type { Broker } from '../../engine/broker.js';
 import type { HttpExchange, HttpRouter } from '../../http/router.js';
@@ -45,10 +45,14 @@ export interface IngestContext {
   security?: SecurityConfig;
   autoCreateTopics?: boolean;
   numPartitions?: number;
+  /** The ingest producer's options (buffer.memory is what backpressure measures). */
+  producer?: ProducerOptions;
+  /** How long a request waits for room in the producer's buffer before 429. Default 5000. */
+  backpressureWaitMs?: number;
 }
 
 export const OTLP_TOPIC_DEFAULT = 'otlp-logs';
-const BACKPRESSURE_WAIT_MS = 5000;
+const BACKPRESSURE_WAIT_MS_DEFAULT = 5000;
 
 class Ingest {
   readonly stats = new InputStats('http');
@@ -57,14 +61,14 @@ class Ingest {
   constructor(
     readonly backend: BrookBackend,
     readonly owner: object,
-    private readonly security: SecurityConfig | undefined,
+    private readonly context: IngestContext,
   ) {
     registerInputStats(owner, this.stats);
   }
 
   /** Made on first use, so a listener that only serves metrics holds no producer. */
   get producer(): Producer {
-    this.producerInstance ??= new Producer(this.backend, { lingerMs: 2 });
+    this.producerInstance ??= new Producer(this.backend, { lingerMs: 2, ...this.context.producer });
     return this.producerInstance;
   }
 
@@ -75,7 +79,7 @@ class Ingest {
     } catch (error) {
       throw new HttpIngestError(400, 'INVALID_TOPIC_EXCEPTION', (error as Error).message);
     }
-    const authorizer = this.security?.authorizer ?? null;
+    const authorizer = this.context.security?.authorizer ?? null;
     if (authorizer !== null && !authorizer.authorize(principal, 'write', 'topic', topic)) {
       throw new HttpIngestError(403, 'TOPIC_AUTHORIZATION_FAILED', `${principal} may not write to topic '${topic}'`);
     }
@@ -93,7 +97,8 @@ class Ingest {
     const producer = this.producer;
     if (producer.hasCapacity()) return;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), BACKPRESSURE_WAIT_MS)));
+    const waitMs = this.context.backpressureWaitMs ?? BACKPRESSURE_WAIT_MS_DEFAULT;
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs)));
     const full = await Promise.race([producer.ready().then(() => false), timedOut]);
     clearTimeout(timer);
     if (full) throw new HttpIngestError(429, 'THROTTLING_QUOTA_EXCEEDED', 'the log is not keeping up; retry later', 1);
@@ -200,7 +205,7 @@ export function addIngestRoutes(router: HttpRouter, context: IngestContext): voi
   const options = { autoCreateTopics: context.autoCreateTopics, numPartitions: context.numPartitions };
   const backend = context.backend ?? BrokerBackend.around(context.broker!, options);
   const owner = context.broker ?? backend;
-  const ingest = new Ingest(backend, owner, context.security);
+  const ingest = new Ingest(backend, owner, context);
   router.add('POST', '/topics/{topic}', (exchange) => answer(exchange, () => postTopic(ingest, exchange)));
   router.add('POST', '/v1/logs', (exchange) => answer(exchange, () => postOtlpLogs(ingest, exchange)));
   router.add('GET', '/inputs', ({ res }) => sendJson(res, 200, { inputs: inputStatsOf(owner).map((stats) => stats.toJSON()) }));

@@ -87,9 +87,9 @@ export class JournaldInput {
     const checkpoint = new CheckpointFile<JournaldCheckpoint>(options.checkpointFile);
     const state = checkpoint.open();
     const cursor = state?.cursor ?? null;
-    const args = ['-o', 'json', '-f', '--no-pager'];
+    // -f alone shows only the last 10 entries, even after a cursor: ask for all of them.
+    const args = ['-o', 'json', '-f', '--no-pager', cursor === null && options.fromEnd === true ? '--lines=0' : '--lines=all'];
     if (cursor !== null) args.push(`--after-cursor=${cursor}`);
-    else args.push(options.fromEnd ? '--lines=0' : '--lines=all');
     args.push(...(options.journalctlArgs ?? []));
     const child = spawn(options.journalctl ?? 'journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     return new JournaldInput(child, sink, checkpoint, cursor, options, log);
