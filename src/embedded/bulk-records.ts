@@ -22,7 +22,7 @@ import { recordBytesMax } from './record-input.js';
 export interface BulkRecord {
   key: Buffer | null;
   value: Buffer | null;
-  headers: RecordHeader[];
+  headers: readonly RecordHeader[];
   /** Create time in ms. */
   timestamp: number;
   /** Pins the record to this partition. */

@@ -31,11 +31,14 @@ export type Fields = Record<string, unknown>;
 const FIELD = /\{([^{}]+)\}/g;
 const LITERAL_OK = /^[a-zA-Z0-9._-]*$/;
 const MISSING = 'unknown';
+/** Distinct keys whose bytes are kept (the cache starts over when full). */
+const KEY_CACHE_MAX = 4096;
 
 export class Routing {
   readonly topic: string;
   readonly keyField: string | null;
   readonly roundRobin: boolean;
+  private readonly keys = new Map<string, Buffer>();
   /** Template parts: literals at even indexes, field paths at odd ones; null for a fixed topic. */
   private readonly parts: string[] | null;
 
@@ -69,11 +72,18 @@ export class Routing {
     return topic.length > TOPIC_NAME_MAX_CHARS ? topic.slice(0, TOPIC_NAME_MAX_CHARS) : topic;
   }
 
-  /** The key from `keyField`, or null. */
+  /** The key from `keyField`, or null. Keys repeat (a host, an app): their bytes are cached. */
   keyFor(fields: Fields | null): Buffer | null {
     if (this.keyField === null) return null;
     const text = fieldText(fields, this.keyField);
-    return text === undefined ? null : Buffer.from(text, 'utf8');
+    if (text === undefined) return null;
+    let key = this.keys.get(text);
+    if (key === undefined) {
+      if (this.keys.size >= KEY_CACHE_MAX) this.keys.clear();
+      key = Buffer.from(text, 'utf8');
+      this.keys.set(text, key);
+    }
+    return key;
   }
 }
 

@@ -15,7 +15,7 @@ import type { RecordHeader } from '../../protocol/record-batch.js';
 import { parseErrorHeader, truncatedHeader } from '../long-lines.js';
 import type { InputRecord } from '../sink.js';
 import type { InputStats } from '../stats.js';
-import { readPriority, SyslogParseError, type ParsedSyslog } from './message.js';
+import { messageJson, readPriority, SyslogParseError, type ParsedSyslog } from './message.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { looksLikeRfc5424, parseRfc5424 } from './rfc5424.js';
 
@@ -28,36 +28,75 @@ export function parseSyslog(text: string, nowMs: number): ParsedSyslog {
   return looksLikeRfc5424(text, end) ? parseRfc5424(text) : parseRfc3164(text, nowMs);
 }
 
-export function syslogRecord(bytes: Buffer, originalBytes: number, format: SyslogFormat, stats: InputStats, nowMs: number): InputRecord {
-  stats.counts.receivedCount++;
-  const headers: RecordHeader[] = [];
-  if (originalBytes > bytes.length) {
-    stats.counts.truncatedCount++;
-    headers.push(truncatedHeader(originalBytes));
+const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+
+/**
+ * The records of one read (a TCP chunk, the datagrams of one event-loop turn). Values in JSON are
+ * encoded together into one Buffer when the batch is taken, each record's value a view of it:
+ * one allocation per read instead of one per message (the syslog hot path).
+ */
+export class SyslogRecords {
+  private records: InputRecord[] = [];
+  private texts: Array<string | null> = [];
+
+  constructor(
+    private readonly format: SyslogFormat,
+    private readonly stats: InputStats,
+  ) {}
+
+  get length(): number {
+    return this.records.length;
   }
-  let parsed: ParsedSyslog | null = null;
-  let failure: string;
-  if (!isUtf8(bytes)) {
-    failure = 'not UTF-8';
-  } else {
-    try {
-      parsed = parseSyslog(bytes.toString('utf8'), nowMs);
-      failure = '';
-    } catch (err) {
-      if (!(err instanceof SyslogParseError)) throw err;
-      failure = err.message;
+
+  /** One message; `bytes` must stay unchanged until the records are acknowledged (raw values are views). */
+  add(bytes: Buffer, originalBytes: number, nowMs: number): void {
+    const { stats } = this;
+    stats.counts.receivedCount++;
+    let headers = NO_HEADERS;
+    if (originalBytes > bytes.length) {
+      stats.counts.truncatedCount++;
+      headers = [truncatedHeader(originalBytes)];
     }
+    let parsed: ParsedSyslog | null = null;
+    let failure = 'not UTF-8';
+    if (isUtf8(bytes)) {
+      try {
+        parsed = parseSyslog(bytes.toString('utf8'), nowMs);
+      } catch (err) {
+        if (!(err instanceof SyslogParseError)) throw err;
+        failure = err.message;
+      }
+    }
+    if (parsed === null) {
+      stats.counts.unparsedCount++;
+      this.records.push({ key: null, value: bytes, headers: [...headers, parseErrorHeader(failure)], timestamp: nowMs, fields: null });
+      this.texts.push(null);
+      return;
+    }
+    const fields = parsed.message as unknown as Record<string, unknown>;
+    this.records.push({ key: null, value: this.format === 'raw' ? bytes : null, headers, timestamp: parsed.timestampMs ?? nowMs, fields });
+    this.texts.push(this.format === 'raw' ? null : messageJson(parsed.message));
   }
-  if (parsed === null) {
-    stats.counts.unparsedCount++;
-    headers.push(parseErrorHeader(failure));
-    return { key: null, value: Buffer.from(bytes), headers, timestamp: nowMs, fields: null };
+
+  /** The records so far, their JSON values encoded; starts a new batch. */
+  take(): InputRecord[] {
+    const records = this.records;
+    const texts = this.texts;
+    this.records = [];
+    this.texts = [];
+    let totalBytes = 0;
+    const lengths = texts.map((text) => (text === null ? 0 : Buffer.byteLength(text)));
+    for (const length of lengths) totalBytes += length;
+    if (totalBytes === 0) return records;
+    const buffer = Buffer.allocUnsafe(totalBytes);
+    let pos = 0;
+    for (let i = 0; i < records.length; i++) {
+      const text = texts[i];
+      if (text === null || text === undefined) continue;
+      buffer.write(text, pos, lengths[i]!, 'utf8');
+      records[i]!.value = buffer.subarray(pos, pos + lengths[i]!);
+      pos += lengths[i]!;
+    }
+    return records;
   }
-  return {
-    key: null,
-    value: format === 'raw' ? Buffer.from(bytes) : Buffer.from(JSON.stringify(parsed.message)),
-    headers,
-    timestamp: parsed.timestampMs ?? nowMs,
-    fields: parsed.message as unknown as Record<string, unknown>,
-  };
 }

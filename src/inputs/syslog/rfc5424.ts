@@ -33,30 +33,19 @@ export function looksLikeRfc5424(text: string, afterPri: number): boolean {
 
 export function parseRfc5424(text: string): ParsedSyslog {
   const { priority, end } = readPriority(text);
-  let pos = end;
-  const field = (name: string, maxChars: number): string | null => {
-    const space = text.indexOf(' ', pos);
-    if (space === -1) throw new SyslogParseError(`the header ends before ${name}`);
-    const value = text.slice(pos, space);
-    pos = space + 1;
-    if (value.length === 0) throw new SyslogParseError(`${name} is empty (two spaces in a row)`);
-    if (value.length > maxChars) throw new SyslogParseError(`${name} is longer than ${maxChars} characters`);
-    if (!/^[\x21-\x7e]+$/.test(value)) throw new SyslogParseError(`${name} has characters outside printable US-ASCII`);
-    return value === NIL ? null : value;
-  };
-  const version = Number(field('VERSION', 2));
-  const timestamp = field('TIMESTAMP', 32);
+  const cursor = { text, pos: end };
+  const version = Number(headerField(cursor, 'VERSION', 2));
+  const timestamp = headerField(cursor, 'TIMESTAMP', 32);
   const timestampMs = timestamp === null ? null : parseTimestamp(timestamp);
-  const hostname = field('HOSTNAME', HOSTNAME_MAX);
-  const appName = field('APP-NAME', APP_NAME_MAX);
-  const procid = field('PROCID', PROCID_MAX);
-  const msgid = field('MSGID', MSGID_MAX);
-  const sd = parseStructuredData(text, pos);
-  pos = sd.end;
+  const hostname = headerField(cursor, 'HOSTNAME', HOSTNAME_MAX);
+  const appName = headerField(cursor, 'APP-NAME', APP_NAME_MAX);
+  const procid = headerField(cursor, 'PROCID', PROCID_MAX);
+  const msgid = headerField(cursor, 'MSGID', MSGID_MAX);
+  const sd = parseStructuredData(text, cursor.pos);
   let message = '';
-  if (pos < text.length) {
-    if (text.charCodeAt(pos) !== 0x20) throw new SyslogParseError('no space between STRUCTURED-DATA and MSG');
-    message = text.slice(pos + 1);
+  if (sd.end < text.length) {
+    if (text.charCodeAt(sd.end) !== 0x20) throw new SyslogParseError('no space between STRUCTURED-DATA and MSG');
+    message = text.slice(sd.end + 1);
     if (message.startsWith(BOM)) message = message.slice(1);
   }
   return {
@@ -68,13 +57,65 @@ export function parseRfc5424(text: string): ParsedSyslog {
   };
 }
 
-/** RFC 3339 as RFC 5424 restricts it (§6.2.3): "T" and "Z" upper case, at most 6 fraction digits. */
+/** The header field at cursor.pos, up to the next space (null for NILVALUE); moves the cursor past it. */
+function headerField(cursor: { text: string; pos: number }, name: string, maxChars: number): string | null {
+  const { text, pos } = cursor;
+  const space = text.indexOf(' ', pos);
+  if (space === -1) throw new SyslogParseError(`the header ends before ${name}`);
+  cursor.pos = space + 1;
+  if (space === pos) throw new SyslogParseError(`${name} is empty (two spaces in a row)`);
+  if (space - pos > maxChars) throw new SyslogParseError(`${name} is longer than ${maxChars} characters`);
+  if (space - pos === 1 && text.charCodeAt(pos) === 0x2d) return null; // NILVALUE "-"
+  const value = text.slice(pos, space);
+  if (!isPrintAscii(value)) throw new SyslogParseError(`${name} has characters outside printable US-ASCII`);
+  return value;
+}
+
+/**
+ * RFC 3339 as RFC 5424 restricts it (§6.2.3): "T" and "Z" upper case, at most 6 fraction digits.
+ * Computed with Date.UTC from the parts (a Date.parse per message costs several times more).
+ */
 function parseTimestamp(text: string): number {
+  // Messages arrive many per second: the second's start is computed once per distinct second.
+  const secondText = text.slice(0, 19);
+  const fraction = TIMESTAMP_TAIL.exec(text.slice(19));
+  if (fraction !== null && secondText === lastSecond.text && fraction[2] === lastSecond.zone) {
+    return lastSecond.ms + fractionMs(fraction[1]);
+  }
   const m = TIMESTAMP.exec(text);
   if (m === null) throw new SyslogParseError(`TIMESTAMP '${text}' is not RFC 3339`);
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${(m[7] ?? '').slice(0, 4)}${m[8]}`);
-  if (Number.isNaN(ms)) throw new SyslogParseError(`TIMESTAMP '${text}' is not a valid date`);
-  return ms;
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  const hour = Number(m[4]);
+  const minute = Number(m[5]);
+  const second = Number(m[6]);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    throw new SyslogParseError(`TIMESTAMP '${text}' is not a valid date`);
+  }
+  let ms = Date.UTC(Number(m[1]), month - 1, day, hour, minute, second);
+  const zone = m[8]!;
+  if (zone !== 'Z') {
+    const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6));
+    ms -= (zone[0] === '+' ? 1 : -1) * offsetMinutes * 60_000;
+  }
+  lastSecond = { text: secondText, zone, ms };
+  return ms + fractionMs(m[7]);
+}
+
+const TIMESTAMP_TAIL = /^(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+let lastSecond = { text: '', zone: '', ms: 0 };
+
+function fractionMs(fraction: string | undefined): number {
+  return fraction === undefined ? 0 : Math.floor(Number(`0${fraction}`) * 1000);
+}
+
+/** True when every character is printable US-ASCII (%d33-126), as header fields must be. */
+function isPrintAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function parseStructuredData(text: string, start: number): { data: Record<string, Record<string, string>> | null; end: number } {

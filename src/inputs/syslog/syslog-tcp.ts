@@ -11,9 +11,9 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { LongLines } from '../long-lines.js';
-import type { InputRecord, InputSink } from '../sink.js';
+import type { InputSink } from '../sink.js';
 import { SyslogFramer } from './framing.js';
-import { syslogRecord, type SyslogFormat } from './records.js';
+import { SyslogRecords, type SyslogFormat } from './records.js';
 
 export interface SyslogTcpOptions {
   host: string;
@@ -71,9 +71,9 @@ export class SyslogTcpInput {
   private onConnection(socket: net.Socket): void {
     this.sockets.add(socket);
     const { sink } = this;
-    let records: InputRecord[] = [];
+    const records = new SyslogRecords(this.options.format, sink.stats);
     const framer = new SyslogFramer(this.options.limits, {
-      frame: (bytes, originalBytes) => records.push(syslogRecord(bytes, originalBytes, this.options.format, sink.stats, Date.now())),
+      frame: (bytes, originalBytes) => records.add(bytes, originalBytes, Date.now()),
       skipped: () => {
         sink.stats.counts.receivedCount++;
         sink.stats.counts.skippedCount++;
@@ -81,8 +81,7 @@ export class SyslogTcpInput {
     });
     const sendRead = (): void => {
       if (records.length === 0) return;
-      const sent = sink.send(records);
-      records = [];
+      const sent = sink.send(records.take());
       this.inFlight.add(sent);
       void sent.finally(() => this.inFlight.delete(sent));
     };

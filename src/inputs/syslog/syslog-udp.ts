@@ -12,8 +12,8 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { utf8CutBytes, type LongLines } from '../long-lines.js';
-import type { InputRecord, InputSink } from '../sink.js';
-import { syslogRecord, type SyslogFormat } from './records.js';
+import type { InputSink } from '../sink.js';
+import { SyslogRecords, type SyslogFormat } from './records.js';
 import { udpDrops } from './udp-drops.js';
 import { hostForUrl } from './syslog-tcp.js';
 
@@ -32,7 +32,7 @@ const CR = 0x0d;
 const NUL = 0x00;
 
 export class SyslogUdpInput {
-  private pending: InputRecord[] = [];
+  private readonly pending: SyslogRecords;
   private flushScheduled = false;
   private dropsTimer: NodeJS.Timeout | null = null;
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -41,7 +41,9 @@ export class SyslogUdpInput {
     private readonly socket: dgram.Socket,
     private readonly sink: InputSink,
     private readonly options: SyslogUdpOptions,
-  ) {}
+  ) {
+    this.pending = new SyslogRecords(options.format, sink.stats);
+  }
 
   static async listen(sink: InputSink, options: SyslogUdpOptions): Promise<SyslogUdpInput> {
     const type = net.isIPv6(options.host) ? 'udp6' : 'udp4';
@@ -85,7 +87,7 @@ export class SyslogUdpInput {
       }
       bytes = bytes.subarray(0, utf8CutBytes(bytes, 0, maxLineBytes));
     }
-    this.pending.push(syslogRecord(bytes, length, this.options.format, stats, Date.now()));
+    this.pending.add(bytes, length, Date.now());
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -94,9 +96,8 @@ export class SyslogUdpInput {
 
   private flush(): void {
     this.flushScheduled = false;
-    const records = this.pending;
-    this.pending = [];
-    if (records.length === 0) return;
+    if (this.pending.length === 0) return;
+    const records = this.pending.take();
     if (!this.sink.hasCapacity()) {
       this.sink.stats.counts.droppedBackpressureCount += records.length;
       return;
