@@ -33,7 +33,7 @@ import { Routing } from '../routing.js';
 import { InputSink, type InputRecord } from '../sink.js';
 import { InputStats } from '../stats.js';
 import { HttpIngestError, httpErrorOf } from './ingest-errors.js';
-import { ndjsonRecords } from './ndjson.js';
+import { ndjsonBody } from './ndjson.js';
 import { otlpLogRecords } from './otlp-logs.js';
 import { readBody } from './request-body.js';
 import { restProxyRecords, type EmbeddedFormat } from './rest-proxy.js';
@@ -151,10 +151,10 @@ async function postTopic(ingest: Ingest, exchange: HttpExchange): Promise<unknow
   const nowMs = Date.now();
   if (format === 'json' || format === 'binary') return restProxy(ingest, restProxyRecords(topic, body, format, nowMs));
   if (format === 'ndjson') {
-    const keyField = query.get('key_field');
-    const records = ndjsonRecords(body, keyField, nowMs);
-    return { record_count: await ingest.sendAll(ingest.sink(topic, null), records) };
+    const prepared = ndjsonBody(body, query.get('key_field'), nowMs);
+    if ('records' in prepared) return { record_count: await ingest.sendAll(ingest.sink(topic, null), prepared.records) };
   }
+  // text/plain, and NDJSON bodies with neither blank lines nor a key field: every line a record.
   const result = await ingest.producer.sendLines(topic, body);
   ingest.stats.counts.receivedCount += result.recordCount + result.failedCount;
   ingest.stats.counts.acknowledgedCount += result.recordCount;

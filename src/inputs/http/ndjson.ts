@@ -13,6 +13,38 @@ import { HttpIngestError } from './ingest-errors.js';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * The body as records to send: with no key field and no blank line, the body itself (a run of
+ * lines for the producer's sendLines bulk path), after one JSON.parse of all its lines at once;
+ * otherwise one record per line. Throws HttpIngestError (400, the line number) on a bad line.
+ */
+export function ndjsonBody(body: Buffer, keyField: string | null, nowMs: number): { text: Buffer } | { records: InputRecord[] } {
+  if (keyField !== null) return { records: ndjsonRecords(body, keyField, nowMs) };
+  const text = body.toString('utf8');
+  const lines = text.endsWith('\n') ? text.slice(0, -1) : text;
+  // A newline cannot occur inside a JSON value, so in valid NDJSON every one separates values:
+  // the lines parse as one array. Same count of values as lines, or a line holds several: the
+  // per-line parse below finds which line is wrong.
+  if (lines.length > 0 && !BLANK_LINE.test(lines)) {
+    const lineCount = countNewlines(lines) + 1;
+    try {
+      const parsed = JSON.parse(`[${lines.replace(/\n/g, ',')}]`) as unknown[];
+      if (parsed.length === lineCount) return { text: body };
+    } catch {
+      // a bad line: found and named below
+    }
+  }
+  return { records: ndjsonRecords(body, null, nowMs) };
+}
+
+const BLANK_LINE = /(^|\n)[ \t\r]*(\n|$)/;
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  return count;
+}
+
 export function ndjsonRecords(body: Buffer, keyField: string | null, nowMs: number): InputRecord[] {
   const records: InputRecord[] = [];
   let pos = 0;
