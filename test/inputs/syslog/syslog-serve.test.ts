@@ -149,14 +149,17 @@ describe('a UDP syslog flood past the socket buffer', () => {
       }
       sender.close();
       type Counts = { name: string; receivedCount: number; acknowledgedCount: number; droppedKernelCount: number; droppedBackpressureCount: number };
-      let counts: Counts;
-      for (;;) {
-        // The kernel's drop counter is read once a second; received + dropped reach the total.
+      // Settled: every received datagram acknowledged (or dropped for backpressure), and the same
+      // counts on three polls in a row (the kernel's drop counter is read once a second).
+      let counts!: Counts;
+      let previous = '';
+      for (let stable = 0; stable < 3;) {
+        await sleep(700);
         const { inputs } = (await (await fetch(`${serve.httpUrl}/inputs`)).json()) as { inputs: Counts[] };
         counts = inputs.find((input) => input.name.startsWith('syslog udp'))!;
-        const accounted = counts.receivedCount + counts.droppedKernelCount;
-        if (accounted >= sentCount && counts.acknowledgedCount + counts.droppedBackpressureCount === counts.receivedCount) break;
-        await sleep(500);
+        const settled = counts.acknowledgedCount + counts.droppedBackpressureCount === counts.receivedCount;
+        stable = settled && JSON.stringify(counts) === previous ? stable + 1 : 0;
+        previous = JSON.stringify(counts);
       }
       expect(counts.receivedCount + counts.droppedKernelCount).toBe(sentCount);
       expect(counts.droppedKernelCount).toBeGreaterThan(0);
