@@ -15,6 +15,7 @@ import { tailCommand } from './commands/tail.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerUsersCommand } from '../server/security/users-command.js';
+import { topCommand } from './commands/top.js';
 
 export function buildProgram(): Command {
   const program = new Command('brook')
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(demoCommand());
   program.addCommand(mirrorCommand());
   program.addCommand(tailCommand());
+  program.addCommand(topCommand());
   registerServeCommand(program);
   registerUsersCommand(program);
   registerBenchCommand(program);

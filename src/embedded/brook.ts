@@ -10,6 +10,17 @@ import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import type { InputSet, InputsConfig } from '../inputs/input-set.js';
+import type { HttpListener } from '../http/listener.js';
+
+/** `Brook.open({ http })`: the HTTP listener of `brook serve --http` (health, /metrics, the web console), in process. */
+export interface BrookHttpOptions {
+  /** Default 127.0.0.1 (loopback, as `brook serve`). */
+  host?: string;
+  /** 0 picks a free port: read it from `brook.http.url`. */
+  port: number;
+  /** Basic auth for every request: true when `password` is `username`'s. Default: none. */
+  authenticate?: (username: string, password: string) => boolean;
+}
 
 export interface BrookOptions {
   /** Default './brook-data'. */
@@ -20,7 +31,9 @@ export interface BrookOptions {
   autoCreateTopics?: boolean;
   /** Partitions of auto-created topics (Kafka's num.partitions). Default 1. */
   numPartitions?: number;
-  /** Bytes of each partition's produce ring. Default 8 MiB. */
+  /** Partition worker threads, each owning many partitions. Default: one per core. */
+  workers?: number;
+  /** Bytes of each partition worker's produce ring. Default 16 MiB. */
   ringBytes?: number;
   /**
    * Close gracefully on SIGINT / SIGTERM (flush producers, write clean-shutdown markers), then
@@ -29,8 +42,13 @@ export interface BrookOptions {
    */
   handleSignals?: boolean;
   /**
-   * Log inputs to run over this Brook (src/inputs/): syslog listeners, tailed files, journald,
-   * HTTP ingest. They stop first on close(), so what they read is acknowledged and checkpointed.
+   * Also serve /healthz, /readyz, /metrics, the web console and HTTP log ingest (POST
+   * /topics/{topic}, POST /v1/logs) over HTTP. Default: off.
+   */
+  http?: BrookHttpOptions;
+  /**
+   * Log inputs to run over this Brook (src/inputs/): syslog listeners, tailed files, journald.
+   * They stop first on close(), so what they read is acknowledged and checkpointed.
    */
   inputs?: InputsConfig;
 }
@@ -46,6 +64,8 @@ export class Brook {
   /** The running log inputs of `BrookOptions.inputs`, or null. */
   inputs: InputSet | null = null;
   private closing: Promise<void> | null = null;
+  /** The HTTP listener when opened with `http` (its `url` says where), else null. */
+  http: HttpListener | null = null;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.closeOnSignal(signal);
 
   /** Wraps an already-open backend; most callers want Brook.open. */
@@ -61,14 +81,26 @@ export class Brook {
       autoCreateTopics: options.autoCreateTopics ?? true,
       numPartitions: options.numPartitions ?? 1,
       ringBytes: options.ringBytes,
+      workers: options.workers,
+      // Usable at once; every partition opens (and recovers) in the background, or on first use.
+      openPartitions: 'background',
     });
     const brook = new Brook(backend);
+    if (options.http !== undefined) {
+      try {
+        brook.http = await listenHttp(backend, options.http);
+      } catch (err) {
+        await backend.close();
+        throw err;
+      }
+    }
     if (options.inputs !== undefined) {
       // Loaded only when asked for: a Brook without inputs never loads them.
       const { InputSet } = await import('../inputs/input-set.js');
       try {
-        brook.inputs = await InputSet.start(backend, options.inputs, (line) => process.stderr.write(`brook: ${line}\n`));
+        brook.inputs = await InputSet.start(backend, options.inputs, (line) => process.stderr.write(`brook: ${line}\n`), backend.broker);
       } catch (error) {
+        await brook.http?.close();
         await backend.close();
         throw error;
       }
@@ -106,6 +138,7 @@ export class Brook {
     await this.inputs?.close().catch((error: unknown) => process.stderr.write(`brook: inputs: ${(error as Error).message}\n`));
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
+    await this.http?.close();
     await this.backend.close();
   }
 
@@ -123,4 +156,18 @@ export class Brook {
   private checkOpen(): void {
     if (this.closing !== null) throw new Error('Brook is closed');
   }
+}
+
+/** Loaded only when asked for, like the engine: an embedded Brook without `http` never loads node:http routes. */
+async function listenHttp(backend: BrokerBackend, options: BrookHttpOptions): Promise<HttpListener> {
+  const [{ HttpListener }, { httpRoutes }] = await Promise.all([import('../http/listener.js'), import('../http/routes.js')]);
+  let listener: HttpListener | null = null;
+  const connections = (): Record<string, number> => ({ http: listener?.connectionCount ?? 0 });
+  const ingest = { autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions };
+  listener = await HttpListener.listen(httpRoutes({ broker: backend.broker, connections, ...ingest }), {
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    authenticate: options.authenticate,
+  });
+  return listener;
 }

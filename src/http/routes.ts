@@ -1,11 +1,13 @@
 /**
  * Every route of the HTTP listener, in one place so one port serves them all: each feature adds
- * its routes here (health now; ingest, metrics and the console mount theirs the same way).
+ * its routes here (health, readiness, metrics and the console; ingest mounts its own the same way).
  */
 import type { Broker } from '../engine/broker.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import { HttpRouter, sendJson } from './router.js';
 import { addIngestRoutes } from '../inputs/http/ingest-routes.js';
+import { mountObservability } from './observability.js';
+import type { RequestMetrics } from '../metrics/requests.js';
 
 /** What routes may use: the broker and the Kafka listener's security settings (ACLs apply over HTTP too). */
 export interface HttpRouteContext {
@@ -14,6 +16,10 @@ export interface HttpRouteContext {
   /** The serve flags ingest follows for unknown topics (auto.create.topics.enable, num.partitions). */
   autoCreateTopics?: boolean;
   numPartitions?: number;
+  /** The Kafka listener's per-API figures, for /metrics (absent when embedded without one). */
+  requestMetrics?: RequestMetrics;
+  /** Open connections per listener, for /metrics. */
+  connections?: () => Record<string, number>;
 }
 
 export function httpRoutes(context: HttpRouteContext): HttpRouter {
@@ -22,5 +28,7 @@ export function httpRoutes(context: HttpRouteContext): HttpRouter {
   router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok', clusterId: context.broker.clusterId }));
   // Log ingest: POST /topics/{topic} (REST Proxy v2, NDJSON, text), POST /v1/logs (OTLP), GET /inputs.
   addIngestRoutes(router, context);
+  // /readyz, /metrics and the web console at /.
+  mountObservability(router, context);
   return router;
 }

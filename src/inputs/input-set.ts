@@ -1,6 +1,7 @@
 /**
  * The log inputs of one process, started together over one backend: `brook serve --syslog ...
- * --tail ...`, `brook tail`, and `Brook.open({ inputs })`. They share one embedded producer
+ * --tail ...`, `brook tail`, and `Brook.open({ inputs })` (HTTP ingest is a set of routes on the
+ * HTTP listener instead: src/inputs/http/). They share one embedded producer
  * (acks=all, idempotent; its buffer.memory bounds what all inputs hold), each with its own
  * routing and counters (InputSink), and one reporter that logs losses.
  *
@@ -10,9 +11,6 @@
  */
 import type { BrookBackend } from '../embedded/backend.js';
 import { Producer, type ProducerOptions } from '../embedded/producer.js';
-import { HttpListener, type HttpListenerOptions } from '../http/listener.js';
-import { HttpRouter } from '../http/router.js';
-import { addIngestRoutes } from './http/ingest-routes.js';
 import { JournaldInput, type JournaldOptions } from './journald/journald-input.js';
 import { registerInputStats, unregisterInputStats } from './registry.js';
 import { Routing, type RoutingOptions } from './routing.js';
@@ -30,11 +28,6 @@ export interface InputsConfig {
   syslog?: SyslogInputConfig[];
   tail?: TailInputConfig[];
   journald?: JournaldInputConfig[];
-  /**
-   * HTTP ingest on its own listener (embedded mode; `brook serve` mounts ingest on its --http
-   * listener instead): POST /topics/{topic}, POST /v1/logs, GET /inputs.
-   */
-  http?: HttpListenerOptions;
   /** The inputs' producer (linger.ms, batch.size, buffer.memory, compression, ...). */
   producer?: ProducerOptions;
   /** How often the server log reports losses. Default 10000. */
@@ -48,8 +41,6 @@ export class InputSet {
   readonly tail: TailInput[] = [];
   readonly journald: JournaldInput[] = [];
   readonly stats: InputStats[] = [];
-  /** The HTTP ingest listener of `config.http`. */
-  http: HttpListener | null = null;
   /** Settles with the error of the first file or journald input that stopped by itself. */
   readonly failed: Promise<Error>;
   private readonly producer: Producer;
@@ -89,11 +80,6 @@ export class InputSet {
         set.tail.push(input);
         void input.failed.then((error) => set.reportFailure(error));
       }
-      if (config.http !== undefined) {
-        const router = new HttpRouter();
-        addIngestRoutes(router, { backend, autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions, producer: config.producer });
-        set.http = await HttpListener.listen(router, config.http);
-      }
       for (const journald of config.journald ?? []) {
         const stats = new InputStats(`journald → ${journald.topic}`);
         const input = await JournaldInput.start(journald, set.sink(new Routing(journald), stats), log);
@@ -120,7 +106,7 @@ export class InputSet {
 
   private async closeAll(): Promise<void> {
     const inputs: Input[] = [...this.syslog, ...this.tail, ...this.journald];
-    const results = await Promise.allSettled([...inputs.map((input) => input.close()), this.http?.close()]);
+    const results = await Promise.allSettled(inputs.map((input) => input.close()));
     await this.producer.close();
     this.reporter.stop();
     for (const stats of this.stats) unregisterInputStats(this.owner, stats);

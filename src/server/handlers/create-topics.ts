@@ -14,7 +14,7 @@ import { KafkaCodeError } from '../../common/errors.js';
 import { parseTopicConfigs } from '../../storage/log-config.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { attempt } from './errors.js';
+import { attempt, kafkaErrorOf } from './errors.js';
 import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
@@ -26,25 +26,41 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
     const nameCounts = new Map<string, number>();
     for (const topic of request.topics) nameCounts.set(topic.name, (nameCounts.get(topic.name) ?? 0) + 1);
     const topics: TopicResult[] = [];
+    // Every topic that passes its checks is created by one Broker.createTopics call: one
+    // metadata-log record for the whole request, its partitions opened together.
+    const creations: { result: TopicResult; plan: TopicPlan }[] = [];
     for (const topic of request.topics) {
-      const result = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      const result: TopicResult = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      topics.push(result);
       if (nameCounts.get(topic.name)! > 1) {
-        topics.push({ ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
+        Object.assign(result, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
         continue;
       }
       if (!allowed(context, 'create', 'topic', topic.name)) {
-        topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
-      const outcome = await attempt(() => createOne(topic, request.validateOnly, context));
-      topics.push({ ...result, ...outcome });
+      let plan: TopicPlan | null = null;
+      Object.assign(result, await attempt(() => void (plan = planOne(topic, request.validateOnly, context))));
+      if (plan !== null && !request.validateOnly) creations.push({ result, plan });
+    }
+    if (creations.length > 0) {
+      const outcomes = await context.server.broker.createTopics(creations.map((c) => c.plan));
+      outcomes.forEach((error, i) => Object.assign(creations[i]!.result, error === null ? { errorCode: ErrorCode.NONE, errorMessage: null } : kafkaErrorOf(error)));
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<void> {
+interface TopicPlan {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/** Checks one topic as Kafka does; returns what to create (also with validateOnly, which then creates nothing). */
+function planOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): TopicPlan {
   const { broker, numPartitions } = context.server;
   if (topic.replicationFactor !== 1 && topic.replicationFactor !== -1) {
     throw new KafkaCodeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor}: this broker has one node, so it must be 1 (or -1 for the default)`);
@@ -72,7 +88,6 @@ async function createOne(topic: api.CreatableTopic, validateOnly: boolean, conte
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     parseTopicConfigs(configs);
-    return;
   }
-  await broker.createTopic(topic.name, { partitions: partitionCount, configs });
+  return { name: topic.name, partitions: partitionCount, configs };
 }
