@@ -139,11 +139,11 @@ describe('brook tail', () => {
   it('loses no line to a SIGKILL, and repeats only a run of lines after the last checkpoint', async () => {
     const dir = tempDir('brook-tail-kill-');
     const log = path.join(dir, 'app.log');
-    const total = 1_000_000;
-    // ~13 MB, well past the 5 MiB bound: without checkpoints the repeat would be larger.
+    const total = 600_000;
+    // ~7.5 MB, killed after ~6 MB: without checkpoints the repeat would pass the 5 MiB bound.
     fs.writeFileSync(log, lines(1, total));
     let run = await tail(dir, ['app.log'], 'killed');
-    await waitForRecords(serve.address, 'killed', 600_000);
+    await waitForRecords(serve.address, 'killed', 500_000);
     run.child.kill('SIGKILL');
     expect(await run.exited).toBe('SIGKILL');
     run = await tail(dir, ['app.log'], 'killed');
