@@ -18,7 +18,7 @@ import { truncatedHeader } from '../long-lines.js';
 import type { Fields } from '../routing.js';
 import type { InputRecord, InputSink, SendOutcome } from '../sink.js';
 import { FileLines, type Split } from './file-lines.js';
-import { headMatches, tailMarkOf, type Head, type TailMark } from './identity.js';
+import { hashBytes, headMatches, readHead, tailMarkOf, HEAD_BYTES, type Head, type TailMark } from './identity.js';
 
 export interface TailContext {
   sink: InputSink;
@@ -123,9 +123,6 @@ export class FollowedFile {
 
   private async readLoop(): Promise<void> {
     const { sink, chunkBytes, windowBytes } = this.context;
-    // Truncated and written again past our position (copytruncate) before a scan noticed: its
-    // first bytes changed. Reading on would send the middle of new content; the scan restarts it.
-    if (this.handle !== null && this.readPosition > 0 && !(await headMatches(this.handle, this.head))) return this.context.replaced();
     while (!this.context.stopping() && this.handle !== null) {
       if (this.emittedPosition - this.checkpointedPosition >= windowBytes) return; // a checkpoint wakes us
       if (!sink.hasCapacity()) await sink.ready();
@@ -140,6 +137,18 @@ export class FollowedFile {
       const { bytesRead } = await handle.read(chunk, 0, length, chunkPosition);
       // Restarted or closed meanwhile: these bytes belong to what was before.
       if (bytesRead === 0 || this.handle !== handle || this.generation !== generation) return;
+      // Truncated and written again past our position (copytruncate) before a scan noticed, maybe
+      // while we read: the first bytes changed. These bytes are the middle of new content; drop
+      // them, and the scan starts the file over. (Checked after the read, so no rewrite slips
+      // in between the check and the read.)
+      if (!(await headMatches(handle, this.head)) || this.generation !== generation) return this.context.replaced();
+      // A head shorter than HEAD_BYTES grows with what is read (and checked) here, never from a
+      // later look at the file, which could see the next copytruncate's content instead.
+      if (this.head.bytes < HEAD_BYTES && chunkPosition + bytesRead > this.head.bytes) {
+        this.head = chunkPosition === 0 ? { bytes: Math.min(bytesRead, HEAD_BYTES), hash: hashBytes(chunk.subarray(0, Math.min(bytesRead, HEAD_BYTES))) }
+          : await readHead(handle, Math.min(chunkPosition + bytesRead, HEAD_BYTES));
+        this.context.acknowledged(this); // the checkpoint's fingerprint changed
+      }
       const data = chunk.subarray(0, bytesRead);
       this.readPosition += bytesRead;
       this.lastDataMs = Date.now();

@@ -76,6 +76,8 @@ export class TailInput {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly watchers: fs.FSWatcher[] = [];
   private restored = new Map<string, CheckpointEntry>();
+  /** New files whose identity waits for a later scan: the size each had when last seen. */
+  private readonly undecided = new Map<string, number>();
   private firstStart = false;
   private scanning: Promise<void> | null = null;
   private stopping = false;
@@ -219,6 +221,7 @@ export class TailInput {
       if (file !== undefined) await this.check(file, filePath, Number(stat.size));
       else await this.discover(filePath, key, Number(stat.size));
     }
+    for (const key of this.undecided.keys()) if (!seen.has(key)) this.undecided.delete(key);
     for (const file of this.files.values()) {
       if (!seen.has(file.key) && !file.gone) {
         file.gone = true;
@@ -241,15 +244,20 @@ export class TailInput {
     const replaced = size < file.readPosition || !(await headMatches(handle, file.head));
     if (replaced) {
       this.log(`${this.sink.stats.name}: ${filePath} was truncated or replaced; reading it again from the start`);
-      file.restart(await readHead(handle, size));
-      this.dirty = true;
-    } else if (file.head.bytes < HEAD_BYTES && size > file.head.bytes) {
-      file.head = await readHead(handle, size);
+      // Only what is read extends the head (followed-file.ts): a head taken here could already
+      // be the next rewrite's.
+      file.restart(await readHead(handle, 0));
       this.dirty = true;
     }
     void file.read();
   }
 
+  /**
+   * A file not followed yet. Its identity is decided once it can be: a file shorter than its
+   * fingerprint, or one whose first bytes match a followed file's but which is shorter than that
+   * file's read position, may be a copy still being written (logrotate's copytruncate) — it waits
+   * for a later scan, until it is long enough or has stopped growing.
+   */
   private async discover(filePath: string, key: string, size: number): Promise<void> {
     const handle = await fsp.open(filePath, 'r').catch(() => null);
     if (handle === null) return;
@@ -260,27 +268,40 @@ export class TailInput {
       this.restored.delete(key);
       const same = entry.headBytes <= size && entry.position <= size && (await headMatches(handle, { bytes: entry.headBytes, hash: entry.headHash }));
       position = same ? entry.position : 0;
-    } else {
+    } else if (!this.firstStart) {
       const original = await this.copiedFrom(handle, head, size);
-      if (original !== null) {
+      const growing = this.undecided.get(key) !== size;
+      if (original === 'maybe' || (head.bytes < HEAD_BYTES && original === null)) {
+        if (growing) {
+          this.undecided.set(key, size);
+          await handle.close();
+          return; // decided at a later scan
+        }
+      } else if (original !== null) {
         position = original.mark.position;
         this.log(`${this.sink.stats.name}: ${filePath} is a copy of ${original.path} (copytruncate); reading it from byte ${position}`);
       }
     }
+    this.undecided.delete(key);
     this.files.set(key, new FollowedFile(filePath, key, handle, head, position, this.context));
     this.dirty = true;
   }
 
-  /** The followed file that `handle`'s file is a copy of (same first bytes, same bytes before a read position). */
-  private async copiedFrom(handle: fsp.FileHandle, head: Head, size: number): Promise<{ path: string; mark: TailMark } | null> {
+  /**
+   * The followed file that `handle`'s file is a copy of: the same first bytes and the same bytes
+   * before a position read. 'maybe' when the first bytes match but the file is not yet as long.
+   */
+  private async copiedFrom(handle: fsp.FileHandle, head: Head, size: number): Promise<{ path: string; mark: TailMark } | 'maybe' | null> {
     if (head.bytes < HEAD_BYTES) return null;
+    let maybe = false;
     for (const file of this.files.values()) {
       for (const known of [{ head: file.head, mark: file.mark }, file.previous]) {
         if (known === null || known.mark === null || known.head.hash !== head.hash || known.head.bytes !== HEAD_BYTES) continue;
-        if (size >= known.mark.position && (await tailMarkMatches(handle, known.mark))) return { path: file.path, mark: known.mark };
+        if (size < known.mark.position) maybe = true;
+        else if (await tailMarkMatches(handle, known.mark)) return { path: file.path, mark: known.mark };
       }
     }
-    return null;
+    return maybe ? 'maybe' : null;
   }
 
   /** Checkpointed files no pattern matches any more: renamed in their directory while we were stopped? */
