@@ -59,7 +59,7 @@ async function kafkaRound(kafka: string, topic: string, bodies: Buffer[]): Promi
   }
 }
 
-export async function run(recordCount = 500_000, rounds = 3, concurrency = 4): Promise<void> {
+export async function run(recordCount = 500_000, rounds = 3, concurrency = Number(process.env.HTTP_CONCURRENCY ?? 16)): Promise<void> {
   console.log(`HTTP ingest vs Kafka protocol, ${recordCount.toLocaleString('en-US')} records; ${describeMachine(machineInfo())}`);
   const bodies = makeBodies(recordCount);
   const totalBytes = bodies.reduce((sum, body) => sum + body.length, 0);

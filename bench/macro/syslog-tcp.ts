@@ -54,21 +54,34 @@ async function send(port: number, data: Buffer): Promise<void> {
   await new Promise<void>((resolve) => socket.end(resolve));
 }
 
-async function brookRound(data: Buffer, count: number): Promise<number> {
+/** User + system CPU seconds a process (all its threads) has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+interface Round {
+  seconds: number;
+  /** CPU seconds the receiver used for the run: on a shared machine, the steadier figure. */
+  cpuSeconds: number;
+}
+
+async function brookRound(data: Buffer, count: number): Promise<Round> {
   const serve = await startBrookServe(['--syslog', 'tcp://127.0.0.1:0']);
   try {
     const port = Number(serve.syslog[0]!.split(':').at(-1));
+    const cpuBefore = cpuSeconds(serve.child.pid!);
     const started = process.hrtime.bigint();
     const sent = send(port, data);
     const done = await waitForRecordCount(serve.kafka, 'syslog', count);
     await sent;
-    return Number(done - started) / 1e9;
+    return { seconds: Number(done - started) / 1e9, cpuSeconds: cpuSeconds(serve.child.pid!) - cpuBefore };
   } finally {
     await serve.stop();
   }
 }
 
-async function rsyslogRound(data: Buffer, count: number): Promise<number> {
+async function rsyslogRound(data: Buffer, count: number): Promise<Round> {
   const { rsyslogd, modules } = rsyslogPaths();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-rsyslog-'));
   const port = await freePort();
@@ -92,6 +105,7 @@ async function rsyslogRound(data: Buffer, count: number): Promise<number> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // The probe's empty connection leaves nothing in the file.
+    const cpuBefore = cpuSeconds(child.pid!);
     const started = process.hrtime.bigint();
     const sent = send(port, data);
     let lines = 0;
@@ -111,7 +125,7 @@ async function rsyslogRound(data: Buffer, count: number): Promise<number> {
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await sent;
-    return seconds;
+    return { seconds, cpuSeconds: cpuSeconds(child.pid!) - cpuBefore };
   } finally {
     await stop(child);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -124,15 +138,21 @@ export async function run(count = 1_000_000, rounds = 3): Promise<{ brookLinesPe
   console.log(`${(data.length / 1e6).toFixed(0)} MB, ${(data.length / count).toFixed(0)} bytes per line`);
   const brook: number[] = [];
   const rsyslog: number[] = [];
+  const brookCpu: number[] = [];
+  const rsyslogCpu: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    brook.push(count / (await brookRound(data, count)));
-    rsyslog.push(count / (await rsyslogRound(data, count)));
-    console.log(`round ${round + 1}: brook ${Math.round(brook.at(-1)!)} lines/s, rsyslog imtcp→omfile ${Math.round(rsyslog.at(-1)!)} lines/s`);
+    const b = await brookRound(data, count);
+    const r = await rsyslogRound(data, count);
+    brook.push(count / b.seconds);
+    rsyslog.push(count / r.seconds);
+    brookCpu.push((b.cpuSeconds / count) * 1e6);
+    rsyslogCpu.push((r.cpuSeconds / count) * 1e6);
+    console.log(`round ${round + 1}: brook ${Math.round(brook.at(-1)!)} lines/s (${brookCpu.at(-1)!.toFixed(1)} CPU µs/line), rsyslog imtcp→omfile ${Math.round(rsyslog.at(-1)!)} lines/s (${rsyslogCpu.at(-1)!.toFixed(1)} CPU µs/line)`);
   }
   const result = { brookLinesPerSec: median(brook), rsyslogLinesPerSec: median(rsyslog), ratio: median(brook) / median(rsyslog) };
-  console.log(`brook --syslog tcp (lines in the log): ${spread(brook)} lines/s`);
-  console.log(`rsyslogd imtcp → omfile:              ${spread(rsyslog)} lines/s`);
-  console.log(`ratio brook / rsyslog: ${result.ratio.toFixed(2)} (goal ≥ 1)`);
+  console.log(`brook --syslog tcp (lines in the log): ${spread(brook)} lines/s, ${median(brookCpu).toFixed(1)} CPU µs per line`);
+  console.log(`rsyslogd imtcp → omfile:              ${spread(rsyslog)} lines/s, ${median(rsyslogCpu).toFixed(1)} CPU µs per line`);
+  console.log(`ratio brook / rsyslog: ${result.ratio.toFixed(2)} in lines/s (goal ≥ 1); CPU per line ${(median(brookCpu) / median(rsyslogCpu)).toFixed(1)}×`);
   return result;
 }
 

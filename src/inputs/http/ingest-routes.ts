@@ -53,9 +53,13 @@ export interface IngestContext {
 
 export const OTLP_TOPIC_DEFAULT = 'otlp-logs';
 const BACKPRESSURE_WAIT_MS_DEFAULT = 5000;
+/** How long a topic's max.message.bytes is trusted (a config change applies within it). */
+const TOPIC_CACHE_MS = 1000;
+const TOPIC_CACHE_MAX = 10_000;
 
 class Ingest {
   readonly stats = new InputStats('http');
+  private readonly topics = new Map<string, { maxMessageBytes: number; atMs: number }>();
   private producerInstance: Producer | null = null;
 
   constructor(
@@ -83,13 +87,27 @@ class Ingest {
     if (authorizer !== null && !authorizer.authorize(principal, 'write', 'topic', topic)) {
       throw new HttpIngestError(403, 'TOPIC_AUTHORIZATION_FAILED', `${principal} may not write to topic '${topic}'`);
     }
-    const found = await this.backend.describeTopic(topic);
-    if (found !== undefined) return Number(found.configs['max.message.bytes'] ?? MESSAGE_MAX_BYTES_DEFAULT);
+    const maxMessageBytes = await this.maxMessageBytes(topic);
+    if (maxMessageBytes !== null) return maxMessageBytes;
     if (!this.backend.autoCreateTopics) throw new HttpIngestError(404, 'UNKNOWN_TOPIC_OR_PARTITION', `topic '${topic}' does not exist`);
     if (authorizer !== null && !authorizer.authorize(principal, 'create', 'topic', topic) && !authorizer.authorize(principal, 'create', 'cluster', '')) {
       throw new HttpIngestError(403, 'TOPIC_AUTHORIZATION_FAILED', `${principal} may not create topic '${topic}'`);
     }
     return MESSAGE_MAX_BYTES_DEFAULT;
+  }
+
+  /**
+   * The topic's max.message.bytes, or null when it does not exist. Looked up at most once per
+   * TOPIC_CACHE_MS per topic: a describe per request would cost a hop to the partition workers.
+   */
+  private async maxMessageBytes(topic: string): Promise<number | null> {
+    const cached = this.topics.get(topic);
+    if (cached !== undefined && Date.now() - cached.atMs < TOPIC_CACHE_MS) return cached.maxMessageBytes;
+    const found = await this.backend.describeTopic(topic);
+    const maxMessageBytes = found === undefined ? null : Number(found.configs['max.message.bytes'] ?? MESSAGE_MAX_BYTES_DEFAULT);
+    if (this.topics.size >= TOPIC_CACHE_MAX) this.topics.clear();
+    if (maxMessageBytes !== null) this.topics.set(topic, { maxMessageBytes, atMs: Date.now() });
+    return maxMessageBytes;
   }
 
   /** Waits (a while) for room in the producer's buffer; refuses with 429 when none comes. */

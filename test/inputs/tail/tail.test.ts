@@ -136,6 +136,23 @@ describe('brook tail', () => {
     expectExactlyOnce(values(await readTopic(serve.address, 'restart')), numbered(1, written));
   });
 
+  it('finishes a file rotated while it was stopped, found again by inode in its directory', async () => {
+    const dir = tempDir('brook-tail-rotated-offline-');
+    const log = path.join(dir, 'app.log');
+    fs.writeFileSync(log, lines(1, 1000));
+    let run = await tail(dir, ['app.log'], 'offline');
+    await waitForRecords(serve.address, 'offline', 1000);
+    expect(await stop(run)).toBe(0);
+    fs.appendFileSync(log, lines(1001, 1500)); // written after the stop, then rotated away
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, lines(1501, 2000));
+    run = await tail(dir, ['app.log'], 'offline');
+    await waitForRecords(serve.address, 'offline', 2000);
+    expect(await stop(run)).toBe(0);
+    expect(run.stderr()).toMatch(/rotated to .*app\.log\.1 while stopped/);
+    expectExactlyOnce(values(await readTopic(serve.address, 'offline')), numbered(1, 2000));
+  });
+
   it('loses no line to a SIGKILL, and repeats only a run of lines after the last checkpoint', async () => {
     const dir = tempDir('brook-tail-kill-');
     const log = path.join(dir, 'app.log');
