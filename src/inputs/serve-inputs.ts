@@ -18,10 +18,10 @@ import { InvalidConfigError } from '../common/errors.js';
 import { BrokerBackend } from '../embedded/broker-backend.js';
 import type { Broker } from '../engine/broker.js';
 import { InputSet, type InputsConfig } from './input-set.js';
-import { LONG_LINE_POLICIES, MAX_LINE_BYTES_DEFAULT, type LongLinePolicy } from './long-lines.js';
-import { PARTITIONERS, type Partitioner } from './routing.js';
+import { LONG_LINE_POLICIES, longLines, MAX_LINE_BYTES_DEFAULT, type LongLinePolicy } from './long-lines.js';
+import { PARTITIONERS, Routing, type Partitioner } from './routing.js';
 import { SYSLOG_FORMATS, type SyslogFormat } from './syslog/records.js';
-import { parseSyslogAddress, SYSLOG_KEY_FIELD_DEFAULT, SYSLOG_TOPIC_DEFAULT } from './syslog/syslog-input.js';
+import { parseSyslogAddress, SYSLOG_KEY_FIELD_DEFAULT, SYSLOG_TOPIC_DEFAULT, syslogRouting } from './syslog/syslog-input.js';
 
 export interface ServeInputFlags {
   syslog: string[];
@@ -109,15 +109,39 @@ export function inputsConfigFrom(flags: ServeInputFlags, dataDir: string, server
   return config;
 }
 
-/** Starts serve's inputs, or returns null when none are asked for. */
+/**
+ * Serve's inputs from its flags, checked (addresses, topic templates, --multiline-start,
+ * --max-line-bytes) before anything is opened: a bad flag stops `brook serve` with one line and
+ * changes nothing. Null when no input is asked for.
+ */
+export function prepareServeInputs(flags: ServeInputFlags, dataDir: string, serverTls: tls.TlsOptions | undefined): InputsConfig | null {
+  const config = inputsConfigFrom(flags, dataDir, serverTls);
+  if ((config.syslog ?? []).length === 0 && config.tail === undefined) return null;
+  for (const syslog of config.syslog ?? []) {
+    syslogRouting(syslog);
+    if (syslog.listen.startsWith('tls:') && serverTls === undefined) throw new InvalidConfigError(`${syslog.listen} needs the server's certificate (--tls-cert and --tls-key)`);
+  }
+  for (const tail of config.tail ?? []) {
+    new Routing(tail);
+    if (tail.multilineStart !== undefined) {
+      try {
+        new RegExp(tail.multilineStart);
+      } catch (error) {
+        throw new InvalidConfigError(`--multiline-start '${tail.multilineStart}' is not a regular expression: ${(error as Error).message}`);
+      }
+    }
+  }
+  longLines(flags.maxLineBytes, flags.maxLinePolicy);
+  return config;
+}
+
+/** Starts serve's inputs over the serve process's Broker. */
 export async function startServeInputs(
   broker: Broker,
-  flags: ServeInputFlags,
-  settings: { dataDir: string; tls?: tls.TlsOptions; autoCreateTopics: boolean; numPartitions: number },
+  config: InputsConfig,
+  settings: { autoCreateTopics: boolean; numPartitions: number },
   log: (line: string) => void,
-): Promise<InputSet | null> {
-  const config = inputsConfigFrom(flags, settings.dataDir, settings.tls);
-  if ((config.syslog ?? []).length === 0 && config.tail === undefined) return null;
+): Promise<InputSet> {
   const backend = BrokerBackend.around(broker, { autoCreateTopics: settings.autoCreateTopics, numPartitions: settings.numPartitions });
   return InputSet.start(backend, config, log, broker);
 }

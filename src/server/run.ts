@@ -11,7 +11,7 @@ import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
 import { HttpListener } from '../http/listener.js';
 import { httpRoutes } from '../http/routes.js';
-import { startServeInputs } from '../inputs/serve-inputs.js';
+import { prepareServeInputs, startServeInputs } from '../inputs/serve-inputs.js';
 import type { InputSet } from '../inputs/input-set.js';
 
 export interface RunningServer {
@@ -29,6 +29,7 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   // Security files are read first: a bad one stops us before the data dir is opened.
   const startedMs = performance.now();
   const security = serverSecurityFrom(options);
+  const inputsConfig = prepareServeInputs(options.inputs, options.dataDir, security.tls);
   const warning = exposureWarning(options.host, security);
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
@@ -63,7 +64,7 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
         authenticate: users === null ? undefined : (username, password) => users.checkPassword(username, password),
       });
     }
-    inputs = await startServeInputs(broker, options.inputs, { ...options, tls: security.tls }, (line) => process.stderr.write(`brook: ${line}\n`));
+    if (inputsConfig !== null) inputs = await startServeInputs(broker, inputsConfig, options, (line) => process.stderr.write(`brook: ${line}\n`));
   } catch (error) {
     await Promise.allSettled([server.close(), http?.close()]);
     await broker.close();

@@ -86,9 +86,24 @@ export interface BrookProcess {
   exited: Promise<number | string>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every runBrook process still alive (afterAll: a failed test must not leave one behind). */
+export async function killBrookProcesses(): Promise<void> {
+  const exits = [...running].map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(null);
+    child.once('exit', resolve);
+    child.kill('SIGKILL');
+  }));
+  await Promise.all(exits);
+  running.clear();
+}
+
 /** A long-running `node bin/brook <args>` (e.g. `tail`). */
 export function runBrook(args: string[]): BrookProcess {
   const child = spawn(process.execPath, [BROOK, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   let stdout = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));

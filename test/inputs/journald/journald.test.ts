@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { readTopic, requireTool, runBrook, sleep, startServe, waitForRecords, type BrookProcess, type Serve } from '../helpers.js';
+import { killBrookProcesses, readTopic, requireTool, runBrook, sleep, startServe, waitForRecords, type BrookProcess, type Serve } from '../helpers.js';
 
 const JOURNAL_REMOTE = '/lib/systemd/systemd-journal-remote';
 const journalctlFound = requireTool('journalctl', ['--version'], 'apt-get install systemd');
@@ -37,6 +37,7 @@ describe.skipIf(!journalctlFound || !remoteFound)('brook tail --journald', () =>
   });
 
   afterAll(async () => {
+    await killBrookProcesses();
     expect(await serve?.stop()).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/temp-dir.js';
-import { header, readTopic, runBrook, sleep, startServe, values, waitForRecords, type BrookProcess, type Serve } from '../helpers.js';
+import { header, killBrookProcesses, readTopic, runBrook, sleep, startServe, values, waitForRecords, type BrookProcess, type Serve } from '../helpers.js';
 
 let serve: Serve;
 
@@ -17,6 +17,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killBrookProcesses();
   expect(await serve?.stop()).toBe(0);
 });
 
