@@ -76,7 +76,8 @@ export class InputSink {
     if (records.length === 0) return { acknowledgedCount: 0, failedCount: 0, fatal: null };
     const { routing } = this;
     if (routing.keyField !== null) {
-      for (const record of records) record.key = routing.keyFor(record.fields);
+      // Without fields the input set the key itself (or there is none: keyFor(null) is null).
+      for (const record of records) if (record.fields !== null) record.key = routing.keyFor(record.fields);
     }
     const byTopic = new Map<string, InputRecord[]>();
     if (!routing.isTemplate) {

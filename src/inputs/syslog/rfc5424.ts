@@ -105,8 +105,9 @@ function parseTimestamp(text: string): number {
 const TIMESTAMP_TAIL = /^(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
 let lastSecond = { text: '', zone: '', ms: 0 };
 
+/** Milliseconds of ".d{1,6}": its first three digits (no float rounding; rfc5424-bytes.ts agrees). */
 function fractionMs(fraction: string | undefined): number {
-  return fraction === undefined ? 0 : Math.floor(Number(`0${fraction}`) * 1000);
+  return fraction === undefined ? 0 : Number(fraction.slice(1, 4).padEnd(3, '0'));
 }
 
 /** True when every character is printable US-ASCII (%d33-126), as header fields must be. */

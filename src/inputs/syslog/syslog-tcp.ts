@@ -71,9 +71,10 @@ export class SyslogTcpInput {
   private onConnection(socket: net.Socket): void {
     this.sockets.add(socket);
     const { sink } = this;
-    const records = new SyslogRecords(this.options.format, sink.stats);
+    const records = new SyslogRecords(this.options.format, sink.stats, sink.routing);
+    let nowMs = Date.now(); // the time of receipt: one clock read per read, not per message
     const framer = new SyslogFramer(this.options.limits, {
-      frame: (bytes, originalBytes) => records.add(bytes, originalBytes, Date.now()),
+      frame: (bytes, originalBytes) => records.add(bytes, originalBytes, nowMs),
       skipped: () => {
         sink.stats.counts.receivedCount++;
         sink.stats.counts.skippedCount++;
@@ -86,6 +87,7 @@ export class SyslogTcpInput {
       void sent.finally(() => this.inFlight.delete(sent));
     };
     socket.on('data', (chunk: Buffer) => {
+      nowMs = Date.now();
       framer.push(chunk);
       sendRead();
       if (!sink.hasCapacity()) {
@@ -94,6 +96,7 @@ export class SyslogTcpInput {
       }
     });
     socket.on('end', () => {
+      nowMs = Date.now();
       framer.end();
       sendRead();
       socket.end();

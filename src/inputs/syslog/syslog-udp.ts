@@ -42,7 +42,7 @@ export class SyslogUdpInput {
     private readonly sink: InputSink,
     private readonly options: SyslogUdpOptions,
   ) {
-    this.pending = new SyslogRecords(options.format, sink.stats);
+    this.pending = new SyslogRecords(options.format, sink.stats, sink.routing);
   }
 
   static async listen(sink: InputSink, options: SyslogUdpOptions): Promise<SyslogUdpInput> {
