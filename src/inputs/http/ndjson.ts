@@ -9,32 +9,37 @@ import type { Fields } from '../routing.js';
 import { fieldText } from '../routing.js';
 import type { InputRecord } from '../sink.js';
 import { HttpIngestError } from './ingest-errors.js';
+import { checkNdjson } from './ndjson-check.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
 /**
  * The body as records to send: with no key field and no blank line, the body itself (a run of
- * lines for the producer's sendLines bulk path), after one JSON.parse of all its lines at once;
- * otherwise one record per line. Throws HttpIngestError (400, the line number) on a bad line.
+ * lines for the producer's sendLines bulk path), after checking every line's JSON from the bytes
+ * (ndjson-check.ts); otherwise one record per line. Throws HttpIngestError (400, the line number)
+ * on a bad line.
  */
 export function ndjsonBody(body: Buffer, keyField: string | null, nowMs: number): { text: Buffer } | { records: InputRecord[] } {
   if (keyField !== null) return { records: ndjsonRecords(body, keyField, nowMs) };
+  const check = checkNdjson(body);
+  if (check === 'ok' || (check === 'deep' && parsesWhole(body))) return { text: body };
+  // Blank lines to skip, or a bad line: found and named line by line.
+  return { records: ndjsonRecords(body, null, nowMs) };
+}
+
+/** Nesting too deep for the byte check: every line through JSON.parse (none blank). */
+function parsesWhole(body: Buffer): boolean {
   const text = body.toString('utf8');
   const lines = text.endsWith('\n') ? text.slice(0, -1) : text;
-  // A newline cannot occur inside a JSON value, so in valid NDJSON every one separates values:
-  // the lines parse as one array. Same count of values as lines, or a line holds several: the
-  // per-line parse below finds which line is wrong.
-  if (lines.length > 0 && !BLANK_LINE.test(lines)) {
-    const lineCount = countNewlines(lines) + 1;
-    try {
-      const parsed = JSON.parse(`[${lines.replace(/\n/g, ',')}]`) as unknown[];
-      if (parsed.length === lineCount) return { text: body };
-    } catch {
-      // a bad line: found and named below
-    }
+  if (lines.length === 0 || BLANK_LINE.test(lines)) return false;
+  try {
+    // A newline cannot occur inside a JSON value, so the lines parse as one array; a line holding
+    // two values shows in the count.
+    return (JSON.parse(`[${lines.replace(/\n/g, ',')}]`) as unknown[]).length === countNewlines(lines) + 1;
+  } catch {
+    return false;
   }
-  return { records: ndjsonRecords(body, null, nowMs) };
 }
 
 const BLANK_LINE = /(^|\n)[ \t\r]*(\n|$)/;
