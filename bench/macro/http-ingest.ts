@@ -1,7 +1,9 @@
 /**
  * HTTP NDJSON ingest against the Kafka protocol path, the same records into the same `brook serve`:
- *   http:     POST /topics/{topic} with application/x-ndjson bodies of ~1,000 records (~200 KB,
- *             under max.message.bytes), `concurrency` requests in flight (fetch, keep-alive);
+ *   http:     POST /topics/{topic} with application/x-ndjson bodies of ~1,000 records (~135 KB,
+ *             under max.message.bytes), `concurrency` requests in flight (node:http with a
+ *             keep-alive agent; HTTP_CLIENT=fetch for undici's fetch, which costs the client
+ *             about twice the CPU per request);
  *             each answered once its records are acknowledged (every line is parsed as JSON);
  *   baseline: the same lines through Brook's Kafka client (NetworkBackend + the embedded
  *             producer, Produce requests, acks=all), all bodies handed over at once.
@@ -9,6 +11,7 @@
  * records/s; the ratio is http / kafka. A text/plain row (no JSON parse per line) is printed too.
  * Run: `npx tsc -p tsconfig.json && node dist/bench/macro/http-ingest.js [records] [rounds]`.
  */
+import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { NetworkBackend } from '../../src/embedded/network-backend.js';
 import { Producer } from '../../src/embedded/producer.js';
@@ -29,16 +32,32 @@ function makeBodies(recordCount: number): Buffer[] {
   return bodies;
 }
 
-async function httpRound(url: string, topic: string, bodies: Buffer[], contentType: string, concurrency: number): Promise<number> {
+/** One POST; resolves once the answer is read whole. node:http with a keep-alive agent, or fetch. */
+type Post = (url: string, body: Buffer, contentType: string) => Promise<void>;
+
+function nodeHttpPost(agent: http.Agent): Post {
+  return (url, body, contentType) => new Promise<void>((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent, headers: { 'content-type': contentType, 'content-length': body.length } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${response.statusCode}: ${Buffer.concat(chunks).toString()}`))));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+const fetchPost: Post = async (url, body, contentType) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  await response.arrayBuffer();
+};
+
+async function httpRound(post: Post, url: string, topic: string, bodies: Buffer[], contentType: string, concurrency: number): Promise<number> {
   const started = process.hrtime.bigint();
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const response = await fetch(`${url}/topics/${topic}`, { method: 'POST', headers: { 'content-type': contentType }, body });
-      if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
-      await response.arrayBuffer();
-    }
+    while (next < bodies.length) await post(`${url}/topics/${topic}`, bodies[next++]!, contentType);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return Number(process.hrtime.bigint() - started) / 1e9;
@@ -59,21 +78,25 @@ async function kafkaRound(kafka: string, topic: string, bodies: Buffer[]): Promi
   }
 }
 
-export async function run(recordCount = 500_000, rounds = 3, concurrency = Number(process.env.HTTP_CONCURRENCY ?? 16)): Promise<void> {
+export async function run(recordCount = 500_000, rounds = 3, concurrency = Number(process.env.HTTP_CONCURRENCY ?? 16), client = process.env.HTTP_CLIENT ?? 'node:http'): Promise<void> {
+  if (client !== 'node:http' && client !== 'fetch') throw new Error(`HTTP_CLIENT must be node:http or fetch, not '${client}'`);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const post = client === 'fetch' ? fetchPost : nodeHttpPost(agent);
   console.log(`HTTP ingest vs Kafka protocol, ${recordCount.toLocaleString('en-US')} records; ${describeMachine(machineInfo())}`);
   const bodies = makeBodies(recordCount);
   const totalBytes = bodies.reduce((sum, body) => sum + body.length, 0);
-  console.log(`${bodies.length} bodies, ${(totalBytes / 1e6).toFixed(0)} MB, ${(totalBytes / recordCount).toFixed(0)} bytes per record, ${concurrency} HTTP requests in flight`);
+  console.log(`${bodies.length} bodies, ${(totalBytes / 1e6).toFixed(0)} MB, ${(totalBytes / recordCount).toFixed(0)} bytes per record, ${concurrency} HTTP requests in flight (${client})`);
   const serve = await startBrookServe(['--http', '127.0.0.1:0']);
   const seconds = { ndjson: [] as number[], text: [] as number[], kafka: [] as number[] };
   try {
     for (let round = 0; round < rounds; round++) {
-      seconds.ndjson.push(await httpRound(serve.http!, `ndjson-${round}`, bodies, 'application/x-ndjson', concurrency));
+      seconds.ndjson.push(await httpRound(post, serve.http!, `ndjson-${round}`, bodies, 'application/x-ndjson', concurrency));
       seconds.kafka.push(await kafkaRound(serve.kafka, `kafka-${round}`, bodies));
-      seconds.text.push(await httpRound(serve.http!, `text-${round}`, bodies, 'text/plain', concurrency));
+      seconds.text.push(await httpRound(post, serve.http!, `text-${round}`, bodies, 'text/plain', concurrency));
       console.log(`round ${round + 1}: ndjson ${seconds.ndjson.at(-1)!.toFixed(2)} s, kafka ${seconds.kafka.at(-1)!.toFixed(2)} s, text ${seconds.text.at(-1)!.toFixed(2)} s`);
     }
   } finally {
+    agent.destroy();
     await serve.stop();
   }
   const rate = (s: number[]): number[] => s.map((x) => recordCount / x);
