@@ -36,7 +36,11 @@ export class SyslogFramer {
   private lengthDigits = 0;
   private remainingBytes = 0;
   private frameBytes = 0;
+  /** Parts of the current message past its first; the first is kept as chunk + range (no view). */
   private parts: Buffer[] = [];
+  private first: Buffer | null = null;
+  private firstFrom = 0;
+  private firstTo = 0;
   private keptBytes = 0;
 
   constructor(
@@ -113,21 +117,35 @@ export class SyslogFramer {
     this.frameBytes += to - from;
     const room = this.limits.maxLineBytes + 1 - this.keptBytes; // one more: to see that it is too long
     if (room <= 0 || to === from) return;
-    const part = chunk.subarray(from, Math.min(to, from + room));
-    this.parts.push(part);
-    this.keptBytes += part.length;
+    const stop = Math.min(to, from + room);
+    this.keptBytes += stop - from;
+    if (this.first === null) {
+      this.first = chunk;
+      this.firstFrom = from;
+      this.firstTo = stop;
+    } else {
+      this.parts.push(chunk.subarray(from, stop));
+    }
   }
 
   private emit(): void {
-    const parts = this.parts;
-    const frameBytes = this.frameBytes;
-    this.parts = [];
+    const { first, firstFrom, frameBytes } = this;
+    let firstTo = this.firstTo;
+    this.first = null;
     this.keptBytes = 0;
     this.frameBytes = 0;
     this.mode = 'start';
-    if (frameBytes === 0) return;
-    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (frameBytes === 0 || first === null) return;
     const { maxLineBytes, policy } = this.limits;
+    if (this.parts.length === 0 && frameBytes <= maxLineBytes) {
+      // The common case, a message within one read: one view of the chunk, trailing LF/CR/NUL cut.
+      while (firstTo > firstFrom && (first[firstTo - 1] === LF || first[firstTo - 1] === CR || first[firstTo - 1] === NUL)) firstTo--;
+      if (firstTo > firstFrom) this.sink.frame(first.subarray(firstFrom, firstTo), firstTo - firstFrom);
+      return;
+    }
+    const parts = [first.subarray(firstFrom, firstTo), ...this.parts];
+    this.parts = [];
+    let bytes = Buffer.concat(parts);
     if (frameBytes <= maxLineBytes) {
       let length = bytes.length;
       while (length > 0 && (bytes[length - 1] === LF || bytes[length - 1] === CR || bytes[length - 1] === NUL)) length--;
