@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../helpers/temp-dir.js';
+import { makePki } from '../../security/helpers.js';
 import { BROOK, readTopic, requireTool, startServe, type Serve } from '../helpers.js';
 
 const curlFound = requireTool('curl', ['--version'], 'apt-get install curl');
@@ -121,7 +122,7 @@ describe.skipIf(!curlFound)('HTTP ingest (brook serve --http)', () => {
 });
 
 describe.skipIf(!curlFound)('HTTP ingest with SASL users and ACLs', () => {
-  it('asks for basic credentials and applies topic ACLs to writes', async () => {
+  it('over HTTPS (the Kafka listener\'s certificate), asks for basic credentials and applies topic ACLs to writes', async () => {
     const dir = tempDir('brook-ingest-acl-');
     const users = path.join(dir, 'users.json');
     for (const user of ['alice', 'bob']) {
@@ -130,14 +131,17 @@ describe.skipIf(!curlFound)('HTTP ingest with SASL users and ACLs', () => {
     }
     const acl = path.join(dir, 'acl.json');
     fs.writeFileSync(acl, JSON.stringify({ acls: [{ user: 'alice', resource: 'topic', prefix: 'app-', operations: ['write', 'create'] }] }));
-    const serve = await startServe(['--http', '127.0.0.1:0', '--sasl-users', users, '--acl', acl]);
+    const pki = makePki();
+    const serve = await startServe(['--http', '127.0.0.1:0', '--sasl-users', users, '--acl', acl, '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey]);
     try {
+      expect(serve.httpUrl).toMatch(/^https:\/\//);
       const url = `${serve.httpUrl}/topics/app-logs`;
-      expect(curl(url, 'text/plain', 'x\n').status).toBe(401);
-      expect(curl(url, 'text/plain', 'x\n', ['-u', 'alice:wrong']).status).toBe(401);
-      expect(curl(url, 'text/plain', 'from alice\n', ['-u', 'alice:alice-secret'])).toMatchObject({ status: 200, body: { record_count: 1 } });
-      expect(curl(url, 'text/plain', 'from bob\n', ['-u', 'bob:bob-secret'])).toMatchObject({ status: 403, body: { error: 'TOPIC_AUTHORIZATION_FAILED' } });
-      expect(curl(`${serve.httpUrl}/topics/other`, 'text/plain', 'x\n', ['-u', 'alice:alice-secret']).status).toBe(403);
+      const ca = ['--cacert', pki.ca];
+      expect(curl(url, 'text/plain', 'x\n', ca).status).toBe(401);
+      expect(curl(url, 'text/plain', 'x\n', [...ca, '-u', 'alice:wrong']).status).toBe(401);
+      expect(curl(url, 'text/plain', 'from alice\n', [...ca, '-u', 'alice:alice-secret'])).toMatchObject({ status: 200, body: { record_count: 1 } });
+      expect(curl(url, 'text/plain', 'from bob\n', [...ca, '-u', 'bob:bob-secret'])).toMatchObject({ status: 403, body: { error: 'TOPIC_AUTHORIZATION_FAILED' } });
+      expect(curl(`${serve.httpUrl}/topics/other`, 'text/plain', 'x\n', [...ca, '-u', 'alice:alice-secret']).status).toBe(403);
     } finally {
       expect(await serve.stop()).toBe(0);
     }
