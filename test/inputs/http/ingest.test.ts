@@ -106,9 +106,13 @@ describe.skipIf(!curlFound)('HTTP ingest (brook serve --http)', () => {
   });
 
   it('refuses a body past max.message.bytes with 413 and a bad NDJSON line with 400, writing nothing', async () => {
-    const big = curl(`${serve.httpUrl}/topics/limits`, 'text/plain', Buffer.alloc(1_048_588 + 1, 'a'));
-    expect(big.status).toBe(413);
-    expect(big.body).toMatchObject({ error: 'MESSAGE_TOO_LARGE' });
+    // Just past the limit, far past it (the client is still sending when the answer is ready: it
+    // must get the 413, not a reset connection), and chunked (no length declared).
+    for (const [bytes, extra] of [[1_048_588 + 1, []], [16 * 1_048_576, []], [3 * 1_048_576, ['-H', 'transfer-encoding: chunked']]] as const) {
+      const big = curl(`${serve.httpUrl}/topics/limits`, 'text/plain', Buffer.alloc(bytes, 'a'), [...extra]);
+      expect(big.status).toBe(413);
+      expect(big.body).toMatchObject({ error: 'MESSAGE_TOO_LARGE' });
+    }
     const bad = curl(`${serve.httpUrl}/topics/limits`, 'application/x-ndjson', '{"ok":1}\n{"broken":\n{"ok":3}\n');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'INVALID_RECORD' });
