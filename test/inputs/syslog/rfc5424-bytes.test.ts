@@ -50,6 +50,20 @@ describe('the RFC 5424 byte path', () => {
     expect(scanned).toBeGreaterThan(1000); // the byte path was really taken
   });
 
+  it('with --syslog-format raw keeps the bytes as the value, with the same key and timestamp', () => {
+    fc.assert(fc.property(message, (textMessage) => {
+      const bytes = Buffer.from(textMessage, 'utf8');
+      const parsed = parseRfc5424(bytes.toString('utf8'));
+      const records = new SyslogRecords('raw', new InputStats('test'), new Routing({ topic: 'syslog', keyField: 'hostname' }));
+      records.add(bytes, bytes.length, now);
+      const [record] = records.take();
+      expect(record!.value).toBe(bytes);
+      const key = record!.fields === null ? record!.key : new Routing({ topic: 'syslog', keyField: 'hostname' }).keyFor(record!.fields);
+      expect(key?.toString('utf8') ?? null).toBe(parsed.message.hostname);
+      expect(record!.timestamp).toBe(parsed.timestampMs ?? now);
+    }), { numRuns: 1000 });
+  });
+
   it('declines what it does not cover, so the general path keeps its errors and structured data', () => {
     const scan = new Rfc5424Scan();
     for (const declined of ['<13>2 - h a - - - m', '<13>1 - h a - - [x@1 a="b"] m', '<13>1 - h"x a - - - m', '<13>1 2024-13-01T00:00:00Z h a - - - m',
