@@ -39,6 +39,7 @@ import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLin
 import { BatchBuilder } from './bulk-batch-builder.js';
 import { BatchDelivery, type PartitionSequence } from './bulk-delivery.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
+import { placeRecords, type BulkRecord, type QueuedRecords } from './bulk-records.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
 import { TopicMetadata } from './topic-metadata.js';
@@ -97,7 +98,7 @@ interface QueuedRecord {
   target: RecordTarget;
 }
 
-type Queued = QueuedRecord | QueuedLines;
+type Queued = QueuedRecord | QueuedLines | QueuedRecords;
 
 /** A batch being filled, or sealed and waiting for (or in) its produce. */
 export interface Batch {
@@ -126,6 +127,8 @@ export interface TopicState {
   queues: Array<PartitionQueue | undefined>;
   /** The keyless records' current partition (before modulo). */
   sticky: number;
+  /** The next partition (before modulo) of sendRecords() with roundRobin. */
+  roundRobin: number;
 }
 
 const DEFAULTS = {
@@ -221,6 +224,22 @@ export class Producer {
     });
   }
 
+  /**
+   * The bulk path for prepared records of one topic (the log inputs use it): one promise for the
+   * whole array, resolved (never rejected once accepted) when every record is acknowledged or
+   * failed, with the counts and the first error. `roundRobin`: records without an explicit
+   * partition go to each partition in turn instead of by key. The records must not change until
+   * the promise settles. Pair it with ready() to bound memory.
+   */
+  sendRecords(topic: string, records: readonly BulkRecord[], options: { roundRobin?: boolean } = {}): Promise<SendLinesResult> {
+    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return new Promise<SendLinesResult>((resolve) => {
+      this.outstandingCount++;
+      this.queue.push({ kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, target: new LinesTarget(resolve, this.settled) });
+      this.pump();
+    });
+  }
+
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */
   hasCapacity(): boolean {
     return this.queue.length === this.queueHead && this.bufferedBytes < this.bufferBytes;
@@ -287,7 +306,7 @@ export class Producer {
   topicState(topic: string, partitionCount: number): TopicState {
     let state = this.topics.get(topic);
     if (state === undefined) {
-      state = { queues: [], sticky: 0 };
+      state = { queues: [], sticky: 0, roundRobin: 0 };
       this.topics.set(topic, state);
     }
     if (state.queues.length < partitionCount) state.queues.length = partitionCount;
@@ -329,6 +348,8 @@ export class Producer {
       }
       if (entry.kind === 'lines') {
         if (!placeLines(this, entry, partitionCount)) return this.compactQueue();
+      } else if (entry.kind === 'records') {
+        if (!placeRecords(this, entry, partitionCount)) return this.compactQueue();
       } else {
         if (this.bufferedBytes > 0 && this.bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
         this.placeRecord(entry, partitionCount);
@@ -362,6 +383,7 @@ export class Producer {
       const entry = this.queue[i]!;
       if (entry.topic !== topic) kept.push(entry);
       else if (entry.kind === 'record') entry.target.failed(onlyPart(entry.target), err);
+      else if (entry.kind === 'records') entry.target.failUnplaced(entry.records.length - entry.index, err);
       else entry.target.failUnplaced(countLines(entry.text, entry.pos), err);
     }
     this.queue.length = 0;
