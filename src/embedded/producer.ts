@@ -17,7 +17,15 @@
  *   instead of random so runs are reproducible).
  * - Order: requests are placed strictly in call order, and each partition has at most one produce
  *   in flight, so records of a partition are appended in call order even when the broker's ring
- *   is full and appends wait.
+ *   is full and appends wait. With maxInFlight 1 (Kafka's max.in.flight.requests.per.connection)
+ *   batches of all partitions go out one at a time in the order they were sealed, so records
+ *   handed over in one order are stored in that order across partitions too, as long as a batch
+ *   holds a run of consecutive records (keyless or single-partition input; keyed input spread
+ *   over several partitions interleaves its batches).
+ * - Failure: when a batch fails for good, an idempotent producer also fails every record of the
+ *   same partition (of every partition with maxInFlight 1) that was handed over before the
+ *   failure and not yet sent, instead of sending it after the gap: what is stored stays a prefix
+ *   of what was handed over. Records handed over after the failure is reported start afresh.
  * - Delivery (bulk-delivery.ts): idempotent by default, as Kafka's producer since 3.0: each batch
  *   carries producerId, producerEpoch and baseSequence, so a resent batch is recognised by the log
  *   and written once. Retriable errors (a restarted partition worker, a storage error, a lost
@@ -71,6 +79,12 @@ export interface ProducerOptions {
   retryBackoffMs?: number;
   /** Longest wait between resends (retry.backoff.max.ms). Default 1000. */
   retryBackoffMaxMs?: number;
+  /**
+   * Produce requests in flight at once over all partitions (Kafka's
+   * max.in.flight.requests.per.connection; one host is one connection). Default unbounded (one
+   * per partition); 1 keeps the order of records across partitions (see "Order" above).
+   */
+  maxInFlight?: number;
 }
 
 export interface RecordMetadata {
@@ -86,6 +100,8 @@ export interface SendLinesOptions {
   keySeparator?: Buffer | null;
   /** Every line goes to this partition; otherwise keyed lines hash, keyless ones stick. */
   partition?: number;
+  /** Drop a '\r' at the end of each line (CRLF input). Default false: values keep every byte. */
+  stripCarriageReturn?: boolean;
 }
 
 interface QueuedRecord {
@@ -119,13 +135,23 @@ export interface PartitionQueue {
   inFlight: boolean;
   /** Size of the last sealed batch: the next builder's starting capacity. */
   lastBatchBytes: number;
+  /** Largest batch: the producer's batchBytes, lowered to what the topic accepts. */
+  batchBytes: number;
   sequence: PartitionSequence;
+  /** Set when a batch failed for good: records of calls before `beforeCall` fail with `error`. */
+  poison: Poison | null;
+}
+
+interface Poison {
+  beforeCall: number;
+  error: Error;
 }
 
 export interface TopicState {
   queues: Array<PartitionQueue | undefined>;
   /** The keyless records' current partition (before modulo). */
   sticky: number;
+  batchBytes: number;
 }
 
 const DEFAULTS = {
@@ -149,6 +175,15 @@ export class Producer {
   private readyWaiters: Array<() => void> = [];
   private flushing = 0;
   private closed = false;
+  /** Calls accepted so far (send and sendLines), numbering each call's records. */
+  private callCount = 0;
+  private readonly idempotent: boolean;
+  private readonly maxInFlight: number;
+  private inFlightCount = 0;
+  /** With a bounded maxInFlight: sealed batches in seal order, waiting for their turn. */
+  private readonly sealOrder: Array<{ queue: PartitionQueue; batch: Batch }> = [];
+  /** With maxInFlight 1 a failure poisons every partition (see "Failure"). */
+  private globalPoison: Poison | null = null;
   private readonly settled = (): void => this.settle();
 
   constructor(
@@ -167,6 +202,9 @@ export class Producer {
     const idempotent = options.idempotent ?? acks !== 0;
     const retries = options.retries ?? (idempotent ? Infinity : 0);
     if (!(retries >= 0)) throw new TypeError('retries must be 0 or more');
+    this.idempotent = idempotent;
+    this.maxInFlight = options.maxInFlight ?? Infinity;
+    if (!(this.maxInFlight >= 1)) throw new TypeError('maxInFlight must be 1 or more');
     this.delivery = new BatchDelivery(backend, {
       idempotent, acks, codec: Compression[compression], retries,
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULTS.deliveryTimeoutMs,
@@ -187,7 +225,7 @@ export class Producer {
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.outstandingCount++;
-      const target = new RecordTarget(normalized.timestamp!, resolve, reject, this.settled);
+      const target = new RecordTarget(this.callCount++, normalized.timestamp!, resolve, reject, this.settled);
       const sizeBytes = recordBytesMax(normalized);
       this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
       this.pump();
@@ -202,7 +240,8 @@ export class Producer {
   /**
    * The bulk path: every line of `text` becomes one record (value = the line; with keySeparator,
    * key<sep>value), encoded straight into batches with no object or promise per line. A line ends
-   * at '\n' (a '\r' before it is dropped); bytes after the last '\n' are a last line. All lines
+   * at '\n' (a '\r' before it stays part of the value unless stripCarriageReturn); bytes after the
+   * last '\n' are a last line. All lines
    * get the time of this call as their timestamp. `text` must not change until the promise
    * settles. The promise never rejects once accepted: it resolves, when every line is
    * acknowledged or failed, with the counts and the first error. Pair it with ready() to bound
@@ -215,7 +254,8 @@ export class Producer {
       this.queue.push({
         kind: 'lines', topic, text, pos: 0, timestampMs: Date.now(),
         keySeparator: options.keySeparator != null && options.keySeparator.length > 0 ? options.keySeparator : null,
-        partition: options.partition, target: new LinesTarget(resolve, this.settled),
+        partition: options.partition, stripCarriageReturn: options.stripCarriageReturn === true,
+        target: new LinesTarget(this.callCount++, resolve, this.settled),
       });
       this.pump();
     });
@@ -256,12 +296,12 @@ export class Producer {
   /** The open batch of `queue` with room for `recordBytes` more (sealing a full one first). */
   openBatch(queue: PartitionQueue, recordBytes: number): Batch {
     let open = queue.open;
-    if (open !== null && (open.builder.sizeBytes + recordBytes > this.batchBytes || open.builder.recordCount >= RECORDS_PER_BATCH_MAX)) {
+    if (open !== null && (open.builder.sizeBytes + recordBytes > queue.batchBytes || open.builder.recordCount >= RECORDS_PER_BATCH_MAX)) {
       this.seal(queue);
       open = null;
     }
     if (open === null) {
-      const capacityBytes = Math.min(this.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
+      const capacityBytes = Math.min(queue.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
       open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
       queue.open = open;
       queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
@@ -269,25 +309,41 @@ export class Producer {
     return open;
   }
 
-  /** Counts a just-appended record against its batch, its caller and the memory bound. */
-  addToBatch(queue: PartitionQueue, batch: Batch, target: AckTarget, recordBytes: number, payloadBytes: number): void {
+  /**
+   * Counts `recordCount` just-appended records of one call (the first of them its record number
+   * `firstLine`) against their batch, their caller and the memory bound.
+   */
+  addRun(queue: PartitionQueue, batch: Batch, target: AckTarget, recordCount: number, encodedBytes: number, payloadBytes: number, firstLine: number): void {
+    if (recordCount === 0) return;
     const parts = batch.parts;
     const last = parts.length === 0 ? undefined : parts[parts.length - 1]!;
     if (last !== undefined && last.target === target) {
-      last.recordCount++;
+      last.recordCount += recordCount;
       last.byteCount += payloadBytes;
     } else {
-      parts.push({ target, firstIndex: batch.builder.recordCount - 1, recordCount: 1, byteCount: payloadBytes });
+      parts.push({ target, firstIndex: batch.builder.recordCount - recordCount, firstLine, recordCount, byteCount: payloadBytes });
     }
-    batch.accountedBytes += recordBytes;
-    this.bufferedBytes += recordBytes;
-    if (batch.builder.sizeBytes >= this.batchBytes) this.seal(queue);
+    batch.accountedBytes += encodedBytes;
+    this.bufferedBytes += encodedBytes;
+    if (batch.builder.sizeBytes >= queue.batchBytes) this.seal(queue);
+  }
+
+  /** Seals the partition's open batch now (it is full for the next record). */
+  sealQueue(queue: PartitionQueue): void {
+    this.seal(queue);
+  }
+
+  /** The error records of call `callIndex` fail with on `queue`, or null when they may go. */
+  poisonFor(queue: PartitionQueue, callIndex: number): Error | null {
+    const poison = this.globalPoison ?? queue.poison;
+    return poison !== null && callIndex < poison.beforeCall ? poison.error : null;
   }
 
   topicState(topic: string, partitionCount: number): TopicState {
     let state = this.topics.get(topic);
     if (state === undefined) {
-      state = { queues: [], sticky: 0 };
+      const batchBytesMax = this.metadata.limitsNow(topic)?.batchBytesMax ?? Infinity;
+      state = { queues: [], sticky: 0, batchBytes: Math.min(this.batchBytes, batchBytesMax) };
       this.topics.set(topic, state);
     }
     if (state.queues.length < partitionCount) state.queues.length = partitionCount;
@@ -299,7 +355,7 @@ export class Producer {
     if (queue === undefined) {
       queue = {
         topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0,
-        sequence: { producerId: -1, nextSequence: 0 },
+        batchBytes: state.batchBytes, sequence: { producerId: -1, nextSequence: 0 }, poison: null,
       };
       state.queues[partition] = queue;
     }
@@ -319,9 +375,9 @@ export class Producer {
   private pump(): void {
     while (this.queueHead < this.queue.length) {
       const entry = this.queue[this.queueHead]!;
-      const partitionCount = this.metadata.partitionCountNow(entry.topic);
+      const partitionCount = this.metadata.limitsNow(entry.topic)?.partitionCount;
       if (partitionCount === undefined) {
-        this.metadata.partitionCount(entry.topic).then(
+        this.metadata.limits(entry.topic).then(
           () => this.pump(),
           (err: unknown) => this.failQueuedForTopic(entry.topic, err as Error),
         );
@@ -382,10 +438,15 @@ export class Producer {
       return;
     }
     const queue = this.partitionQueue(state, topic, partition);
+    const poison = this.poisonFor(queue, entry.target.callIndex);
+    if (poison !== null) {
+      entry.target.failed(onlyPart(entry.target), poison);
+      return;
+    }
     const batch = this.openBatch(queue, entry.sizeBytes);
     const key = record.key ?? null;
     const recordBytes = batch.builder.appendRecord(record.timestamp!, key, record.value, record.headers ?? []);
-    this.addToBatch(queue, batch, entry.target, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0));
+    this.addRun(queue, batch, entry.target, 1, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0), 0);
   }
 
   private sealAll(): void {
@@ -402,22 +463,77 @@ export class Producer {
     queue.open = null;
     // The header is written when the batch is first sent: its baseSequence is known only then.
     queue.lastBatchBytes = batch.builder.sizeBytes;
-    queue.sealed.push(batch);
+    if (this.maxInFlight === Infinity) queue.sealed.push(batch);
+    else this.sealOrder.push({ queue, batch });
     // A sealed batch ends the sticky partition's turn: keyless records move on.
     const state = this.topics.get(queue.topic)!;
     if (state.sticky % state.queues.length === queue.partition) state.sticky = queue.partition + 1;
     this.dispatch(queue);
   }
 
+  /**
+   * A batch of `failed` failed for good: the records handed over so far that wait behind it (in
+   * its partition, or everywhere with maxInFlight 1) fail with it rather than land after a gap.
+   */
+  private poison(failed: PartitionQueue, error: Error): void {
+    const poison: Poison = { beforeCall: this.callCount, error };
+    const queues: PartitionQueue[] = [];
+    if (this.maxInFlight === 1) {
+      this.globalPoison = poison;
+      for (const state of this.topics.values()) for (const queue of state.queues) if (queue !== undefined) queues.push(queue);
+    } else {
+      failed.poison = poison;
+      queues.push(failed);
+    }
+    const doomed: Batch[] = [];
+    for (const queue of queues) {
+      if (queue.lingerTimer !== null) clearTimeout(queue.lingerTimer);
+      queue.lingerTimer = null;
+      doomed.push(...queue.sealed.splice(0));
+      if (queue.open !== null) doomed.push(queue.open);
+      queue.open = null;
+    }
+    for (let i = this.sealOrder.length - 1; i >= 0; i--) {
+      if (queues.includes(this.sealOrder[i]!.queue)) doomed.push(...this.sealOrder.splice(i, 1).map((s) => s.batch));
+    }
+    for (const batch of doomed) {
+      this.bufferedBytes -= batch.accountedBytes;
+      for (const part of batch.parts) part.target.failed(part, error);
+    }
+  }
+
   private dispatch(queue: PartitionQueue): void {
+    if (this.maxInFlight !== Infinity) {
+      this.dispatchInSealOrder();
+      return;
+    }
     if (queue.inFlight) return;
     const batch = queue.sealed.shift();
-    if (batch === undefined) return;
+    if (batch !== undefined) this.startProduce(queue, batch);
+  }
+
+  /** With a bounded maxInFlight: the oldest sealed batches whose partition is free go out. */
+  private dispatchInSealOrder(): void {
+    for (let i = 0; i < this.sealOrder.length && this.inFlightCount < this.maxInFlight;) {
+      const { queue, batch } = this.sealOrder[i]!;
+      if (queue.inFlight) {
+        i++;
+        continue;
+      }
+      this.sealOrder.splice(i, 1);
+      this.startProduce(queue, batch);
+    }
+  }
+
+  private startProduce(queue: PartitionQueue, batch: Batch): void {
     queue.inFlight = true;
+    this.inFlightCount++;
     void this.produce(queue, batch).finally(() => {
       queue.inFlight = false;
+      this.inFlightCount--;
       this.bufferedBytes -= batch.accountedBytes;
-      this.dispatch(queue);
+      if (this.maxInFlight !== Infinity) this.dispatchInSealOrder();
+      else this.dispatch(queue);
       this.pump();
     });
   }
@@ -429,6 +545,7 @@ export class Producer {
       const { error } = outcome;
       if (error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
       for (const part of batch.parts) part.target.failed(part, error);
+      if (this.idempotent || this.maxInFlight === 1) this.poison(queue, error);
       return;
     }
     for (const part of batch.parts) part.target.acknowledged(queue.topic, queue.partition, outcome.baseOffset, part, outcome.logAppendTimeMs);
@@ -436,5 +553,5 @@ export class Producer {
 }
 
 function onlyPart(target: AckTarget): BatchPart {
-  return { target, firstIndex: 0, recordCount: 1, byteCount: 0 };
+  return { target, firstIndex: 0, firstLine: 0, recordCount: 1, byteCount: 0 };
 }
