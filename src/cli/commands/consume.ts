@@ -10,7 +10,7 @@ import { LATEST_TIMESTAMP, type BrookBackend } from '../../embedded/backend.js';
 import { KafkaError } from '../../embedded/kafka-error.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { Consumer, type StartPosition } from '../../embedded/consumer.js';
-import { action, EXIT_OK, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
+import { action, exitCodeFor, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
 import { OutputBuffer } from '../bulk-output.js';
 import type { OutputFormat } from '../record-format.js';
 
@@ -60,7 +60,7 @@ Examples:
       // Without --group nothing needs the coordinator workers: do not wait for them to start.
       const backend = await ctx.backend({ autoCreateTopics: false, groups: opts.group !== undefined });
       await consumeTo(backend, topic, process.stdout, opts, ctx.signal);
-      return EXIT_OK;
+      return exitCodeFor(ctx.signal);
     }));
 }
 

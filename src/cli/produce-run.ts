@@ -1,0 +1,215 @@
+/**
+ * The core of `brook produce`: input lines to producer calls, and the account of what became of
+ * every line, so that on any failure the command can say which line is the first one not stored.
+ *
+ * Line numbers are the input's (1-based, every line counted, skipped ones too). The producer runs
+ * with maxInFlight 1 and is idempotent (unless acks 0): when a batch fails, nothing after it is
+ * stored (Producer, "Failure"), so the stored lines are exactly those before the first failed
+ * one, less the lines skipped on purpose; `tail -n +N | brook produce` resumes exactly. Keyed
+ * lines spread over several partitions are the exception (their batches interleave); the
+ * outcome then counts the records of later lines that were stored too.
+ */
+import { MESSAGE_MAX_BYTES_LIMIT } from '../common/limits.js';
+import type { Producer, SendLinesResult } from '../embedded/producer.js';
+import type { TopicMetadata } from '../embedded/topic-metadata.js';
+import { LineReader, LongLineError, type LineRun, type LongLinePolicy } from './lines.js';
+import type { LineRecord } from './record-format.js';
+import { Throughput } from './throughput.js';
+import { UserError } from './user-error.js';
+
+/** Bytes a batch adds around one record: the batch header (61) and the record framing bound (36). */
+export const LINE_OVERHEAD_BYTES = 61 + 36;
+/** Warnings about skipped lines stop after this many (the summary counts them all). */
+const LONG_LINE_WARNINGS_MAX = 10;
+
+export interface RunOptions {
+  keySeparator: Buffer | null;
+  partition?: number;
+  stripCarriageReturn: boolean;
+  /** Undefined: the largest line the topic accepts. */
+  maxLineBytes?: number;
+  longLines: LongLinePolicy;
+}
+
+export class ProduceRun {
+  readonly throughput = new Throughput();
+  /** Lines of the input read to their end (sent, skipped or truncated). */
+  linesRead = 0;
+  skippedCount = 0;
+  truncatedCount = 0;
+  /** Numbers of the skipped lines (to tell how many lie before the first unstored line). */
+  private readonly skippedLines: number[] = [];
+  /** The first line that failed, and why; Infinity while none has. */
+  firstFailedLine = Infinity;
+  failure: Error | null = null;
+  /** A line that stops the run before it is sent (bad JSON): its message. */
+  stoppedAt: { line: number; message: string } | null = null;
+  maxLineBytes = 0;
+
+  constructor(
+    readonly producer: Producer,
+    readonly metadata: TopicMetadata,
+    readonly topic: string,
+    readonly options: RunOptions,
+    readonly signal: AbortSignal,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  get stopped(): boolean {
+    return this.failure !== null || this.stoppedAt !== null || this.signal.aborted;
+  }
+
+  /** Text lines: runs of whole lines to producer.sendLines(), one call per run. */
+  async sendText(chunks: AsyncIterable<Buffer | string>): Promise<void> {
+    const iterator = chunks[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done === true) return; // empty input: no topic is created
+    const limits = await this.metadata.limits(this.topic);
+    checkPartition(this.options.partition, limits.partitionCount, this.topic);
+    this.maxLineBytes = this.lineLimit(limits.batchBytesMax);
+    const reader = this.reader();
+    const sendOptions = { keySeparator: this.options.keySeparator, partition: this.options.partition, stripCarriageReturn: this.options.stripCarriageReturn };
+    try {
+      for await (const run of reader.runs(prepend(first.value, iterator))) {
+        this.producer.sendLines(this.topic, run.text, sendOptions).then((result) => this.settled(run, result));
+        if (this.stopped) break;
+        if (!this.producer.hasCapacity()) await this.producer.ready();
+      }
+    } catch (err) {
+      if (!(err instanceof LongLineError)) throw err;
+      this.stoppedAt = { line: err.lineNumber, message: err.message };
+    } finally {
+      this.linesRead = reader.lineCount;
+    }
+  }
+
+  /** JSON lines: parsed one by one (a bad one stops the run, or is skipped), each sent on its own. */
+  async sendParsed(chunks: AsyncIterable<Buffer | string>, parse: (line: Buffer) => LineRecord, skipInvalid: boolean): Promise<void> {
+    this.maxLineBytes = this.options.maxLineBytes!;
+    const reader = this.reader();
+    let partitionCount: number | undefined;
+    try {
+      reading: for await (const run of reader.runs(chunks)) {
+        let lineNumber = run.firstLine;
+        for (let start = 0; start < run.text.length; lineNumber++) {
+          const newline = run.text.indexOf(0x0a, start);
+          const end = newline === -1 ? run.text.length : newline;
+          const line = run.text.subarray(start, this.options.stripCarriageReturn && end > start && run.text[end - 1] === 0x0d ? end - 1 : end);
+          start = end + 1;
+          let record: LineRecord;
+          try {
+            record = parse(line);
+            partitionCount ??= (await this.metadata.limits(this.topic)).partitionCount;
+            checkPartition(this.options.partition, partitionCount, this.topic);
+            checkLinePartition(record.partition, partitionCount, this.topic);
+          } catch (err) {
+            if (!(err instanceof LineError)) throw err;
+            if (!skipInvalid) {
+              this.stoppedAt = { line: lineNumber, message: `line ${lineNumber}: ${err.message}` };
+              break reading;
+            }
+            this.warn(`line ${lineNumber}: ${err.message} (skipped)`);
+            this.skip(lineNumber);
+            continue;
+          }
+          this.send(record, lineNumber);
+        }
+        if (this.stopped) break;
+        if (!this.producer.hasCapacity()) await this.producer.ready();
+      }
+    } catch (err) {
+      if (!(err instanceof LongLineError)) throw err;
+      this.stoppedAt = { line: err.lineNumber, message: err.message };
+    } finally {
+      this.linesRead = this.stoppedAt === null ? reader.lineCount : this.stoppedAt.line - 1;
+    }
+  }
+
+  /** The first line not stored (null when all were), and how many records of later lines were stored anyway. */
+  firstUnstored(): { line: number; storedAfterCount: number } | null {
+    let line: number;
+    if (Number.isFinite(this.firstFailedLine)) line = this.firstFailedLine;
+    else if (this.stoppedAt !== null) line = this.stoppedAt.line;
+    else if (this.signal.aborted) line = this.linesRead + 1;
+    else return null;
+    const skippedBefore = this.skippedLines.filter((n) => n < line).length;
+    const storedBefore = line - 1 - skippedBefore;
+    return { line, storedAfterCount: Math.max(this.throughput.recordCount - storedBefore, 0) };
+  }
+
+  private send(record: LineRecord, lineNumber: number): void {
+    const bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+    this.producer.send({ topic: this.topic, ...record, partition: record.partition ?? this.options.partition }).then(
+      () => this.throughput.add(1, bytes),
+      (err: Error) => this.failed(lineNumber, err),
+    );
+  }
+
+  private settled(run: LineRun, result: SendLinesResult): void {
+    this.throughput.add(result.recordCount, result.byteCount);
+    if (result.firstFailedLine >= 0) this.failed(run.firstLine + result.firstFailedLine, result.error!);
+  }
+
+  private failed(lineNumber: number, error: Error): void {
+    if (lineNumber >= this.firstFailedLine) return;
+    this.firstFailedLine = lineNumber;
+    this.failure = error;
+  }
+
+  private reader(): LineReader {
+    return new LineReader({
+      maxLineBytes: this.maxLineBytes,
+      longLines: this.options.longLines,
+      onLongLine: (lineNumber, lineBytes) => this.longLine(lineNumber, lineBytes),
+    });
+  }
+
+  private longLine(lineNumber: number, lineBytes: number): void {
+    const truncated = this.options.longLines === 'truncate';
+    if (truncated) this.truncatedCount++;
+    else this.skip(lineNumber);
+    const count = this.skippedCount + this.truncatedCount;
+    if (count <= LONG_LINE_WARNINGS_MAX) {
+      this.warn(`line ${lineNumber}: ${lineBytes} bytes, over --max-line-bytes ${this.maxLineBytes} (${truncated ? 'truncated' : 'skipped'})` +
+        (count === LONG_LINE_WARNINGS_MAX ? '; further ones are only counted' : ''));
+    }
+  }
+
+  private skip(lineNumber: number): void {
+    this.skippedCount++;
+    this.skippedLines.push(lineNumber);
+  }
+
+  /** --max-line-bytes, checked against (and by default set to) what one record of the topic may hold. */
+  private lineLimit(batchBytesMax: number): number {
+    const topicMax = Math.min(batchBytesMax, MESSAGE_MAX_BYTES_LIMIT) - LINE_OVERHEAD_BYTES + (this.options.keySeparator?.length ?? 0);
+    const asked = this.options.maxLineBytes;
+    if (asked === undefined) return Math.max(topicMax, 1);
+    if (asked > topicMax) {
+      throw new UserError(`--max-line-bytes ${asked} is more than topic '${this.topic}' takes: its max.message.bytes and segment.bytes allow lines up to ${topicMax} bytes`);
+    }
+    return asked;
+  }
+}
+
+/** A problem with one input line (as opposed to the run). */
+export class LineError extends Error {}
+
+async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield first;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+export function checkPartition(partition: number | undefined, partitionCount: number, topic: string): void {
+  if (partition === undefined || partition < partitionCount) return;
+  throw new UserError(partitionMessage(partition, partitionCount, topic));
+}
+
+function checkLinePartition(partition: number | undefined, partitionCount: number, topic: string): void {
+  if (partition === undefined || partition < partitionCount) return;
+  throw new LineError(partitionMessage(partition, partitionCount, topic));
+}
+
+function partitionMessage(partition: number, partitionCount: number, topic: string): string {
+  return `partition ${partition} does not exist: topic '${topic}' has ${partitionCount} partition${partitionCount === 1 ? '' : 's'}`;
+}
