@@ -5,6 +5,8 @@
  * or any `cause` behind it (a StorageError wraps the fs error).
  */
 import { BrookError } from '../common/errors.js';
+import { KafkaError } from '../embedded/kafka-error.js';
+import { isDiskFullMessage } from '../storage/disk-space.js';
 
 const EXPLANATIONS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on device',
@@ -50,6 +52,8 @@ export function isOperatingError(err: unknown): boolean {
  * else its message with line breaks folded.
  */
 export function describeError(err: unknown): string {
+  // The broker's "no space left on device (<dir>)" says it all; the Kafka code adds nothing.
+  if (err instanceof KafkaError && isDiskFullMessage(err.detail)) return err.detail!;
   const errno = errnoError(err);
   if (errno === null) return oneLine(err instanceof Error ? err.message : String(err));
   const words = EXPLANATIONS[errno.code] ?? errno.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '');

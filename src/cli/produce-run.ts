@@ -33,7 +33,7 @@ export interface RunOptions {
 
 export class ProduceRun {
   readonly throughput = new Throughput();
-  /** Lines of the input read to their end (sent, skipped or truncated). */
+  /** The last input line dealt with (sent, or skipped): every line up to it was. */
   linesRead = 0;
   skippedCount = 0;
   truncatedCount = 0;
@@ -55,8 +55,9 @@ export class ProduceRun {
     private readonly warn: (message: string) => void,
   ) {}
 
+  /** Whether to send no more: also as soon as the producer saw a failure its promises have not told yet. */
   get stopped(): boolean {
-    return this.failure !== null || this.stoppedAt !== null || this.signal.aborted;
+    return this.failure !== null || this.producer.failure !== null || this.stoppedAt !== null || this.signal.aborted;
   }
 
   /** Text lines: runs of whole lines to producer.sendLines(), one call per run. */
@@ -71,15 +72,15 @@ export class ProduceRun {
     const sendOptions = { keySeparator: this.options.keySeparator, partition: this.options.partition, stripCarriageReturn: this.options.stripCarriageReturn };
     try {
       for await (const run of reader.runs(prepend(first.value, iterator))) {
+        if (this.stopped) break;
         this.producer.sendLines(this.topic, run.text, sendOptions).then((result) => this.settled(run, result));
+        this.linesRead = run.firstLine + run.lineCount - 1;
         if (this.stopped) break;
         if (!this.producer.hasCapacity()) await this.producer.ready();
       }
     } catch (err) {
       if (!(err instanceof LongLineError)) throw err;
       this.stoppedAt = { line: err.lineNumber, message: err.message };
-    } finally {
-      this.linesRead = reader.lineCount;
     }
   }
 
@@ -112,7 +113,9 @@ export class ProduceRun {
             this.skip(lineNumber);
             continue;
           }
+          if (this.stopped) break reading;
           this.send(record, lineNumber);
+          this.linesRead = lineNumber;
         }
         if (this.stopped) break;
         if (!this.producer.hasCapacity()) await this.producer.ready();
@@ -120,8 +123,6 @@ export class ProduceRun {
     } catch (err) {
       if (!(err instanceof LongLineError)) throw err;
       this.stoppedAt = { line: err.lineNumber, message: err.message };
-    } finally {
-      this.linesRead = this.stoppedAt === null ? reader.lineCount : this.stoppedAt.line - 1;
     }
   }
 
@@ -178,6 +179,9 @@ export class ProduceRun {
   private skip(lineNumber: number): void {
     this.skippedCount++;
     this.skippedLines.push(lineNumber);
+    // A skipped line is dealt with, but only where it follows everything before it (it does:
+    // lines end in order, and a skip is noted as its line ends).
+    if (!this.stopped) this.linesRead = Math.max(this.linesRead, lineNumber);
   }
 
   /** --max-line-bytes, checked against (and by default set to) what one record of the topic may hold. */

@@ -34,11 +34,11 @@ export class RecordTarget implements AckTarget {
     private readonly timestampMs: number,
     private readonly resolve: (metadata: RecordMetadata) => void,
     private readonly reject: (error: Error) => void,
-    private readonly done: () => void,
+    private readonly done: (callIndex: number) => void,
   ) {}
 
   acknowledged(topic: string, partition: number, baseOffset: number, part: BatchPart, logAppendTimeMs: number): void {
-    this.done();
+    this.done(this.callIndex);
     this.resolve({
       topic,
       partition,
@@ -48,7 +48,7 @@ export class RecordTarget implements AckTarget {
   }
 
   failed(_part: BatchPart, error: Error): void {
-    this.done();
+    this.done(this.callIndex);
     this.reject(error);
   }
 }
@@ -79,7 +79,7 @@ export class LinesTarget implements AckTarget {
   constructor(
     readonly callIndex: number,
     private readonly resolve: (result: SendLinesResult) => void,
-    private readonly done: () => void,
+    private readonly done: (callIndex: number) => void,
   ) {}
 
   /** Lines placed so far: the index the next placed line gets. */
@@ -138,7 +138,7 @@ export class LinesTarget implements AckTarget {
   private check(): void {
     if (!this.allPlaced || this.settledCount < this.placedCount) return;
     this.allPlaced = false; // settle once
-    this.done();
+    this.done(this.callIndex);
     this.resolve(this.result);
   }
 }

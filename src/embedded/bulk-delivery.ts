@@ -30,6 +30,7 @@ import { ErrorCode, RETRIABLE_ERROR_CODES } from '../protocol/error-codes.js';
 import type { Acks, BrookBackend } from './backend.js';
 import type { BatchBuilder } from './bulk-batch-builder.js';
 import { KafkaError } from './kafka-error.js';
+import { isDiskFullMessage } from '../storage/disk-space.js';
 
 export interface DeliveryOptions {
   idempotent: boolean;
@@ -83,6 +84,9 @@ export function isRetriableCode(errorCode: number): boolean {
 
 /** Whether a thrown error (network, or a KafkaCodeError from initProducerId) is worth a retry. */
 export function isRetriableFailure(error: unknown): boolean {
+  // KAFKA_STORAGE_ERROR is retriable (a restarted worker comes back), but not on a full disk:
+  // nothing frees space within a delivery timeout, and the caller should hear of it now.
+  if (error instanceof KafkaError && isDiskFullMessage(error.detail)) return false;
   if (error instanceof KafkaError || error instanceof KafkaCodeError) return isRetriableCode(error.errorCode);
   return error instanceof BrookError && RETRIABLE_FAILURE_CODES.has(error.code);
 }

@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { partitionForKey } from '../protocol/partitioner.js';
 import type { LinesTarget } from './bulk-acks.js';
 import { KafkaError } from './kafka-error.js';
-import type { Producer, TopicState } from './producer.js';
+import type { ProducerBatches, TopicState } from './producer-batches.js';
 import { RECORD_OVERHEAD_BYTES_MAX } from './record-input.js';
 import { RECORDS_PER_BATCH_MAX } from '../common/limits.js';
 
@@ -40,7 +40,7 @@ const counts = { recordCount: 0, payloadBytes: 0, encodedBytes: 0 };
  * Places lines from entry.pos on while the producer's memory bound allows. Returns true once the
  * whole text is placed, false if it stopped for room (entry.pos records where).
  */
-export function placeLines(producer: Producer, entry: QueuedLines, partitionCount: number): boolean {
+export function placeLines(batches: ProducerBatches, bufferBytes: number, entry: QueuedLines, partitionCount: number): boolean {
   const { text, topic, target } = entry;
   const fixedPartition = entry.partition;
   if (fixedPartition !== undefined && !(Number.isInteger(fixedPartition) && fixedPartition >= 0 && fixedPartition < partitionCount)) {
@@ -48,10 +48,10 @@ export function placeLines(producer: Producer, entry: QueuedLines, partitionCoun
       `partition ${fixedPartition} is outside topic '${topic}' (${partitionCount} partitions)`));
     return true;
   }
-  const state = producer.topicState(topic, partitionCount);
+  const state = batches.topicState(topic, partitionCount);
   entry.pos = entry.keySeparator === null
-    ? placeKeylessLines(producer, entry, state, partitionCount)
-    : placeKeyedLines(producer, entry, state, partitionCount);
+    ? placeKeylessLines(batches, bufferBytes, entry, state, partitionCount)
+    : placeKeyedLines(batches, bufferBytes, entry, state, partitionCount);
   if (entry.pos < text.length) return false;
   target.finishPlacing();
   return true;
@@ -61,39 +61,39 @@ export function placeLines(producer: Producer, entry: QueuedLines, partitionCoun
  * Keyless lines all go to one partition (the fixed one, or the sticky one until its batch is
  * sealed), so whole runs of lines go into a batch at once (BatchBuilder.appendLines).
  */
-function placeKeylessLines(producer: Producer, entry: QueuedLines, state: TopicState, partitionCount: number): number {
+function placeKeylessLines(batches: ProducerBatches, bufferBytes: number, entry: QueuedLines, state: TopicState, partitionCount: number): number {
   const { text, topic, target, timestampMs, stripCarriageReturn } = entry;
   const end = text.length;
   let pos = entry.pos;
   while (pos < end) {
-    const roomBytes = producer.bufferBytes - producer.bufferedBytes;
-    if (producer.bufferedBytes > 0 && roomBytes <= 0) break;
+    const roomBytes = bufferBytes - batches.bufferedBytes;
+    if (batches.bufferedBytes > 0 && roomBytes <= 0) break;
     const partition = entry.partition ?? state.sticky % partitionCount;
-    const queue = producer.partitionQueue(state, topic, partition);
-    const poison = producer.poisonFor(queue, target.callIndex);
+    const queue = batches.partitionQueue(state, topic, partition);
+    const poison = batches.poisonFor(queue, target.callIndex);
     if (poison !== null) {
       target.failOne(poison);
       pos = nextLine(text, pos);
       continue;
     }
-    const batch = producer.openBatch(queue, RECORD_OVERHEAD_BYTES_MAX);
+    const batch = batches.openBatch(queue, RECORD_OVERHEAD_BYTES_MAX);
     const builder = batch.builder;
-    const roomLimited = producer.bufferedBytes > 0 && builder.sizeBytes + roomBytes < queue.batchBytes;
+    const roomLimited = batches.bufferedBytes > 0 && builder.sizeBytes + roomBytes < queue.batchBytes;
     const sizeBytesMax = roomLimited ? builder.sizeBytes + roomBytes : queue.batchBytes;
     const firstLine = target.placedLineCount;
     pos = builder.appendLines(timestampMs, text, pos, end, sizeBytesMax, RECORDS_PER_BATCH_MAX, stripCarriageReturn, counts);
     target.placed(counts.recordCount); // before addRun, which may seal and dispatch the batch
-    producer.addRun(queue, batch, target, counts.recordCount, counts.encodedBytes, counts.payloadBytes, firstLine);
+    batches.addRun(queue, batch, target, counts.recordCount, counts.encodedBytes, counts.payloadBytes, firstLine);
     if (pos < end) {
       if (roomLimited) break;
-      producer.sealQueue(queue); // full: the next line opens a new batch (the sticky partition moves on)
+      batches.seal(queue); // full: the next line opens a new batch (the sticky partition moves on)
     }
   }
   return pos;
 }
 
 /** key<separator>value lines: each line is hashed to its partition (murmur2, as Kafka's Java client). */
-function placeKeyedLines(producer: Producer, entry: QueuedLines, state: TopicState, partitionCount: number): number {
+function placeKeyedLines(batches: ProducerBatches, bufferBytes: number, entry: QueuedLines, state: TopicState, partitionCount: number): number {
   const { text, topic, target, timestampMs, stripCarriageReturn } = entry;
   const keySeparator = entry.keySeparator!;
   const fixedPartition = entry.partition;
@@ -102,7 +102,7 @@ function placeKeyedLines(producer: Producer, entry: QueuedLines, state: TopicSta
   let pos = entry.pos;
   let separatorAt = -2; // next separator at or after pos; -1: none left; -2: not searched yet
   while (pos < end) {
-    if (producer.bufferedBytes > 0 && producer.bufferedBytes >= producer.bufferBytes) break;
+    if (batches.bufferedBytes > 0 && batches.bufferedBytes >= bufferBytes) break;
     const newline = text.indexOf(NEWLINE, pos);
     const next = newline === -1 ? end : newline + 1;
     let lineEnd = newline === -1 ? end : newline;
@@ -122,20 +122,20 @@ function placeKeyedLines(producer: Producer, entry: QueuedLines, state: TopicSta
     else if (partitionCount === 1) partition = 0;
     else if (keyEnd !== -1) partition = partitionForKey(text.subarray(pos, keyEnd), partitionCount);
     else partition = state.sticky % partitionCount;
-    const queue = producer.partitionQueue(state, topic, partition);
-    const poison = producer.poisonFor(queue, target.callIndex);
+    const queue = batches.partitionQueue(state, topic, partition);
+    const poison = batches.poisonFor(queue, target.callIndex);
     if (poison !== null) {
       target.failOne(poison);
       pos = next;
       continue;
     }
-    const batch = producer.openBatch(queue, payloadBytes + RECORD_OVERHEAD_BYTES_MAX);
+    const batch = batches.openBatch(queue, payloadBytes + RECORD_OVERHEAD_BYTES_MAX);
     const recordBytes = keyEnd === -1
       ? batch.builder.appendRange(timestampMs, null, 0, 0, text, valueStart, lineEnd)
       : batch.builder.appendRange(timestampMs, text, pos, keyEnd, text, valueStart, lineEnd);
     const firstLine = target.placedLineCount;
     target.placed(1); // before addRun, which may seal and dispatch the batch
-    producer.addRun(queue, batch, target, 1, recordBytes, payloadBytes, firstLine);
+    batches.addRun(queue, batch, target, 1, recordBytes, payloadBytes, firstLine);
     pos = next;
   }
   return pos;

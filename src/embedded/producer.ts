@@ -37,15 +37,14 @@
  *
  * Owned by its creator on the main thread; not thread-safe.
  */
-import { RECORDS_PER_BATCH_MAX } from '../common/limits.js';
 import { Compression, type CompressionName } from '../protocol/compression.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { partitionForKey } from '../protocol/partitioner.js';
 import type { ProducerRecord } from '../protocol/record-batch.js';
 import type { Acks, BrookBackend } from './backend.js';
 import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
-import { BatchBuilder } from './bulk-batch-builder.js';
-import { BatchDelivery, type PartitionSequence } from './bulk-delivery.js';
+import { BatchDelivery } from './bulk-delivery.js';
+import { ProducerBatches } from './producer-batches.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
@@ -115,83 +114,26 @@ interface QueuedRecord {
 
 type Queued = QueuedRecord | QueuedLines;
 
-/** A batch being filled, or sealed and waiting for (or in) its produce. */
-export interface Batch {
-  builder: BatchBuilder;
-  parts: BatchPart[];
-  /** Uncompressed record bytes, counted against bufferBytes until acknowledged. */
-  accountedBytes: number;
-  /** The sealed bytes: null until its first send writes the header (bulk-delivery.ts). */
-  bytes: Buffer | null;
-  createdMs: number;
-}
-
-export interface PartitionQueue {
-  topic: string;
-  partition: number;
-  open: Batch | null;
-  lingerTimer: NodeJS.Timeout | null;
-  sealed: Batch[];
-  inFlight: boolean;
-  /** Size of the last sealed batch: the next builder's starting capacity. */
-  lastBatchBytes: number;
-  /** Largest batch: the producer's batchBytes, lowered to what the topic accepts. */
-  batchBytes: number;
-  sequence: PartitionSequence;
-  /** Set when a batch failed for good: records of calls before `beforeCall` fail with `error`. */
-  poison: Poison | null;
-}
-
-interface Poison {
-  beforeCall: number;
-  error: Error;
-}
-
-export interface TopicState {
-  queues: Array<PartitionQueue | undefined>;
-  /** The keyless records' current partition (before modulo). */
-  sticky: number;
-  batchBytes: number;
-}
-
 const DEFAULTS = {
   lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576,
   deliveryTimeoutMs: 120_000, retryBackoffMs: 100, retryBackoffMaxMs: 1000,
 };
 
 export class Producer {
-  readonly batchBytes: number;
   readonly bufferBytes: number;
-  /** Bytes in open, sealed and in-flight batches. */
-  bufferedBytes = 0;
-  private readonly lingerMs: number;
-  private readonly delivery: BatchDelivery;
+  /** Open, sealed and in-flight batches per partition (producer-batches.ts). */
+  readonly batches: ProducerBatches;
   private readonly metadata: TopicMetadata;
   private readonly queue: Queued[] = [];
   private queueHead = 0;
-  private readonly topics = new Map<string, TopicState>();
   private outstandingCount = 0;
   private flushWaiters: Array<() => void> = [];
   private readyWaiters: Array<() => void> = [];
   private flushing = 0;
   private closed = false;
-  /** Calls accepted so far (send and sendLines), numbering each call's records. */
-  private callCount = 0;
-  private readonly idempotent: boolean;
-  private readonly maxInFlight: number;
-  private inFlightCount = 0;
-  /** With a bounded maxInFlight: sealed batches in seal order, waiting for their turn. */
-  private readonly sealOrder: Array<{ queue: PartitionQueue; batch: Batch }> = [];
-  /** With maxInFlight 1 a failure poisons every partition (see "Failure"). */
-  private globalPoison: Poison | null = null;
-  private readonly settled = (): void => this.settle();
+  private readonly settled = (callIndex: number): void => this.settle(callIndex);
 
-  constructor(
-    private readonly backend: BrookBackend,
-    options: ProducerOptions = {},
-  ) {
-    this.lingerMs = options.lingerMs ?? DEFAULTS.lingerMs;
-    this.batchBytes = options.batchBytes ?? DEFAULTS.batchBytes;
+  constructor(backend: BrookBackend, options: ProducerOptions = {}) {
     this.bufferBytes = options.bufferBytes ?? DEFAULTS.bufferBytes;
     const compression = options.compression ?? 'none';
     if (!(compression in Compression)) throw new TypeError(`unknown compression '${compression}'`);
@@ -202,16 +144,19 @@ export class Producer {
     const idempotent = options.idempotent ?? acks !== 0;
     const retries = options.retries ?? (idempotent ? Infinity : 0);
     if (!(retries >= 0)) throw new TypeError('retries must be 0 or more');
-    this.idempotent = idempotent;
-    this.maxInFlight = options.maxInFlight ?? Infinity;
-    if (!(this.maxInFlight >= 1)) throw new TypeError('maxInFlight must be 1 or more');
-    this.delivery = new BatchDelivery(backend, {
+    const maxInFlight = options.maxInFlight ?? Infinity;
+    if (!(maxInFlight >= 1)) throw new TypeError('maxInFlight must be 1 or more');
+    const delivery = new BatchDelivery(backend, {
       idempotent, acks, codec: Compression[compression], retries,
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULTS.deliveryTimeoutMs,
       retryBackoffMs: options.retryBackoffMs ?? DEFAULTS.retryBackoffMs,
       retryBackoffMaxMs: options.retryBackoffMaxMs ?? DEFAULTS.retryBackoffMaxMs,
     });
     this.metadata = new TopicMetadata(backend);
+    this.batches = new ProducerBatches(
+      { lingerMs: options.lingerMs ?? DEFAULTS.lingerMs, batchBytes: options.batchBytes ?? DEFAULTS.batchBytes, maxInFlight, idempotent },
+      delivery, this.metadata, () => this.outstandingCount, () => this.pump(),
+    );
   }
 
   /** Resolves when the record is acknowledged, with its partition and offset. */
@@ -225,7 +170,7 @@ export class Producer {
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.outstandingCount++;
-      const target = new RecordTarget(this.callCount++, normalized.timestamp!, resolve, reject, this.settled);
+      const target = new RecordTarget(this.batches.callCount++, normalized.timestamp!, resolve, reject, this.settled);
       const sizeBytes = recordBytesMax(normalized);
       this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
       this.pump();
@@ -255,15 +200,24 @@ export class Producer {
         kind: 'lines', topic, text, pos: 0, timestampMs: Date.now(),
         keySeparator: options.keySeparator != null && options.keySeparator.length > 0 ? options.keySeparator : null,
         partition: options.partition, stripCarriageReturn: options.stripCarriageReturn === true,
-        target: new LinesTarget(this.callCount++, resolve, this.settled),
+        target: new LinesTarget(this.batches.callCount++, resolve, this.settled),
       });
       this.pump();
     });
   }
 
+  /**
+   * The error the first batch that failed for good failed with, or null. Set the moment it
+   * fails, before any promise settles: a caller that must keep what is stored a prefix of what it
+   * sent checks it before each send.
+   */
+  get failure(): Error | null {
+    return this.batches.failure;
+  }
+
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */
   hasCapacity(): boolean {
-    return this.queue.length === this.queueHead && this.bufferedBytes < this.bufferBytes;
+    return this.queue.length === this.queueHead && this.batches.bufferedBytes < this.bufferBytes;
   }
 
   /** Resolves once hasCapacity() is true: a streaming caller awaits this between sends. */
@@ -276,10 +230,10 @@ export class Producer {
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      this.sealAll();
+      this.batches.sealAll();
       while (this.outstandingCount > 0) {
         await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
-        this.sealAll();
+        this.batches.sealAll();
       }
     } finally {
       this.flushing--;
@@ -293,77 +247,9 @@ export class Producer {
     this.closed = true;
   }
 
-  /** The open batch of `queue` with room for `recordBytes` more (sealing a full one first). */
-  openBatch(queue: PartitionQueue, recordBytes: number): Batch {
-    let open = queue.open;
-    if (open !== null && (open.builder.sizeBytes + recordBytes > queue.batchBytes || open.builder.recordCount >= RECORDS_PER_BATCH_MAX)) {
-      this.seal(queue);
-      open = null;
-    }
-    if (open === null) {
-      const capacityBytes = Math.min(queue.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
-      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
-      queue.open = open;
-      queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
-    }
-    return open;
-  }
-
-  /**
-   * Counts `recordCount` just-appended records of one call (the first of them its record number
-   * `firstLine`) against their batch, their caller and the memory bound.
-   */
-  addRun(queue: PartitionQueue, batch: Batch, target: AckTarget, recordCount: number, encodedBytes: number, payloadBytes: number, firstLine: number): void {
-    if (recordCount === 0) return;
-    const parts = batch.parts;
-    const last = parts.length === 0 ? undefined : parts[parts.length - 1]!;
-    if (last !== undefined && last.target === target) {
-      last.recordCount += recordCount;
-      last.byteCount += payloadBytes;
-    } else {
-      parts.push({ target, firstIndex: batch.builder.recordCount - recordCount, firstLine, recordCount, byteCount: payloadBytes });
-    }
-    batch.accountedBytes += encodedBytes;
-    this.bufferedBytes += encodedBytes;
-    if (batch.builder.sizeBytes >= queue.batchBytes) this.seal(queue);
-  }
-
-  /** Seals the partition's open batch now (it is full for the next record). */
-  sealQueue(queue: PartitionQueue): void {
-    this.seal(queue);
-  }
-
-  /** The error records of call `callIndex` fail with on `queue`, or null when they may go. */
-  poisonFor(queue: PartitionQueue, callIndex: number): Error | null {
-    const poison = this.globalPoison ?? queue.poison;
-    return poison !== null && callIndex < poison.beforeCall ? poison.error : null;
-  }
-
-  topicState(topic: string, partitionCount: number): TopicState {
-    let state = this.topics.get(topic);
-    if (state === undefined) {
-      const batchBytesMax = this.metadata.limitsNow(topic)?.batchBytesMax ?? Infinity;
-      state = { queues: [], sticky: 0, batchBytes: Math.min(this.batchBytes, batchBytesMax) };
-      this.topics.set(topic, state);
-    }
-    if (state.queues.length < partitionCount) state.queues.length = partitionCount;
-    return state;
-  }
-
-  partitionQueue(state: TopicState, topic: string, partition: number): PartitionQueue {
-    let queue = state.queues[partition];
-    if (queue === undefined) {
-      queue = {
-        topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0,
-        batchBytes: state.batchBytes, sequence: { producerId: -1, nextSequence: 0 }, poison: null,
-      };
-      state.queues[partition] = queue;
-    }
-    return queue;
-  }
-
-  private settle(): void {
+  private settle(callIndex: number): void {
     this.outstandingCount--;
+    this.batches.callSettled(callIndex);
     if (this.outstandingCount === 0) {
       const waiters = this.flushWaiters;
       this.flushWaiters = [];
@@ -384,16 +270,17 @@ export class Producer {
         return;
       }
       if (entry.kind === 'lines') {
-        if (!placeLines(this, entry, partitionCount)) return this.compactQueue();
+        if (!placeLines(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
       } else {
-        if (this.bufferedBytes > 0 && this.bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
+        const bufferedBytes = this.batches.bufferedBytes;
+        if (bufferedBytes > 0 && bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
         this.placeRecord(entry, partitionCount);
       }
       this.queueHead++;
     }
     this.queue.length = 0;
     this.queueHead = 0;
-    if (this.flushing > 0) this.sealAll();
+    if (this.flushing > 0) this.batches.sealAll();
     this.wakeReady();
   }
 
@@ -428,7 +315,8 @@ export class Producer {
 
   private placeRecord(entry: QueuedRecord, partitionCount: number): void {
     const { record, topic } = entry;
-    const state = this.topicState(topic, partitionCount);
+    const batches = this.batches;
+    const state = batches.topicState(topic, partitionCount);
     let partition = entry.partition;
     if (partition === undefined) {
       partition = record.key != null ? partitionForKey(record.key, partitionCount) : state.sticky % partitionCount;
@@ -437,118 +325,16 @@ export class Producer {
         `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`));
       return;
     }
-    const queue = this.partitionQueue(state, topic, partition);
-    const poison = this.poisonFor(queue, entry.target.callIndex);
+    const queue = batches.partitionQueue(state, topic, partition);
+    const poison = batches.poisonFor(queue, entry.target.callIndex);
     if (poison !== null) {
       entry.target.failed(onlyPart(entry.target), poison);
       return;
     }
-    const batch = this.openBatch(queue, entry.sizeBytes);
+    const batch = batches.openBatch(queue, entry.sizeBytes);
     const key = record.key ?? null;
     const recordBytes = batch.builder.appendRecord(record.timestamp!, key, record.value, record.headers ?? []);
-    this.addRun(queue, batch, entry.target, 1, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0), 0);
-  }
-
-  private sealAll(): void {
-    for (const state of this.topics.values()) {
-      for (const queue of state.queues) if (queue !== undefined) this.seal(queue);
-    }
-  }
-
-  private seal(queue: PartitionQueue): void {
-    if (queue.lingerTimer !== null) clearTimeout(queue.lingerTimer);
-    queue.lingerTimer = null;
-    const batch = queue.open;
-    if (batch === null) return;
-    queue.open = null;
-    // The header is written when the batch is first sent: its baseSequence is known only then.
-    queue.lastBatchBytes = batch.builder.sizeBytes;
-    if (this.maxInFlight === Infinity) queue.sealed.push(batch);
-    else this.sealOrder.push({ queue, batch });
-    // A sealed batch ends the sticky partition's turn: keyless records move on.
-    const state = this.topics.get(queue.topic)!;
-    if (state.sticky % state.queues.length === queue.partition) state.sticky = queue.partition + 1;
-    this.dispatch(queue);
-  }
-
-  /**
-   * A batch of `failed` failed for good: the records handed over so far that wait behind it (in
-   * its partition, or everywhere with maxInFlight 1) fail with it rather than land after a gap.
-   */
-  private poison(failed: PartitionQueue, error: Error): void {
-    const poison: Poison = { beforeCall: this.callCount, error };
-    const queues: PartitionQueue[] = [];
-    if (this.maxInFlight === 1) {
-      this.globalPoison = poison;
-      for (const state of this.topics.values()) for (const queue of state.queues) if (queue !== undefined) queues.push(queue);
-    } else {
-      failed.poison = poison;
-      queues.push(failed);
-    }
-    const doomed: Batch[] = [];
-    for (const queue of queues) {
-      if (queue.lingerTimer !== null) clearTimeout(queue.lingerTimer);
-      queue.lingerTimer = null;
-      doomed.push(...queue.sealed.splice(0));
-      if (queue.open !== null) doomed.push(queue.open);
-      queue.open = null;
-    }
-    for (let i = this.sealOrder.length - 1; i >= 0; i--) {
-      if (queues.includes(this.sealOrder[i]!.queue)) doomed.push(...this.sealOrder.splice(i, 1).map((s) => s.batch));
-    }
-    for (const batch of doomed) {
-      this.bufferedBytes -= batch.accountedBytes;
-      for (const part of batch.parts) part.target.failed(part, error);
-    }
-  }
-
-  private dispatch(queue: PartitionQueue): void {
-    if (this.maxInFlight !== Infinity) {
-      this.dispatchInSealOrder();
-      return;
-    }
-    if (queue.inFlight) return;
-    const batch = queue.sealed.shift();
-    if (batch !== undefined) this.startProduce(queue, batch);
-  }
-
-  /** With a bounded maxInFlight: the oldest sealed batches whose partition is free go out. */
-  private dispatchInSealOrder(): void {
-    for (let i = 0; i < this.sealOrder.length && this.inFlightCount < this.maxInFlight;) {
-      const { queue, batch } = this.sealOrder[i]!;
-      if (queue.inFlight) {
-        i++;
-        continue;
-      }
-      this.sealOrder.splice(i, 1);
-      this.startProduce(queue, batch);
-    }
-  }
-
-  private startProduce(queue: PartitionQueue, batch: Batch): void {
-    queue.inFlight = true;
-    this.inFlightCount++;
-    void this.produce(queue, batch).finally(() => {
-      queue.inFlight = false;
-      this.inFlightCount--;
-      this.bufferedBytes -= batch.accountedBytes;
-      if (this.maxInFlight !== Infinity) this.dispatchInSealOrder();
-      else this.dispatch(queue);
-      this.pump();
-    });
-  }
-
-  private async produce(queue: PartitionQueue, batch: Batch): Promise<void> {
-    const outcome = await this.delivery.deliver(queue.topic, queue.partition, queue.sequence, batch);
-    batch.bytes = null;
-    if (outcome.kind === 'failed') {
-      const { error } = outcome;
-      if (error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
-      for (const part of batch.parts) part.target.failed(part, error);
-      if (this.idempotent || this.maxInFlight === 1) this.poison(queue, error);
-      return;
-    }
-    for (const part of batch.parts) part.target.acknowledged(queue.topic, queue.partition, outcome.baseOffset, part, outcome.logAppendTimeMs);
+    batches.addRun(queue, batch, entry.target, 1, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0), 0);
   }
 }
 

@@ -16,6 +16,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
+import { diskFullMessage } from '../storage/disk-space.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
@@ -37,6 +38,13 @@ interface TopicEntry {
   metadata: TopicMetadata;
   config: LogConfig;
   partitions: PartitionHandle[];
+}
+
+/** A KAFKA_STORAGE_ERROR answer on a full disk says so (storage/disk-space.ts). */
+function explainStorageError(result: ProduceResult, dataDir: string, appendBytes: number): ProduceResult {
+  if (result.errorCode !== ErrorCode.KAFKA_STORAGE_ERROR) return result;
+  const message = diskFullMessage(dataDir, appendBytes);
+  return message === null ? result : { ...result, errorMessage: message };
 }
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
@@ -252,7 +260,7 @@ export class Broker {
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
       ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
-    return handle.produce(batches);
+    return handle.produce(batches).then((result) => explainStorageError(result, this.dataDir, batches.length));
   }
 
   /**

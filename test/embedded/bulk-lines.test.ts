@@ -76,7 +76,7 @@ describe('Producer.sendLines', () => {
     backend.hold();
     const sending = producer.sendLines('t', text(Array.from({ length: 200 }, (_, i) => `${i}`.padStart(100, '0'))));
     expect(producer.hasCapacity()).toBe(false);
-    expect(producer.bufferedBytes).toBeLessThan(3000 + 200);
+    expect(producer.batches.bufferedBytes).toBeLessThan(3000 + 200);
     let result;
     const done = sending.then((r) => (result = r));
     while (result === undefined) {
