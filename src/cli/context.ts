@@ -14,15 +14,17 @@
 import { InvalidArgumentError as InvalidArgument, type Command } from 'commander';
 import { BrookError } from '../common/errors.js';
 import type { BrookBackend } from '../embedded/backend.js';
-import { BrokerBackend } from '../embedded/broker-backend.js';
-import { NetworkBackend } from '../embedded/network-backend.js';
+import { openBackend } from './open-backend.js';
 import { KafkaError } from '../embedded/kafka-error.js';
 import { UserError } from './user-error.js';
 import { describeError, isOperatingError } from './os-errors.js';
 
 export interface GlobalOptions {
   dataDir: string;
-  /** host:port of a Kafka-protocol broker; when set, commands never touch --data-dir. */
+  /**
+   * host:port of a Kafka-protocol broker; when set, commands never touch --data-dir. Without it a
+   * data dir held by a running `brook serve` is reached through that server (open-backend.ts).
+   */
   broker?: string;
 }
 
@@ -78,9 +80,7 @@ export function action<A extends unknown[]>(
         signal: controller.signal,
         warn: (message) => process.stderr.write(`brook: ${message}\n`),
         backend: async (options = {}) => {
-          backend ??= globals.broker !== undefined
-            ? await NetworkBackend.connect(globals.broker, options)
-            : await BrokerBackend.open({ dataDir: globals.dataDir, ...options });
+          backend ??= await openBackend(globals.dataDir, globals.broker, options);
           return backend;
         },
       };

@@ -55,7 +55,7 @@ export class DataDirLockedError extends BrookError {
   constructor(
     message: string,
     /** Who holds it (pid, and a `brook serve`'s Kafka address), when known. */
-    readonly holder: { pid: number; kafkaAddress: string | null } | null = null,
+    readonly holder: { pid: number; kafkaAddress: string | null; secured: boolean } | null = null,
   ) {
     super('DATA_DIR_LOCKED', message);
   }

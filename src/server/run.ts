@@ -9,6 +9,7 @@ import { BrookServer } from './server.js';
 import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
 import { HttpListener } from '../http/listener.js';
+import { recordKafkaAddress } from '../storage/data-dir.js';
 import { httpRoutes } from '../http/routes.js';
 
 export interface RunningServer {
@@ -84,7 +85,16 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     process.off('SIGTERM', onSignal);
   };
   closed.then(removeSignalHandlers, removeSignalHandlers);
+  // Other commands on this data dir work through this server (cli/context.ts reads the lock).
+  recordKafkaAddress(broker.dataDir, localAddress(server.host, server.port), security.tls !== undefined || security.security !== undefined);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
   return { server, http, closed, stop };
+}
+
+/** Where a client on this host reaches a listener bound to `host` (any-address binds: loopback). */
+function localAddress(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `127.0.0.1:${port}`;
+  if (host === '::') return `[::1]:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

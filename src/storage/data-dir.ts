@@ -25,6 +25,8 @@ export interface LockHolder {
   pid: number;
   /** host:port of the holder's Kafka listener (a `brook serve`), or null (another CLI command). */
   kafkaAddress: string | null;
+  /** Whether that listener wants TLS or SASL. */
+  secured: boolean;
 }
 
 function isRunning(pid: number): boolean {
@@ -88,14 +90,19 @@ function writeExclusive(filePath: string, text: string): void {
 }
 
 /**
- * Records where this process serves the Kafka protocol, for other commands on the same data dir.
- * Only the lock's owner calls it; the rename keeps the file whole for readers.
+ * Records where this process serves the Kafka protocol (`secured`: with TLS or SASL), for other
+ * commands on the same data dir. Only the lock's owner calls it; the rename keeps the file whole
+ * for readers. Best effort: on a full or read-only disk the lock keeps just the pid.
  */
-export function recordKafkaAddress(dataDir: string, address: string): void {
+export function recordKafkaAddress(dataDir: string, address: string, secured: boolean): void {
   const lockPath = path.join(dataDir, LOCK_FILE);
   const tmpPath = `${lockPath}.tmp`;
-  fs.writeFileSync(tmpPath, `${process.pid}\nkafka=${address}\n`);
-  fs.renameSync(tmpPath, lockPath);
+  try {
+    fs.writeFileSync(tmpPath, `${process.pid}\n${secured ? 'kafka-secured' : 'kafka'}=${address}\n`);
+    fs.renameSync(tmpPath, lockPath);
+  } catch {
+    fs.rmSync(tmpPath, { force: true });
+  }
 }
 
 /** Who holds the data dir's lock, or null when nobody (or the file is unreadable). */
@@ -109,8 +116,8 @@ export function readLockHolder(dataDir: string): LockHolder | null {
   const [first = '', ...rest] = text.split('\n');
   const pid = Number.parseInt(first.trim(), 10);
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  const kafka = rest.find((line) => line.startsWith('kafka='))?.slice('kafka='.length).trim();
-  return { pid, kafkaAddress: kafka === undefined || kafka === '' ? null : kafka };
+  const entry = rest.map((line) => /^(kafka|kafka-secured)=(\S+)$/.exec(line.trim())).find((m) => m !== null);
+  return { pid, kafkaAddress: entry?.[2] ?? null, secured: entry?.[1] === 'kafka-secured' };
 }
 
 /** Writes the space reserve if it is missing; on a disk without room for it, does nothing. */
