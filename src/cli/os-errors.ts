@@ -14,7 +14,7 @@ const EXPLANATIONS: Readonly<Record<string, string>> = {
   EROFS: 'read-only file system',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
-  EEXIST: 'already exists and is not what was expected',
+  EEXIST: 'exists and is not a directory',
   ENOTDIR: 'not a directory',
   EISDIR: 'is a directory',
   ENOENT: 'no such file or directory',
@@ -38,6 +38,9 @@ export function errnoError(err: unknown): ErrnoLike | null {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && typeof (e as { errno?: unknown }).errno === 'number') return e as unknown as ErrnoLike;
+    // A worker thread that could not start says why only in its message ("...failure: EMFILE").
+    const workerCause = code === 'ERR_WORKER_INIT_FAILED' ? /\b(E[A-Z]+)\b/.exec(e.message)?.[1] : undefined;
+    if (workerCause !== undefined) return { code: workerCause, message: `cannot start a worker thread: ${workerCause}` };
   }
   return null;
 }
