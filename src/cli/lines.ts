@@ -56,12 +56,19 @@ export class LineReader {
   private droppedLineBytes = 0;
   /** A line truncated before its end arrived: yielded once it ends. */
   private pendingTruncated: LineRun | null = null;
+  /** Whether a run yielded from the last chunk is a view of it (else the chunk's buffer is free). */
+  private chunkRetained = false;
 
   constructor(private readonly options: LineReaderOptions) {}
 
   /** Lines ended so far (yielded, skipped or truncated). */
   get lineCount(): number {
     return this.endedLineCount;
+  }
+
+  /** Whether nothing yielded refers to the last chunk read (see input.ts). */
+  get lastChunkFree(): boolean {
+    return !this.chunkRetained;
   }
 
   async *runs(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<LineRun> {
@@ -82,6 +89,7 @@ export class LineReader {
   }
 
   private *chunkRuns(chunk: Buffer): Generator<LineRun> {
+    this.chunkRetained = false;
     let start = 0;
     if (this.dropping || this.partialBytes > 0) {
       const newline = chunk.indexOf(NEWLINE);
@@ -99,7 +107,7 @@ export class LineReader {
     let lineStart = start;
     for (let newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, lineStart)) {
       if (newline - lineStart > maxLineBytes) {
-        if (runLines > 0) yield this.ended(chunk.subarray(runStart, lineStart), runLines);
+        if (runLines > 0) yield this.viewRun(chunk.subarray(runStart, lineStart), runLines);
         const long = this.longLine(chunk.subarray(lineStart, newline), true);
         if (long !== null) yield long;
         runStart = newline + 1;
@@ -109,8 +117,13 @@ export class LineReader {
       }
       lineStart = newline + 1;
     }
-    if (runLines > 0) yield this.ended(chunk.subarray(runStart, lineStart), runLines);
+    if (runLines > 0) yield this.viewRun(chunk.subarray(runStart, lineStart), runLines);
     if (lineStart < chunk.length) this.continueLine(chunk.subarray(lineStart));
+  }
+
+  private viewRun(text: Buffer, lineCount: number): LineRun {
+    this.chunkRetained = true;
+    return this.ended(text, lineCount);
   }
 
   /** Bytes of the current line with no '\n' among them. */

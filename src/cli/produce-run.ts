@@ -157,8 +157,15 @@ export class ProduceRun {
     this.failure = error;
   }
 
+  /** Whether the last chunk read is no longer referenced (input.ts may reuse its buffer). */
+  lastChunkFree(): boolean {
+    return this.lineReader?.lastChunkFree ?? false;
+  }
+
+  private lineReader: LineReader | null = null;
+
   private reader(): LineReader {
-    return new LineReader({
+    return this.lineReader = new LineReader({
       maxLineBytes: this.maxLineBytes,
       longLines: this.options.longLines,
       onLongLine: (lineNumber, lineBytes) => this.longLine(lineNumber, lineBytes),

@@ -145,6 +145,17 @@ describe('brook produce | consume', () => {
     expect((await brook([...d, 'consume', 'small', '--from-beginning'])).stdout).toBe('before\nafter\nbefore\n');
   });
 
+  it('sizes batches by the topic\'s segment.bytes, so 20,000 lines into segment.bytes=65536 are all stored', async () => {
+    expect((await brook([...d, 'topics', 'create', 'fmt', '--config', 'segment.bytes=65536'])).code).toBe(0);
+    const input = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join('');
+    const produced = await brook([...d, 'produce', 'fmt'], { input });
+    expect(produced.code).toBe(0);
+    expect(produced.stderr).toMatch(/^produced 20000 records/);
+    expect((await brook([...d, 'consume', 'fmt'])).stdout).toBe(input);
+    const described = JSON.parse((await brook([...d, 'topics', 'describe', 'fmt', '--json'])).stdout) as { partitions: Array<{ segmentCount: number }> };
+    expect(described.partitions[0]!.segmentCount).toBeGreaterThan(1);
+  });
+
   it('honours --partition, --offset and --max-messages', async () => {
     await brook([...d, 'topics', 'create', 'p', '--partitions', '2']);
     await brook([...d, 'produce', 'p', '--partition', '1'], { input: 'a\nb\nc\nd\n' });
@@ -205,5 +216,6 @@ describe('brook produce | consume', () => {
     expect(second.code).toBe(1);
     expect(second.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(second.stderr).toContain(String(holder.child.pid));
+    expect(second.stderr).toContain('serve');
   });
 });

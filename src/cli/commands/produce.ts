@@ -97,7 +97,7 @@ Examples:
     .action(action(async (ctx, topic: string, opts: Omit<ProduceOptions, 'acks'> & { acks: string; autoCreate: boolean; partitions: number; json?: boolean }) => {
       const backend = await ctx.backend({ autoCreateTopics: opts.autoCreate, numPartitions: opts.partitions, groups: false });
       const acks: Acks = opts.acks === 'all' ? 'all' : opts.acks === '0' ? 0 : 1;
-      const outcome = await produceLines(backend, topic, process.stdin, { ...opts, acks }, ctx.signal, ctx.warn);
+      const outcome = await produceLines(backend, topic, 'stdin', { ...opts, acks }, ctx.signal, ctx.warn);
       if (opts.json) {
         const { recordCount, byteCount, skippedCount, truncatedCount, seconds, recordsPerSec, linesRead, firstUnstoredLine, error } = outcome;
         process.stdout.write(`${JSON.stringify({ topic, recordCount, byteCount, skippedCount, truncatedCount, seconds, recordsPerSec, linesRead, firstUnstoredLine, error })}\n`);
@@ -113,7 +113,8 @@ Examples:
 export async function produceLines(
   backend: BrookBackend,
   topic: string,
-  input: Readable,
+  /** 'stdin': file descriptor 0, read directly (input.ts). */
+  input: Readable | 'stdin',
   options: ProduceOptions,
   signal: AbortSignal,
   warn: (message: string) => void,
@@ -137,8 +138,8 @@ export async function produceLines(
     maxLineBytes: parse === null ? options.maxLineBytes : (options.maxLineBytes ?? MESSAGE_MAX_BYTES_LIMIT),
     longLines,
   }, signal, warn);
-  if (input !== process.stdin) addAbortSignal(signal, input);
-  const chunks = inputChunks(input, signal);
+  if (input !== 'stdin') addAbortSignal(signal, input);
+  const chunks = inputChunks(input, signal, () => run.lastChunkFree());
   try {
     if (parse === null) await run.sendText(chunks);
     else await run.sendParsed(chunks, parse, options.skipInvalid === true);
