@@ -7,7 +7,6 @@
 import { DataDirLockedError } from '../common/errors.js';
 import type { BrookBackend } from '../embedded/backend.js';
 import { BrokerBackend } from '../embedded/broker-backend.js';
-import { NetworkBackend } from '../embedded/network-backend.js';
 import { UserError } from './user-error.js';
 
 export interface BackendChoice {
@@ -17,17 +16,23 @@ export interface BackendChoice {
 }
 
 export async function openBackend(dataDir: string, broker: string | undefined, options: BackendChoice): Promise<BrookBackend> {
-  if (broker !== undefined) return NetworkBackend.connect(broker, options);
+  if (broker !== undefined) return connect(broker, options);
   try {
     return await BrokerBackend.open({ dataDir, ...options });
   } catch (err) {
     if (!(err instanceof DataDirLockedError) || err.holder === null) throw err;
     const { pid, kafkaAddress, secured } = err.holder;
-    if (kafkaAddress !== null && !secured) return NetworkBackend.connect(kafkaAddress, options);
+    if (kafkaAddress !== null && !secured) return connect(kafkaAddress, options);
     if (kafkaAddress !== null) {
       throw new UserError(`data dir ${dataDir} is served by \`brook serve\` (process ${pid}) at ${kafkaAddress} with TLS or SASL, which the CLI does not speak: use a Kafka client with the credentials`);
     }
     throw new UserError(`data dir ${dataDir} is in use by another brook command (process ${pid}). To use it from several commands at once, ` +
       `run \`brook --data-dir ${dataDir} serve\`: commands on the data dir then go through the server (or pass --broker host:port)`);
   }
+}
+
+/** The Kafka-protocol backend, loaded only when used: its client and codecs are many modules. */
+async function connect(address: string, options: BackendChoice): Promise<BrookBackend> {
+  const { NetworkBackend } = await import('../embedded/network-backend.js');
+  return NetworkBackend.connect(address, options);
 }

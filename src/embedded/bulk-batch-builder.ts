@@ -62,9 +62,22 @@ export class BatchBuilder {
   private maxTimestampMs = 0;
   private sealed = false;
 
-  /** `capacityBytes` is a hint (e.g. the size of this partition's previous batch). */
-  constructor(capacityBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacityBytes, CAPACITY_BYTES_MIN));
+  /**
+   * `capacityBytes` is a hint (e.g. the size of this partition's previous batch). `spare`, when
+   * given and big enough, is used instead of a new buffer (a pool's, see takeBuffer()).
+   */
+  constructor(capacityBytes: number, spare: Buffer | null = null) {
+    const bytes = Math.max(capacityBytes, CAPACITY_BYTES_MIN);
+    this.buffer = spare !== null && spare.length >= bytes ? spare : Buffer.allocUnsafe(bytes);
+  }
+
+  /**
+   * The builder's buffer, for a pool to hand to a later builder, or null if it was never sealed.
+   * Only once nothing refers to the sealed batch any more (it was sent for the last time):
+   * uncompressed, the batch is a view of this buffer.
+   */
+  takeBuffer(): Buffer | null {
+    return this.sealed ? this.buffer : null;
   }
 
   get recordCount(): number {

@@ -70,6 +70,8 @@ interface Poison {
   beforeCall: number;
 }
 
+const SPARE_BUFFERS_MAX = 4;
+
 export interface BatchesOptions {
   lingerMs: number;
   batchBytes: number;
@@ -91,6 +93,11 @@ export class ProducerBatches {
   /** With maxInFlight 1 a failure poisons every partition. */
   private globalPoison: Poison | null = null;
   private readonly pendingPoisons = new Set<Poison>();
+  /**
+   * Buffers of batches sent for the last time, for the next batches: a new 1 MiB buffer per batch
+   * costs fresh pages from the kernel (page faults, zeroing) and garbage to collect.
+   */
+  private readonly spareBuffers: Buffer[] = [];
 
   constructor(
     private readonly options: BatchesOptions,
@@ -134,7 +141,7 @@ export class ProducerBatches {
     }
     if (open === null) {
       const capacityBytes = Math.min(queue.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
-      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
+      open = { builder: new BatchBuilder(capacityBytes, this.spareBuffers.pop() ?? null), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
       queue.open = open;
       queue.lingerTimer = setTimeout(() => this.seal(queue), this.options.lingerMs);
     }
@@ -227,6 +234,7 @@ export class ProducerBatches {
       queue.inFlight = false;
       this.inFlightCount--;
       this.bufferedBytes -= batch.accountedBytes;
+      this.recycle(batch);
       this.dispatch(queue);
       this.onBatchDone();
     });
@@ -249,6 +257,13 @@ export class ProducerBatches {
       return;
     }
     for (const part of batch.parts) part.target.acknowledged(queue.topic, queue.partition, outcome.baseOffset, part, outcome.logAppendTimeMs);
+  }
+
+  /** Keeps a finished batch's buffer for a later batch (a few: enough for the batches in flight). */
+  private recycle(batch: Batch): void {
+    if (this.spareBuffers.length >= SPARE_BUFFERS_MAX) return;
+    const buffer = batch.builder.takeBuffer();
+    if (buffer !== null && buffer.length >= Math.min(this.options.batchBytes, 1024 * 1024) / 2) this.spareBuffers.push(buffer);
   }
 
   /**

@@ -190,7 +190,7 @@ export class Producer {
    * get the time of this call as their timestamp. `text` must not change until the promise
    * settles. The promise never rejects once accepted: it resolves, when every line is
    * acknowledged or failed, with the counts and the first error. Pair it with ready() to bound
-   * memory.
+   * memory. (The text is copied into batches as it is placed: once allPlaced, it may be reused.)
    */
   sendLines(topic: string, text: Buffer, options: SendLinesOptions = {}): Promise<SendLinesResult> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
@@ -213,6 +213,14 @@ export class Producer {
    */
   get failure(): Error | null {
     return this.batches.failure;
+  }
+
+  /**
+   * True when every call so far has been placed into batches: the producer then holds no
+   * reference to any sendLines() text (its bytes were copied), so the caller may reuse it.
+   */
+  get allPlaced(): boolean {
+    return this.queue.length === this.queueHead;
   }
 
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */

@@ -7,12 +7,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, exitCodeFor, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
-import { consumeTo, type ConsumeOptions } from '../consume-run.js';
+import type { ConsumeOptions } from '../consume-run.js';
 import { parseOutputFormat } from '../output-format.js';
 import { parseIsoTime } from '../record-format.js';
 
 export type { ConsumeOptions } from '../consume-run.js';
-export { consumeTo } from '../consume-run.js';
 
 export function consumeCommand(): Command {
   return new Command('consume')
@@ -68,6 +67,7 @@ Examples:
     .action(action(async (ctx, topic: string, opts: ConsumeOptions) => {
       // Without --group nothing needs the coordinator workers: do not wait for them to start.
       const backend = await ctx.backend({ autoCreateTopics: false, groups: opts.group !== undefined });
+      const { consumeTo } = await import('../consume-run.js'); // the consumer's modules, only for this command
       await consumeTo(backend, topic, process.stdout, opts, ctx.signal, ctx.warn);
       return exitCodeFor(ctx.signal);
     }));

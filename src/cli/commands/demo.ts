@@ -11,8 +11,6 @@ import { delimiter, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Admin } from '../../embedded/admin.js';
 import { action, EXIT_FAILURE, EXIT_OK, parsePositiveInteger } from '../context.js';
-import { consumeTo } from './consume.js';
-import { produceLines } from './produce.js';
 import { printTable } from './topics.js';
 import { formatBytes } from '../throughput.js';
 import { partitionForKey } from '../../protocol/partitioner.js';
@@ -33,6 +31,8 @@ export function demoCommand(): Command {
       const say = (text: string) => process.stdout.write(`${text}\n`);
       const dataDir = ctx.globals.dataDir;
 
+      const { consumeTo } = await import('../consume-run.js');
+      const { produceLines } = await import('./produce.js');
       say(`1. Opening a Brook data dir at ${dataDir}`);
       const backend = await ctx.backend({ autoCreateTopics: false });
       const admin = new Admin(backend);

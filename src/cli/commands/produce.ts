@@ -137,6 +137,7 @@ export async function produceLines(
     stripCarriageReturn: options.stripCr === true,
     maxLineBytes: parse === null ? options.maxLineBytes : (options.maxLineBytes ?? MESSAGE_MAX_BYTES_LIMIT),
     longLines,
+    flush: () => backend.flush(),
   }, signal, warn);
   if (input !== 'stdin') addAbortSignal(signal, input);
   const chunks = inputChunks(input, signal, () => run.lastChunkFree());
