@@ -9,6 +9,7 @@ import { BrokerBackend } from './broker-backend.js';
 import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
+import { DATA_DIR_DEFAULT } from './defaults.js';
 
 export interface BrookOptions {
   /** Default './brook-data'. */
@@ -31,7 +32,7 @@ export interface BrookOptions {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export const DATA_DIR_DEFAULT = './brook-data';
+export { DATA_DIR_DEFAULT } from './defaults.js';
 
 export class Brook {
   readonly admin: Admin;
