@@ -55,10 +55,12 @@ export async function consumeTo(
     outputClosed = true;
     stop();
   };
-  // Our listeners come on top of those worker threads add to stdout (one per worker): raise the
-  // warning threshold by what we add instead of tripping MaxListenersExceededWarning.
+  // Our listeners come on top of those worker threads add to stdout (an 'error' listener per
+  // worker, past Node's default limit of 10 with a dozen partitions): allow what is there plus
+  // ours, instead of tripping MaxListenersExceededWarning.
   const maxListeners = out.getMaxListeners();
-  if (maxListeners !== 0) out.setMaxListeners(maxListeners + 4);
+  const present = Math.max(...['error', 'drain', 'close'].map((event) => out.listenerCount(event)));
+  if (maxListeners !== 0) out.setMaxListeners(Math.max(maxListeners, present) + 4);
   signal.addEventListener('abort', stop);
   out.on('error', onOutputError);
   const keySeparator = options.keySeparator === undefined ? null : Buffer.from(options.keySeparator, 'utf8');

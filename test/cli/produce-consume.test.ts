@@ -156,6 +156,18 @@ describe('brook produce | consume', () => {
     expect(described.partitions[0]!.segmentCount).toBeGreaterThan(1);
   });
 
+  it('warns of no listener leak on a topic with more partitions than Node\'s listener limit', async () => {
+    expect((await brook([...d, 'topics', 'create', 'wide', '--partitions', '16'])).code).toBe(0);
+    const produced = await brook([...d, 'produce', 'wide'], { input: Array.from({ length: 200 }, (_, i) => `${i}\n`).join('') });
+    expect(produced.stderr).toMatch(/^produced 200 records.*\n$/);
+    for (const format of ['value', 'json']) {
+      const consumed = await brook([...d, 'consume', 'wide', '--format', format]);
+      expect({ format, code: consumed.code, stderr: consumed.stderr }).toEqual({ format, code: 0, stderr: '' });
+    }
+    const toFile = await pipeline(`brook --data-dir ${dataDir} consume wide > /dev/null`);
+    expect(toFile.stderr).toBe('');
+  });
+
   it('honours --partition, --offset and --max-messages', async () => {
     await brook([...d, 'topics', 'create', 'p', '--partitions', '2']);
     await brook([...d, 'produce', 'p', '--partition', '1'], { input: 'a\nb\nc\nd\n' });
