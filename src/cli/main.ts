@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   groups: async () => { const m = await import('./commands/groups.js'); return (p) => p.addCommand(m.groupsCommand()); },
   demo: async () => { const m = await import('./commands/demo.js'); return (p) => p.addCommand(m.demoCommand()); },
   mirror: async () => { const m = await import('./commands/mirror.js'); return (p) => p.addCommand(m.mirrorCommand()); },
+  top: async () => { const m = await import('./commands/top.js'); return (p) => p.addCommand(m.topCommand()); },
   serve: async () => { const m = await import('./commands/serve.js'); return (p) => void m.registerServeCommand(p); },
   users: async () => { const m = await import('../server/security/users-command.js'); return (p) => void m.registerUsersCommand(p); },
   bench: async () => { const m = await import('./commands/bench.js'); return (p) => m.registerBenchCommand(p); },

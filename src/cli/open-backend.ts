@@ -18,7 +18,8 @@ export interface BackendChoice {
 export async function openBackend(dataDir: string, broker: string | undefined, options: BackendChoice): Promise<BrookBackend> {
   if (broker !== undefined) return connect(broker, options);
   try {
-    return await BrokerBackend.open({ dataDir, ...options });
+    // A command opens only the partitions it touches: `topics list` opens none.
+    return await BrokerBackend.open({ dataDir, openPartitions: 'lazy', ...options });
   } catch (err) {
     if (!(err instanceof DataDirLockedError) || err.holder === null) throw err;
     const { pid, kafkaAddress, secured } = err.holder;

@@ -10,6 +10,17 @@ import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import { DATA_DIR_DEFAULT } from './defaults.js';
+import type { HttpListener } from '../http/listener.js';
+
+/** `Brook.open({ http })`: the HTTP listener of `brook serve --http` (health, /metrics, the web console), in process. */
+export interface BrookHttpOptions {
+  /** Default 127.0.0.1 (loopback, as `brook serve`). */
+  host?: string;
+  /** 0 picks a free port: read it from `brook.http.url`. */
+  port: number;
+  /** Basic auth for every request: true when `password` is `username`'s. Default: none. */
+  authenticate?: (username: string, password: string) => boolean;
+}
 
 export interface BrookOptions {
   /** Default './brook-data'. */
@@ -20,7 +31,9 @@ export interface BrookOptions {
   autoCreateTopics?: boolean;
   /** Partitions of auto-created topics (Kafka's num.partitions). Default 1. */
   numPartitions?: number;
-  /** Bytes of each partition's produce ring. Default 8 MiB. */
+  /** Partition worker threads, each owning many partitions. Default: one per core. */
+  workers?: number;
+  /** Bytes of each partition worker's produce ring. Default 16 MiB. */
   ringBytes?: number;
   /**
    * Close gracefully on SIGINT / SIGTERM (flush producers, write clean-shutdown markers), then
@@ -28,6 +41,8 @@ export interface BrookOptions {
    * application handles signals itself and calls `close()`.
    */
   handleSignals?: boolean;
+  /** Also serve /healthz, /readyz, /metrics and the web console over HTTP. Default: off. */
+  http?: BrookHttpOptions;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -39,6 +54,8 @@ export class Brook {
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
   private closing: Promise<void> | null = null;
+  /** The HTTP listener when opened with `http` (its `url` says where), else null. */
+  http: HttpListener | null = null;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.closeOnSignal(signal);
 
   /** Wraps an already-open backend; most callers want Brook.open. */
@@ -54,8 +71,19 @@ export class Brook {
       autoCreateTopics: options.autoCreateTopics ?? true,
       numPartitions: options.numPartitions ?? 1,
       ringBytes: options.ringBytes,
+      workers: options.workers,
+      // Usable at once; every partition opens (and recovers) in the background, or on first use.
+      openPartitions: 'background',
     });
     const brook = new Brook(backend);
+    if (options.http !== undefined) {
+      try {
+        brook.http = await listenHttp(backend, options.http);
+      } catch (err) {
+        await backend.close();
+        throw err;
+      }
+    }
     if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);
     return brook;
   }
@@ -88,6 +116,7 @@ export class Brook {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
+    await this.http?.close();
     await this.backend.close();
   }
 
@@ -105,4 +134,17 @@ export class Brook {
   private checkOpen(): void {
     if (this.closing !== null) throw new Error('Brook is closed');
   }
+}
+
+/** Loaded only when asked for, like the engine: an embedded Brook without `http` never loads node:http routes. */
+async function listenHttp(backend: BrokerBackend, options: BrookHttpOptions): Promise<HttpListener> {
+  const [{ HttpListener }, { httpRoutes }] = await Promise.all([import('../http/listener.js'), import('../http/routes.js')]);
+  let listener: HttpListener | null = null;
+  const connections = (): Record<string, number> => ({ http: listener?.connectionCount ?? 0 });
+  listener = await HttpListener.listen(httpRoutes({ broker: backend.broker, connections }), {
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    authenticate: options.authenticate,
+  });
+  return listener;
 }

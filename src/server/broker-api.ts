@@ -5,7 +5,8 @@
  */
 import type { FetchByteBudget } from '../engine/fetch.js';
 import type { ReadBuffers } from '../storage/read-buffers.js';
-import type { FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
+import type { SecurityMetadataStore } from '../storage/metadata-security.js';
+import type { ActiveProducer, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
 
 export type {
   TopicInfo,
@@ -19,6 +20,8 @@ export interface BrokerApi {
   readonly clusterId: string;
   readonly nodeId: number;
   createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void>;
+  /** Creates several topics with one metadata-log record; per topic null or the error that refused it. */
+  createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(name: string, totalCount: number): Promise<void>;
   alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void>;
@@ -35,5 +38,9 @@ export interface BrokerApi {
   ): Promise<FetchResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
+  /** DescribeProducers; undefined for an unknown partition. */
+  activeProducers(topic: string, partition: number): Promise<ActiveProducer[] | undefined>;
+  /** ACLs and SCRAM credentials kept in the metadata log (absent: the ACL/SCRAM APIs cannot store). */
+  readonly securityMetadata?: SecurityMetadataStore;
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import { PartitionLog } from './partition-log.js';
 import { validateTopicName } from './topic-names.js';
 import { isNoSpace, releaseSpaceReserve } from './data-dir.js';
 import { PARTITIONS_MAX } from '../common/limits.js';
+import { isSecurityEvent, SecurityState, type AclBinding, type SecurityEvent, type SecurityMetadataStore, type StoredScramCredential } from './metadata-security.js';
 
 export interface TopicMetadata {
   name: string;
@@ -28,7 +29,10 @@ export interface TopicMetadata {
 }
 
 type MetadataEvent =
+  | SecurityEvent
   | { type: 'createTopic'; topic: TopicMetadata }
+  /** Several topics created by one request (one record, one fsync). */
+  | { type: 'createTopics'; topics: TopicMetadata[] }
   | { type: 'deleteTopic'; name: string }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
   | { type: 'setConfigs'; name: string; configs: Record<string, string> };
@@ -37,8 +41,19 @@ export const METADATA_DIR_NAME = '__metadata';
 
 const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64 * 1024 * 1024, retentionMs: -1, flushMessages: 1 };
 
-export class MetadataLog {
+export class MetadataLog implements SecurityMetadataStore {
   private readonly state = new Map<string, TopicMetadata>();
+  /** ACLs and SCRAM credentials created through the admin APIs (metadata-security.ts). */
+  private readonly security = new SecurityState();
+  /**
+   * Leader epoch of each topic's partitions (KIP-320). One host never changes leader, so a topic
+   * keeps one epoch for its whole life; a topic created again under a name used before gets the
+   * previous topic's epoch + 1. Derived from the event history (the log is never compacted), so no
+   * event carries it. Clients holding a position from the deleted topic then see a newer epoch in
+   * Metadata and OffsetForLeaderEpoch answers their older epoch with the new log's start: they detect
+   * the truncation and reset instead of reading the new topic from a stale offset.
+   */
+  private readonly epochs = new Map<string, number>();
 
   private constructor(
     private readonly log: PartitionLog,
@@ -61,17 +76,39 @@ export class MetadataLog {
     return new MetadataLog(withSpaceReserve(dataDir, open), dataDir);
   }
 
+  /** The leader epoch of every partition of topic `name` (0 unless the name was used before). */
+  leaderEpoch(name: string): number {
+    return this.epochs.get(name) ?? 0;
+  }
+
   /** A copy: callers cannot change the state except through events. */
   topics(): Map<string, TopicMetadata> {
     return new Map([...this.state].map(([name, t]) => [name, { ...t, configs: { ...t.configs } }]));
   }
 
   createTopic(topic: TopicMetadata): void {
+    this.checkNewTopic(topic);
+    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** What createTopic checks, without writing: name, existence, partition count, configs. */
+  checkNewTopic(topic: TopicMetadata): void {
     validateTopicName(topic.name);
     if (this.state.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     checkPartitionCount(topic.partitionCount);
     parseTopicConfigs(topic.configs);
-    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** Creates every topic with one durable record; each is checked first as createTopic does, and none is created if one fails. */
+  createTopics(topics: TopicMetadata[]): void {
+    const names = new Set<string>();
+    for (const topic of topics) {
+      this.checkNewTopic(topic);
+      if (names.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
+      names.add(topic.name);
+    }
+    if (topics.length === 0) return;
+    this.commit({ type: 'createTopics', topics: topics.map((t) => ({ ...t, configs: { ...t.configs } })) });
   }
 
   deleteTopic(name: string): void {
@@ -95,6 +132,19 @@ export class MetadataLog {
     this.commit({ type: 'setConfigs', name, configs: { ...configs } });
   }
 
+  acls(): AclBinding[] {
+    return this.security.acls();
+  }
+
+  scramCredentials(): StoredScramCredential[] {
+    return this.security.scramCredentials();
+  }
+
+  /** All of `events` or none: one batch, one append, fsynced (flush.messages=1). */
+  alterSecurity(events: SecurityEvent[]): void {
+    if (events.length > 0) this.commitAll(events);
+  }
+
   close(): void {
     try {
       this.log.close();
@@ -112,17 +162,32 @@ export class MetadataLog {
 
   /** Durable first (flush.messages=1), then applied: a crash never shows an unwritten change. */
   private commit(event: MetadataEvent): void {
-    const batch = encodeRecordBatch([{ value: Buffer.from(JSON.stringify(event)) }]);
+    this.commitAll([event]);
+  }
+
+  private commitAll(events: MetadataEvent[]): void {
+    const batch = encodeRecordBatch(events.map((event) => ({ value: Buffer.from(JSON.stringify(event)) })));
     // A failed append is cut back, so a second try after freeing the reserve appends it once.
-    const result = withSpaceReserve(this.dataDir, () => this.log.append(Buffer.from(batch)));
+    const result = withSpaceReserve(this.dataDir, () => this.log.append(batch));
     if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`metadata event rejected with error code ${result.errorCode}`);
-    this.apply(event);
+    for (const event of events) this.apply(event);
+  }
+
+  /** A topic exists now: a name used before gets the previous topic's leader epoch + 1. */
+  private created(topic: TopicMetadata): void {
+    const previous = this.epochs.get(topic.name);
+    this.epochs.set(topic.name, previous === undefined ? 0 : previous + 1);
+    this.state.set(topic.name, topic);
   }
 
   private apply(event: MetadataEvent): void {
+    if (isSecurityEvent(event)) return this.security.apply(event);
     switch (event.type) {
       case 'createTopic':
-        this.state.set(event.topic.name, event.topic);
+        this.created(event.topic);
+        break;
+      case 'createTopics':
+        for (const topic of event.topics) this.created(topic);
         break;
       case 'deleteTopic':
         this.state.delete(event.name);

@@ -1,11 +1,14 @@
 /**
- * CreateTopics (api key 19), v0-v3. Per topic, checked in Kafka's order, answered as data:
+ * CreateTopics (api key 19), v0-v7. Per topic, checked in Kafka's order, answered as data:
  * duplicate name in one request -> INVALID_REQUEST; replicationFactor other than 1 or -1 ->
  * INVALID_REPLICATION_FACTOR (one broker); manual assignments must put every partition on node 0
  * (INVALID_REPLICA_ASSIGNMENT) and come with numPartitions and replicationFactor -1
  * (INVALID_REQUEST); numPartitions -1 = num.partitions, 0 or below -1 -> INVALID_PARTITIONS;
  * null config value -> INVALID_CONFIG. validateOnly checks name, existence, partition count and
- * configs the way a real create would, and creates nothing.
+ * configs the way a real create would, and creates nothing. v4+ clients send -1 for "the broker's
+ * default" partition count and replication factor (KIP-464); any version may. v5+ answers carry the
+ * created topic's partition count, replication factor and configs (KIP-525; with validateOnly the
+ * configs the request set), v7+ its topic id.
  */
 import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -14,7 +17,9 @@ import { KafkaCodeError } from '../../common/errors.js';
 import { parseTopicConfigs } from '../../storage/log-config.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { attempt } from './errors.js';
+import { attempt, kafkaErrorOf } from './errors.js';
+import { ConfigSource } from './config-resources.js';
+import { ZERO_UUID } from '../../protocol/apis/runtime.js';
 import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
@@ -26,25 +31,64 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
     const nameCounts = new Map<string, number>();
     for (const topic of request.topics) nameCounts.set(topic.name, (nameCounts.get(topic.name) ?? 0) + 1);
     const topics: TopicResult[] = [];
+    // Every topic that passes its checks is created by one Broker.createTopics call: one
+    // metadata-log record for the whole request, its partitions opened together.
+    const creations: { result: TopicResult; plan: TopicPlan }[] = [];
     for (const topic of request.topics) {
-      const result = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      const result: TopicResult = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      topics.push(result);
       if (nameCounts.get(topic.name)! > 1) {
-        topics.push({ ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
+        Object.assign(result, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
         continue;
       }
       if (!allowed(context, 'create', 'topic', topic.name)) {
-        topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
-      const outcome = await attempt(() => createOne(topic, request.validateOnly, context));
-      topics.push({ ...result, ...outcome });
+      let plan: TopicPlan | null = null;
+      Object.assign(result, await attempt(() => void (plan = planOne(topic, request.validateOnly, context))));
+      if (plan !== null && !request.validateOnly) creations.push({ result, plan });
+      else if (plan !== null && context.apiVersion >= 5) Object.assign(result, describeCreated(plan, context, true));
+    }
+    if (creations.length > 0) {
+      const outcomes = await context.server.broker.createTopics(creations.map((c) => c.plan));
+      outcomes.forEach((error, i) => {
+        const { result, plan } = creations[i]!;
+        Object.assign(result, error === null ? { errorCode: ErrorCode.NONE, errorMessage: null } : kafkaErrorOf(error));
+        if (error === null && context.apiVersion >= 5) Object.assign(result, describeCreated(plan, context, false));
+      });
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<void> {
+/** What a v5+ answer tells about a created (or, validateOnly, checked) topic. */
+function describeCreated(plan: TopicPlan, context: RequestContext, validateOnly: boolean): Partial<TopicResult> {
+  const { broker } = context.server;
+  const info = validateOnly ? undefined : broker.topic(plan.name);
+  const effective = info === undefined ? plan.configs : broker.topicConfig(plan.name);
+  return {
+    topicId: info?.topicId ?? ZERO_UUID,
+    numPartitions: plan.partitions,
+    replicationFactor: 1,
+    configs: Object.entries(effective).map(([name, value]) => ({
+      ...api.defaultCreatableTopicConfigs(),
+      name,
+      value,
+      configSource: name in plan.configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
+    })),
+  };
+}
+
+interface TopicPlan {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/** Checks one topic as Kafka does; returns what to create (also with validateOnly, which then creates nothing). */
+function planOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): TopicPlan {
   const { broker, numPartitions } = context.server;
   if (topic.replicationFactor !== 1 && topic.replicationFactor !== -1) {
     throw new KafkaCodeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor}: this broker has one node, so it must be 1 (or -1 for the default)`);
@@ -72,7 +116,6 @@ async function createOne(topic: api.CreatableTopic, validateOnly: boolean, conte
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     parseTopicConfigs(configs);
-    return;
   }
-  await broker.createTopic(topic.name, { partitions: partitionCount, configs });
+  return { name: topic.name, partitions: partitionCount, configs };
 }
