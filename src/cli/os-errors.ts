@@ -42,7 +42,19 @@ export function errnoError(err: unknown): ErrnoLike | null {
     const workerCause = code === 'ERR_WORKER_INIT_FAILED' ? /\b(E[A-Z]+)\b/.exec(e.message)?.[1] : undefined;
     if (workerCause !== undefined) return { code: workerCause, message: `cannot start a worker thread: ${workerCause}` };
   }
-  return null;
+  return errnoInMessage(err);
+}
+
+/**
+ * An errno error that crossed a thread as text (a partition worker's "cannot open log /x/t-0:
+ * EMFILE: too many open files, open '/x/t-0/...'") is found by Node's own "CODE: words, call
+ * 'path'" shape; only codes with an explanation count.
+ */
+function errnoInMessage(err: unknown): ErrnoLike | null {
+  const message = err instanceof Error ? err.message : '';
+  const match = /\b(E[A-Z]+): [^,]*(?:, \w+ '([^']+)')?/.exec(message);
+  if (match === null || !Object.hasOwn(EXPLANATIONS, match[1]!)) return null;
+  return { code: match[1]!, message: match[0], ...(match[2] === undefined ? {} : { path: match[2] }) };
 }
 
 /** Whether the CLI should print `err` as one line (an expected failure) rather than as a bug. */

@@ -447,13 +447,14 @@ export class Broker {
     });
   }
 
-  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number; errorMessage?: string }> {
     const found = this.partition(topic, partition);
     if (found === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
     try {
       await found.ensureOpen();
     } catch (err) {
-      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1 };
+      // Why it cannot be opened (too many open files, a read-only disk) is worth telling a caller.
+      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1, errorMessage: (err as Error).message };
     }
     const highWatermark = found.state.get('highWatermark');
     const logStartOffset = found.state.get('logStartOffset');
