@@ -91,6 +91,7 @@ export async function run(options: { lineCount?: number; rounds?: number } = {})
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-cli-kcat-'));
   const file = path.join(work, 'lines.txt');
   writeLines(file, lineCount);
+  const fileBytes = fs.statSync(file).size;
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const server = await startServer(process.execPath, [BROOK, '--data-dir', path.join(work, 'served'), 'serve', '--port', String(port)], /^listening on /);
@@ -118,7 +119,7 @@ export async function run(options: { lineCount?: number; rounds?: number } = {})
     fs.rmSync(work, { recursive: true, force: true });
   }
   return {
-    lineCount, fileBytes: lineCount * 63, rounds,
+    lineCount, fileBytes, rounds,
     kcat: medianTimed(runs.kcat), embedded: medianTimed(runs.embedded), broker: medianTimed(runs.broker),
     embeddedRatio: median(runs.embeddedRatio), brokerRatio: median(runs.brokerRatio), machine: machineInfo(),
   };
@@ -130,7 +131,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const result = await run({ lineCount, rounds });
   const row = (name: string, t: Timed) => `${name.padEnd(44)} wall ${t.wallSeconds.toFixed(2).padStart(6)} s   cpu ${Number.isNaN(t.cpuSeconds) ? '   -' : t.cpuSeconds.toFixed(2)} s`;
   console.log(`machine: ${describeMachine(result.machine)}`);
-  console.log(`${result.lineCount} lines (~63 B) from a file, ${result.rounds} rounds after a warm-up, medians, whole processes`);
+  console.log(`${result.lineCount} lines (${(result.fileBytes / 1e6).toFixed(1)} MB) from a file, ${result.rounds} round${result.rounds === 1 ? '' : 's'} after a warm-up, medians, whole processes`);
   console.log(row('kcat -P -l file -> brook serve', result.kcat));
   console.log(row('brook produce < file (own data dir)', result.embedded));
   console.log(row('brook --broker <serve> produce < file', result.broker));
