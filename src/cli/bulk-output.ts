@@ -8,6 +8,8 @@
  * place (RecordWalker) and copies value bytes from the batch into the output, with no object or
  * Buffer view per record.
  *
+ * JSON and templates (output-format.ts) go through formatRecord, one record object each.
+ *
  * A taken buffer belongs to the stream it was written to (a Writable may hold it until drained),
  * so the next records go into another buffer sized like the last one: a fresh one, or one the
  * caller gave back with release() once its write completed (the write callback). Recycling spares
@@ -17,7 +19,7 @@ import type { ConsumerRecord } from '../embedded/consumer.js';
 import { collectRecords, forEachDataBatch, type FetchedBatches } from '../embedded/record-delivery.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import { assert } from '../common/assert.js';
-import { formatRecord, type OutputFormat } from './record-format.js';
+import { DEFAULT_FORMAT_OPTIONS, formatRecord, type FormatOptions, type OutputFormat } from './output-format.js';
 
 const NEWLINE = 0x0a;
 const CAPACITY_BYTES_MIN = 64 * 1024;
@@ -39,13 +41,14 @@ export class OutputBuffer {
   constructor(
     private readonly format: OutputFormat,
     private readonly keySeparator: Buffer | null,
+    private readonly options: FormatOptions = DEFAULT_FORMAT_OPTIONS,
   ) {}
 
   add(record: ConsumerRecord): void {
-    if (this.format === 'json') {
-      const lines: Buffer[] = [];
-      formatRecord(record, this.format, this.keySeparator, lines);
-      for (const line of lines) this.append(line);
+    if (this.format !== 'value') {
+      const pieces: Buffer[] = [];
+      formatRecord(record, this.format, this.keySeparator, this.options, pieces);
+      for (const piece of pieces) this.append(piece);
       return;
     }
     const { key, value } = record;
@@ -65,7 +68,7 @@ export class OutputBuffer {
    * maxRecords of them; returns how many. Throws DecodeError on a malformed batch.
    */
   addBatches(fetched: FetchedBatches, maxRecords = Infinity): number {
-    if (this.format === 'json') {
+    if (this.format !== 'value') {
       const records: ConsumerRecord[] = [];
       collectRecords(this.walker, fetched, records, maxRecords);
       for (const record of records) this.add(record);

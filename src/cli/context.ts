@@ -1,22 +1,30 @@
 /**
  * What every command shares: the global options, the backend it works through, signal handling
- * and the rule for errors (user errors are one line `brook: <message>` and exit 1; anything else
- * is a bug and keeps its stack).
+ * and the rule for errors (user errors and operating-system errors — a full disk, a read-only
+ * directory, too many open files — are one line `brook: <message>` and exit 1; anything else is
+ * a bug and keeps its stack).
  *
  * Signals: the first SIGINT/SIGTERM aborts `signal`; commands stop reading, flush, and return,
- * and the backend is closed gracefully (clean-shutdown markers). A second one exits at once.
+ * and the backend is closed gracefully (clean-shutdown markers). The exit code is then 130 for
+ * SIGINT and 143 for SIGTERM (128 + the signal's number, as shells report it), for every command.
+ * A second signal exits at once with the same code.
+ *
+ * Exit codes: 0 success; 1 an error (one line on stderr); 130/143 interrupted.
  */
 import { InvalidArgumentError as InvalidArgument, type Command } from 'commander';
 import { BrookError } from '../common/errors.js';
 import type { BrookBackend } from '../embedded/backend.js';
-import { BrokerBackend } from '../embedded/broker-backend.js';
-import { NetworkBackend } from '../embedded/network-backend.js';
+import { openBackend } from './open-backend.js';
 import { KafkaError } from '../embedded/kafka-error.js';
 import { UserError } from './user-error.js';
+import { describeError, isOperatingError } from './os-errors.js';
 
 export interface GlobalOptions {
   dataDir: string;
-  /** host:port of a Kafka-protocol broker; when set, commands never touch --data-dir. */
+  /**
+   * host:port of a Kafka-protocol broker; when set, commands never touch --data-dir. Without it a
+   * data dir held by a running `brook serve` is reached through that server (open-backend.ts).
+   */
   broker?: string;
 }
 
@@ -31,7 +39,22 @@ export interface CommandContext {
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-export const EXIT_INTERRUPTED = 130;
+/** 128 + the signal number: what a shell reports for a process the signal ended. */
+const EXIT_BY_SIGNAL: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Why a command's signal was aborted: the interrupting signal. */
+export class InterruptedError extends UserError {
+  constructor(readonly signalName: NodeJS.Signals) {
+    super(`interrupted by ${signalName}`);
+  }
+}
+
+/** EXIT_OK, or the interrupted exit code when `signal` was aborted by SIGINT/SIGTERM. */
+export function exitCodeFor(signal: AbortSignal): number {
+  if (!signal.aborted) return EXIT_OK;
+  const reason: unknown = signal.reason;
+  return reason instanceof InterruptedError ? (EXIT_BY_SIGNAL[reason.signalName] ?? EXIT_FAILURE) : EXIT_OK;
+}
 
 /** Wraps a command body: context, signals, closing the backend, error reporting, exit code. */
 export function action<A extends unknown[]>(
@@ -44,8 +67,8 @@ export function action<A extends unknown[]>(
     let signalCount = 0;
     const onSignal = (name: NodeJS.Signals) => {
       signalCount++;
-      if (signalCount > 1) process.exit(EXIT_INTERRUPTED);
-      controller.abort(new UserError(`interrupted by ${name}`));
+      if (signalCount > 1) process.exit(EXIT_BY_SIGNAL[name] ?? EXIT_FAILURE);
+      controller.abort(new InterruptedError(name));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -57,10 +80,7 @@ export function action<A extends unknown[]>(
         signal: controller.signal,
         warn: (message) => process.stderr.write(`brook: ${message}\n`),
         backend: async (options = {}) => {
-          backend ??= globals.broker !== undefined
-            ? await NetworkBackend.connect(globals.broker, options)
-            // A command opens only the partitions it touches: `topics list` opens none.
-            : await BrokerBackend.open({ dataDir: globals.dataDir, openPartitions: 'lazy', ...options });
+          backend ??= await openBackend(globals.dataDir, globals.broker, options);
           return backend;
         },
       };
@@ -81,20 +101,16 @@ export function action<A extends unknown[]>(
 }
 
 export function isUserError(err: unknown): err is Error {
-  return err instanceof UserError || err instanceof BrookError || err instanceof KafkaError;
+  return err instanceof UserError || err instanceof BrookError || err instanceof KafkaError || isOperatingError(err);
 }
 
 function reportError(err: unknown): number {
   if (isUserError(err)) {
-    process.stderr.write(`brook: ${oneLine(err.message)}\n`);
+    process.stderr.write(`brook: ${describeError(err)}\n`);
   } else {
     process.stderr.write(`brook: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   }
   return EXIT_FAILURE;
-}
-
-function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, '; ');
 }
 
 /** commander value parsers: bad values become commander's one-line "invalid argument" error. */

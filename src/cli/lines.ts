@@ -1,107 +1,200 @@
 /**
- * Splits a byte stream into lines without ever holding more than one chunk plus one partial line:
- * the caller pulls chunks (so the stream is paused while the caller waits on the producer), and a
- * line longer than `maxLineBytes` is an error rather than an unbounded buffer.
+ * Splits a byte stream into runs of whole lines for `brook produce`, numbering them, without ever
+ * holding more than one chunk plus one line of at most `maxLineBytes`:
  *
- * A line ends at '\n'; a '\r' before it is dropped ('\r\n' input); a last line without '\n' is
- * still a line; an empty input has no lines, and "a\n" has exactly one.
+ *   chunk:  ...a\nbb\nccc\ndd|d          runs: "a\nbb\nccc\n" (firstLine n, 3 lines), then "ddd..." once
+ *                           └ partial: copied, joined with the next chunk      its newline arrives
+ *
+ * A line ends at '\n' (any '\r' before it is data; the producer may strip it); a last line
+ * without '\n' is still a line; an empty input has no lines and "a\n" has exactly one. A line's
+ * length is its bytes without the '\n'. A line longer than `maxLineBytes` is never buffered:
+ *   skip      its bytes are dropped as they arrive; onLongLine() hears of it once it ends;
+ *   truncate  its first maxLineBytes bytes are yielded as the line, the rest dropped;
+ *   fail      LongLineError, naming the line, as soon as it passes the limit.
+ * Runs are views into the input chunks: only a line split across chunks (or a truncated one) is
+ * copied. Main thread only.
  */
 import { UserError } from './user-error.js';
 
 const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
 
-/** Yields the lines of each chunk as one array (views into the chunk, no copies). */
-export async function* readLineChunks(
-  stream: AsyncIterable<Buffer | string>,
-  maxLineBytes: number,
-): AsyncGenerator<Buffer[]> {
-  let partial: Buffer | null = null;
-  let lineNumber = 0;
-  for await (const piece of stream) {
-    let chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-    if (partial !== null) {
-      chunk = Buffer.concat([partial, chunk]);
-      partial = null;
-    }
-    const lines: Buffer[] = [];
-    let start = 0;
-    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      lines.push(trimCarriageReturn(chunk.subarray(start, end)));
-      start = end + 1;
-    }
-    if (start < chunk.length) {
-      partial = Buffer.from(chunk.subarray(start)); // copy: do not pin the whole chunk
-      if (partial.length > maxLineBytes) {
-        throw new UserError(`line ${lineNumber + lines.length + 1} is longer than ${maxLineBytes} bytes`);
-      }
-    }
-    for (const line of lines) {
-      if (line.length > maxLineBytes) throw new UserError(`line ${lineNumber + 1} is longer than ${maxLineBytes} bytes`);
-      lineNumber++;
-    }
-    if (lines.length > 0) yield lines;
-  }
-  if (partial !== null) yield [trimCarriageReturn(partial)];
+export type LongLinePolicy = 'skip' | 'truncate' | 'fail';
+
+export interface LineRun {
+  /** Whole lines laid end to end; each ends with '\n' except a last line of the input. */
+  text: Buffer;
+  /** The input line number (1-based) of its first line. */
+  firstLine: number;
+  lineCount: number;
 }
 
-function trimCarriageReturn(line: Buffer): Buffer {
-  return line.length > 0 && line[line.length - 1] === CARRIAGE_RETURN ? line.subarray(0, line.length - 1) : line;
+export interface LineReaderOptions {
+  maxLineBytes: number;
+  longLines: LongLinePolicy;
+  /** A long line was skipped or truncated: its number and full length in bytes. */
+  onLongLine?: (lineNumber: number, lineBytes: number) => void;
 }
 
-/** A line longer than the limit; `linesBefore` counts the lines of the run it was found in before it. */
-export class LineTooLongError extends UserError {
-  constructor(readonly linesBefore: number, readonly maxLineBytes: number) {
-    super(`a line is longer than ${maxLineBytes} bytes`);
+/** A line passed --max-line-bytes under --long-lines fail. */
+export class LongLineError extends UserError {
+  constructor(
+    readonly lineNumber: number,
+    readonly maxLineBytes: number,
+  ) {
+    super(`line ${lineNumber} is longer than ${maxLineBytes} bytes (--max-line-bytes)`);
   }
 }
 
-/**
- * The bulk form of readLineChunks: yields runs of whole lines as single Buffers (every run ends
- * with '\n' except a last line without one), for producer.sendLines(). Runs are views into the
- * input chunks; only a line split across two chunks is copied. Nothing is done per line unless a
- * run is longer than maxLineBytes, the only case where it may hold a line over the limit.
- * Throws LineTooLongError; the caller, which knows how many lines it handed on, adds the number.
- */
-export async function* readLineRuns(stream: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Buffer> {
-  let partial: Buffer | null = null;
-  for await (const piece of stream) {
-    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+export class LineReader {
+  /** Lines the input has ended so far: the number of the line being read is this + 1. */
+  private endedLineCount = 0;
+  /** Pieces of the current line that a chunk boundary split (never more than maxLineBytes). */
+  private partial: Buffer[] = [];
+  private partialBytes = 0;
+  /** Dropping the rest of a long line until its '\n'; how long it is so far. */
+  private dropping = false;
+  private droppedLineBytes = 0;
+  /** A line truncated before its end arrived: yielded once it ends. */
+  private pendingTruncated: LineRun | null = null;
+  /** Whether a run yielded from the last chunk is a view of it (else the chunk's buffer is free). */
+  private chunkRetained = false;
+
+  constructor(private readonly options: LineReaderOptions) {}
+
+  /** Lines ended so far (yielded, skipped or truncated). */
+  get lineCount(): number {
+    return this.endedLineCount;
+  }
+
+  /** Whether nothing yielded refers to the last chunk read (see input.ts). */
+  get lastChunkFree(): boolean {
+    return !this.chunkRetained;
+  }
+
+  async *runs(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<LineRun> {
+    for await (const piece of chunks) {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      yield* this.chunkRuns(chunk);
+    }
+    if (this.dropping) {
+      this.endLongLine();
+      const truncated = this.takeTruncated();
+      if (truncated !== null) yield truncated;
+    } else if (this.partialBytes > 0) {
+      const text = Buffer.concat(this.partial, this.partialBytes);
+      this.partial = [];
+      this.partialBytes = 0;
+      yield this.ended(text, 1);
+    }
+  }
+
+  private *chunkRuns(chunk: Buffer): Generator<LineRun> {
+    this.chunkRetained = false;
     let start = 0;
-    if (partial !== null) {
+    if (this.dropping || this.partialBytes > 0) {
       const newline = chunk.indexOf(NEWLINE);
       if (newline === -1) {
-        partial = Buffer.concat([partial, chunk]);
-        if (partial.length > maxLineBytes) throw new LineTooLongError(0, maxLineBytes);
-        continue;
+        this.continueLine(chunk);
+        return;
       }
-      const line = Buffer.concat([partial, chunk.subarray(0, newline + 1)]);
-      partial = null;
-      if (line.length - 1 > maxLineBytes) throw new LineTooLongError(0, maxLineBytes);
-      yield line;
+      const head = this.finishLine(chunk.subarray(0, newline + 1));
+      if (head !== null) yield head;
       start = newline + 1;
     }
-    const last = chunk.lastIndexOf(NEWLINE);
-    if (last >= start) {
-      const run = chunk.subarray(start, last + 1);
-      if (run.length - 1 > maxLineBytes) checkLineLengths(run, maxLineBytes);
-      yield run;
-      start = last + 1;
+    const { maxLineBytes } = this.options;
+    let runStart = start;
+    let runLines = 0;
+    let lineStart = start;
+    for (let newline = chunk.indexOf(NEWLINE, start); newline !== -1; newline = chunk.indexOf(NEWLINE, lineStart)) {
+      if (newline - lineStart > maxLineBytes) {
+        if (runLines > 0) yield this.viewRun(chunk.subarray(runStart, lineStart), runLines);
+        const long = this.longLine(chunk.subarray(lineStart, newline), true);
+        if (long !== null) yield long;
+        runStart = newline + 1;
+        runLines = 0;
+      } else {
+        runLines++;
+      }
+      lineStart = newline + 1;
     }
-    if (start < chunk.length) {
-      partial = Buffer.from(chunk.subarray(start)); // copy: do not pin the whole chunk
-      if (partial.length > maxLineBytes) throw new LineTooLongError(0, maxLineBytes);
-    }
+    if (runLines > 0) yield this.viewRun(chunk.subarray(runStart, lineStart), runLines);
+    if (lineStart < chunk.length) this.continueLine(chunk.subarray(lineStart));
   }
-  if (partial !== null && partial.length > 0) yield partial;
-}
 
-function checkLineLengths(run: Buffer, maxLineBytes: number): void {
-  let linesBefore = 0;
-  for (let start = 0; start < run.length; linesBefore++) {
-    const newline = run.indexOf(NEWLINE, start);
-    const end = newline === -1 ? run.length : newline;
-    if (end - start > maxLineBytes) throw new LineTooLongError(linesBefore, maxLineBytes);
-    start = end + 1;
+  private viewRun(text: Buffer, lineCount: number): LineRun {
+    this.chunkRetained = true;
+    return this.ended(text, lineCount);
+  }
+
+  /** Bytes of the current line with no '\n' among them. */
+  private continueLine(bytes: Buffer): void {
+    if (this.dropping) {
+      this.droppedLineBytes += bytes.length;
+      return;
+    }
+    if (this.partialBytes + bytes.length > this.options.maxLineBytes) {
+      const start = this.partial.length === 0 ? bytes : Buffer.concat([...this.partial, bytes]);
+      this.partial = [];
+      this.partialBytes = 0;
+      const truncated = this.longLine(start, false);
+      if (truncated !== null) this.pendingTruncated = truncated;
+      return;
+    }
+    this.partial.push(Buffer.from(bytes)); // a copy: do not pin the whole chunk
+    this.partialBytes += bytes.length;
+  }
+
+  /** The current line's last bytes, '\n' included; the run holding the line, if any. */
+  private finishLine(tail: Buffer): LineRun | null {
+    if (this.dropping) {
+      this.droppedLineBytes += tail.length - 1;
+      this.endLongLine();
+      return this.takeTruncated();
+    }
+    const lineBytes = this.partialBytes + tail.length - 1;
+    const text = Buffer.concat([...this.partial, tail], lineBytes + 1);
+    this.partial = [];
+    this.partialBytes = 0;
+    if (lineBytes > this.options.maxLineBytes) return this.longLine(text.subarray(0, lineBytes), true);
+    return this.ended(text, 1);
+  }
+
+  /**
+   * A line over the limit, of which `bytes` (no '\n') are known; `complete` when its end is
+   * among them. Returns the truncated line to yield, if the policy truncates and it is complete.
+   */
+  private longLine(bytes: Buffer, complete: boolean): LineRun | null {
+    const { longLines, maxLineBytes } = this.options;
+    if (longLines === 'fail') throw new LongLineError(this.endedLineCount + 1, maxLineBytes);
+    let truncated: LineRun | null = null;
+    if (longLines === 'truncate') {
+      const text = Buffer.allocUnsafe(maxLineBytes + 1);
+      bytes.copy(text, 0, 0, maxLineBytes);
+      text[maxLineBytes] = NEWLINE;
+      truncated = { text, firstLine: this.endedLineCount + 1, lineCount: 1 };
+    }
+    this.dropping = true;
+    this.droppedLineBytes = bytes.length;
+    if (!complete) return truncated; // yielded once the line ends (see pendingTruncated)
+    this.endLongLine();
+    return truncated;
+  }
+
+  private takeTruncated(): LineRun | null {
+    const truncated = this.pendingTruncated;
+    this.pendingTruncated = null;
+    return truncated;
+  }
+
+  private endLongLine(): void {
+    this.dropping = false;
+    this.endedLineCount++;
+    this.options.onLongLine?.(this.endedLineCount, this.droppedLineBytes);
+  }
+
+  private ended(text: Buffer, lineCount: number): LineRun {
+    const run = { text, firstLine: this.endedLineCount + 1, lineCount };
+    this.endedLineCount += lineCount;
+    return run;
   }
 }

@@ -2,22 +2,50 @@
  * The `brook` command line. Every command works through a BrookBackend (context.ts): the
  * in-process broker over --data-dir, or with --broker host:port the Kafka protocol to a running
  * `brook serve` (or any Kafka broker).
+ *
+ * Start-up: each command's module (and what it imports) is loaded only when that command runs.
+ * `brook produce ...` registers produce alone; a run naming no known command (`brook --help`, a
+ * typo that needs "did you mean") registers them all. Node 20 caches no compiled code, so every
+ * module loaded is paid for at each start of a short pipe command.
  */
 import { Command, Option } from 'commander';
-import { DATA_DIR_DEFAULT } from '../embedded/brook.js';
-import { consumeCommand } from './commands/consume.js';
-import { demoCommand } from './commands/demo.js';
-import { groupsCommand } from './commands/groups.js';
-import { produceCommand } from './commands/produce.js';
-import { topicsCommand } from './commands/topics.js';
-import { mirrorCommand } from './commands/mirror.js';
-import { tailCommand } from './commands/tail.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerBenchCommand } from './commands/bench.js';
-import { registerUsersCommand } from '../server/security/users-command.js';
-import { topCommand } from './commands/top.js';
+import { DATA_DIR_DEFAULT } from '../embedded/defaults.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Every command, by name, with what registers it. */
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  topics: async () => { const m = await import('./commands/topics.js'); return (p) => p.addCommand(m.topicsCommand()); },
+  produce: async () => { const m = await import('./commands/produce.js'); return (p) => p.addCommand(m.produceCommand()); },
+  consume: async () => { const m = await import('./commands/consume.js'); return (p) => p.addCommand(m.consumeCommand()); },
+  groups: async () => { const m = await import('./commands/groups.js'); return (p) => p.addCommand(m.groupsCommand()); },
+  demo: async () => { const m = await import('./commands/demo.js'); return (p) => p.addCommand(m.demoCommand()); },
+  mirror: async () => { const m = await import('./commands/mirror.js'); return (p) => p.addCommand(m.mirrorCommand()); },
+  tail: async () => { const m = await import('./commands/tail.js'); return (p) => p.addCommand(m.tailCommand()); },
+  top: async () => { const m = await import('./commands/top.js'); return (p) => p.addCommand(m.topCommand()); },
+  serve: async () => { const m = await import('./commands/serve.js'); return (p) => void m.registerServeCommand(p); },
+  users: async () => { const m = await import('../server/security/users-command.js'); return (p) => void m.registerUsersCommand(p); },
+  bench: async () => { const m = await import('./commands/bench.js'); return (p) => m.registerBenchCommand(p); },
+};
+
+/** Global options that take a value: their value is not the command name. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-d', '--data-dir', '-b', '--broker']);
+
+/** The command `argv` names, if it names a known one before any other word. */
+function commandNamed(argv: readonly string[]): string | null {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith('-')) continue; // --data-dir=x, --version, --help: no command yet
+    return Object.hasOwn(COMMANDS, arg) ? arg : null;
+  }
+  return null;
+}
+
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('brook')
     .description('Brook: a single-host, Kafka-compatible event streaming engine')
     .version('0.1.0')
@@ -29,17 +57,10 @@ export function buildProgram(): Command {
       // Flag errors follow the CLI's rule: one line, "brook: <message>".
       outputError: (message, write) => write(`brook: ${message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
-  program.addCommand(topicsCommand());
-  program.addCommand(produceCommand());
-  program.addCommand(consumeCommand());
-  program.addCommand(groupsCommand());
-  program.addCommand(demoCommand());
-  program.addCommand(mirrorCommand());
-  program.addCommand(tailCommand());
-  program.addCommand(topCommand());
-  registerServeCommand(program);
-  registerUsersCommand(program);
-  registerBenchCommand(program);
+  const named = commandNamed(argv);
+  const names = named === null ? Object.keys(COMMANDS) : [named];
+  const registers = await Promise.all(names.map((name) => COMMANDS[name]!()));
+  for (const register of registers) register(program);
   for (const command of allCommands(program)) {
     command.configureOutput(program.configureOutput());
     command.showSuggestionAfterError(true);
@@ -51,4 +72,4 @@ function allCommands(command: Command): Command[] {
   return command.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-await buildProgram().parseAsync(process.argv);
+await (await buildProgram()).parseAsync(process.argv);

@@ -43,11 +43,16 @@ export class Throughput {
   }
 
   private describe(): string {
+    if (this.recordCount === 0) return '0 records';
     const seconds = this.elapsedSeconds();
-    const perSecond = this.recordsPerSec();
-    return `${this.recordCount} records, ${formatBytes(this.byteCount)} in ${seconds.toFixed(2)} s ` +
-      `(${perSecond} records/s, ${formatBytes(this.byteCount / seconds)}/s)`;
+    return `${plural(this.recordCount, 'record')}, ${formatBytes(this.byteCount)} in ${seconds.toFixed(2)} s ` +
+      `(${this.recordsPerSec()} records/s, ${formatBytes(this.byteCount / seconds)}/s)`;
   }
+}
+
+/** "1 record", "2 records", "0 records". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 export function formatBytes(bytes: number): string {

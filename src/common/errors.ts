@@ -55,7 +55,11 @@ export class CorruptRecordError extends BrookError {
 
 /** Another process holds the data dir's lock. */
 export class DataDirLockedError extends BrookError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Who holds it (pid, and a `brook serve`'s Kafka address), when known. */
+    readonly holder: { pid: number; kafkaAddress: string | null; secured: boolean } | null = null,
+  ) {
     super('DATA_DIR_LOCKED', message);
   }
 }

@@ -97,7 +97,10 @@ export const EARLIEST_TIMESTAMP = -2;
 /** The offset `backend.listOffset` finds, or a KafkaError naming the partition (and `where`, if given). */
 export async function offsetAt(backend: BrookBackend, topic: string, partition: number, timestamp: number, where = ''): Promise<number> {
   const answer = await backend.listOffset(topic, partition, timestamp);
-  if (answer.errorCode !== ErrorCode.NONE) throw new KafkaError(answer.errorCode, `listing offsets of ${topic}-${partition}${where === '' ? '' : ` ${where}`}`);
+  if (answer.errorCode !== ErrorCode.NONE) {
+    const why = answer.errorMessage === undefined ? '' : `: ${answer.errorMessage}`;
+    throw new KafkaError(answer.errorCode, `listing offsets of ${topic}-${partition}${where === '' ? '' : ` ${where}`}${why}`);
+  }
   return answer.offset;
 }
 
@@ -118,7 +121,8 @@ export interface BrookBackend {
    */
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   /** timestamp: LATEST_TIMESTAMP, EARLIEST_TIMESTAMP or a time in ms (first offset at or after it). */
-  listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
+  /** `errorMessage`: why, when the in-process broker knows more than the code says. */
+  listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number; errorMessage?: string }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
   /** Whether producing to an unknown topic should create it (Kafka's auto.create.topics.enable). */
   readonly autoCreateTopics: boolean;

@@ -101,7 +101,7 @@ export class BrokerBackend implements BrookBackend {
     return this.broker.fetch(requests, options);
   }
 
-  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number; errorMessage?: string }> {
     return this.broker.listOffset(topic, partition, timestamp);
   }
 

@@ -10,6 +10,7 @@ import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
 import type { InputSet, InputsConfig } from '../inputs/input-set.js';
+import { DATA_DIR_DEFAULT } from './defaults.js';
 import type { HttpListener } from '../http/listener.js';
 
 /** `Brook.open({ http })`: the HTTP listener of `brook serve --http` (health, /metrics, the web console), in process. */
@@ -57,7 +58,7 @@ export interface BrookOptions {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-export const DATA_DIR_DEFAULT = './brook-data';
+export { DATA_DIR_DEFAULT } from './defaults.js';
 
 export class Brook {
   readonly admin: Admin;

@@ -12,12 +12,16 @@ export interface BatchPart {
   target: AckTarget;
   /** Index of the part's first record within its batch (its offsetDelta). */
   firstIndex: number;
+  /** Index of the part's first record among its call's records (a sendLines() line index; 0 for send()). */
+  firstLine: number;
   recordCount: number;
   /** Key plus value bytes of the part's records (what the CLI reports). */
   byteCount: number;
 }
 
 export interface AckTarget {
+  /** The producer call the records came from, numbered in call order (see Producer's poison rule). */
+  readonly callIndex: number;
   /** baseOffset is -1 with acks=0; logAppendTimeMs is -1 unless the topic uses LogAppendTime. */
   acknowledged(topic: string, partition: number, baseOffset: number, part: BatchPart, logAppendTimeMs: number): void;
   failed(part: BatchPart, error: Error): void;
@@ -26,14 +30,15 @@ export interface AckTarget {
 /** One `send()`: one record, one promise. */
 export class RecordTarget implements AckTarget {
   constructor(
+    readonly callIndex: number,
     private readonly timestampMs: number,
     private readonly resolve: (metadata: RecordMetadata) => void,
     private readonly reject: (error: Error) => void,
-    private readonly done: () => void,
+    private readonly done: (callIndex: number) => void,
   ) {}
 
   acknowledged(topic: string, partition: number, baseOffset: number, part: BatchPart, logAppendTimeMs: number): void {
-    this.done();
+    this.done(this.callIndex);
     this.resolve({
       topic,
       partition,
@@ -43,7 +48,7 @@ export class RecordTarget implements AckTarget {
   }
 
   failed(_part: BatchPart, error: Error): void {
-    this.done();
+    this.done(this.callIndex);
     this.reject(error);
   }
 }
@@ -57,6 +62,11 @@ export interface SendLinesResult {
   /** Records that were refused or lost in flight; `error` is the first reason. */
   failedCount: number;
   error: Error | null;
+  /**
+   * Index (0-based, in the call's text) of the first line that failed, or -1. Lines before it were
+   * acknowledged, unless several partitions took the call's lines (see Producer, "Order").
+   */
+  firstFailedLine: number;
 }
 
 /** One `sendLines()` call: many records, one promise that never rejects (failures are data). */
@@ -64,12 +74,18 @@ export class LinesTarget implements AckTarget {
   private placedCount = 0;
   private settledCount = 0;
   private allPlaced = false;
-  private readonly result: SendLinesResult = { recordCount: 0, byteCount: 0, failedCount: 0, error: null };
+  private readonly result: SendLinesResult = { recordCount: 0, byteCount: 0, failedCount: 0, error: null, firstFailedLine: -1 };
 
   constructor(
+    readonly callIndex: number,
     private readonly resolve: (result: SendLinesResult) => void,
-    private readonly done: () => void,
+    private readonly done: (callIndex: number) => void,
   ) {}
+
+  /** Lines placed so far: the index the next placed line gets. */
+  get placedLineCount(): number {
+    return this.placedCount;
+  }
 
   /** Called as lines go into batches. */
   placed(recordCount: number): void {
@@ -83,13 +99,21 @@ export class LinesTarget implements AckTarget {
   }
 
   /**
-   * Records that never reached a batch (an unknown topic, a partition out of range); `last`: none
-   * of the call's records remain to be placed.
+   * Lines that never reached a batch (an unknown topic, a partition out of range); `last`: none of
+   * the call's records remain to be placed.
    */
   failUnplaced(recordCount: number, error: Error, last = true): void {
+    this.noteFailure(this.placedCount, error);
     this.result.failedCount += recordCount;
-    this.result.error ??= error;
     if (last) this.finishPlacing();
+  }
+
+  /** One line that never reached a batch (its partition was poisoned); placing goes on. */
+  failOne(error: Error): void {
+    this.noteFailure(this.placedCount, error);
+    this.placedCount++;
+    this.settledCount++;
+    this.result.failedCount++;
   }
 
   acknowledged(_topic: string, _partition: number, _baseOffset: number, part: BatchPart): void {
@@ -100,16 +124,24 @@ export class LinesTarget implements AckTarget {
   }
 
   failed(part: BatchPart, error: Error): void {
+    this.noteFailure(part.firstLine, error);
     this.result.failedCount += part.recordCount;
-    this.result.error ??= error;
     this.settledCount += part.recordCount;
     this.check();
+  }
+
+  private noteFailure(line: number, error: Error): void {
+    const result = this.result;
+    if (result.firstFailedLine === -1 || line < result.firstFailedLine) {
+      result.firstFailedLine = line;
+      result.error = error; // the reason of the earliest line, which is the one a caller reports
+    }
   }
 
   private check(): void {
     if (!this.allPlaced || this.settledCount < this.placedCount) return;
     this.allPlaced = false; // settle once
-    this.done();
+    this.done(this.callIndex);
     this.resolve(this.result);
   }
 }

@@ -41,6 +41,18 @@ export interface BatchProducerFields {
 
 /** Smallest buffer a builder starts with; it doubles as records arrive. */
 const CAPACITY_BYTES_MIN = 4096;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+/** A timestampDelta's varlong, encoded once per appendLines call. */
+const TIMESTAMP_SCRATCH = Buffer.alloc(10);
+/** appendLines' first pass: per line, where its value ends and the next line starts (grows as needed). */
+let lineEnds = new Int32Array(2 * 16384);
+
+function growLineEnds(): void {
+  const grown = new Int32Array(2 * lineEnds.length);
+  grown.set(lineEnds);
+  lineEnds = grown;
+}
 
 export class BatchBuilder {
   private buffer: Buffer;
@@ -50,9 +62,22 @@ export class BatchBuilder {
   private maxTimestampMs = 0;
   private sealed = false;
 
-  /** `capacityBytes` is a hint (e.g. the size of this partition's previous batch). */
-  constructor(capacityBytes: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(capacityBytes, CAPACITY_BYTES_MIN));
+  /**
+   * `capacityBytes` is a hint (e.g. the size of this partition's previous batch). `spare`, when
+   * given and big enough, is used instead of a new buffer (a pool's, see takeBuffer()).
+   */
+  constructor(capacityBytes: number, spare: Buffer | null = null) {
+    const bytes = Math.max(capacityBytes, CAPACITY_BYTES_MIN);
+    this.buffer = spare !== null && spare.length >= bytes ? spare : Buffer.allocUnsafe(bytes);
+  }
+
+  /**
+   * The builder's buffer, for a pool to hand to a later builder, or null if it was never sealed.
+   * Only once nothing refers to the sealed batch any more (it was sent for the last time):
+   * uncompressed, the batch is a view of this buffer.
+   */
+  takeBuffer(): Buffer | null {
+    return this.sealed ? this.buffer : null;
   }
 
   get recordCount(): number {
@@ -95,6 +120,105 @@ export class BatchBuilder {
     this.pos = pos;
     this.count++;
     return recordBytes;
+  }
+
+  /**
+   * The bulk path's inner loop: appends the lines of text[pos..end) as keyless, header-less
+   * records (one per line, the value without its '\n', and without a '\r' before it when
+   * `stripCarriageReturn`), all with `timestampMs`, while the batch stays within `sizeBytesMax`
+   * (a first record is always taken) and `recordCountMax`. Returns where it stopped; `counts`
+   * receives the records and value bytes added.
+   *
+   * Two passes and no per-line allocation: the first finds the lines that fit and sizes their
+   * records; the second copies all their text with one native copy to the end of the room they
+   * will fill, then, line by line from the first, moves each value left into place (copyWithin,
+   * a memmove) and writes its record framing into the bytes before it:
+   *
+   *   after the copy:  [ room for framing ........ | v0 \n v1 \n v2 \n ]
+   *   after line 0:    [ h0 v0 0 | ............... v1 \n v2 \n ]      0 = headerCount
+   *   after line 2:    [ h0 v0 0 | h1 v1 0 | h2 v2 0 ]
+   *
+   * A value's place is never right of its copy by more than a byte (a stripped '\r\n' on the
+   * last line), and never reaches the copy of a later line: every record is at least 6 bytes longer
+   * than its line, so the copies of later lines lie right of everything written for earlier ones.
+   */
+  appendLines(
+    timestampMs: number, text: Buffer, pos: number, end: number, sizeBytesMax: number, recordCountMax: number,
+    stripCarriageReturn: boolean, counts: { recordCount: number; payloadBytes: number; encodedBytes: number },
+  ): number {
+    // The timestampDelta is the same for every line of the call: encode it once (the batch's
+    // timestamps are updated only if a line goes in).
+    const timestampDelta = this.count === 0 ? 0 : timestampMs - this.baseTimestampMs;
+    const timestampLength = writeZigzagVarlong(TIMESTAMP_SCRATCH, 0, timestampDelta);
+    const fixedBytes = 3 + timestampLength; // attributes, keyLength (-1), headerCount: a byte each
+    // Pass 1: which lines fit, and where each value ends (and the next line starts).
+    let scan = pos;
+    let lineCount = 0;
+    let addedBytes = 0;
+    let count = this.count;
+    while (scan < end && count < recordCountMax) {
+      const newline = text.indexOf(NEWLINE, scan);
+      const lastLine = newline === -1 || newline >= end; // a last line without '\n'
+      const next = lastLine ? end : newline + 1;
+      let valueEnd = lastLine ? end : newline;
+      if (stripCarriageReturn && valueEnd > scan && text[valueEnd - 1] === CARRIAGE_RETURN) valueEnd--;
+      const valueLength = valueEnd - scan;
+      const bodyBytes = fixedBytes + positiveVarintBytes(count) + positiveVarintBytes(valueLength) + valueLength;
+      const recordBytes = positiveVarintBytes(bodyBytes) + bodyBytes;
+      if (count > 0 && this.pos + addedBytes + recordBytes > sizeBytesMax) break; // a batch's first record always goes in
+      if (2 * lineCount + 2 > lineEnds.length) growLineEnds();
+      lineEnds[2 * lineCount] = valueEnd;
+      lineEnds[2 * lineCount + 1] = next;
+      lineCount++;
+      count++;
+      addedBytes += recordBytes;
+      scan = next;
+    }
+    counts.recordCount = lineCount;
+    counts.encodedBytes = addedBytes;
+    counts.payloadBytes = 0;
+    if (lineCount === 0) return pos;
+    this.timestampDelta(timestampMs);
+    // Pass 2: one copy of the text, right-aligned in the room; then each value into place.
+    this.reserve(addedBytes);
+    const buf = this.buffer;
+    const textBytes = scan - pos;
+    const copyAt = this.pos + addedBytes - textBytes;
+    buf.set(new Uint8Array(text.buffer, text.byteOffset + pos, textBytes), copyAt);
+    const shift = copyAt - pos; // text position + shift = where its copy is
+    const ends = lineEnds;
+    const timestamp0 = TIMESTAMP_SCRATCH[0]!;
+    let at = this.pos;
+    let lineStart = pos;
+    let payloadBytes = 0;
+    count = this.count;
+    for (let i = 0; i < lineCount; i++) {
+      const valueEnd = ends[2 * i]!;
+      const valueLength = valueEnd - lineStart;
+      const countBytes = positiveVarintBytes(count);
+      const lengthBytes = positiveVarintBytes(valueLength);
+      const bodyBytes = fixedBytes + countBytes + lengthBytes + valueLength;
+      // length, attributes, timestampDelta, offsetDelta, keyLength, valueLength, then the value
+      const valueAt = at + positiveVarintBytes(bodyBytes) + 1 + timestampLength + countBytes + 1 + lengthBytes;
+      if (valueLength > 0) buf.copyWithin(valueAt, lineStart + shift, valueEnd + shift);
+      at = writePositiveVarint(buf, at, bodyBytes);
+      buf[at++] = 0; // record attributes: unused
+      if (timestampLength === 1) buf[at++] = timestamp0;
+      else for (let k = 0; k < timestampLength; k++) buf[at++] = TIMESTAMP_SCRATCH[k]!;
+      at = writePositiveVarint(buf, at, count);
+      buf[at++] = 1; // keyLength -1 (zigzag): a null key
+      at = writePositiveVarint(buf, at, valueLength);
+      at += valueLength;
+      buf[at++] = 0; // headerCount 0
+      count++;
+      payloadBytes += valueLength;
+      lineStart = ends[2 * i + 1]!;
+    }
+    assert(at === this.pos + addedBytes, 'records fill exactly the room sized for them');
+    this.pos = at;
+    this.count = count;
+    counts.payloadBytes = payloadBytes;
+    return scan;
   }
 
   /** Appends a record with headers (the general path, for `producer.send`). Returns the bytes added. */
@@ -207,4 +331,20 @@ function copyRange(source: Uint8Array, start: number, end: number, target: Buffe
   }
   target.set(source.subarray(start, end), pos);
   return pos + length;
+}
+
+/** Bytes of the zigzag varint of a non-negative int32 (zigzag doubles it; 7 bits a byte). */
+function positiveVarintBytes(n: number): number {
+  return n < 0x40 ? 1 : n < 0x2000 ? 2 : n < 0x100000 ? 3 : n < 0x8000000 ? 4 : 5;
+}
+
+/** Writes the zigzag varint of a non-negative int32; returns the new position. */
+function writePositiveVarint(buf: Uint8Array, pos: number, n: number): number {
+  let zigzag = n * 2;
+  while (zigzag >= 0x80) {
+    buf[pos++] = (zigzag & 0x7f) | 0x80;
+    zigzag = Math.floor(zigzag / 128);
+  }
+  buf[pos++] = zigzag;
+  return pos;
 }

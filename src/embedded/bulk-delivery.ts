@@ -31,6 +31,7 @@ import { ErrorCode, RETRIABLE_ERROR_CODES } from '../protocol/error-codes.js';
 import type { Acks, BrookBackend } from './backend.js';
 import type { BatchBuilder } from './bulk-batch-builder.js';
 import { KafkaError } from './kafka-error.js';
+import { isDiskFullMessage } from '../storage/disk-space.js';
 
 export interface DeliveryOptions {
   idempotent: boolean;
@@ -81,6 +82,9 @@ export function isRetriableCode(errorCode: number): boolean {
 
 /** Whether a thrown error (network, or a KafkaCodeError from initProducerId) is worth a retry. */
 export function isRetriableFailure(error: unknown): boolean {
+  // KAFKA_STORAGE_ERROR is retriable (a restarted worker comes back), but not on a full disk:
+  // nothing frees space within a delivery timeout, and the caller should hear of it now.
+  if (error instanceof KafkaError && isDiskFullMessage(error.detail)) return false;
   if (error instanceof KafkaError || error instanceof KafkaCodeError) return isRetriableCode(error.errorCode);
   // Client-side failures worth a resend: the request may not have reached the broker.
   return isRetriableTransportFailure(error);

@@ -16,7 +16,7 @@ import { partitionForKey } from '../protocol/partitioner.js';
 import type { RecordHeader } from '../protocol/record-batch.js';
 import type { LinesTarget } from './bulk-acks.js';
 import { KafkaError } from './kafka-error.js';
-import type { Producer } from './producer.js';
+import type { ProducerBatches } from './producer-batches.js';
 import { recordBytesMax } from './record-input.js';
 
 export interface BulkRecord {
@@ -36,6 +36,8 @@ export interface QueuedRecords {
   records: readonly BulkRecord[];
   index: number;
   roundRobin: boolean;
+  /** The next partition (before modulo) with roundRobin. */
+  roundRobinNext: number;
   target: LinesTarget;
 }
 
@@ -43,32 +45,38 @@ export interface QueuedRecords {
  * Places records from entry.index on while the producer's memory bound allows. Returns true once
  * every record is placed (or failed), false if it stopped for room (entry.index records where).
  */
-export function placeRecords(producer: Producer, entry: QueuedRecords, partitionCount: number): boolean {
+export function placeRecords(batches: ProducerBatches, bufferBytes: number, entry: QueuedRecords, partitionCount: number): boolean {
   const { records, topic, target } = entry;
-  const state = producer.topicState(topic, partitionCount);
+  const state = batches.topicState(topic, partitionCount);
   let index = entry.index;
   while (index < records.length) {
     const record = records[index]!;
     const recordBytes = recordBytesMax(record);
-    if (producer.bufferedBytes > 0 && producer.bufferedBytes + recordBytes > producer.bufferBytes) break;
+    if (batches.bufferedBytes > 0 && batches.bufferedBytes + recordBytes > bufferBytes) break;
     index++;
     let partition = record.partition;
     if (partition !== undefined) {
       if (!(Number.isInteger(partition) && partition >= 0 && partition < partitionCount)) {
-        target.failUnplaced(1, new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`), false);
+        target.failOne(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`));
         continue;
       }
     } else if (entry.roundRobin) {
-      partition = state.roundRobin++ % partitionCount;
+      partition = entry.roundRobinNext++ % partitionCount;
     } else {
       partition = record.key !== null ? partitionForKey(record.key, partitionCount) : state.sticky % partitionCount;
     }
-    const queue = producer.partitionQueue(state, topic, partition);
-    const batch = producer.openBatch(queue, recordBytes);
-    const appended = batch.builder.appendRecord(record.timestamp, record.key, record.value, record.headers);
-    target.placed(1); // before addToBatch, which may seal and dispatch the batch
-    producer.addToBatch(queue, batch, target, appended, (record.key?.length ?? 0) + (record.value?.length ?? 0));
+    const queue = batches.partitionQueue(state, topic, partition);
+    const poison = batches.poisonFor(queue, target.callIndex);
+    if (poison !== null) {
+      target.failOne(poison);
+      continue;
+    }
+    const batch = batches.openBatch(queue, recordBytes);
+    const encodedBytes = batch.builder.appendRecord(record.timestamp, record.key, record.value, record.headers);
+    const firstLine = target.placedLineCount;
+    target.placed(1); // before addRun, which may seal and dispatch the batch
+    batches.addRun(queue, batch, target, 1, encodedBytes, (record.key?.length ?? 0) + (record.value?.length ?? 0), firstLine);
   }
   entry.index = index;
   if (index < records.length) return false;

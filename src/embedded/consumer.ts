@@ -15,9 +15,11 @@ import { FETCH_MAX_BYTES } from '../common/limits.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BackendFetchRequest, type BrookBackend } from './backend.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import { GroupConsumer, type GroupConsumerOptions } from './group-consumer.js';
-import { collectRecords, nextFetchOffset, type FetchedBatches } from './record-delivery.js';
+import { collectRecords, type FetchedBatches } from './record-delivery.js';
+import { checkFetched, CorruptDataError, type CorruptData } from './fetch-checks.js';
 
 export type { FetchedBatches } from './record-delivery.js';
+export { CorruptDataError, type CorruptData } from './fetch-checks.js';
 
 export type StartPosition = 'beginning' | 'end' | { offset: number } | { timestamp: number };
 
@@ -51,6 +53,12 @@ export interface ConsumerOptions {
   autoCommit?: boolean;
   autoCommitIntervalMs?: number;
   assignor?: GroupConsumerOptions['assignor'];
+  /**
+   * Damaged data (a batch failing its CRC-32C, offsets the broker could not read): by default a
+   * poll after the records before it throws CorruptDataError naming topic, partition and offsets.
+   * Given this, the damage is reported to it and skipped, and reading goes on.
+   */
+  onCorrupt?: (corrupt: CorruptData) => void;
 }
 
 export interface ConsumerRecord {
@@ -68,6 +76,8 @@ interface Position {
   fetchOffset: number;
   /** Exclusive end when not following; Infinity when following. */
   stopOffset: number;
+  /** Fetches in a row that returned nothing at all although this partition was below its high watermark. */
+  emptyBelowHighWatermark: number;
 }
 
 export class Consumer implements AsyncIterable<ConsumerRecord> {
@@ -85,6 +95,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Set when the consumer is a group member; every call is then delegated to it. */
   private readonly group: GroupConsumer | null = null;
   private readonly walker = new RecordWalker();
+  /** A compacted topic has offset gaps on purpose (fetch-checks.ts). */
+  private gapsAllowed = false;
+  /** Damage found by the last fetch, raised by the next poll (after what preceded it was delivered). */
+  private pendingError: CorruptDataError | null = null;
 
   constructor(
     private readonly backend: BrookBackend,
@@ -158,6 +172,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
    */
   async pollBatches(): Promise<FetchedBatches[] | null> {
     if (this.group !== null) throw new Error('pollBatches() is for consumers without a group; a group member uses poll()');
+    if (this.pendingError !== null) throw this.pendingError;
     const positions = await this.start();
     if (this.closed) return null;
     const active = positions.filter((p) => p.fetchOffset < p.stopOffset);
@@ -189,6 +204,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const { topic } = this.options;
     const details = await this.backend.describeTopic(topic);
     if (details === undefined) throw unknownTopicError(topic);
+    this.gapsAllowed = (details.configs['cleanup.policy'] ?? 'delete').includes('compact');
     const partitions = this.options.partitions ?? [...Array(details.partitionCount).keys()];
     const positions: Position[] = [];
     for (const partition of partitions) {
@@ -197,7 +213,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
           `partition ${partition} is outside topic '${topic}' (${details.partitionCount} partitions)`);
       }
       const stopOffset = this.options.follow === false ? await offsetAt(this.backend, this.options.topic, partition, LATEST_TIMESTAMP) : Infinity;
-      positions.push({ partition, fetchOffset: await this.startOffset(partition), stopOffset });
+      positions.push({ partition, fetchOffset: await this.startOffset(partition), stopOffset, emptyBelowHighWatermark: 0 });
     }
     this.positions = positions;
     return positions;
@@ -248,6 +264,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const failed = results.find((r) => r.errorCode !== ErrorCode.NONE && r.errorCode !== ErrorCode.OFFSET_OUT_OF_RANGE);
     if (failed !== undefined) throw new KafkaError(failed.errorCode, `fetching ${topic}-${failed.partition}`);
     const fetched: FetchedBatches[] = [];
+    const nothingAtAll = results.every((r) => r.records === null || r.records.length === 0);
     for (const result of results) {
       const position = active.find((p) => p.partition === result.partition);
       if (position === undefined) continue;
@@ -256,18 +273,48 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         position.fetchOffset = await offsetAt(this.backend, this.options.topic, position.partition, EARLIEST_TIMESTAMP);
         continue;
       }
-      if (result.records === null || result.records.length === 0) continue;
-      const partitionBatches: FetchedBatches = {
+      if (result.records === null || result.records.length === 0) {
+        if (nothingAtAll) this.checkUnreadable(position, result.highWatermark);
+        continue;
+      }
+      position.emptyBelowHighWatermark = 0;
+      const checked = checkFetched({
         topic,
         partition: position.partition,
         records: result.records,
         fromOffset: position.fetchOffset,
         stopOffset: position.stopOffset,
-      };
-      position.fetchOffset = nextFetchOffset(partitionBatches);
-      fetched.push(partitionBatches);
+      }, { gapsAllowed: this.gapsAllowed, skip: this.options.onCorrupt !== undefined });
+      position.fetchOffset = checked.nextOffset;
+      if (checked.fetched !== null) fetched.push(checked.fetched);
+      this.corrupt(checked.problems);
     }
     return fetched;
+  }
+
+  /**
+   * A whole fetch returned nothing although this partition is below its high watermark: the
+   * broker has records it cannot read (a damaged tail). Twice in a row, so that a high watermark
+   * that moved on between the read and the answer is not taken for damage.
+   */
+  private checkUnreadable(position: Position, highWatermark: number): void {
+    if (highWatermark <= position.fetchOffset || ++position.emptyBelowHighWatermark < 2) return;
+    position.emptyBelowHighWatermark = 0;
+    const { fetchOffset } = position;
+    this.corrupt([{
+      topic: this.options.topic, partition: position.partition, firstOffset: fetchOffset, lastOffset: highWatermark - 1,
+      reason: 'unreadable: the broker returns nothing below its high watermark (damaged data)',
+    }]);
+    if (this.options.onCorrupt !== undefined) position.fetchOffset = Math.min(highWatermark, position.stopOffset);
+  }
+
+  /** Reports damage (skipping it) or keeps the first for the next poll to raise. */
+  private corrupt(problems: CorruptData[]): void {
+    const report = this.options.onCorrupt;
+    for (const problem of problems) {
+      if (report !== undefined) report(problem);
+      else this.pendingError ??= new CorruptDataError(problem);
+    }
   }
 }
 

@@ -25,7 +25,8 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BrookBackend, type
 import { GroupMembership, isCoordinatorUnavailable, isRejoinCode, type AssignorName } from './group-membership.js';
 import { KafkaError, unknownTopicError } from './kafka-error.js';
 import type { ConsumerRecord } from './consumer.js';
-import { collectRecords, nextFetchOffset, type FetchedBatches } from './record-delivery.js';
+import { collectRecords, type FetchedBatches } from './record-delivery.js';
+import { checkFetched, CorruptDataError } from './fetch-checks.js';
 
 export interface GroupConsumerOptions {
   topic: string;
@@ -55,6 +56,8 @@ interface GroupPosition {
 }
 
 export class GroupConsumer {
+  /** Damage found by the last fetch, raised by the next poll (fetch-checks.ts). */
+  private pendingError: CorruptDataError | null = null;
   private readonly transport: GroupTransport;
   private readonly membership: GroupMembership;
   private readonly positions = new Map<number, GroupPosition>();
@@ -266,6 +269,7 @@ export class GroupConsumer {
 
   private async fetchOnce(): Promise<ConsumerRecord[] | null> {
     const { topic } = this.options;
+    if (this.pendingError !== null) throw this.pendingError;
     const requests = [...this.positions].map(([partition, p]) => ({
       topic, partition, fetchOffset: p.fetchOffset, partitionMaxBytes: this.options.partitionMaxBytes ?? 1_048_576,
     }));
@@ -287,8 +291,12 @@ export class GroupConsumer {
       }
       if (result.records === null) continue;
       const fetched: FetchedBatches = { topic, partition: result.partition, records: result.records, fromOffset: position.fetchOffset, stopOffset: Infinity };
-      collectRecords(this.walker, fetched, records);
-      position.fetchOffset = nextFetchOffset(fetched);
+      // CRC-32C of every batch (check.crcs): what precedes a damaged batch is delivered, then
+      // the next poll raises it. Gaps are not judged here (the member does not know the policy).
+      const checked = checkFetched(fetched, { gapsAllowed: true, skip: false });
+      if (checked.fetched !== null) collectRecords(this.walker, checked.fetched, records);
+      position.fetchOffset = checked.nextOffset;
+      if (checked.problems.length > 0) this.pendingError ??= new CorruptDataError(checked.problems[0]!);
     }
     return records;
   }

@@ -1,4 +1,5 @@
 import { ErrorCode, errorName, RETRIABLE_ERROR_CODES } from '../protocol/error-codes.js';
+import { isDiskFullMessage } from '../storage/disk-space.js';
 
 /**
  * A Kafka error code surfaced to an embedded-API caller as a rejection: a produce batch the broker
@@ -9,6 +10,8 @@ export class KafkaError extends Error {
   override name = 'KafkaError';
   readonly code: string;
   readonly retriable: boolean;
+  /** The message it was made with, without the code (for a produce error, the broker's errorMessage). */
+  readonly detail: string | null;
 
   constructor(
     readonly errorCode: number,
@@ -17,7 +20,8 @@ export class KafkaError extends Error {
     const code = errorName(errorCode);
     super(message ? `${code}: ${message}` : code);
     this.code = code;
-    this.retriable = RETRIABLE_ERROR_CODES.has(errorCode);
+    this.detail = message ?? null;
+    this.retriable = RETRIABLE_ERROR_CODES.has(errorCode) && !isDiskFullMessage(message);
   }
 }
 

@@ -17,7 +17,15 @@
  *   instead of random so runs are reproducible).
  * - Order: requests are placed strictly in call order, and each partition has at most one produce
  *   in flight, so records of a partition are appended in call order even when the broker's ring
- *   is full and appends wait.
+ *   is full and appends wait. With maxInFlight 1 (Kafka's max.in.flight.requests.per.connection)
+ *   batches of all partitions go out one at a time in the order they were sealed, so records
+ *   handed over in one order are stored in that order across partitions too, as long as a batch
+ *   holds a run of consecutive records (keyless or single-partition input; keyed input spread
+ *   over several partitions interleaves its batches).
+ * - Failure: when a batch fails for good, an idempotent producer also fails every record of the
+ *   same partition (of every partition with maxInFlight 1) that was handed over before the
+ *   failure and not yet sent, instead of sending it after the gap: what is stored stays a prefix
+ *   of what was handed over. Records handed over after the failure is reported start afresh.
  * - Delivery (bulk-delivery.ts): idempotent by default, as Kafka's producer since 3.0: each batch
  *   carries producerId, producerEpoch and baseSequence, so a resent batch is recognised by the log
  *   and written once. Retriable errors (a restarted partition worker, a storage error, a lost
@@ -29,15 +37,14 @@
  *
  * Owned by its creator on the main thread; not thread-safe.
  */
-import { RECORDS_PER_BATCH_MAX } from '../common/limits.js';
 import { Compression, type CompressionName } from '../protocol/compression.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { partitionForKey } from '../protocol/partitioner.js';
 import type { ProducerRecord } from '../protocol/record-batch.js';
 import type { Acks, BrookBackend } from './backend.js';
 import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
-import { BatchBuilder } from './bulk-batch-builder.js';
-import { BatchDelivery, type PartitionSequence } from './bulk-delivery.js';
+import { BatchDelivery } from './bulk-delivery.js';
+import { ProducerBatches } from './producer-batches.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
 import { placeRecords, type BulkRecord, type QueuedRecords } from './bulk-records.js';
 import { KafkaError } from './kafka-error.js';
@@ -72,6 +79,12 @@ export interface ProducerOptions {
   retryBackoffMs?: number;
   /** Longest wait between resends (retry.backoff.max.ms). Default 1000. */
   retryBackoffMaxMs?: number;
+  /**
+   * Produce requests in flight at once over all partitions (Kafka's
+   * max.in.flight.requests.per.connection; one host is one connection). Default unbounded (one
+   * per partition); 1 keeps the order of records across partitions (see "Order" above).
+   */
+  maxInFlight?: number;
 }
 
 export interface RecordMetadata {
@@ -87,6 +100,8 @@ export interface SendLinesOptions {
   keySeparator?: Buffer | null;
   /** Every line goes to this partition; otherwise keyed lines hash, keyless ones stick. */
   partition?: number;
+  /** Drop a '\r' at the end of each line (CRLF input). Default false: values keep every byte. */
+  stripCarriageReturn?: boolean;
 }
 
 interface QueuedRecord {
@@ -100,66 +115,26 @@ interface QueuedRecord {
 
 type Queued = QueuedRecord | QueuedLines | QueuedRecords;
 
-/** A batch being filled, or sealed and waiting for (or in) its produce. */
-export interface Batch {
-  builder: BatchBuilder;
-  parts: BatchPart[];
-  /** Uncompressed record bytes, counted against bufferBytes until acknowledged. */
-  accountedBytes: number;
-  /** The sealed bytes: null until its first send writes the header (bulk-delivery.ts). */
-  bytes: Buffer | null;
-  createdMs: number;
-}
-
-export interface PartitionQueue {
-  topic: string;
-  partition: number;
-  open: Batch | null;
-  lingerTimer: NodeJS.Timeout | null;
-  sealed: Batch[];
-  inFlight: boolean;
-  /** Size of the last sealed batch: the next builder's starting capacity. */
-  lastBatchBytes: number;
-  sequence: PartitionSequence;
-}
-
-export interface TopicState {
-  queues: Array<PartitionQueue | undefined>;
-  /** The keyless records' current partition (before modulo). */
-  sticky: number;
-  /** The next partition (before modulo) of sendRecords() with roundRobin. */
-  roundRobin: number;
-}
-
 const DEFAULTS = {
   lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576,
   deliveryTimeoutMs: 120_000, retryBackoffMs: 100, retryBackoffMaxMs: 1000,
 };
 
 export class Producer {
-  readonly batchBytes: number;
   readonly bufferBytes: number;
-  /** Bytes in open, sealed and in-flight batches. */
-  bufferedBytes = 0;
-  private readonly lingerMs: number;
-  private readonly delivery: BatchDelivery;
+  /** Open, sealed and in-flight batches per partition (producer-batches.ts). */
+  readonly batches: ProducerBatches;
   private readonly metadata: TopicMetadata;
   private readonly queue: Queued[] = [];
   private queueHead = 0;
-  private readonly topics = new Map<string, TopicState>();
   private outstandingCount = 0;
   private flushWaiters: Array<() => void> = [];
   private readyWaiters: Array<() => void> = [];
   private flushing = 0;
   private closed = false;
-  private readonly settled = (): void => this.settle();
+  private readonly settled = (callIndex: number): void => this.settle(callIndex);
 
-  constructor(
-    private readonly backend: BrookBackend,
-    options: ProducerOptions = {},
-  ) {
-    this.lingerMs = options.lingerMs ?? DEFAULTS.lingerMs;
-    this.batchBytes = options.batchBytes ?? DEFAULTS.batchBytes;
+  constructor(backend: BrookBackend, options: ProducerOptions = {}) {
     this.bufferBytes = options.bufferBytes ?? DEFAULTS.bufferBytes;
     const compression = options.compression ?? 'none';
     if (!(compression in Compression)) throw new TypeError(`unknown compression '${compression}'`);
@@ -170,13 +145,19 @@ export class Producer {
     const idempotent = options.idempotent ?? acks !== 0;
     const retries = options.retries ?? (idempotent ? Infinity : 0);
     if (!(retries >= 0)) throw new TypeError('retries must be 0 or more');
-    this.delivery = new BatchDelivery(backend, {
+    const maxInFlight = options.maxInFlight ?? Infinity;
+    if (!(maxInFlight >= 1)) throw new TypeError('maxInFlight must be 1 or more');
+    const delivery = new BatchDelivery(backend, {
       idempotent, acks, codec: Compression[compression], retries,
       deliveryTimeoutMs: options.deliveryTimeoutMs ?? DEFAULTS.deliveryTimeoutMs,
       retryBackoffMs: options.retryBackoffMs ?? DEFAULTS.retryBackoffMs,
       retryBackoffMaxMs: options.retryBackoffMaxMs ?? DEFAULTS.retryBackoffMaxMs,
     });
     this.metadata = new TopicMetadata(backend);
+    this.batches = new ProducerBatches(
+      { lingerMs: options.lingerMs ?? DEFAULTS.lingerMs, batchBytes: options.batchBytes ?? DEFAULTS.batchBytes, maxInFlight, idempotent },
+      delivery, this.metadata, () => this.outstandingCount, () => this.pump(),
+    );
   }
 
   /** Resolves when the record is acknowledged, with its partition and offset. */
@@ -190,7 +171,7 @@ export class Producer {
     }
     return new Promise<RecordMetadata>((resolve, reject) => {
       this.outstandingCount++;
-      const target = new RecordTarget(normalized.timestamp!, resolve, reject, this.settled);
+      const target = new RecordTarget(this.batches.callCount++, normalized.timestamp!, resolve, reject, this.settled);
       const sizeBytes = recordBytesMax(normalized);
       this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
       this.pump();
@@ -205,11 +186,12 @@ export class Producer {
   /**
    * The bulk path: every line of `text` becomes one record (value = the line; with keySeparator,
    * key<sep>value), encoded straight into batches with no object or promise per line. A line ends
-   * at '\n' (a '\r' before it is dropped); bytes after the last '\n' are a last line. All lines
+   * at '\n' (a '\r' before it stays part of the value unless stripCarriageReturn); bytes after the
+   * last '\n' are a last line. All lines
    * get the time of this call as their timestamp. `text` must not change until the promise
    * settles. The promise never rejects once accepted: it resolves, when every line is
    * acknowledged or failed, with the counts and the first error. Pair it with ready() to bound
-   * memory.
+   * memory. (The text is copied into batches as it is placed: once allPlaced, it may be reused.)
    */
   sendLines(topic: string, text: Buffer, options: SendLinesOptions = {}): Promise<SendLinesResult> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
@@ -218,7 +200,8 @@ export class Producer {
       this.queue.push({
         kind: 'lines', topic, text, pos: 0, timestampMs: Date.now(),
         keySeparator: options.keySeparator != null && options.keySeparator.length > 0 ? options.keySeparator : null,
-        partition: options.partition, target: new LinesTarget(resolve, this.settled),
+        partition: options.partition, stripCarriageReturn: options.stripCarriageReturn === true,
+        target: new LinesTarget(this.batches.callCount++, resolve, this.settled),
       });
       this.pump();
     });
@@ -235,14 +218,39 @@ export class Producer {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
     return new Promise<SendLinesResult>((resolve) => {
       this.outstandingCount++;
-      this.queue.push({ kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, target: new LinesTarget(resolve, this.settled) });
+      const roundRobinNext = this.roundRobinNext.get(topic) ?? 0;
+      this.roundRobinNext.set(topic, roundRobinNext + records.length);
+      this.queue.push({
+        kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, roundRobinNext,
+        target: new LinesTarget(this.batches.callCount++, resolve, this.settled),
+      });
       this.pump();
     });
   }
 
+  /** Per topic, where the next roundRobin sendRecords() call starts (before modulo). */
+  private readonly roundRobinNext = new Map<string, number>();
+
+  /**
+   * The error the first batch that failed for good failed with, or null. Set the moment it
+   * fails, before any promise settles: a caller that must keep what is stored a prefix of what it
+   * sent checks it before each send.
+   */
+  get failure(): Error | null {
+    return this.batches.failure;
+  }
+
+  /**
+   * True when every call so far has been placed into batches: the producer then holds no
+   * reference to any sendLines() text (its bytes were copied), so the caller may reuse it.
+   */
+  get allPlaced(): boolean {
+    return this.queue.length === this.queueHead;
+  }
+
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */
   hasCapacity(): boolean {
-    return this.queue.length === this.queueHead && this.bufferedBytes < this.bufferBytes;
+    return this.queue.length === this.queueHead && this.batches.bufferedBytes < this.bufferBytes;
   }
 
   /** Resolves once hasCapacity() is true: a streaming caller awaits this between sends. */
@@ -255,10 +263,10 @@ export class Producer {
   async flush(): Promise<void> {
     this.flushing++;
     try {
-      this.sealAll();
+      this.batches.sealAll();
       while (this.outstandingCount > 0) {
         await new Promise<void>((resolve) => this.flushWaiters.push(resolve));
-        this.sealAll();
+        this.batches.sealAll();
       }
     } finally {
       this.flushing--;
@@ -272,61 +280,9 @@ export class Producer {
     this.closed = true;
   }
 
-  /** The open batch of `queue` with room for `recordBytes` more (sealing a full one first). */
-  openBatch(queue: PartitionQueue, recordBytes: number): Batch {
-    let open = queue.open;
-    if (open !== null && (open.builder.sizeBytes + recordBytes > this.batchBytes || open.builder.recordCount >= RECORDS_PER_BATCH_MAX)) {
-      this.seal(queue);
-      open = null;
-    }
-    if (open === null) {
-      const capacityBytes = Math.min(this.batchBytes, Math.max(queue.lastBatchBytes, recordBytes)) + 64;
-      open = { builder: new BatchBuilder(capacityBytes), parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
-      queue.open = open;
-      queue.lingerTimer = setTimeout(() => this.seal(queue), this.lingerMs);
-    }
-    return open;
-  }
-
-  /** Counts a just-appended record against its batch, its caller and the memory bound. */
-  addToBatch(queue: PartitionQueue, batch: Batch, target: AckTarget, recordBytes: number, payloadBytes: number): void {
-    const parts = batch.parts;
-    const last = parts.length === 0 ? undefined : parts[parts.length - 1]!;
-    if (last !== undefined && last.target === target) {
-      last.recordCount++;
-      last.byteCount += payloadBytes;
-    } else {
-      parts.push({ target, firstIndex: batch.builder.recordCount - 1, recordCount: 1, byteCount: payloadBytes });
-    }
-    batch.accountedBytes += recordBytes;
-    this.bufferedBytes += recordBytes;
-    if (batch.builder.sizeBytes >= this.batchBytes) this.seal(queue);
-  }
-
-  topicState(topic: string, partitionCount: number): TopicState {
-    let state = this.topics.get(topic);
-    if (state === undefined) {
-      state = { queues: [], sticky: 0, roundRobin: 0 };
-      this.topics.set(topic, state);
-    }
-    if (state.queues.length < partitionCount) state.queues.length = partitionCount;
-    return state;
-  }
-
-  partitionQueue(state: TopicState, topic: string, partition: number): PartitionQueue {
-    let queue = state.queues[partition];
-    if (queue === undefined) {
-      queue = {
-        topic, partition, open: null, lingerTimer: null, sealed: [], inFlight: false, lastBatchBytes: 0,
-        sequence: { producerId: -1, nextSequence: 0 },
-      };
-      state.queues[partition] = queue;
-    }
-    return queue;
-  }
-
-  private settle(): void {
+  private settle(callIndex: number): void {
     this.outstandingCount--;
+    this.batches.callSettled(callIndex);
     if (this.outstandingCount === 0) {
       const waiters = this.flushWaiters;
       this.flushWaiters = [];
@@ -338,27 +294,28 @@ export class Producer {
   private pump(): void {
     while (this.queueHead < this.queue.length) {
       const entry = this.queue[this.queueHead]!;
-      const partitionCount = this.metadata.partitionCountNow(entry.topic);
+      const partitionCount = this.metadata.limitsNow(entry.topic)?.partitionCount;
       if (partitionCount === undefined) {
-        this.metadata.partitionCount(entry.topic).then(
+        this.metadata.limits(entry.topic).then(
           () => this.pump(),
           (err: unknown) => this.failQueuedForTopic(entry.topic, err as Error),
         );
         return;
       }
       if (entry.kind === 'lines') {
-        if (!placeLines(this, entry, partitionCount)) return this.compactQueue();
+        if (!placeLines(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
       } else if (entry.kind === 'records') {
-        if (!placeRecords(this, entry, partitionCount)) return this.compactQueue();
+        if (!placeRecords(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
       } else {
-        if (this.bufferedBytes > 0 && this.bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
+        const bufferedBytes = this.batches.bufferedBytes;
+        if (bufferedBytes > 0 && bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
         this.placeRecord(entry, partitionCount);
       }
       this.queueHead++;
     }
     this.queue.length = 0;
     this.queueHead = 0;
-    if (this.flushing > 0) this.sealAll();
+    if (this.flushing > 0) this.batches.sealAll();
     this.wakeReady();
   }
 
@@ -394,7 +351,8 @@ export class Producer {
 
   private placeRecord(entry: QueuedRecord, partitionCount: number): void {
     const { record, topic } = entry;
-    const state = this.topicState(topic, partitionCount);
+    const batches = this.batches;
+    const state = batches.topicState(topic, partitionCount);
     let partition = entry.partition;
     if (partition === undefined) {
       partition = record.key != null ? partitionForKey(record.key, partitionCount) : state.sticky % partitionCount;
@@ -403,60 +361,19 @@ export class Producer {
         `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`));
       return;
     }
-    const queue = this.partitionQueue(state, topic, partition);
-    const batch = this.openBatch(queue, entry.sizeBytes);
-    const key = record.key ?? null;
-    const recordBytes = batch.builder.appendRecord(record.timestamp!, key, record.value, record.headers ?? []);
-    this.addToBatch(queue, batch, entry.target, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0));
-  }
-
-  private sealAll(): void {
-    for (const state of this.topics.values()) {
-      for (const queue of state.queues) if (queue !== undefined) this.seal(queue);
-    }
-  }
-
-  private seal(queue: PartitionQueue): void {
-    if (queue.lingerTimer !== null) clearTimeout(queue.lingerTimer);
-    queue.lingerTimer = null;
-    const batch = queue.open;
-    if (batch === null) return;
-    queue.open = null;
-    // The header is written when the batch is first sent: its baseSequence is known only then.
-    queue.lastBatchBytes = batch.builder.sizeBytes;
-    queue.sealed.push(batch);
-    // A sealed batch ends the sticky partition's turn: keyless records move on.
-    const state = this.topics.get(queue.topic)!;
-    if (state.sticky % state.queues.length === queue.partition) state.sticky = queue.partition + 1;
-    this.dispatch(queue);
-  }
-
-  private dispatch(queue: PartitionQueue): void {
-    if (queue.inFlight) return;
-    const batch = queue.sealed.shift();
-    if (batch === undefined) return;
-    queue.inFlight = true;
-    void this.produce(queue, batch).finally(() => {
-      queue.inFlight = false;
-      this.bufferedBytes -= batch.accountedBytes;
-      this.dispatch(queue);
-      this.pump();
-    });
-  }
-
-  private async produce(queue: PartitionQueue, batch: Batch): Promise<void> {
-    const outcome = await this.delivery.deliver(queue.topic, queue.partition, queue.sequence, batch);
-    batch.bytes = null;
-    if (outcome.kind === 'failed') {
-      const { error } = outcome;
-      if (error instanceof KafkaError && error.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) this.metadata.invalidate(queue.topic);
-      for (const part of batch.parts) part.target.failed(part, error);
+    const queue = batches.partitionQueue(state, topic, partition);
+    const poison = batches.poisonFor(queue, entry.target.callIndex);
+    if (poison !== null) {
+      entry.target.failed(onlyPart(entry.target), poison);
       return;
     }
-    for (const part of batch.parts) part.target.acknowledged(queue.topic, queue.partition, outcome.baseOffset, part, outcome.logAppendTimeMs);
+    const batch = batches.openBatch(queue, entry.sizeBytes);
+    const key = record.key ?? null;
+    const recordBytes = batch.builder.appendRecord(record.timestamp!, key, record.value, record.headers ?? []);
+    batches.addRun(queue, batch, entry.target, 1, recordBytes, (key?.length ?? 0) + (record.value?.length ?? 0), 0);
   }
 }
 
 function onlyPart(target: AckTarget): BatchPart {
-  return { target, firstIndex: 0, recordCount: 1, byteCount: 0 };
+  return { target, firstIndex: 0, firstLine: 0, recordCount: 1, byteCount: 0 };
 }

@@ -1,34 +1,46 @@
 /**
- * Partition counts the producer needs to place records, looked up once per topic and cached.
+ * What the producer needs to place records, looked up once per topic and cached: the partition
+ * count, and the largest batch the topic accepts (the smaller of its max.message.bytes and
+ * segment.bytes: Kafka refuses a batch over either).
  * Producing to an unknown topic creates it with num.partitions when the backend allows it (Kafka's
  * auto.create.topics.enable, on by default), otherwise fails with UNKNOWN_TOPIC_OR_PARTITION.
  * Main thread only.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import { KafkaCodeError } from '../common/errors.js';
-import type { BrookBackend } from './backend.js';
+import type { BrookBackend, TopicDescription } from './backend.js';
 import { unknownTopicError } from './kafka-error.js';
 
-type Entry = { partitionCount: number } | { pending: Promise<number> };
+export interface TopicLimits {
+  partitionCount: number;
+  /** Bytes of the largest record batch the topic takes (Infinity when the broker did not say). */
+  batchBytesMax: number;
+}
+
+type Entry = { limits: TopicLimits } | { pending: Promise<TopicLimits> };
 
 export class TopicMetadata {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly backend: BrookBackend) {}
 
-  /** The cached count, or undefined if a lookup is needed first. */
-  partitionCountNow(topic: string): number | undefined {
+  /** The cached limits, or undefined if a lookup is needed first. */
+  limitsNow(topic: string): TopicLimits | undefined {
     const entry = this.entries.get(topic);
-    return entry !== undefined && 'partitionCount' in entry ? entry.partitionCount : undefined;
+    return entry !== undefined && 'limits' in entry ? entry.limits : undefined;
   }
 
-  partitionCount(topic: string): Promise<number> {
+  async partitionCount(topic: string): Promise<number> {
+    return (await this.limits(topic)).partitionCount;
+  }
+
+  limits(topic: string): Promise<TopicLimits> {
     const entry = this.entries.get(topic);
-    if (entry !== undefined) return 'partitionCount' in entry ? Promise.resolve(entry.partitionCount) : entry.pending;
+    if (entry !== undefined) return 'limits' in entry ? Promise.resolve(entry.limits) : entry.pending;
     const pending = this.lookUp(topic).then(
-      (partitionCount) => {
-        this.entries.set(topic, { partitionCount });
-        return partitionCount;
+      (limits) => {
+        this.entries.set(topic, { limits });
+        return limits;
       },
       (err: unknown) => {
         this.entries.delete(topic); // a failed lookup is retried by the next send
@@ -42,12 +54,12 @@ export class TopicMetadata {
   /** Forget a topic, e.g. after the broker said UNKNOWN_TOPIC_OR_PARTITION. */
   invalidate(topic: string): void {
     const entry = this.entries.get(topic);
-    if (entry !== undefined && 'partitionCount' in entry) this.entries.delete(topic);
+    if (entry !== undefined && 'limits' in entry) this.entries.delete(topic);
   }
 
-  private async lookUp(topic: string): Promise<number> {
+  private async lookUp(topic: string): Promise<TopicLimits> {
     const found = await this.backend.describeTopic(topic);
-    if (found !== undefined) return found.partitionCount;
+    if (found !== undefined) return limitsOf(found);
     if (!this.backend.autoCreateTopics) throw unknownTopicError(topic);
     try {
       await this.backend.createTopic(topic, { partitions: this.backend.numPartitions });
@@ -57,6 +69,14 @@ export class TopicMetadata {
     }
     const created = await this.backend.describeTopic(topic);
     if (created === undefined) throw unknownTopicError(topic);
-    return created.partitionCount;
+    return limitsOf(created);
   }
+}
+
+function limitsOf(topic: TopicDescription): TopicLimits {
+  const bytes = (name: string): number => {
+    const value = Number(topic.configs[name]);
+    return Number.isSafeInteger(value) && value > 0 ? value : Infinity;
+  };
+  return { partitionCount: topic.partitionCount, batchBytesMax: Math.min(bytes('max.message.bytes'), bytes('segment.bytes')) };
 }

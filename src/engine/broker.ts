@@ -21,6 +21,7 @@ import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { lockDataDir } from '../storage/data-dir.js';
+import { diskFullMessage } from '../storage/disk-space.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
@@ -52,6 +53,13 @@ interface TopicEntry {
   metadata: TopicMetadata;
   config: LogConfig;
   partitions: Partition[];
+}
+
+/** A KAFKA_STORAGE_ERROR answer on a full disk says so (storage/disk-space.ts). */
+function explainStorageError(result: ProduceResult, dataDir: string, appendBytes: number): ProduceResult {
+  if (result.errorCode !== ErrorCode.KAFKA_STORAGE_ERROR) return result;
+  const message = diskFullMessage(dataDir, appendBytes);
+  return message === null ? result : { ...result, errorMessage: message };
 }
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
@@ -450,7 +458,7 @@ export class Broker {
     const recordCount = countRecords(batches);
     return target.produce(batches).then((result) => {
       if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
-      return result;
+      return explainStorageError(result, this.dataDir, batches.length);
     });
   }
 
@@ -485,13 +493,14 @@ export class Broker {
     });
   }
 
-  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number; errorMessage?: string }> {
     const found = this.partition(topic, partition);
     if (found === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
     try {
       await found.ensureOpen();
     } catch (err) {
-      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1 };
+      // Why it cannot be opened (too many open files, a read-only disk) is worth telling a caller.
+      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1, errorMessage: (err as Error).message };
     }
     const highWatermark = found.state.get('highWatermark');
     const logStartOffset = found.state.get('logStartOffset');

@@ -65,7 +65,8 @@ export class InputSink {
    */
   async sendLines(text: Buffer): Promise<SendOutcome> {
     try {
-      return this.settle(await this.producer.sendLines(this.routing.topic, text));
+      // Log files written on Windows end lines with CRLF; as Filebeat does, the CR is not kept.
+      return this.settle(await this.producer.sendLines(this.routing.topic, text, { stripCarriageReturn: true }));
     } catch (error) {
       return this.settle({ recordCount: 0, failedCount: 1, error: error as Error });
     }

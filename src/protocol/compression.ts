@@ -11,11 +11,22 @@
  * - lz4: the LZ4 frame format (since magic 1 with correct header checksum).
  * - zstd: a zstd frame.
  */
+import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import snappy from 'snappy';
-import lz4 from 'lz4-napi';
-import zstd from 'zstd-napi';
+import type snappyModule from 'snappy';
+import type lz4Module from 'lz4-napi';
+import type zstdModule from 'zstd-napi';
 import { DecodeError } from './decode-error.js';
+
+// The codecs are native addons: loaded on first use, so a process that never compresses (most
+// CLI commands, the broker's produce path) does not pay for loading three of them at start.
+const require = createRequire(import.meta.url);
+let snappyCodec: typeof snappyModule | null = null;
+let lz4Codec: typeof lz4Module | null = null;
+let zstdCodec: typeof zstdModule | null = null;
+const snappy = (): typeof snappyModule => (snappyCodec ??= require('snappy') as typeof snappyModule);
+const lz4 = (): typeof lz4Module => (lz4Codec ??= require('lz4-napi') as typeof lz4Module);
+const zstd = (): typeof zstdModule => (zstdCodec ??= require('zstd-napi') as typeof zstdModule);
 
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionName = keyof typeof Compression;
@@ -36,9 +47,9 @@ export function compress(codec: number, data: Buffer): Buffer {
     case Compression.snappy:
       return snappyXerialCompress(data);
     case Compression.lz4:
-      return lz4.compressFrameSync(data);
+      return lz4().compressFrameSync(data);
     case Compression.zstd:
-      return zstd.compress(data);
+      return zstd().compress(data);
     default:
       throw new DecodeError(`unknown compression codec ${codec}`);
   }
@@ -61,10 +72,10 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
         out = snappyDecompress(data, maxBytes);
         break;
       case Compression.lz4:
-        out = lz4.decompressFrameSync(data);
+        out = lz4().decompressFrameSync(data);
         break;
       case Compression.zstd:
-        out = zstd.decompress(data);
+        out = zstd().decompress(data);
         break;
       default:
         throw new DecodeError(`unknown compression codec ${codec}`);
@@ -80,7 +91,7 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
 function snappyXerialCompress(data: Buffer): Buffer {
   const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
   for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_BYTES) {
-    const block = snappy.compressSync(data.subarray(pos, pos + XERIAL_BLOCK_BYTES));
+    const block = snappy().compressSync(data.subarray(pos, pos + XERIAL_BLOCK_BYTES));
     const len = Buffer.alloc(4);
     len.writeInt32BE(block.length);
     parts.push(len, block);
@@ -90,7 +101,7 @@ function snappyXerialCompress(data: Buffer): Buffer {
 
 function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
   if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, 8).equals(XERIAL_MAGIC)) {
-    return snappy.uncompressSync(data, { asBuffer: true }) as Buffer;
+    return snappy().uncompressSync(data, { asBuffer: true }) as Buffer;
   }
   const blocks: Buffer[] = [];
   let total = 0;
@@ -100,7 +111,7 @@ function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
     const blockBytes = data.readInt32BE(pos);
     pos += 4;
     if (blockBytes < 0 || pos + blockBytes > data.length) throw new DecodeError('bad xerial snappy block length');
-    const block = snappy.uncompressSync(data.subarray(pos, pos + blockBytes), { asBuffer: true }) as Buffer;
+    const block = snappy().uncompressSync(data.subarray(pos, pos + blockBytes), { asBuffer: true }) as Buffer;
     total += block.length;
     if (total > maxBytes) throw new DecodeError(`decompressed records exceed ${maxBytes} bytes`);
     blocks.push(block);

@@ -10,6 +10,7 @@ import { BrookServer } from './server.js';
 import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
 import { HttpListener } from '../http/listener.js';
+import { recordKafkaAddress } from '../storage/data-dir.js';
 import { httpRoutes } from '../http/routes.js';
 import { prepareServeInputs, startServeInputs } from '../inputs/serve-inputs.js';
 import type { InputSet } from '../inputs/input-set.js';
@@ -101,6 +102,8 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     process.off('SIGTERM', onSignal);
   };
   closed.then(removeSignalHandlers, removeSignalHandlers);
+  // Other commands on this data dir work through this server (cli/context.ts reads the lock).
+  recordKafkaAddress(broker.dataDir, localAddress(server.host, server.port), security.tls !== undefined || security.security !== undefined);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
   for (const input of inputs?.syslog ?? []) write(`syslog on ${input.url}\n`);
@@ -111,4 +114,11 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
   });
   return { server, http, inputs, closed, stop };
+}
+
+/** Where a client on this host reaches a listener bound to `host` (any-address binds: loopback). */
+function localAddress(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '') return `127.0.0.1:${port}`;
+  if (host === '::') return `[::1]:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -14,7 +14,7 @@
  * first (crc-pool.ts); the scan here then skips the CRC of every batch the pool vouched for.
  */
 import { CHECKPOINT_FILE, CLEAN_SHUTDOWN_FILE, INDEX_SUFFIX, LOG_SUFFIX, PRODUCER_SNAPSHOT_FILE, TIME_INDEX_SUFFIX, offsetFileStem, segmentBaseOffsets, segmentPaths } from './file-names.js';
-import { readSmallFile, writeFileAtomic, type FileIo } from './io.js';
+import { readSmallFile, writeFileAtomic, writeFully, type FileIo } from './io.js';
 import { Segment } from './segment.js';
 import { scanBatches, type ScannedBatch, type VerifiedRange } from './batch-scan.js';
 import { ProducerStateManager } from './producer-state.js';
@@ -81,7 +81,24 @@ export function readCheckpoint(io: FileIo, dir: string, names?: ReadonlySet<stri
 }
 
 export function writeCheckpoint(io: FileIo, dir: string, checkpoint: Checkpoint): void {
-  writeFileAtomic(io, dir, CHECKPOINT_FILE, Buffer.from(JSON.stringify(checkpoint)));
+  const bytes = Buffer.from(JSON.stringify(checkpoint));
+  try {
+    writeFileAtomic(io, dir, CHECKPOINT_FILE, bytes);
+  } catch (err) {
+    // A full disk has no block for the temp file, but the checkpoint's own block can be rewritten
+    // in place: DeleteRecords and retention, which free space, must work on a full disk. A torn
+    // in-place write only costs a longer recovery scan (readCheckpoint tolerates it).
+    if ((err as { code?: string }).code !== 'ENOSPC' || !io.existsSync(`${dir}/${CHECKPOINT_FILE}`)) throw err;
+    io.rmSync(`${dir}/${CHECKPOINT_FILE}.tmp`);
+    const fd = io.openSync(`${dir}/${CHECKPOINT_FILE}`, 'r+');
+    try {
+      writeFully(io, fd, bytes, 0, bytes.length, 0);
+      io.ftruncateSync(fd, bytes.length);
+      io.fsyncSync(fd);
+    } finally {
+      io.closeSync(fd);
+    }
+  }
 }
 
 export function loadLog(io: FileIo, dir: string, options: LoadOptions): LoadedLog {
@@ -186,7 +203,13 @@ function finishLoad(io: FileIo, plan: LoadPlan, options: LoadOptions, verified: 
     // rename per partition at every start.
     if (plan.checkpoint.recoveryPoint !== logEndOffset || plan.checkpoint.logStartOffset !== logStartOffset) {
       beforeWrite();
-      writeCheckpoint(io, dir, { recoveryPoint: logEndOffset, logStartOffset });
+      try {
+        writeCheckpoint(io, dir, { recoveryPoint: logEndOffset, logStartOffset });
+      } catch (err) {
+        // On a full disk the log still opens (to be read, or deleted): the checkpoint only saves
+        // the next start a rescan, and the old one still holds a logStartOffset that is right.
+        if ((err as { code?: string }).code !== 'ENOSPC') throw err;
+      }
     }
     return { segments, logStartOffset, recoveryPoint: logEndOffset, producerState, truncatedBytes, cleanShutdown, marker, fullyScannedSegmentCount, names: plan.names };
   } finally {

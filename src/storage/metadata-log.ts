@@ -2,6 +2,11 @@
  * The single-node stand-in for KRaft's metadata log: <dataDir>/__metadata/ is a PartitionLog whose
  * records are JSON metadata events (one record per event), fsynced on every append and replayed
  * at open. Owned by the main thread; not thread-safe.
+ *
+ * A full disk must not lock the user out of the commands that free space (`topics delete`,
+ * `topics alter` retention): opening and appending release the data dir's space reserve and try
+ * again on ENOSPC (data-dir.ts), and closing on a full disk leaves the log without its
+ * clean-shutdown marker rather than failing (the next open rescans the small log).
  */
 import { KafkaCodeError } from '../common/errors.js';
 import { ErrorCode } from '../protocol/error-codes.js';
@@ -11,6 +16,7 @@ import { nodeIo, type FileIo } from './io.js';
 import { DEFAULT_LOG_CONFIG, parseTopicConfigs, type LogConfig } from './log-config.js';
 import { PartitionLog } from './partition-log.js';
 import { validateTopicName } from './topic-names.js';
+import { isNoSpace, releaseSpaceReserve } from './data-dir.js';
 import { PARTITIONS_MAX } from '../common/limits.js';
 import { isSecurityEvent, SecurityState, type AclBinding, type SecurityEvent, type SecurityMetadataStore, type StoredScramCredential } from './metadata-security.js';
 
@@ -51,7 +57,10 @@ export class MetadataLog implements SecurityMetadataStore {
    */
   private readonly epochs = new Map<string, number>();
 
-  private constructor(private readonly log: PartitionLog) {
+  private constructor(
+    private readonly log: PartitionLog,
+    private readonly dataDir: string,
+  ) {
     let offset = log.logStartOffset;
     while (offset < log.logEndOffset) {
       const buf = log.read(offset, 1024 * 1024);
@@ -65,7 +74,8 @@ export class MetadataLog implements SecurityMetadataStore {
   }
 
   static open(dataDir: string, options: { io?: FileIo } = {}): MetadataLog {
-    return new MetadataLog(PartitionLog.open(`${dataDir}/${METADATA_DIR_NAME}`, METADATA_LOG_CONFIG, { io: options.io ?? nodeIo }));
+    const open = () => PartitionLog.open(`${dataDir}/${METADATA_DIR_NAME}`, METADATA_LOG_CONFIG, { io: options.io ?? nodeIo });
+    return new MetadataLog(withSpaceReserve(dataDir, open), dataDir);
   }
 
   /** The leader epoch of every partition of topic `name` (0 unless the name was used before). */
@@ -145,7 +155,12 @@ export class MetadataLog implements SecurityMetadataStore {
   }
 
   close(): void {
-    this.log.close();
+    try {
+      this.log.close();
+    } catch (err) {
+      // Its files are closed either way; without the marker the next open rescans the log.
+      if (!isNoSpace(err)) throw err;
+    }
   }
 
   private existing(name: string): TopicMetadata {
@@ -161,7 +176,8 @@ export class MetadataLog implements SecurityMetadataStore {
 
   private commitAll(events: MetadataEvent[]): void {
     const batch = encodeRecordBatch(events.map((event) => ({ value: Buffer.from(JSON.stringify(event)) })));
-    const result = this.log.append(batch);
+    // A failed append is cut back, so a second try after freeing the reserve appends it once.
+    const result = withSpaceReserve(this.dataDir, () => this.log.append(batch));
     if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`metadata event rejected with error code ${result.errorCode}`);
     for (const event of events) this.apply(event);
   }
@@ -199,6 +215,16 @@ export class MetadataLog implements SecurityMetadataStore {
         break;
       }
     }
+  }
+}
+
+/** Runs `operation`; on a full disk frees the data dir's space reserve and runs it once more. */
+function withSpaceReserve<T>(dataDir: string, operation: () => T): T {
+  try {
+    return operation();
+  } catch (err) {
+    if (!isNoSpace(err) || !releaseSpaceReserve(dataDir)) throw err;
+    return operation();
   }
 }
 

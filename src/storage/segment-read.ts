@@ -8,6 +8,7 @@ import { BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_
 import { readFully, type FileIo } from './io.js';
 import { scanBatches, type ScannedBatch } from './batch-scan.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
+import { nextIntactBatch } from './batch-resync.js';
 
 /**
  * Header hops between the index entry and the wanted batch read this much at a time: two index
@@ -15,6 +16,8 @@ import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
  * fetch a longer read that it throws away (64 KiB measured ~50 µs a fetch).
  */
 const LOOKUP_CHUNK_BYTES = 8 * 1024;
+/** Damaged stretches one lookup hops over before it gives up on the segment. */
+const RESYNCS_PER_LOOKUP_MAX = 16;
 
 export interface SegmentView {
   readonly baseOffset: number;
@@ -51,15 +54,28 @@ export function segmentIndexFor(segments: readonly { baseOffset: number }[], off
   return found;
 }
 
-/** The first batch in [position, endPosition) whose lastOffset >= `offset`, or null. */
-function findBatch(io: FileIo, segment: SegmentView, offset: number, position: number, endPosition: number): ScannedBatch | null {
+/**
+ * The first batch in [position, endPosition) whose lastOffset >= `offset` (< maxOffset), or null.
+ * A hop that meets damage (a broken length or magic) before finding it goes on at the next intact
+ * batch (batch-resync.ts) instead of giving up on the rest of the segment: below the high
+ * watermark every batch is whole, so a stop there is damage, never a batch being written. The
+ * reader then sees an offset gap, which consumers report as damaged data (embedded/fetch-checks.ts).
+ */
+function findBatch(io: FileIo, segment: SegmentView, offset: number, position: number, endPosition: number, maxOffset: number): ScannedBatch | null {
   let found: ScannedBatch | null = null;
-  scanBatches(io, segment.logFd(), position, endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
-    if (batch.lastOffset < offset) return true;
-    found = batch;
-    return false;
-  });
-  return found;
+  let nextBaseOffset = segment.baseOffset;
+  for (let resyncs = 0; ; resyncs++) {
+    const scan = scanBatches(io, segment.logFd(), position, endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+      nextBaseOffset = batch.lastOffset + 1;
+      if (batch.lastOffset < offset) return true;
+      found = batch;
+      return false;
+    });
+    if (found !== null || scan.reason === null || resyncs >= RESYNCS_PER_LOOKUP_MAX) return found;
+    const next = nextIntactBatch(io, segment.logFd(), scan.validEndPosition + 1, endPosition, nextBaseOffset, maxOffset);
+    if (next === null) return null;
+    position = next;
+  }
 }
 
 /** Where the whole batches a read returns start: the batch holding the wanted offset. */
@@ -83,7 +99,7 @@ export function locateBatches<S extends SegmentView>(io: FileIo, segments: reado
     const segment = segments[index]!;
     const endPosition = segment.readableBytes();
     const position = first ? segment.floorPosition(offset, endPosition) : 0;
-    const batch = findBatch(io, segment, offset, position, endPosition);
+    const batch = findBatch(io, segment, offset, position, endPosition, maxOffset);
     if (batch === null) continue;
     if (batch.baseOffset >= maxOffset || batch.lastOffset >= maxOffset) return 'empty';
     return { segment, first: batch, endPosition };

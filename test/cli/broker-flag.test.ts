@@ -57,7 +57,7 @@ describe('brook --broker host:port', () => {
     }
     follower.child.kill('SIGINT');
     const result = await follower.result;
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(130); // 128 + SIGINT, as for produce
     const lines = result.stdout.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line).toMatch(/^new-\d+$/);

@@ -115,7 +115,7 @@ describe('brook groups through brook serve (--broker)', () => {
     expect(notDeleted).toMatchObject({ code: 1, stderr: "brook: group 'g' has active members; stop its consumers first\n" });
 
     follower.kill('SIGTERM');
-    expect((await followerDone).code).toBe(0);
+    expect((await followerDone).code).toBe(143); // 128 + SIGTERM, as for produce
     await waitFor('the group to be empty', async () => (await describeJson(b)).members.length === 0);
     const reset = await brook([...b, 'groups', 'reset-offsets', 'g', '--topic', 't', '--to-earliest']);
     expect(reset.code).toBe(0);

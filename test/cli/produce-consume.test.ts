@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BROOK, REPO, brook, finished, pipeline, start, tempDataDir } from './helpers.js';
@@ -62,9 +62,13 @@ describe('brook produce | consume', () => {
     expect(lastOffset.size).toBe(4);
   });
 
-  it('treats CRLF line ends and a last line without newline as records', async () => {
-    expect((await brook([...d, 'produce', 'crlf'], { input: 'one\r\ntwo\r\nthree' })).code).toBe(0);
-    expect((await brook([...d, 'consume', 'crlf'])).stdout).toBe('one\ntwo\nthree\n');
+  it('round-trips CRLF input byte for byte, and drops the CRs with --strip-cr', async () => {
+    const input = Buffer.from('one\r\ntwo\r\n\r\nlast\r\n');
+    expect((await brook([...d, 'produce', 'crlf'], { input })).code).toBe(0);
+    const consumed = spawnSync(process.execPath, [BROOK, ...d, 'consume', 'crlf'], { cwd: REPO });
+    expect(Buffer.compare(consumed.stdout, input)).toBe(0);
+    expect((await brook([...d, 'produce', 'stripped', '--strip-cr'], { input: 'one\r\ntwo\r\nthree' })).code).toBe(0);
+    expect((await brook([...d, 'consume', 'stripped'])).stdout).toBe('one\ntwo\nthree\n');
   });
 
   it('round-trips --key-separator keys, including keyless lines', async () => {
@@ -127,13 +131,41 @@ describe('brook produce | consume', () => {
     expect(result.stderr).toMatch(/^brook: .*absent.*does not exist/);
   });
 
-  it('exits non-zero in one line when the log refuses a record, and writes none of it', async () => {
+  it('skips a line the topic cannot take with a warning naming it, or with --long-lines fail stops there in one line', async () => {
     expect((await brook([...d, 'topics', 'create', 'small', '--config', 'max.message.bytes=512'])).code).toBe(0);
-    const result = await brook([...d, 'produce', 'small'], { input: `${'x'.repeat(2000)}\n` });
-    expect(result.code).not.toBe(0);
-    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^brook: /);
-    expect((await brook([...d, 'consume', 'small', '--from-beginning'])).stdout).toBe('');
+    const input = `before\n${'x'.repeat(2000)}\nafter\n`;
+    const skipped = await brook([...d, 'produce', 'small'], { input });
+    expect(skipped.code).toBe(0);
+    expect(skipped.stderr).toMatch(/^brook: line 2: 2000 bytes, over --max-line-bytes 415 \(skipped\)\n/);
+    expect(skipped.stderr).toMatch(/produced 2 records.*; skipped 1 line\n$/);
+    const failed = await brook([...d, 'produce', 'small', '--long-lines', 'fail'], { input });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(failed.stderr).toMatch(/^brook: line 2 is longer than 415 bytes.*tail -n \+2/);
+    expect((await brook([...d, 'consume', 'small', '--from-beginning'])).stdout).toBe('before\nafter\nbefore\n');
+  });
+
+  it('sizes batches by the topic\'s segment.bytes, so 20,000 lines into segment.bytes=65536 are all stored', async () => {
+    expect((await brook([...d, 'topics', 'create', 'fmt', '--config', 'segment.bytes=65536'])).code).toBe(0);
+    const input = Array.from({ length: 20_000 }, (_, i) => `${i + 1}\n`).join('');
+    const produced = await brook([...d, 'produce', 'fmt'], { input });
+    expect(produced.code).toBe(0);
+    expect(produced.stderr).toMatch(/^produced 20000 records/);
+    expect((await brook([...d, 'consume', 'fmt'])).stdout).toBe(input);
+    const described = JSON.parse((await brook([...d, 'topics', 'describe', 'fmt', '--json'])).stdout) as { partitions: Array<{ segmentCount: number }> };
+    expect(described.partitions[0]!.segmentCount).toBeGreaterThan(1);
+  });
+
+  it('warns of no listener leak on a topic with more partitions than Node\'s listener limit', async () => {
+    expect((await brook([...d, 'topics', 'create', 'wide', '--partitions', '12'])).code).toBe(0);
+    const produced = await brook([...d, 'produce', 'wide'], { input: Array.from({ length: 200 }, (_, i) => `${i}\n`).join('') });
+    expect(produced.stderr).toMatch(/^produced 200 records.*\n$/);
+    for (const format of ['value', 'json']) {
+      const consumed = await brook([...d, 'consume', 'wide', '--format', format]);
+      expect({ format, code: consumed.code, stderr: consumed.stderr }).toEqual({ format, code: 0, stderr: '' });
+    }
+    const toFile = await pipeline(`brook --data-dir ${dataDir} consume wide > /dev/null`);
+    expect(toFile.stderr).toBe('');
   });
 
   it('honours --partition, --offset and --max-messages', async () => {
@@ -150,13 +182,13 @@ describe('brook produce | consume', () => {
     expect(result.stderr).toBe('status=0\n');
   });
 
-  it('exits 0 on SIGINT while following, and the data dir reopens clean', async () => {
+  it('exits 130 on SIGINT while following, like produce, and the data dir reopens clean', async () => {
     await brook([...d, 'produce', 'tail'], { input: 'first\nsecond\n' });
     const follower = start([...d, 'consume', 'tail', '--follow', '--from-beginning']);
     await follower.firstOutput;
     follower.child.kill('SIGINT');
     const result = await follower.result;
-    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result).toMatchObject({ code: 130, stderr: '' });
     expect(result.stdout).toBe('first\nsecond\n');
     const described = await brook([...d, 'topics', 'describe', 'tail', '--json']);
     expect(described.code).toBe(0);
@@ -196,5 +228,6 @@ describe('brook produce | consume', () => {
     expect(second.code).toBe(1);
     expect(second.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(second.stderr).toContain(String(holder.child.pid));
+    expect(second.stderr).toContain('serve');
   });
 });

@@ -62,4 +62,37 @@ describe('BatchBuilder', () => {
         .toEqual(records.map((r) => [r.timestamp, r.key && [...r.key], r.value && [...r.value]]));
     }), { numRuns: 60 });
   });
+
+  it('appendLines encodes exactly what appendRange does line by line, across varint sizes, CRs and batch limits', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 9000 }), fc.boolean()), { minLength: 1, maxLength: 120 }),
+      fc.boolean(), fc.boolean(), fc.integer({ min: -5000, max: 5000 }), fc.integer({ min: 200, max: 40_000 }),
+      (shapes, stripCarriageReturn, lastHasNewline, timestampDelta, sizeBytesMax) => {
+        // Lines of 0-9000 bytes (lengths around the varint steps at 64 and 8192), some ending in \r.
+        const lines = shapes.map(([length, cr], i) => Buffer.concat([Buffer.alloc(length, 97 + (i % 26)), cr ? Buffer.from('\r') : Buffer.alloc(0)]));
+        const text = Buffer.concat(lines.flatMap((line, i) => (i < lines.length - 1 || lastHasNewline ? [line, Buffer.from('\n')] : [line])));
+        const bulk = new BatchBuilder(64);
+        const counts = { recordCount: 0, payloadBytes: 0, encodedBytes: 0 };
+        const firstBytes = bulk.appendRange(1000, null, 0, 0, Buffer.from('first'), 0, 5); // a record before: offsetDelta and timestamps go on from it
+        const stoppedAt = bulk.appendLines(1000 + timestampDelta, text, 0, text.length, sizeBytesMax, 1_000_000, stripCarriageReturn, counts);
+        const byLine = new BatchBuilder(64);
+        byLine.appendRange(1000, null, 0, 0, Buffer.from('first'), 0, 5);
+        let pos = 0;
+        let payloadBytes = 0;
+        for (let i = 0; i < counts.recordCount; i++) {
+          const newline = text.indexOf(0x0a, pos);
+          let end = newline === -1 ? text.length : newline;
+          if (stripCarriageReturn && end > pos && text[end - 1] === 0x0d) end--;
+          byLine.appendRange(1000 + timestampDelta, null, 0, 0, text, pos, end);
+          payloadBytes += end - pos;
+          pos = newline === -1 ? text.length : newline + 1;
+        }
+        expect(stoppedAt).toBe(pos);
+        expect(counts.payloadBytes).toBe(payloadBytes);
+        expect(counts.encodedBytes).toBe(bulk.sizeBytes - 61 - firstBytes);
+        if (stoppedAt < text.length) expect(bulk.sizeBytes).toBeLessThanOrEqual(sizeBytesMax);
+        expect(bulk.seal().equals(byLine.seal())).toBe(true);
+      },
+    ), { numRuns: 200 });
+  });
 });

@@ -15,13 +15,23 @@ async function readAll(backend: MemoryBackend, topic: string) {
 const text = (lines: string[]) => Buffer.from(lines.map((l) => `${l}\n`).join(''));
 
 describe('Producer.sendLines', () => {
-  it('turns each line into a record, dropping CR before LF and keeping a last line without LF', async () => {
+  it('turns each line into a record, keeping a CR before LF byte for byte and a last line without LF', async () => {
     const backend = new MemoryBackend();
     const producer = new Producer(backend, { lingerMs: 0 });
     const result = await producer.sendLines('t', Buffer.from('a\r\n\nb c\nlast'));
-    expect(result).toEqual({ recordCount: 4, byteCount: 8, failedCount: 0, error: null });
+    expect(result).toEqual({ recordCount: 4, byteCount: 9, failedCount: 0, error: null, firstFailedLine: -1 });
     const records = await readAll(backend, 't');
-    expect(records.map((r) => [r.offset, r.key, r.value!.toString()])).toEqual([[0, null, 'a'], [1, null, ''], [2, null, 'b c'], [3, null, 'last']]);
+    expect(records.map((r) => [r.offset, r.key, r.value!.toString()])).toEqual([[0, null, 'a\r'], [1, null, ''], [2, null, 'b c'], [3, null, 'last']]);
+  });
+
+  it('drops the CR before LF with stripCarriageReturn, keyed or not', async () => {
+    const backend = new MemoryBackend();
+    const producer = new Producer(backend, { lingerMs: 0 });
+    await producer.sendLines('t', Buffer.from('a\r\n\r\nb\r'), { stripCarriageReturn: true });
+    await producer.sendLines('t', Buffer.from('k a\r\nv\r\n'), { stripCarriageReturn: true, keySeparator: Buffer.from(' ') });
+    const records = await readAll(backend, 't');
+    // A last line without LF loses its CR too: every line ends without one.
+    expect(records.map((r) => [r.key?.toString() ?? null, r.value!.toString()])).toEqual([[null, 'a'], [null, ''], [null, 'b'], ['k', 'a'], [null, 'v']]);
   });
 
   it('splits keys at the first separator and places keyed lines with murmur2, in line order per partition', async () => {
@@ -66,7 +76,7 @@ describe('Producer.sendLines', () => {
     backend.hold();
     const sending = producer.sendLines('t', text(Array.from({ length: 200 }, (_, i) => `${i}`.padStart(100, '0'))));
     expect(producer.hasCapacity()).toBe(false);
-    expect(producer.bufferedBytes).toBeLessThan(3000 + 200);
+    expect(producer.batches.bufferedBytes).toBeLessThan(3000 + 200);
     let result;
     const done = sending.then((r) => (result = r));
     while (result === undefined) {

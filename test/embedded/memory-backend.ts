@@ -17,11 +17,12 @@ interface MemoryPartition {
 
 export class MemoryBackend implements BrookBackend {
   readonly topicsByName = new Map<string, MemoryPartition[]>();
+  readonly configsByName = new Map<string, Record<string, string>>();
   readonly produceCalls: Array<{ topic: string; partition: number; recordCount: number; sizeBytes: number }> = [];
   maxInFlightSeen = 0;
   rejectWith: number | null = null;
-  /** Error codes answered to the next produce calls, one each, before rejectWith applies. */
-  rejectNext: number[] = [];
+  /** Error codes answered to the next produce calls, one each (null: answer normally), before rejectWith applies. */
+  rejectNext: Array<number | null> = [];
   /** The bytes of every produce call, answered or refused, in call order. */
   readonly attempts: Buffer[] = [];
   private inFlight = 0;
@@ -43,9 +44,10 @@ export class MemoryBackend implements BrookBackend {
     for (const go of held) go();
   }
 
-  async createTopic(name: string, options: { partitions: number }): Promise<void> {
+  async createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
     if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
     this.topicsByName.set(name, Array.from({ length: options.partitions }, () => ({ batches: [], logEndOffset: 0 })));
+    this.configsByName.set(name, { ...(options.configs ?? {}) });
   }
   async deleteTopic(name: string): Promise<void> {
     this.topicsByName.delete(name);
@@ -59,7 +61,7 @@ export class MemoryBackend implements BrookBackend {
     const parts = this.topicsByName.get(name);
     if (parts === undefined) return undefined;
     return {
-      name, topicId: name, partitionCount: parts.length, configs: {}, internal: false,
+      name, topicId: name, partitionCount: parts.length, configs: { ...this.configsByName.get(name) }, internal: false,
       partitions: parts.map((p, partition) => ({
         partition, logStartOffset: 0, logEndOffset: p.logEndOffset, highWatermark: p.logEndOffset,
         sizeBytes: p.batches.reduce((n, b) => n + b.length, 0), segmentCount: 1,
@@ -76,7 +78,7 @@ export class MemoryBackend implements BrookBackend {
       if (part === undefined) return this.error(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       this.attempts.push(Buffer.from(batches));
       const next = this.rejectNext.shift();
-      if (next !== undefined) return this.error(next);
+      if (next !== undefined && next !== null) return this.error(next);
       if (this.rejectWith !== null) return this.error(this.rejectWith);
       const baseOffset = part.logEndOffset;
       const copy = Buffer.from(batches);

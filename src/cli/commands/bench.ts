@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { action, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
 import type { ScalingOptions } from '../../bench-lib/scaling-run.js';
-import { formatScalingReport, renderScalingSvg } from '../../bench-lib/scaling-report.js';
 import { WARMUP_MS_DEFAULT } from '../../bench-lib/case-timing.js';
 
 function parseIntegerList(value: string): number[] {
@@ -142,6 +141,7 @@ export function registerBenchCommand(program: Command): void {
         ...(explicitDir !== undefined ? { dataDir: explicitDir } : {}),
       };
       const { runPartitionScaling } = await import('../../bench-lib/scaling-run.js'); // the engine, only for this command
+      const { formatScalingReport, renderScalingSvg } = await import('../../bench-lib/scaling-report.js');
       const report = await runPartitionScaling(options);
       process.stdout.write(formatScalingReport(report));
       const svgPath = flags.svg ?? (flags.json !== undefined ? svgPathFor(flags.json) : undefined);

@@ -5,19 +5,19 @@
  * commands to try next. Quick (a few seconds) and touches nothing outside its data dir.
  */
 import { Command } from 'commander';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Admin } from '../../embedded/admin.js';
 import { action, EXIT_FAILURE, EXIT_OK, parsePositiveInteger } from '../context.js';
-import { consumeTo } from './consume.js';
-import { produceLines } from './produce.js';
 import { printTable } from './topics.js';
 import { formatBytes } from '../throughput.js';
+import { partitionForKey } from '../../protocol/partitioner.js';
 
 const TOPIC = 'app-logs';
-const SERVICES = ['checkout', 'payments', 'search', 'auth', 'inventory'];
+/** Two services per partition of the 3-partition topic (murmur2, as Kafka's Java client places keys). */
+const SERVICES = ['cart', 'orders', 'checkout', 'auth', 'payments', 'search'];
 const LEVELS = ['INFO', 'INFO', 'INFO', 'WARN', 'ERROR'];
 
 export function demoCommand(): Command {
@@ -31,6 +31,8 @@ export function demoCommand(): Command {
       const say = (text: string) => process.stdout.write(`${text}\n`);
       const dataDir = ctx.globals.dataDir;
 
+      const { consumeTo } = await import('../consume-run.js');
+      const { produceLines } = await import('./produce.js');
       say(`1. Opening a Brook data dir at ${dataDir}`);
       const backend = await ctx.backend({ autoCreateTopics: false });
       const admin = new Admin(backend);
@@ -43,7 +45,8 @@ export function demoCommand(): Command {
         format: 'text', keySeparator: ' ', acks: 'all', compression: 'none', lingerMs: 5, batchBytes: 1_048_576,
       }, ctx.signal, ctx.warn);
       say(`   ${outcome.summary}`);
-      say('   Keyed by service: each service\'s lines land on one partition (murmur2, as in Kafka).');
+      say('   Keyed by service: each service\'s lines land on one partition (murmur2, as in Kafka): ' +
+        [0, 1, 2].map((p) => `${p}: ${SERVICES.filter((service) => partitionForKey(Buffer.from(service), 3) === p).join(', ')}`).join('; '));
 
       const details = await admin.describeTopic(TOPIC);
       say(`4. brook topics describe ${TOPIC}`);
@@ -63,10 +66,14 @@ export function demoCommand(): Command {
       say(`   per-service order kept: ${ordered ? 'yes' : 'NO'}; all ${opts.lines} lines back: ${readCount === opts.lines ? 'yes' : 'NO'}`);
 
       say('\nTry it yourself:');
-      const dirFlag = `--data-dir ${dataDir}`;
-      say(`  npx brook ${dirFlag} consume ${TOPIC} --partition 0 --max-messages 5`);
-      say(`  seq 1 100000 | npx brook ${dirFlag} produce numbers && npx brook ${dirFlag} consume numbers | tail -3`);
-      say(`  npx brook ${dirFlag} consume ${TOPIC} --follow     # then produce from another terminal; Ctrl-C to stop`);
+      const brookDir = `${brookCommand()} --data-dir ${shellQuote(dataDir)}`;
+      say(`  ${brookDir} consume ${TOPIC} --partition 0 --max-messages 5`);
+      say(`  ${brookDir} consume ${TOPIC} --format '%T %p:%o %k %s' --time-format iso --grep ERROR --max-messages 5`);
+      say(`  seq 1 100000 | ${brookDir} produce numbers && ${brookDir} consume numbers | tail -3`);
+      say('Several commands at once (one process owns a data dir): serve it, and the others go through the server:');
+      say(`  ${brookDir} serve      # in one terminal (Kafka protocol on 127.0.0.1:9092); then, in others:`);
+      say(`  ${brookDir} consume ${TOPIC} --follow`);
+      say(`  echo 'checkout hello from another terminal' | ${brookDir} produce ${TOPIC} --key-separator ' '`);
       return ordered && readCount === opts.lines ? EXIT_OK : EXIT_FAILURE;
     }));
 }
@@ -93,4 +100,31 @@ function inOrderPerKey(records: Array<{ key: string; value: string }>): boolean 
     last.set(record.key, seq);
   }
   return true;
+}
+
+/**
+ * How to run brook again, as the suggestions print it: `brook` when that name on PATH is this
+ * brook, `npx brook` inside its own package, else node with the launcher's full path.
+ */
+function brookCommand(): string {
+  const launcher = realpathOrNull(process.argv[1]);
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir !== '' && launcher !== null && realpathOrNull(join(dir, 'brook')) === launcher) return 'brook';
+  }
+  const packageRoot = launcher === null ? null : dirname(dirname(launcher));
+  if (packageRoot !== null && realpathOrNull(process.cwd()) === packageRoot) return 'npx brook';
+  return `node ${shellQuote(launcher ?? process.argv[1] ?? 'bin/brook')}`;
+}
+
+/** A path as one shell word. */
+function shellQuote(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`;
+}
+
+function realpathOrNull(path: string | undefined): string | null {
+  try {
+    return path === undefined ? null : realpathSync(path);
+  } catch {
+    return null;
+  }
 }

@@ -4,7 +4,7 @@
  * request bodies, so it works the same on a data dir and with --broker.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { decodeAssignment } from '../../groups/index.js';
+import { decodeAssignment } from '../../groups/consumer-protocol.js';
 import { ErrorCode, errorName } from '../../protocol/error-codes.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, offsetAt, type BrookBackend, type GroupTransport } from '../../embedded/backend.js';
 import { action, parseNonNegativeInteger, type CommandContext } from '../context.js';

@@ -6,7 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { Compression, COMPRESSION_NAMES, type CompressionName } from '../../protocol/compression.js';
-import { Mirror, type MirrorStats } from '../../mirror/mirror.js';
+import type { MirrorStats } from '../../mirror/mirror.js';
 import { action, EXIT_OK, parsePositiveInteger } from '../context.js';
 import { formatBytes } from '../throughput.js';
 
@@ -55,6 +55,7 @@ Examples:
   brook mirror app-logs metrics --to kafka-1:9092 --group to-central --follow --target-topic-prefix edge1.`)
     .action(action(async (ctx, topics: string[], flags: MirrorFlags) => {
       const source = await ctx.backend({ autoCreateTopics: false, groups: flags.group !== undefined });
+      const { Mirror } = await import('../../mirror/mirror.js'); // the client and codecs, only for this command
       const mirror = await Mirror.open(source, {
         topics,
         to: flags.to,

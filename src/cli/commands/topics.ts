@@ -1,7 +1,7 @@
 /** `brook topics create|list|describe|delete|alter`: topic administration. */
 import { Command } from 'commander';
 import { Admin } from '../../embedded/admin.js';
-import { action, collectConfig, parsePositiveInteger } from '../context.js';
+import { action, collectConfig, parseNonNegativeInteger, parsePositiveInteger } from '../context.js';
 import { formatBytes } from '../throughput.js';
 import { UserError } from '../user-error.js';
 import type { TopicDetails } from '../../embedded/backend.js';
@@ -26,7 +26,7 @@ export function topicsCommand(): Command {
     .option('--json', 'print a JSON array')
     .option('--internal', 'include internal topics such as __consumer_offsets')
     .action(action(async (ctx, opts: { json?: boolean; internal?: boolean }) => {
-      const admin = new Admin(await ctx.backend());
+      const admin = new Admin(await ctx.backend({ groups: false }));
       const list = await admin.listTopics({ includeInternal: opts.internal });
       if (opts.json) {
         const rows = list.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitionCount, internal: t.internal }));
@@ -41,7 +41,7 @@ export function topicsCommand(): Command {
     .description('show a topic: configs and, per partition, log start/end offsets, bytes and segments')
     .option('--json', 'print JSON')
     .action(action(async (ctx, name: string, opts: { json?: boolean }) => {
-      const details = await new Admin(await ctx.backend()).describeTopic(name);
+      const details = await new Admin(await ctx.backend({ groups: false })).describeTopic(name);
       if (opts.json) process.stdout.write(JSON.stringify(details) + '\n');
       else printDetails(details);
     }));
@@ -52,6 +52,21 @@ export function topicsCommand(): Command {
     .action(action(async (ctx, name: string) => {
       await new Admin(await ctx.backend()).deleteTopic(name);
       process.stdout.write(`deleted topic '${name}'\n`);
+    }));
+
+  topics
+    .command('delete-records <name>')
+    .description("delete a topic's records before an offset (Kafka's DeleteRecords): frees whole segments below it")
+    .requiredOption('--before <offset>', 'the new log start offset of each partition (records below it go)', parseNonNegativeInteger)
+    .option('-p, --partition <p>', 'only this partition (default: every partition)', parseNonNegativeInteger)
+    .action(action(async (ctx, name: string, opts: { before: number; partition?: number }) => {
+      const admin = new Admin(await ctx.backend({ groups: false }));
+      const details = await admin.describeTopic(name);
+      const partitions = opts.partition === undefined ? details.partitions.map((p) => p.partition) : [opts.partition];
+      for (const partition of partitions) {
+        const lowWatermark = await admin.deleteRecords(name, partition, opts.before);
+        process.stdout.write(`${name}-${partition}: log start offset ${lowWatermark}\n`);
+      }
     }));
 
   topics

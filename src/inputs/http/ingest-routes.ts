@@ -173,7 +173,8 @@ async function postTopic(ingest: Ingest, exchange: HttpExchange): Promise<unknow
     if ('records' in prepared) return { record_count: await ingest.sendAll(ingest.sink(topic, null), prepared.records) };
   }
   // text/plain, and NDJSON bodies with neither blank lines nor a key field: every line a record.
-  const result = await ingest.producer.sendLines(topic, body);
+  // A line ends at LF or CRLF (HTTP clients on Windows send CRLF); the CR is not part of the record.
+  const result = await ingest.producer.sendLines(topic, body, { stripCarriageReturn: true });
   ingest.stats.counts.receivedCount += result.recordCount + result.failedCount;
   ingest.stats.counts.acknowledgedCount += result.recordCount;
   if (result.error !== null) throw httpErrorOf(result.error);
