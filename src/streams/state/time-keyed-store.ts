@@ -1,0 +1,266 @@
+/**
+ * The store under window stores, session stores and join buffers: values addressed by
+ * (key, time, suffix), kept until their time falls behind stream time by the retention period
+ * (Kafka's segmented stores; here a time index makes expiry a range scan instead of dropping
+ * segment files). Layouts are in store-keys.ts.
+ *
+ * In memory, entries are grouped per key (a Map of maps), so "every window of key K between two
+ * times" never scans other keys; lmdb answers the same question with one ordered range.
+ */
+import {
+  checkedKey, decodePrimaryKey, decodeStoredValue, decodeTimeIndexKey, encodePrimaryKey, encodeStoredValue,
+  encodeTimeIndexKey, primaryKeyFloor, timeIndexFloor, TIME_MAX,
+} from './store-keys.js';
+import { keyIdOf, type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
+import type { LocalDb, WriteOp } from './local-store.js';
+
+export interface TimeKeyedEntry {
+  key: unknown;
+  time: number;
+  suffix: number;
+  value: unknown;
+  timestamp: number;
+}
+
+interface Entry extends TimeKeyedEntry {
+  keyBytes: Buffer;
+  dirty: boolean;
+  /** Known to be in lmdb (so its time index entry exists). */
+  persisted: boolean;
+  flushedValue: unknown;
+}
+
+const META_SEQUENCE = Buffer.from('sequence');
+const EMPTY = Buffer.alloc(0);
+
+export class TimeKeyedStore implements StateStore {
+  private readonly byKey = new Map<string, Map<string, Entry>>();
+  private entryTotal = 0;
+  private dirty: Entry[] = [];
+  private writes: WriteOp[] = [];
+  private listener: ChangeListener | null = null;
+  private readonly primary: LocalDb;
+  private readonly index: LocalDb;
+  private readonly meta: LocalDb;
+  /** Next suffix for stores that keep duplicates. */
+  private sequence: number;
+  private restoredSequenceMax = -1;
+  private commitRequested = false;
+
+  constructor(
+    readonly def: StoreDef,
+    private readonly context: StoreContext,
+  ) {
+    this.primary = context.local.db(def.name);
+    this.index = context.local.db(`${def.name}.by-time`);
+    this.meta = context.local.db(`${def.name}.meta`);
+    const stored = this.meta.get(META_SEQUENCE);
+    this.sequence = stored === undefined ? 0 : Number(stored.readBigUInt64BE(0));
+  }
+
+  get(key: unknown, time: number, suffix = 0): TimeKeyedEntry | null {
+    const entry = this.entry(key, time, suffix, true)!;
+    return entry.value === null ? null : entry;
+  }
+
+  put(key: unknown, time: number, value: unknown, timestamp: number, suffix = 0): void {
+    const entry = this.entry(key, time, suffix, true)!;
+    entry.value = value ?? null;
+    entry.timestamp = timestamp;
+    this.markDirty(entry);
+  }
+
+  /** A new entry with the next sequence number as suffix (stores that keep duplicates); returns the suffix. */
+  append(key: unknown, time: number, value: unknown, timestamp: number): number {
+    const suffix = this.sequence++;
+    const entry = this.entry(key, time, suffix, false)!;
+    entry.value = value;
+    entry.timestamp = timestamp;
+    this.markDirty(entry);
+    return suffix;
+  }
+
+  /** Entries of `key` with timeFrom <= time <= timeTo, by time then suffix. */
+  fetch(key: unknown, timeFrom: number, timeTo: number): TimeKeyedEntry[] {
+    const { id, bytes } = keyIdOf(this.def.keySerde, key);
+    const keyBytes = bytes ?? this.keyBytes(key);
+    const found = new Map<string, TimeKeyedEntry>();
+    const from = Math.max(0, timeFrom);
+    if (timeTo >= from) {
+      for (const { key: stored, value } of this.primary.getRange({ start: primaryKeyFloor(keyBytes, from), end: primaryKeyFloor(keyBytes, Math.min(timeTo, TIME_MAX) + 1) })) {
+        const parts = decodePrimaryKey(stored);
+        const decoded = decodeStoredValue(value);
+        found.set(`${parts.time}/${parts.suffix}`, { key, time: parts.time, suffix: parts.suffix, value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp });
+      }
+    }
+    for (const [slot, entry] of this.byKey.get(id) ?? []) {
+      if (entry.time < timeFrom || entry.time > timeTo) continue;
+      if (entry.value === null) found.delete(slot);
+      else found.set(slot, entry);
+    }
+    return [...found.values()].sort((a, b) => a.time - b.time || a.suffix - b.suffix);
+  }
+
+  /** Entries of every key with timeFrom <= time <= timeTo, by time (the time index). */
+  fetchAll(timeFrom: number, timeTo: number): TimeKeyedEntry[] {
+    const found = new Map<string, TimeKeyedEntry & { id: string }>();
+    const from = Math.max(0, timeFrom);
+    if (timeTo >= from) {
+      for (const indexKey of this.index.getKeys({ start: timeIndexFloor(from), end: timeIndexFloor(Math.min(timeTo, TIME_MAX) + 1) })) {
+        const parts = decodeTimeIndexKey(indexKey as Buffer);
+        const stored = this.primary.get(encodePrimaryKey(parts.key, parts.time, parts.suffix));
+        if (stored === undefined) continue;
+        const decoded = decodeStoredValue(stored);
+        const id = parts.key.toString('latin1');
+        found.set(`${id}\u0000${parts.time}/${parts.suffix}`, {
+          id, key: this.def.keySerde.deserialize(Buffer.from(parts.key)), time: parts.time, suffix: parts.suffix,
+          value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp,
+        });
+      }
+    }
+    for (const entries of this.byKey.values()) {
+      for (const entry of entries.values()) {
+        if (entry.time < timeFrom || entry.time > timeTo) continue;
+        const slot = `${entry.keyBytes.toString('latin1')}\u0000${entry.time}/${entry.suffix}`;
+        if (entry.value === null) found.delete(slot);
+        else found.set(slot, { ...entry, id: entry.keyBytes.toString('latin1') });
+      }
+    }
+    return [...found.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.suffix - b.suffix)
+      .map(({ key, time, suffix, value, timestamp }) => ({ key, time, suffix, value, timestamp }));
+  }
+
+  remove(key: unknown, time: number, suffix = 0): void {
+    this.put(key, time, null, 0, suffix);
+  }
+
+  entryCount(): number {
+    return this.primary.getKeysCount();
+  }
+
+  setChangeListener(listener: ChangeListener): void {
+    this.listener = listener;
+  }
+
+  flush(): void {
+    const { changelogTopic, partition } = this.context;
+    for (const entry of this.dirty) {
+      const primaryKey = encodePrimaryKey(entry.keyBytes, entry.time, entry.suffix);
+      const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
+      if (changelogTopic !== null) this.context.send(changelogTopic, partition, primaryKey, stored, entry.timestamp, []);
+      this.writes.push({ db: this.primary, key: primaryKey, value: stored });
+      if (stored === null || !entry.persisted) this.writes.push({ db: this.index, key: encodeTimeIndexKey({ key: entry.keyBytes, time: entry.time, suffix: entry.suffix }), value: stored === null ? null : EMPTY });
+      entry.persisted = stored !== null;
+      entry.dirty = false;
+      const old = entry.flushedValue;
+      entry.flushedValue = entry.value;
+      if (this.listener !== null) this.listener(entry, entry.value, old, entry.timestamp);
+    }
+    if (this.def.retainDuplicates && this.dirty.length > 0) {
+      const sequence = Buffer.allocUnsafe(8);
+      sequence.writeBigUInt64BE(BigInt(this.sequence));
+      this.writes.push({ db: this.meta, key: META_SEQUENCE, value: sequence });
+    }
+    this.dirty = [];
+    this.commitRequested = false;
+  }
+
+  takeWrites(): WriteOp[] {
+    const writes = this.writes;
+    this.writes = [];
+    return writes;
+  }
+
+  committed(): void {
+    if (this.writes.length > 0) return; // flushed again meanwhile: those entries are not in lmdb yet
+    if (this.entryTotal > this.context.bufferedEntriesMax) this.evictClean();
+  }
+
+  restore(key: Buffer, value: Buffer | null): WriteOp[] {
+    const parts = decodePrimaryKey(key);
+    if (parts.suffix > this.restoredSequenceMax) this.restoredSequenceMax = parts.suffix;
+    return [{ db: this.primary, key, value }, { db: this.index, key: encodeTimeIndexKey(parts), value: value === null ? null : EMPTY }];
+  }
+
+  restored(): void {
+    this.byKey.clear();
+    this.entryTotal = 0;
+    if (this.def.retainDuplicates) this.sequence = Math.max(this.sequence, this.restoredSequenceMax + 1);
+  }
+
+  /** Removes (from lmdb and memory, not the changelog: its retention.ms does that) entries older than retention. */
+  expire(streamTime: number): WriteOp[] {
+    const cutoff = streamTime - (this.def.retentionMs ?? Infinity);
+    if (!(cutoff > 0)) return [];
+    const ops: WriteOp[] = [];
+    for (const indexKey of this.index.getKeys({ start: timeIndexFloor(0), end: timeIndexFloor(cutoff) })) {
+      const parts = decodeTimeIndexKey(indexKey as Buffer);
+      ops.push({ db: this.index, key: Buffer.from(indexKey as Buffer), value: null });
+      ops.push({ db: this.primary, key: encodePrimaryKey(parts.key, parts.time, parts.suffix), value: null });
+    }
+    for (const [id, entries] of this.byKey) {
+      for (const [slot, entry] of entries) {
+        if (entry.time < cutoff && !entry.dirty) {
+          entries.delete(slot);
+          this.entryTotal--;
+        }
+      }
+      if (entries.size === 0) this.byKey.delete(id);
+    }
+    return ops;
+  }
+
+  private markDirty(entry: Entry): void {
+    if (entry.dirty) return;
+    entry.dirty = true;
+    this.dirty.push(entry);
+    if (this.dirty.length >= this.context.bufferedEntriesMax && !this.commitRequested) {
+      this.commitRequested = true;
+      this.context.requestCommit();
+    }
+  }
+
+  private evictClean(): void {
+    for (const [id, entries] of this.byKey) {
+      for (const [slot, entry] of entries) {
+        if (!entry.dirty) {
+          entries.delete(slot);
+          this.entryTotal--;
+        }
+      }
+      if (entries.size === 0) this.byKey.delete(id);
+    }
+  }
+
+  private keyBytes(key: unknown): Buffer {
+    return checkedKey(this.def.keySerde.serialize(key) ?? Buffer.alloc(0));
+  }
+
+  /** The entry for (key, time, suffix), read from lmdb on first use when `load`. */
+  private entry(key: unknown, time: number, suffix: number, load: boolean): Entry {
+    const { id, bytes } = keyIdOf(this.def.keySerde, key);
+    let entries = this.byKey.get(id);
+    if (entries === undefined) {
+      entries = new Map();
+      this.byKey.set(id, entries);
+    }
+    const slot = `${time}/${suffix}`;
+    let entry = entries.get(slot);
+    if (entry !== undefined) return entry;
+    if (this.entryTotal >= 2 * this.context.bufferedEntriesMax) this.evictClean();
+    const keyBytes = bytes ?? this.keyBytes(key);
+    let value: unknown = null;
+    let timestamp = 0;
+    const stored = load ? this.primary.get(encodePrimaryKey(keyBytes, time, suffix)) : undefined;
+    if (stored !== undefined) {
+      const decoded = decodeStoredValue(stored);
+      value = this.def.valueSerde.deserialize(decoded.value);
+      timestamp = decoded.timestamp;
+    }
+    entry = { key, keyBytes, time, suffix, value, timestamp, dirty: false, persisted: stored !== undefined, flushedValue: value };
+    if (!this.byKey.has(id)) this.byKey.set(id, entries);
+    entries.set(slot, entry);
+    this.entryTotal++;
+    return entry;
+  }
+}
