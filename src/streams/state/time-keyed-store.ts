@@ -31,6 +31,10 @@ interface Entry extends TimeKeyedEntry {
 }
 
 const META_SEQUENCE = Buffer.from('sequence');
+
+function snapshot(entry: TimeKeyedEntry): TimeKeyedEntry {
+  return { key: entry.key, time: entry.time, suffix: entry.suffix, value: entry.value, timestamp: entry.timestamp };
+}
 const EMPTY = Buffer.alloc(0);
 
 export class TimeKeyedStore implements StateStore {
@@ -58,9 +62,10 @@ export class TimeKeyedStore implements StateStore {
     this.sequence = stored === undefined ? 0 : Number(stored.readBigUInt64BE(0));
   }
 
+  /** A snapshot: later puts do not change what it holds. */
   get(key: unknown, time: number, suffix = 0): TimeKeyedEntry | null {
     const entry = this.entry(key, time, suffix, true)!;
-    return entry.value === null ? null : entry;
+    return entry.value === null ? null : snapshot(entry);
   }
 
   put(key: unknown, time: number, value: unknown, timestamp: number, suffix = 0): void {
@@ -96,7 +101,7 @@ export class TimeKeyedStore implements StateStore {
     for (const [slot, entry] of this.byKey.get(id) ?? []) {
       if (entry.time < timeFrom || entry.time > timeTo) continue;
       if (entry.value === null) found.delete(slot);
-      else found.set(slot, entry);
+      else found.set(slot, snapshot(entry));
     }
     return [...found.values()].sort((a, b) => a.time - b.time || a.suffix - b.suffix);
   }
@@ -123,7 +128,7 @@ export class TimeKeyedStore implements StateStore {
         if (entry.time < timeFrom || entry.time > timeTo) continue;
         const slot = `${entry.keyBytes.toString('latin1')}\u0000${entry.time}/${entry.suffix}`;
         if (entry.value === null) found.delete(slot);
-        else found.set(slot, { ...entry, id: entry.keyBytes.toString('latin1') });
+        else found.set(slot, { ...snapshot(entry), id: entry.keyBytes.toString('latin1') });
       }
     }
     return [...found.values()].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.suffix - b.suffix)
