@@ -13,3 +13,7 @@ export { TopologyTestDriver, type TestRecord, type CapturedRecord } from './test
 export { KeyValueStore, type KeyValueEntry } from './state/kv-store.js';
 export { TimeKeyedStore, type TimeKeyedEntry } from './state/time-keyed-store.js';
 export { TopologyError, StreamsConfigError, SerializationError, StateStoreError, TaskMigratedError } from './errors.js';
+export { KafkaStreams } from './kafka-streams.js';
+export { ReadOnlyStore } from './query/read-only-store.js';
+export type { QueryEntry } from './runtime/thread-query.js';
+export type { AppStatus, AppState, TaskStatus, ThreadStatus, PartitionStatus } from './runtime/status.js';

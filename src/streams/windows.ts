@@ -114,6 +114,7 @@ export class SessionWindows {
 
 /** How far apart two records' timestamps may be to join (Kafka's JoinWindows). */
 export class JoinWindows {
+  readonly kind = 'join';
   private constructor(
     /** A record of the other side may be this much older. */
     readonly beforeMs: number,

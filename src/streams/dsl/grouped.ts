@@ -56,8 +56,9 @@ export class KGroupedStream<K, V> {
   windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
   windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
   windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
-    if (windows instanceof SessionWindows) return new SessionWindowedKStream(this.input, windows);
-    if (windows instanceof TimeWindows || windows instanceof SlidingWindows) return new TimeWindowedKStream(this.input, windows);
+    // By kind, not instanceof: a topology module may import its windows from another copy of Brook.
+    if (windows?.kind === 'session') return new SessionWindowedKStream(this.input, windows as SessionWindows);
+    if (windows?.kind === 'time' || windows?.kind === 'sliding') return new TimeWindowedKStream(this.input, windows as TimeWindows | SlidingWindows);
     throw new StreamsConfigError('windowedBy takes TimeWindows, SlidingWindows or SessionWindows');
   }
 
@@ -105,14 +106,14 @@ export class TimeWindowedKStream<K, V> {
   private aggregateWith(spec: AggregationSpec, materialized: Materialized<unknown, unknown> | undefined, valueSerde: Serde<unknown>): KTable<unknown, unknown> {
     const { dsl } = this.input;
     const windows = this.windows;
-    const sizeMs = windows instanceof TimeWindows ? windows.sizeMs : windows.timeDifferenceMs;
+    const sizeMs = windows.kind === 'time' ? windows.sizeMs : windows.timeDifferenceMs;
     const retentionMs = windowRetention(windows, materialized);
     const keySerde = materialized?.keySerde ?? this.input.keySerde;
     const store = addStore(dsl, 'window', dsl.graph.names.make('KSTREAM-AGGREGATE-STATE-STORE'), materialized,
       { keySerde, valueSerde: materialized?.valueSerde ?? valueSerde },
       { retentionMs, windowSizeMs: sizeMs, changelogConfigs: windowedChangelogConfigs(retentionMs) });
     const from = aggregationInput(this.input, store.name);
-    const create = windows instanceof TimeWindows
+    const create = windows.kind === 'time'
       ? timeWindowAggregateNode(store.name, windows, spec, store.caching)
       : slidingWindowAggregateNode(store.name, windows, spec, store.caching);
     const node = addNode(dsl, 'KSTREAM-AGGREGATE', [from], create, [store.name]);

@@ -12,7 +12,7 @@ import {
 import { sinkNode } from '../processors/sink.js';
 import { streamTableJoinNode, tableSourceNode, storeGetter, type ValueJoiner } from '../processors/table.js';
 import { streamJoinSideNode, type StreamJoinKind } from '../processors/stream-join.js';
-import { JoinWindows, WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS } from '../windows.js';
+import { WINDOW_CHANGELOG_ADDITIONAL_RETENTION_MS, type JoinWindows } from '../windows.js';
 import { Serdes } from '../serdes.js';
 import { addNode, addStore, keySerdeOf, repartition, valueSerdeOf, type Dsl, type KnownSerdes } from './internal.js';
 import type { Branched, Grouped, Joined, Materialized, Produced, Repartitioned, StreamJoined } from './options.js';
@@ -154,8 +154,8 @@ export class KStream<K, V> {
       this.dsl.graph.copartitionNodes.add(node);
       return new KStream(this.dsl, node, { keySerde: from.serdes.keySerde }, false);
     }
-    if (!(windowsOrJoined instanceof JoinWindows)) throw new Error('a stream-stream join needs JoinWindows');
-    return this.streamJoin(other, joiner, kind, windowsOrJoined, streamJoined ?? {});
+    if ((windowsOrJoined as { kind?: string } | undefined)?.kind !== 'join') throw new Error('a stream-stream join needs JoinWindows');
+    return this.streamJoin(other, joiner, kind, windowsOrJoined as JoinWindows, streamJoined ?? {});
   }
 
   private streamJoin(other: KStream<K, unknown>, joiner: ValueJoiner<unknown, unknown, unknown>, kind: StreamJoinKind, windows: JoinWindows, joined: StreamJoined<K, V, unknown>): KStream<K, unknown> {

@@ -71,6 +71,11 @@ export class LocalStore {
     }
   }
 
+  /** Empties every database of the task (state no checkpoint vouches for). */
+  async clear(): Promise<void> {
+    for (const db of this.dbs.values()) await db.clearAsync();
+  }
+
   /** Resolves when every committed transaction is on disk. */
   async durable(): Promise<void> {
     await this.root.flushed;

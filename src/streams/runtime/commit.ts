@@ -1,0 +1,93 @@
+/**
+ * The commit path (at-least-once, Kafka's processing.guarantee=at_least_once). In order:
+ *
+ *   1. flush      every task flushes caches and emit-final buffers downstream and hands its dirty
+ *                 store entries to the record collector as changelog records
+ *   2. produce    the collector's producer is flushed: every output, repartition and changelog
+ *                 record sent so far is acknowledged (a failure stops here: nothing is committed)
+ *   3. state      each task writes its dirty entries to lmdb (never before the changelog has them)
+ *   4. offsets    the input offsets (the next offset after the last record processed, with the
+ *                 task's partition time as metadata) are committed through the group
+ *   5. checkpoint each task's checkpoint file records how far its changelogs are in lmdb,
+ *                 once lmdb has the transaction on disk
+ *
+ * A crash before 4 completes replays the records processed since the previous commit: their
+ * outputs are produced again and their updates applied again to state restored from the changelog
+ * (README, "Streams: what a crash repeats"). With transactions, 2 and 4 would become one atomic
+ * step (sendOffsetsToTransaction + commitTransaction) and nothing else here would change; Brook
+ * has no transactions yet, so this stays at-least-once.
+ */
+import { writeCheckpoint, checkpointKey, type Checkpoint } from '../state/checkpoint.js';
+import type { ProducerCollector } from './record-collector.js';
+import type { Task } from './task.js';
+import type { TaskRestorer } from './restore.js';
+
+export interface OffsetToCommit {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** Kafka Streams keeps the partition time here so stream time survives restarts. */
+  metadata: string;
+}
+
+export interface RunningTask {
+  task: Task;
+  restorer: TaskRestorer;
+  /** Offsets committed so far per input queue topic (to commit only what moved). */
+  committedOffsets: Map<string, number>;
+}
+
+export function encodeMetadata(partitionTime: number): string {
+  return JSON.stringify({ partitionTime });
+}
+
+export function decodeMetadata(metadata: string | null | undefined): number {
+  try {
+    const parsed = JSON.parse(metadata ?? '') as { partitionTime?: unknown };
+    return typeof parsed.partitionTime === 'number' ? parsed.partitionTime : -1;
+  } catch {
+    return -1;
+  }
+}
+
+export interface CommitTarget {
+  commitOffsets(offsets: OffsetToCommit[]): Promise<void>;
+}
+
+/** Steps 1-3: what must be durable before offsets may be committed. */
+export async function prepareCommit(tasks: RunningTask[], collector: ProducerCollector): Promise<void> {
+  for (const { task } of tasks) task.flush();
+  await collector.flush();
+  for (const { task } of tasks) await task.writeState();
+}
+
+/** Steps 1-5 for the given (restored) tasks. */
+export async function commitTasks(tasks: RunningTask[], collector: ProducerCollector, target: CommitTarget): Promise<OffsetToCommit[]> {
+  await prepareCommit(tasks, collector);
+  const offsets: OffsetToCommit[] = [];
+  for (const running of tasks) {
+    for (const queue of running.task.queues) {
+      if (queue.committableOffset < 0 || running.committedOffsets.get(queue.topic) === queue.committableOffset) continue;
+      offsets.push({ topic: queue.topic, partition: queue.partition, offset: queue.committableOffset, metadata: encodeMetadata(queue.partitionTime) });
+    }
+  }
+  if (offsets.length > 0) await target.commitOffsets(offsets);
+  for (const running of tasks) {
+    for (const queue of running.task.queues) if (queue.committableOffset >= 0) running.committedOffsets.set(queue.topic, queue.committableOffset);
+    await writeTaskCheckpoint(running, collector);
+  }
+  return offsets;
+}
+
+export async function writeTaskCheckpoint(running: RunningTask, collector: ProducerCollector): Promise<void> {
+  const { task, restorer } = running;
+  const checkpoint: Checkpoint = new Map();
+  for (const topic of task.changelogs().keys()) {
+    const written = collector.nextOffset(topic, task.taskId.partition) ?? -1;
+    const restored = restorer.restoredOffsets.get(topic) ?? 0;
+    checkpoint.set(checkpointKey(topic, task.taskId.partition), Math.max(written, restored));
+  }
+  if (checkpoint.size === 0) return;
+  await task.local.durable();
+  writeCheckpoint(task.local.dir, checkpoint);
+}

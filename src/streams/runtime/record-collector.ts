@@ -1,0 +1,68 @@
+/**
+ * The stream thread's record collector (Kafka's RecordCollectorImpl): every record a task sends
+ * (outputs, repartition topics, changelogs, dead letters) goes through one idempotent embedded
+ * producer. Sends are not awaited one by one; flush() waits for all of them and rethrows the
+ * first failure, which is what a commit waits for before it stores offsets. It also remembers the
+ * highest acknowledged offset per changelog partition: the task's checkpoint.
+ *
+ * Owned by one stream thread; not thread-safe.
+ */
+import type { RecordHeader } from '../../protocol/record-batch.js';
+import type { Producer, RecordMetadata } from '../../embedded/producer.js';
+import type { RecordCollector } from './task.js';
+
+export class ProducerCollector implements RecordCollector {
+  private firstError: Error | null = null;
+  /** `<topic>\u0000<partition>` -> highest acknowledged offset, for topics being tracked. */
+  private readonly acknowledged = new Map<string, number>();
+  private readonly tracked = new Set<string>();
+  sentRecords = 0;
+
+  constructor(private readonly producer: Producer) {}
+
+  /** Changelog topics: their acknowledged offsets feed checkpoints. */
+  track(topic: string): void {
+    this.tracked.add(topic);
+  }
+
+  send(topic: string, partition: number | undefined, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeader[]): void {
+    this.sentRecords++;
+    const sending = this.producer.send({ topic, partition, key, value, timestamp, headers });
+    if (this.tracked.has(topic)) sending.then((meta) => this.acknowledge(meta), (err: Error) => this.fail(err));
+    else sending.catch((err: Error) => this.fail(err));
+  }
+
+  /** Resolves once every send so far is acknowledged; throws the first send failure. */
+  async flush(): Promise<void> {
+    await this.producer.flush();
+    if (this.firstError !== null) throw this.firstError;
+  }
+
+  /** The next changelog offset after what this collector wrote to `topic`-`partition`, if it wrote any. */
+  nextOffset(topic: string, partition: number): number | undefined {
+    const offset = this.acknowledged.get(`${topic}\u0000${partition}`);
+    return offset === undefined ? undefined : offset + 1;
+  }
+
+  /** Backpressure: resolves when the producer has room (its bufferBytes). */
+  ready(): Promise<void> {
+    return this.producer.ready();
+  }
+
+  get failed(): Error | null {
+    return this.firstError;
+  }
+
+  close(): Promise<void> {
+    return this.producer.close();
+  }
+
+  private acknowledge(meta: RecordMetadata): void {
+    const slot = `${meta.topic}\u0000${meta.partition}`;
+    if ((this.acknowledged.get(slot) ?? -1) < meta.offset) this.acknowledged.set(slot, meta.offset);
+  }
+
+  private fail(err: Error): void {
+    this.firstError ??= err;
+  }
+}
