@@ -44,6 +44,11 @@ export type ResolvedConfig = Required<Omit<StreamsConfig, 'processingGuarantee'>
 
 const APPLICATION_ID = /^[a-zA-Z0-9._-]{1,200}$/;
 
+/** Kafka's default state.dir is /tmp/kafka-streams; Brook's sits in the OS's temp dir too. */
+export function defaultStateDir(): string {
+  return path.join(os.tmpdir(), 'brook-streams');
+}
+
 function positiveInteger(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) throw new StreamsConfigError(`${name} must be a positive integer, got ${value}`);
@@ -64,7 +69,7 @@ export function resolveConfig(config: StreamsConfig): ResolvedConfig {
   const sessionTimeoutMs = positiveInteger(config.sessionTimeoutMs, 'sessionTimeoutMs', 45_000);
   return {
     applicationId: config.applicationId,
-    stateDir: path.resolve(config.stateDir ?? path.join(os.tmpdir(), 'brook-streams')),
+    stateDir: path.resolve(config.stateDir ?? defaultStateDir()),
     numStreamThreads: positiveInteger(config.numStreamThreads, 'numStreamThreads', 1),
     commitIntervalMs: positiveInteger(config.commitIntervalMs, 'commitIntervalMs', 30_000),
     processingGuarantee: 'at_least_once',
