@@ -185,13 +185,25 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      this.outstandingCount++;
-      const target = new RecordTarget(normalized.timestamp!, resolve, reject, this.settled);
-      const sizeBytes = recordBytesMax(normalized);
-      this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
-      this.pump();
-    });
+    return new Promise<RecordMetadata>((resolve, reject) => this.enqueueRecord(record, normalized, resolve, reject));
+  }
+
+  /**
+   * send() without a promise per record: `callback` runs once with the outcome. For callers that
+   * send millions and track outcomes in bulk (the streams record collector); throws at once on
+   * a closed producer or a record it cannot take.
+   */
+  sendWithCallback(record: SendRecord, callback: (error: Error | null, metadata: RecordMetadata | null) => void): void {
+    if (this.closed) throw new Error('producer is closed');
+    this.enqueueRecord(record, toProducerRecord(record, Date.now()), (metadata) => callback(null, metadata), (error) => callback(error, null));
+  }
+
+  private enqueueRecord(record: SendRecord, normalized: ProducerRecord, resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {
+    this.outstandingCount++;
+    const target = new RecordTarget(normalized.timestamp!, resolve, reject, this.settled);
+    const sizeBytes = recordBytesMax(normalized);
+    this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
+    this.pump();
   }
 
   /** Sends several records; resolves when all are acknowledged (rejects with the first failure). */

@@ -84,22 +84,28 @@ export function timeWindowAggregateNode(storeName: string, windows: TimeWindows,
   return (context, forward) => {
     const store = context.store<TimeKeyedStore>(storeName);
     if (caching) forwardWindowChanges(store, windows.sizeMs, forward);
+    const tumbling = windows.advanceMs === windows.sizeMs;
+    const update = (record: StreamRecord, start: number, closeTime: number): void => {
+      const end = start + windows.sizeMs;
+      if (end <= closeTime) {
+        context.recordDropped('late: its window is closed');
+        return;
+      }
+      const old = store.get(record.key, start);
+      const value = old === null ? spec.first(record.key, record.value) : spec.next(record.key, record.value, old.value);
+      const timestamp = old === null ? record.timestamp : Math.max(old.timestamp, record.timestamp);
+      store.put(record.key, start, value, timestamp);
+      if (!caching) forward({ key: windowedKey(record.key, start, end), value, oldValue: old?.value ?? null, timestamp, headers: record.headers });
+    };
     return {
       process(record) {
         if (skipsNull(context, record)) return;
         const closeTime = context.streamTime - windows.graceMs;
-        for (const start of windows.windowStartsFor(record.timestamp)) {
-          const end = start + windows.sizeMs;
-          if (end <= closeTime) {
-            context.recordDropped('late: its window is closed');
-            continue;
-          }
-          const old = store.get(record.key, start);
-          const value = old === null ? spec.first(record.key, record.value) : spec.next(record.key, record.value, old.value);
-          const timestamp = old === null ? record.timestamp : Math.max(old.timestamp, record.timestamp);
-          store.put(record.key, start, value, timestamp);
-          if (!caching) forward({ key: windowedKey(record.key, start, end), value, oldValue: old?.value ?? null, timestamp, headers: record.headers });
+        if (tumbling) {
+          update(record, record.timestamp - (record.timestamp % windows.sizeMs), closeTime);
+          return;
         }
+        for (const start of windows.windowStartsFor(record.timestamp)) update(record, start, closeTime);
       },
     };
   };

@@ -10,6 +10,7 @@ import type { RecordHeader } from '../../protocol/record-batch.js';
 import type { DeserializationExceptionHandler } from '../config.js';
 import type { SourceDef } from '../dsl/topology.js';
 import { SerializationError } from '../errors.js';
+import type { Serde } from '../serdes.js';
 import type { QueuedRecord, RecordQueue } from './record-queue.js';
 
 export interface DeadLetterSink {
@@ -18,14 +19,35 @@ export interface DeadLetterSink {
   log(message: string): void;
 }
 
-export function deserializeInto(source: SourceDef, queue: RecordQueue, offset: number, recordTimestamp: number, keyBytes: Buffer | null, valueBytes: Buffer | null,
+/**
+ * Where a record's key or value bytes are: [start, start + length) of `section` (length -1:
+ * null). Fetched records are read in place from the batch, without a Buffer view per field
+ * where the serde can (String).
+ */
+export interface BytesAt {
+  section: Buffer;
+  start: number;
+  length: number;
+}
+
+function bytesOf(at: BytesAt): Buffer | null {
+  return at.length < 0 ? null : at.section.subarray(at.start, at.start + at.length);
+}
+
+function read(serde: Serde<unknown>, at: BytesAt, topic: string): unknown {
+  if (at.length < 0) return serde.deserialize(null, topic);
+  if (serde.deserializeRange !== undefined) return serde.deserializeRange(at.section, at.start, at.start + at.length, topic);
+  return serde.deserialize(at.section.subarray(at.start, at.start + at.length), topic);
+}
+
+export function deserializeInto(source: SourceDef, queue: RecordQueue, offset: number, recordTimestamp: number, keyAt: BytesAt, valueAt: BytesAt,
   headers: RecordHeader[], handler: DeserializationExceptionHandler, deadLetters: DeadLetterSink): QueuedRecord {
   let key: unknown;
   let value: unknown;
   let timestamp = recordTimestamp;
   try {
-    key = source.keySerde.deserialize(keyBytes, queue.topic);
-    value = source.valueSerde.deserialize(valueBytes, queue.topic);
+    key = read(source.keySerde, keyAt, queue.topic);
+    value = read(source.valueSerde, valueAt, queue.topic);
     if (source.timestampExtractor !== undefined) {
       timestamp = source.timestampExtractor({ key, value, timestamp: recordTimestamp, topic: queue.topic, partition: queue.partition, offset });
     }
@@ -39,7 +61,7 @@ export function deserializeInto(source: SourceDef, queue: RecordQueue, offset: n
     if (handler === 'logAndContinue') {
       deadLetters.log(`skipped the record at ${where}: ${message}`);
     } else {
-      deadLetters.send(handler.deadLetterTopic, keyBytes, valueBytes, recordTimestamp, [
+      deadLetters.send(handler.deadLetterTopic, bytesOf(keyAt), bytesOf(valueAt), recordTimestamp, [
         ...headers,
         { key: '__streams.errors.exception', value: Buffer.from(err instanceof Error ? err.name : 'Error') },
         { key: '__streams.errors.message', value: Buffer.from(message) },

@@ -27,10 +27,17 @@ export class ProducerCollector implements RecordCollector {
 
   send(topic: string, partition: number | undefined, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeader[]): void {
     this.sentRecords++;
-    const sending = this.producer.send({ topic, partition, key, value, timestamp, headers });
-    if (this.tracked.has(topic)) sending.then((meta) => this.acknowledge(meta), (err: Error) => this.fail(err));
-    else sending.catch((err: Error) => this.fail(err));
+    this.producer.sendWithCallback({ topic, partition, key, value, timestamp, headers }, this.tracked.has(topic) ? this.onTrackedOutcome : this.onOutcome);
   }
+
+  private readonly onOutcome = (error: Error | null): void => {
+    if (error !== null) this.fail(error);
+  };
+
+  private readonly onTrackedOutcome = (error: Error | null, metadata: RecordMetadata | null): void => {
+    if (error !== null) this.fail(error);
+    else this.acknowledge(metadata!);
+  };
 
   /** Resolves once every send so far is acknowledged; throws the first send failure. */
   async flush(): Promise<void> {

@@ -20,7 +20,9 @@ import type { StateStore, StoreContext } from '../state/store.js';
 import { TimeKeyedStore } from '../state/time-keyed-store.js';
 import { StateStoreError } from '../errors.js';
 import { RecordQueue } from './record-queue.js';
-import { deserializeInto, type DeadLetterSink } from './deserialize.js';
+import { deserializeInto, type BytesAt, type DeadLetterSink } from './deserialize.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export interface TaskId {
   subtopology: number;
@@ -82,10 +84,15 @@ export class Task {
     return this.queues.find((q) => q.topic === topic);
   }
 
-  /** Queues one fetched record (deserialized now; a failure follows the deserialization handler). */
+  /** Queues one record (deserialized now; a failure follows the deserialization handler). */
   enqueue(queue: RecordQueue, offset: number, timestamp: number, key: Buffer | null, value: Buffer | null, headers: RecordHeader[]): void {
+    this.enqueueAt(queue, offset, timestamp, { section: key ?? EMPTY, start: 0, length: key?.length ?? -1 }, { section: value ?? EMPTY, start: 0, length: value?.length ?? -1 }, headers);
+  }
+
+  /** The same, reading key and value in place from a fetched batch. */
+  enqueueAt(queue: RecordQueue, offset: number, timestamp: number, keyAt: BytesAt, valueAt: BytesAt, headers: RecordHeader[]): void {
     const source = this.sources[queue.sourceIndex]!;
-    const record = deserializeInto(source, queue, offset, timestamp, key, value, headers, this.config.deserializationExceptionHandler, this.deadLetters);
+    const record = deserializeInto(source, queue, offset, timestamp, keyAt, valueAt, headers, this.config.deserializationExceptionHandler, this.deadLetters);
     if (record.skip) this.counters.skippedRecords++;
     queue.push(record);
   }

@@ -12,6 +12,7 @@ import { forEachDataBatch, nextFetchOffset, type FetchedBatches } from '../../em
 import { KafkaError, unknownTopicError } from '../../embedded/kafka-error.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { RecordWalker } from '../../protocol/record-walker.js';
+import type { RecordHeader } from '../../protocol/record-batch.js';
 import type { RecordQueue } from './record-queue.js';
 import type { Task } from './task.js';
 
@@ -19,6 +20,8 @@ import type { Task } from './task.js';
 const BUFFERED_RECORDS_PER_PARTITION_MAX = 1000;
 const PARTITION_FETCH_BYTES = 1_048_576;
 const FETCH_BYTES_MAX = 16 * 1_048_576;
+/** Shared by every record without headers (nothing appends to a record's headers). */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[];
 
 export interface InputPosition {
   task: Task;
@@ -76,11 +79,20 @@ export class ThreadFetcher {
     const fetched: FetchedBatches = { topic: position.queue.topic, partition: position.queue.partition, records, fromOffset: position.fetchOffset, stopOffset: Infinity };
     const { task, queue } = position;
     let queued = 0;
+    const walker = this.walker;
+    // Reused for every record: deserializeInto reads them at once and keeps nothing of them.
+    const keyAt = { section: walker.section, start: 0, length: -1 };
+    const valueAt = { section: walker.section, start: 0, length: -1 };
     forEachDataBatch(fetched, (batch) => {
-      this.walker.reset(batch);
-      while (this.walker.next()) {
-        if (this.walker.offset < fetched.fromOffset) continue;
-        task.enqueue(queue, this.walker.offset, this.walker.timestamp, this.walker.key(), this.walker.value(), this.walker.headers());
+      walker.reset(batch);
+      keyAt.section = valueAt.section = walker.section;
+      while (walker.next()) {
+        if (walker.offset < fetched.fromOffset) continue;
+        keyAt.start = walker.keyStart;
+        keyAt.length = walker.keyLength;
+        valueAt.start = walker.valueStart;
+        valueAt.length = walker.valueLength;
+        task.enqueueAt(queue, walker.offset, walker.timestamp, keyAt, valueAt, walker.headerCount === 0 ? NO_HEADERS : walker.headers());
         queued++;
       }
       return true;

@@ -7,7 +7,7 @@
  * pair is the changelog record, so restoring is copying.
  */
 import { decodeStoredValue, encodeStoredValue, checkedKey } from './store-keys.js';
-import { justAbove, keyIdOf, type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
+import { justAbove, type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
 import type { LocalDb, WriteOp } from './local-store.js';
 import type { ValueAndTimestamp } from '../processors/api.js';
 
@@ -35,12 +35,15 @@ export class KeyValueStore implements StateStore {
   private listener: ChangeListener | null = null;
   private readonly db: LocalDb;
   private commitRequested = false;
+  private lastEntry: Entry | null = null;
+  private readonly stringKeys: boolean;
 
   constructor(
     readonly def: StoreDef,
     private readonly context: StoreContext,
   ) {
     this.db = context.local.db(def.name);
+    this.stringKeys = def.keySerde.name === 'String';
   }
 
   get name(): string {
@@ -129,7 +132,10 @@ export class KeyValueStore implements StateStore {
   committed(): void {
     if (this.writes.length > 0) return; // flushed again meanwhile: those entries are not in lmdb yet
     // Every entry is clean and in lmdb now: drop the read cache once it passes its bound.
-    if (this.entries.size > this.context.bufferedEntriesMax) this.entries.clear();
+    if (this.entries.size > this.context.bufferedEntriesMax) {
+      this.entries.clear();
+      this.lastEntry = null;
+    }
   }
 
   restore(key: Buffer, value: Buffer | null): WriteOp[] {
@@ -137,6 +143,7 @@ export class KeyValueStore implements StateStore {
   }
 
   restored(): void {
+    this.lastEntry = null;
     this.entries.clear();
   }
 
@@ -146,6 +153,7 @@ export class KeyValueStore implements StateStore {
 
   /** Clean entries are in lmdb already (processing never runs between a flush and its write). */
   private evictClean(): void {
+    this.lastEntry = null;
     for (const [id, entry] of this.entries) if (!entry.dirty) this.entries.delete(id);
   }
 
@@ -154,21 +162,25 @@ export class KeyValueStore implements StateStore {
   }
 
   private entry(key: unknown): Entry {
-    const { id, bytes } = keyIdOf(this.def.keySerde, key);
+    const last = this.lastEntry;
+    if (last !== null && last.key === key) return last; // a put right after its get
+    const id = this.stringKeys && typeof key === 'string' ? key : this.keyBytes(key).toString('latin1');
     let entry = this.entries.get(id);
-    if (entry !== undefined) return entry;
-    if (this.entries.size >= 2 * this.context.bufferedEntriesMax) this.evictClean();
-    const keyBytes = bytes ?? this.keyBytes(key);
-    const stored = this.db.get(checkedKey(keyBytes));
-    let value: unknown = null;
-    let timestamp = 0;
-    if (stored !== undefined) {
-      const decoded = decodeStoredValue(stored);
-      value = this.def.valueSerde.deserialize(decoded.value);
-      timestamp = decoded.timestamp;
+    if (entry === undefined) {
+      if (this.entries.size >= 2 * this.context.bufferedEntriesMax) this.evictClean();
+      const keyBytes = this.keyBytes(key);
+      const stored = this.db.get(keyBytes);
+      let value: unknown = null;
+      let timestamp = 0;
+      if (stored !== undefined) {
+        const decoded = decodeStoredValue(stored);
+        value = this.def.valueSerde.deserialize(decoded.value);
+        timestamp = decoded.timestamp;
+      }
+      entry = { key, bytes: keyBytes, value, timestamp, dirty: false, flushedValue: value };
+      this.entries.set(id, entry);
     }
-    entry = { key, bytes: keyBytes, value, timestamp, dirty: false, flushedValue: value };
-    this.entries.set(id, entry);
+    this.lastEntry = entry;
     return entry;
   }
 }

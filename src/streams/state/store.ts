@@ -68,14 +68,6 @@ export interface StateStore {
   entryCount(): number;
 }
 
-/** The id of a key in the in-memory maps: the string itself for String keys, else its bytes. */
-export function keyIdOf(serde: Serde<unknown>, key: unknown): { id: string; bytes: Buffer | null } {
-  if (typeof key === 'string' && serde.name === 'String') return { id: key, bytes: null };
-  const bytes = serde.serialize(key);
-  if (bytes === null) return { id: '', bytes: Buffer.alloc(0) };
-  return { id: bytes.toString('latin1'), bytes };
-}
-
 /** Inclusive upper bound for lmdb's exclusive range end: the smallest key above `key`. */
 export function justAbove(key: Buffer): Buffer {
   return Buffer.concat([key, Buffer.from([0])]);

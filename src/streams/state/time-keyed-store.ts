@@ -11,7 +11,7 @@ import {
   checkedKey, decodePrimaryKey, decodeStoredValue, decodeTimeIndexKey, encodePrimaryKey, encodeStoredValue,
   encodeTimeIndexKey, primaryKeyFloor, timeIndexFloor, TIME_MAX,
 } from './store-keys.js';
-import { keyIdOf, type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
+import { type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
 import type { LocalDb, WriteOp } from './local-store.js';
 
 export interface TimeKeyedEntry {
@@ -32,13 +32,18 @@ interface Entry extends TimeKeyedEntry {
 
 const META_SEQUENCE = Buffer.from('sequence');
 
+/** A window without duplicates is found by its time alone (a number key: no string per lookup). */
+function slotOf(time: number, suffix: number): number | string {
+  return suffix === 0 ? time : `${time}/${suffix}`;
+}
+
 function snapshot(entry: TimeKeyedEntry): TimeKeyedEntry {
   return { key: entry.key, time: entry.time, suffix: entry.suffix, value: entry.value, timestamp: entry.timestamp };
 }
 const EMPTY = Buffer.alloc(0);
 
 export class TimeKeyedStore implements StateStore {
-  private readonly byKey = new Map<string, Map<string, Entry>>();
+  private readonly byKey = new Map<string, Map<number | string, Entry>>();
   private entryTotal = 0;
   private dirty: Entry[] = [];
   private writes: WriteOp[] = [];
@@ -50,6 +55,8 @@ export class TimeKeyedStore implements StateStore {
   private sequence: number;
   private restoredSequenceMax = -1;
   private commitRequested = false;
+  private lastEntry: Entry | null = null;
+  private readonly stringKeys: boolean;
 
   constructor(
     readonly def: StoreDef,
@@ -58,6 +65,7 @@ export class TimeKeyedStore implements StateStore {
     this.primary = context.local.db(def.name);
     this.index = context.local.db(`${def.name}.by-time`);
     this.meta = context.local.db(`${def.name}.meta`);
+    this.stringKeys = def.keySerde.name === 'String';
     const stored = this.meta.get(META_SEQUENCE);
     this.sequence = stored === undefined ? 0 : Number(stored.readBigUInt64BE(0));
   }
@@ -87,8 +95,8 @@ export class TimeKeyedStore implements StateStore {
 
   /** Entries of `key` with timeFrom <= time <= timeTo, by time then suffix. */
   fetch(key: unknown, timeFrom: number, timeTo: number): TimeKeyedEntry[] {
-    const { id, bytes } = keyIdOf(this.def.keySerde, key);
-    const keyBytes = bytes ?? this.keyBytes(key);
+    const id = this.idOf(key);
+    const keyBytes = this.keyBytes(key);
     const found = new Map<string, TimeKeyedEntry>();
     const from = Math.max(0, timeFrom);
     if (timeTo >= from) {
@@ -98,8 +106,9 @@ export class TimeKeyedStore implements StateStore {
         found.set(`${parts.time}/${parts.suffix}`, { key, time: parts.time, suffix: parts.suffix, value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp });
       }
     }
-    for (const [slot, entry] of this.byKey.get(id) ?? []) {
+    for (const entry of this.byKey.get(id)?.values() ?? []) {
       if (entry.time < timeFrom || entry.time > timeTo) continue;
+      const slot = `${entry.time}/${entry.suffix}`;
       if (entry.value === null) found.delete(slot);
       else found.set(slot, snapshot(entry));
     }
@@ -188,6 +197,7 @@ export class TimeKeyedStore implements StateStore {
   }
 
   restored(): void {
+    this.lastEntry = null;
     this.byKey.clear();
     this.entryTotal = 0;
     if (this.def.retainDuplicates) this.sequence = Math.max(this.sequence, this.restoredSequenceMax + 1);
@@ -197,6 +207,7 @@ export class TimeKeyedStore implements StateStore {
   expire(streamTime: number): WriteOp[] {
     const cutoff = streamTime - (this.def.retentionMs ?? Infinity);
     if (!(cutoff > 0)) return [];
+    this.lastEntry = null;
     const ops: WriteOp[] = [];
     for (const indexKey of this.index.getKeys({ start: timeIndexFloor(0), end: timeIndexFloor(cutoff) })) {
       const parts = decodeTimeIndexKey(indexKey as Buffer);
@@ -226,6 +237,7 @@ export class TimeKeyedStore implements StateStore {
   }
 
   private evictClean(): void {
+    this.lastEntry = null;
     for (const [id, entries] of this.byKey) {
       for (const [slot, entry] of entries) {
         if (!entry.dirty) {
@@ -241,31 +253,42 @@ export class TimeKeyedStore implements StateStore {
     return checkedKey(this.def.keySerde.serialize(key) ?? Buffer.alloc(0));
   }
 
+  /** The in-memory id of a key: the string itself for String keys, else its bytes as latin1. */
+  private idOf(key: unknown): string {
+    if (this.stringKeys && typeof key === 'string') return key;
+    return this.keyBytes(key).toString('latin1');
+  }
+
   /** The entry for (key, time, suffix), read from lmdb on first use when `load`. */
   private entry(key: unknown, time: number, suffix: number, load: boolean): Entry {
-    const { id, bytes } = keyIdOf(this.def.keySerde, key);
+    // A put right after a get of the same window (every aggregation) skips the lookups.
+    const last = this.lastEntry;
+    if (last !== null && last.key === key && last.time === time && last.suffix === suffix) return last;
+    const id = this.idOf(key);
     let entries = this.byKey.get(id);
     if (entries === undefined) {
       entries = new Map();
       this.byKey.set(id, entries);
     }
-    const slot = `${time}/${suffix}`;
+    const slot = slotOf(time, suffix);
     let entry = entries.get(slot);
-    if (entry !== undefined) return entry;
-    if (this.entryTotal >= 2 * this.context.bufferedEntriesMax) this.evictClean();
-    const keyBytes = bytes ?? this.keyBytes(key);
-    let value: unknown = null;
-    let timestamp = 0;
-    const stored = load ? this.primary.get(encodePrimaryKey(keyBytes, time, suffix)) : undefined;
-    if (stored !== undefined) {
-      const decoded = decodeStoredValue(stored);
-      value = this.def.valueSerde.deserialize(decoded.value);
-      timestamp = decoded.timestamp;
+    if (entry === undefined) {
+      if (this.entryTotal >= 2 * this.context.bufferedEntriesMax) this.evictClean();
+      const keyBytes = this.keyBytes(key);
+      let value: unknown = null;
+      let timestamp = 0;
+      const stored = load ? this.primary.get(encodePrimaryKey(keyBytes, time, suffix)) : undefined;
+      if (stored !== undefined) {
+        const decoded = decodeStoredValue(stored);
+        value = this.def.valueSerde.deserialize(decoded.value);
+        timestamp = decoded.timestamp;
+      }
+      entry = { key, keyBytes, time, suffix, value, timestamp, dirty: false, persisted: stored !== undefined, flushedValue: value };
+      if (!this.byKey.has(id)) this.byKey.set(id, entries);
+      entries.set(slot, entry);
+      this.entryTotal++;
     }
-    entry = { key, keyBytes, time, suffix, value, timestamp, dirty: false, persisted: stored !== undefined, flushedValue: value };
-    if (!this.byKey.has(id)) this.byKey.set(id, entries);
-    entries.set(slot, entry);
-    this.entryTotal++;
+    this.lastEntry = entry;
     return entry;
   }
 }
