@@ -189,13 +189,14 @@ export class Producer {
   }
 
   /**
-   * send() without a promise per record: `callback` runs once with the outcome. For callers that
-   * send millions and track outcomes in bulk (the streams record collector); throws at once on
-   * a closed producer or a record it cannot take.
+   * send() without a promise per record: one of the callbacks runs once with the outcome. For
+   * callers that send millions and track outcomes in bulk (the streams record collector), with the
+   * same two functions for every record; throws at once on a closed producer or a record it cannot
+   * take.
    */
-  sendWithCallback(record: SendRecord, callback: (error: Error | null, metadata: RecordMetadata | null) => void): void {
+  sendWithCallback(record: SendRecord, onAcknowledged: (metadata: RecordMetadata) => void, onFailed: (error: Error) => void): void {
     if (this.closed) throw new Error('producer is closed');
-    this.enqueueRecord(record, toProducerRecord(record, Date.now()), (metadata) => callback(null, metadata), (error) => callback(error, null));
+    this.enqueueRecord(record, toProducerRecord(record, Date.now()), onAcknowledged, onFailed);
   }
 
   private enqueueRecord(record: SendRecord, normalized: ProducerRecord, resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {

@@ -111,15 +111,18 @@ const longSerde = make<number>({
   name: 'Long',
   serialize(value) {
     if (!Number.isSafeInteger(value)) throw new TypeError(`expected a safe integer, got ${String(value)}`);
+    // Two's complement int64 as two 32-bit halves (no BigInt per value).
     const out = Buffer.allocUnsafe(8);
-    out.writeBigInt64BE(BigInt(value));
+    const high = Math.floor(value / 0x1_0000_0000);
+    out.writeInt32BE(high, 0);
+    out.writeUInt32BE(value - high * 0x1_0000_0000, 4);
     return out;
   },
   deserialize(bytes) {
     if (bytes.length !== 8) throw new RangeError(`a Long is 8 bytes, got ${bytes.length}`);
-    const value = bytes.readBigInt64BE(0);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new RangeError(`${value} is past 2^53`);
-    return Number(value);
+    const value = bytes.readInt32BE(0) * 0x1_0000_0000 + bytes.readUInt32BE(4);
+    if (!Number.isSafeInteger(value)) throw new RangeError(`${bytes.readBigInt64BE(0)} is past 2^53`);
+    return value;
   },
   parse: (text) => {
     const n = Number(text);

@@ -5,11 +5,12 @@
  *                 store entries to the record collector as changelog records
  *   2. produce    the collector's producer is flushed: every output, repartition and changelog
  *                 record sent so far is acknowledged (a failure stops here: nothing is committed)
- *   3. state      each task writes its dirty entries to lmdb (never before the changelog has them)
+ *   3. state      each task's flushed entries become lmdb writes (never before the changelog has
+ *                 them), applied in the background while processing goes on
  *   4. offsets    the input offsets (the next offset after the last record processed, with the
  *                 task's partition time as metadata) are committed through the group
  *   5. checkpoint each task's checkpoint file records how far its changelogs are in lmdb,
- *                 once lmdb has the transaction on disk
+ *                 once lmdb has those writes on disk
  *
  * A crash before 4 completes replays the records processed since the previous commit: their
  * outputs are produced again and their updates applied again to state restored from the changelog
@@ -54,16 +55,24 @@ export interface CommitTarget {
   commitOffsets(offsets: OffsetToCommit[]): Promise<void>;
 }
 
-/** Steps 1-3: what must be durable before offsets may be committed. */
-export async function prepareCommit(tasks: RunningTask[], collector: ProducerCollector): Promise<void> {
-  for (const { task } of tasks) task.flush();
-  await collector.flush();
-  for (const { task } of tasks) await task.writeState();
+export interface CommitResult {
+  offsets: OffsetToCommit[];
+  /**
+   * Steps 3 and 5, still running: lmdb writes and checkpoints. The thread goes on processing
+   * meanwhile (the stores serve the flushed entries from memory until they are written) and waits
+   * for it before its next commit; it rejects if lmdb fails.
+   */
+  stateWritten: Promise<void>;
 }
 
-/** Steps 1-5 for the given (restored) tasks. */
-export async function commitTasks(tasks: RunningTask[], collector: ProducerCollector, target: CommitTarget): Promise<OffsetToCommit[]> {
-  await prepareCommit(tasks, collector);
+/** Steps 1-5 for the given (restored) tasks; see the header. */
+export async function commitTasks(tasks: RunningTask[], collector: ProducerCollector, target: CommitTarget): Promise<CommitResult> {
+  for (const { task } of tasks) task.flush();
+  await collector.flush();
+  // Everything below was captured once the changelog acknowledged it: what lmdb gets, and the
+  // changelog offsets its checkpoint may claim.
+  const writes = tasks.map(({ task }) => task.takeStateWrites());
+  const checkpoints = tasks.map((running) => checkpointOf(running, collector));
   const offsets: OffsetToCommit[] = [];
   for (const running of tasks) {
     for (const queue of running.task.queues) {
@@ -74,12 +83,22 @@ export async function commitTasks(tasks: RunningTask[], collector: ProducerColle
   if (offsets.length > 0) await target.commitOffsets(offsets);
   for (const running of tasks) {
     for (const queue of running.task.queues) if (queue.committableOffset >= 0) running.committedOffsets.set(queue.topic, queue.committableOffset);
-    await writeTaskCheckpoint(running, collector);
   }
-  return offsets;
+  const stateWritten = (async () => {
+    for (let i = 0; i < tasks.length; i++) {
+      const { task } = tasks[i]!;
+      await task.applyStateWrites(writes[i]!);
+      if (checkpoints[i]!.size === 0) continue;
+      await task.local.durable();
+      writeCheckpoint(task.local.dir, checkpoints[i]!);
+    }
+  })();
+  stateWritten.catch(() => undefined); // the thread awaits it; never an unhandled rejection meanwhile
+  return { offsets, stateWritten };
 }
 
-export async function writeTaskCheckpoint(running: RunningTask, collector: ProducerCollector): Promise<void> {
+/** How far each changelog partition of the task will be in lmdb once its flushed writes land. */
+function checkpointOf(running: RunningTask, collector: ProducerCollector): Checkpoint {
   const { task, restorer } = running;
   const checkpoint: Checkpoint = new Map();
   for (const topic of task.changelogs().keys()) {
@@ -87,7 +106,5 @@ export async function writeTaskCheckpoint(running: RunningTask, collector: Produ
     const restored = restorer.restoredOffsets.get(topic) ?? 0;
     checkpoint.set(checkpointKey(topic, task.taskId.partition), Math.max(written, restored));
   }
-  if (checkpoint.size === 0) return;
-  await task.local.durable();
-  writeCheckpoint(task.local.dir, checkpoint);
+  return checkpoint;
 }

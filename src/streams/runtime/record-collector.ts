@@ -11,6 +11,8 @@ import type { RecordHeader } from '../../protocol/record-batch.js';
 import type { Producer, RecordMetadata } from '../../embedded/producer.js';
 import type { RecordCollector } from './task.js';
 
+const ignore = (): void => undefined;
+
 export class ProducerCollector implements RecordCollector {
   private firstError: Error | null = null;
   /** `<topic>\u0000<partition>` -> highest acknowledged offset, for topics being tracked. */
@@ -27,17 +29,11 @@ export class ProducerCollector implements RecordCollector {
 
   send(topic: string, partition: number | undefined, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeader[]): void {
     this.sentRecords++;
-    this.producer.sendWithCallback({ topic, partition, key, value, timestamp, headers }, this.tracked.has(topic) ? this.onTrackedOutcome : this.onOutcome);
+    this.producer.sendWithCallback({ topic, partition, key, value, timestamp, headers }, this.tracked.has(topic) ? this.acknowledged_ : ignore, this.failed_);
   }
 
-  private readonly onOutcome = (error: Error | null): void => {
-    if (error !== null) this.fail(error);
-  };
-
-  private readonly onTrackedOutcome = (error: Error | null, metadata: RecordMetadata | null): void => {
-    if (error !== null) this.fail(error);
-    else this.acknowledge(metadata!);
-  };
+  private readonly acknowledged_ = (metadata: RecordMetadata): void => this.acknowledge(metadata);
+  private readonly failed_ = (error: Error): void => this.fail(error);
 
   /** Resolves once every send so far is acknowledged; throws the first send failure. */
   async flush(): Promise<void> {

@@ -47,6 +47,8 @@ export class StreamThread {
   private stopped = false;
   private lastCommitMs = Date.now();
   private commits = 0;
+  /** The last commit's lmdb writes and checkpoints, still running while processing goes on. */
+  private stateWriting: Promise<void> = Promise.resolve();
   private loop: Promise<void> = Promise.resolve();
   error: Error | null = null;
 
@@ -180,7 +182,9 @@ export class StreamThread {
     const active = [...this.running.values()].filter((r) => r.restorer.done);
     this.lastCommitMs = Date.now();
     if (active.length === 0) return;
-    const committed = await commitTasks(active, this.collector, this.host);
+    await this.stateWriting; // the previous commit's lmdb writes (a failure stops the thread here)
+    const { offsets: committed, stateWritten } = await commitTasks(active, this.collector, this.host);
+    this.stateWriting = stateWritten;
     this.commits++;
     // Kafka purges what a repartition topic's readers have committed (DeleteRecords).
     for (const offset of committed) {
@@ -218,8 +222,15 @@ export class StreamThread {
     const tasks = [...this.running.values()];
     try {
       const restored = tasks.filter((r) => r.restorer.done);
-      if (clean && restored.length > 0) await commitTasks(restored, this.collector, this.host);
+      if (clean && restored.length > 0) {
+        await this.stateWriting;
+        this.stateWriting = (await commitTasks(restored, this.collector, this.host)).stateWritten;
+        await this.stateWriting;
+      }
     } finally {
+      // lmdb must finish a pending write before its environment closes.
+      await this.stateWriting.catch(() => undefined);
+      this.stateWriting = Promise.resolve();
       for (const { task } of tasks) {
         this.fetcher.remove(task);
         await task.close();

@@ -15,7 +15,7 @@ import { changelogTopic, repartitionTopic } from '../config.js';
 import type { Topology, TopologyNode, SourceDef } from '../dsl/topology.js';
 import { fanOut, type Forward, type Processor, type ProcessorContext, type RecordOrigin } from '../processors/api.js';
 import { KeyValueStore } from '../state/kv-store.js';
-import { LocalStore } from '../state/local-store.js';
+import { LocalStore, type WriteOp } from '../state/local-store.js';
 import type { StateStore, StoreContext } from '../state/store.js';
 import { TimeKeyedStore } from '../state/time-keyed-store.js';
 import { StateStoreError } from '../errors.js';
@@ -134,14 +134,25 @@ export class Task {
     }
   }
 
-  /** Commit step 3 (after the changelog is acknowledged): the stores' entries into lmdb, then expiry. */
-  async writeState(): Promise<void> {
-    const writes = [...this.stores.values()].flatMap((s) => s.takeWrites());
+  /** Commit step 3 (once the changelog is acknowledged): the flushed entries as lmdb operations. */
+  takeStateWrites(): WriteOp[] {
+    this.commitRequested = false;
+    return [...this.stores.values()].flatMap((s) => s.takeWrites());
+  }
+
+  /**
+   * Writes them to lmdb, then expires old windows. The stores keep serving the flushed entries
+   * from memory until this is done, so processing may go on meanwhile.
+   */
+  async applyStateWrites(writes: WriteOp[]): Promise<void> {
     await this.local.write(writes);
     const expired = [...this.stores.values()].flatMap((s) => s.expire(this.streamTime));
     await this.local.write(expired);
     for (const store of this.stores.values()) store.committed();
-    this.commitRequested = false;
+  }
+
+  writeState(): Promise<void> {
+    return this.applyStateWrites(this.takeStateWrites());
   }
 
   /** Changelog topic per logged store. */

@@ -35,6 +35,8 @@ export class KeyValueStore implements StateStore {
   private listener: ChangeListener | null = null;
   private readonly db: LocalDb;
   private commitRequested = false;
+  /** Flushed entries whose lmdb write is not done: clean entries must stay in memory until it is. */
+  private unwritten = false;
   private lastEntry: Entry | null = null;
   private readonly stringKeys: boolean;
 
@@ -126,16 +128,15 @@ export class KeyValueStore implements StateStore {
   takeWrites(): WriteOp[] {
     const writes = this.writes;
     this.writes = [];
+    if (writes.length > 0) this.unwritten = true;
     return writes;
   }
 
   committed(): void {
+    this.unwritten = false;
     if (this.writes.length > 0) return; // flushed again meanwhile: those entries are not in lmdb yet
     // Every entry is clean and in lmdb now: drop the read cache once it passes its bound.
-    if (this.entries.size > this.context.bufferedEntriesMax) {
-      this.entries.clear();
-      this.lastEntry = null;
-    }
+    if (this.entries.size > this.context.bufferedEntriesMax) this.evictClean();
   }
 
   restore(key: Buffer, value: Buffer | null): WriteOp[] {
@@ -153,6 +154,7 @@ export class KeyValueStore implements StateStore {
 
   /** Clean entries are in lmdb already (processing never runs between a flush and its write). */
   private evictClean(): void {
+    if (this.unwritten || this.writes.length > 0) return; // clean entries not yet in lmdb must stay
     this.lastEntry = null;
     for (const [id, entry] of this.entries) if (!entry.dirty) this.entries.delete(id);
   }

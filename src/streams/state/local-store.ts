@@ -16,8 +16,11 @@ import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { StateStoreError } from '../errors.js';
 
-/** Named databases per task: stores and their time indexes, with room to spare. */
-const DATABASES_MAX = 128;
+/**
+ * Named databases per task: one per key-value store, a meta database and a few time segments per
+ * window or session store (segments.ts bounds them), with room to spare.
+ */
+const DATABASES_MAX = 1024;
 
 export type LocalDb = Database<Buffer, Buffer>;
 
@@ -26,6 +29,8 @@ export interface WriteOp {
   key: Buffer;
   /** null deletes. */
   value: Buffer | null;
+  /** Drops the whole named database instead (an expired time segment), after the transaction. */
+  drop?: string;
 }
 
 export class LocalStore {
@@ -58,14 +63,22 @@ export class LocalStore {
    */
   async write(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    ops.sort((a, b) => Buffer.compare(a.key, b.key));
+    const drops = ops.filter((op) => op.drop !== undefined);
+    const writes = drops.length === 0 ? ops : ops.filter((op) => op.drop === undefined);
+    writes.sort((a, b) => Buffer.compare(a.key, b.key));
     try {
-      await this.root.transaction(() => {
-        for (const op of ops) {
-          if (op.value === null) op.db.remove(op.key);
-          else op.db.put(op.key, op.value);
-        }
-      });
+      if (writes.length > 0) {
+        await this.root.transaction(() => {
+          for (const op of writes) {
+            if (op.value === null) op.db.remove(op.key);
+            else op.db.put(op.key, op.value);
+          }
+        });
+      }
+      for (const op of drops) {
+        await op.db.drop();
+        this.dbs.delete(op.drop!);
+      }
     } catch (err) {
       throw new StateStoreError(`writing ${ops.length} entries to the state store in ${this.dir} failed: ${(err as Error).message}`, err);
     }

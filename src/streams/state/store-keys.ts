@@ -3,13 +3,13 @@
  * big-endian so that byte order is numeric order and lmdb's ordered keys give time ranges.
  *
  *   stored value (every store):   [timestamp u64][value bytes]        (Kafka's ValueAndTimestamp)
- *   time-keyed primary key:       [keyLength u32][key bytes][time u64][suffix u64]
- *   time index key:               [time u64][keyLength u32][key bytes][suffix u64]
+ *   time-keyed key:               [keyLength u32][key bytes][time u64][suffix u64]
  *
  * A window store's time is the window start and its suffix 0 (or a sequence number when it
  * keeps duplicates, as join buffers do); a session store's time is the session end and its
  * suffix the session start. Length-prefixing the key makes "every entry of key K" one
- * contiguous range (without it, key "a" and key "ab" would interleave). Times are
+ * contiguous range (without it, key "a" and key "ab" would interleave); time segments
+ * (segments.ts) split such keys by time across databases. Times are
  * non-negative milliseconds below 2^53.
  */
 import { StateStoreError } from '../errors.js';
@@ -78,25 +78,4 @@ export function decodePrimaryKey(bytes: Buffer): TimeKeyParts {
 /** The first primary key of `key` at `time` or later (suffix 0). */
 export function primaryKeyFloor(key: Buffer, time: number): Buffer {
   return encodePrimaryKey(key, time, 0);
-}
-
-export function encodeTimeIndexKey(parts: TimeKeyParts): Buffer {
-  const out = Buffer.allocUnsafe(U64_BYTES + 4 + parts.key.length + U64_BYTES);
-  writeU64(out, parts.time, 0);
-  out.writeUInt32BE(parts.key.length, U64_BYTES);
-  parts.key.copy(out, U64_BYTES + 4);
-  writeU64(out, parts.suffix, U64_BYTES + 4 + parts.key.length);
-  return out;
-}
-
-export function decodeTimeIndexKey(bytes: Buffer): TimeKeyParts {
-  const keyLength = bytes.readUInt32BE(U64_BYTES);
-  return { time: readU64(bytes, 0), key: bytes.subarray(U64_BYTES + 4, U64_BYTES + 4 + keyLength), suffix: readU64(bytes, U64_BYTES + 4 + keyLength) };
-}
-
-/** The smallest time index key at `time`. */
-export function timeIndexFloor(time: number): Buffer {
-  const out = Buffer.alloc(U64_BYTES);
-  writeU64(out, time, 0);
-  return out;
 }

@@ -1,16 +1,14 @@
 /**
  * The store under window stores, session stores and join buffers: values addressed by
- * (key, time, suffix), kept until their time falls behind stream time by the retention period
- * (Kafka's segmented stores; here a time index makes expiry a range scan instead of dropping
- * segment files). Layouts are in store-keys.ts.
+ * (key, time, suffix), kept until their time falls behind stream time by the retention period.
+ * In lmdb they live in time segments (segments.ts, Kafka's segmented stores): expiry drops whole
+ * segments. Layouts are in store-keys.ts.
  *
  * In memory, entries are grouped per key (a Map of maps), so "every window of key K between two
- * times" never scans other keys; lmdb answers the same question with one ordered range.
+ * times" never scans other keys; each lmdb segment answers it with one ordered range.
  */
-import {
-  checkedKey, decodePrimaryKey, decodeStoredValue, decodeTimeIndexKey, encodePrimaryKey, encodeStoredValue,
-  encodeTimeIndexKey, primaryKeyFloor, timeIndexFloor, TIME_MAX,
-} from './store-keys.js';
+import { checkedKey, decodePrimaryKey, decodeStoredValue, encodePrimaryKey, encodeStoredValue, primaryKeyFloor, TIME_MAX } from './store-keys.js';
+import { LIVE_SEGMENTS_SOFT_MAX, Segments } from './segments.js';
 import { type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
 import type { LocalDb, WriteOp } from './local-store.js';
 
@@ -25,8 +23,6 @@ export interface TimeKeyedEntry {
 interface Entry extends TimeKeyedEntry {
   keyBytes: Buffer;
   dirty: boolean;
-  /** Known to be in lmdb (so its time index entry exists). */
-  persisted: boolean;
   flushedValue: unknown;
 }
 
@@ -40,7 +36,6 @@ function slotOf(time: number, suffix: number): number | string {
 function snapshot(entry: TimeKeyedEntry): TimeKeyedEntry {
   return { key: entry.key, time: entry.time, suffix: entry.suffix, value: entry.value, timestamp: entry.timestamp };
 }
-const EMPTY = Buffer.alloc(0);
 
 export class TimeKeyedStore implements StateStore {
   private readonly byKey = new Map<string, Map<number | string, Entry>>();
@@ -48,23 +43,25 @@ export class TimeKeyedStore implements StateStore {
   private dirty: Entry[] = [];
   private writes: WriteOp[] = [];
   private listener: ChangeListener | null = null;
-  private readonly primary: LocalDb;
-  private readonly index: LocalDb;
+  private readonly segments: Segments;
   private readonly meta: LocalDb;
   /** Next suffix for stores that keep duplicates. */
   private sequence: number;
   private restoredSequenceMax = -1;
   private commitRequested = false;
+  /** Flushed entries whose lmdb write is not done: clean entries must stay in memory until it is. */
+  private unwritten = false;
   private lastEntry: Entry | null = null;
   private readonly stringKeys: boolean;
+  /** Segments the dirty entries fall in (a commit is asked for when there are many). */
+  private readonly dirtySegments = new Set<number>();
 
   constructor(
     readonly def: StoreDef,
     private readonly context: StoreContext,
   ) {
-    this.primary = context.local.db(def.name);
-    this.index = context.local.db(`${def.name}.by-time`);
     this.meta = context.local.db(`${def.name}.meta`);
+    this.segments = new Segments(context.local, def.name, this.meta, def.retentionMs ?? TIME_MAX);
     this.stringKeys = def.keySerde.name === 'String';
     const stored = this.meta.get(META_SEQUENCE);
     this.sequence = stored === undefined ? 0 : Number(stored.readBigUInt64BE(0));
@@ -99,11 +96,14 @@ export class TimeKeyedStore implements StateStore {
     const keyBytes = this.keyBytes(key);
     const found = new Map<string, TimeKeyedEntry>();
     const from = Math.max(0, timeFrom);
-    if (timeTo >= from) {
-      for (const { key: stored, value } of this.primary.getRange({ start: primaryKeyFloor(keyBytes, from), end: primaryKeyFloor(keyBytes, Math.min(timeTo, TIME_MAX) + 1) })) {
-        const parts = decodePrimaryKey(stored);
-        const decoded = decodeStoredValue(value);
-        found.set(`${parts.time}/${parts.suffix}`, { key, time: parts.time, suffix: parts.suffix, value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp });
+    const to = Math.min(timeTo, TIME_MAX);
+    if (to >= from) {
+      for (const segment of this.segments.overlapping(from, to)) {
+        for (const { key: stored, value } of segment.getRange({ start: primaryKeyFloor(keyBytes, from), end: primaryKeyFloor(keyBytes, to + 1) })) {
+          const parts = decodePrimaryKey(stored);
+          const decoded = decodeStoredValue(value);
+          found.set(`${parts.time}/${parts.suffix}`, { key, time: parts.time, suffix: parts.suffix, value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp });
+        }
       }
     }
     for (const entry of this.byKey.get(id)?.values() ?? []) {
@@ -115,21 +115,23 @@ export class TimeKeyedStore implements StateStore {
     return [...found.values()].sort((a, b) => a.time - b.time || a.suffix - b.suffix);
   }
 
-  /** Entries of every key with timeFrom <= time <= timeTo, by time (the time index). */
+  /** Entries of every key with timeFrom <= time <= timeTo, by time (each overlapping segment scanned). */
   fetchAll(timeFrom: number, timeTo: number): TimeKeyedEntry[] {
     const found = new Map<string, TimeKeyedEntry & { id: string }>();
     const from = Math.max(0, timeFrom);
-    if (timeTo >= from) {
-      for (const indexKey of this.index.getKeys({ start: timeIndexFloor(from), end: timeIndexFloor(Math.min(timeTo, TIME_MAX) + 1) })) {
-        const parts = decodeTimeIndexKey(indexKey as Buffer);
-        const stored = this.primary.get(encodePrimaryKey(parts.key, parts.time, parts.suffix));
-        if (stored === undefined) continue;
-        const decoded = decodeStoredValue(stored);
-        const id = parts.key.toString('latin1');
-        found.set(`${id}\u0000${parts.time}/${parts.suffix}`, {
-          id, key: this.def.keySerde.deserialize(Buffer.from(parts.key)), time: parts.time, suffix: parts.suffix,
-          value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp,
-        });
+    const to = Math.min(timeTo, TIME_MAX);
+    if (to >= from) {
+      for (const segment of this.segments.overlapping(from, to)) {
+        for (const { key: stored, value } of segment.getRange({})) {
+          const parts = decodePrimaryKey(stored);
+          if (parts.time < from || parts.time > to) continue;
+          const decoded = decodeStoredValue(value);
+          const id = parts.key.toString('latin1');
+          found.set(`${id}\u0000${parts.time}/${parts.suffix}`, {
+            id, key: this.def.keySerde.deserialize(Buffer.from(parts.key)), time: parts.time, suffix: parts.suffix,
+            value: this.def.valueSerde.deserialize(decoded.value), timestamp: decoded.timestamp,
+          });
+        }
       }
     }
     for (const entries of this.byKey.values()) {
@@ -149,7 +151,7 @@ export class TimeKeyedStore implements StateStore {
   }
 
   entryCount(): number {
-    return this.primary.getKeysCount();
+    return this.segments.overlapping(0, TIME_MAX).reduce((sum, segment) => sum + segment.getKeysCount(), 0);
   }
 
   setChangeListener(listener: ChangeListener): void {
@@ -162,9 +164,7 @@ export class TimeKeyedStore implements StateStore {
       const primaryKey = encodePrimaryKey(entry.keyBytes, entry.time, entry.suffix);
       const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
       if (changelogTopic !== null) this.context.send(changelogTopic, partition, primaryKey, stored, entry.timestamp, []);
-      this.writes.push({ db: this.primary, key: primaryKey, value: stored });
-      if (stored === null || !entry.persisted) this.writes.push({ db: this.index, key: encodeTimeIndexKey({ key: entry.keyBytes, time: entry.time, suffix: entry.suffix }), value: stored === null ? null : EMPTY });
-      entry.persisted = stored !== null;
+      this.writes.push({ db: this.segments.forWrite(entry.time), key: primaryKey, value: stored });
       entry.dirty = false;
       const old = entry.flushedValue;
       entry.flushedValue = entry.value;
@@ -175,6 +175,9 @@ export class TimeKeyedStore implements StateStore {
       sequence.writeBigUInt64BE(BigInt(this.sequence));
       this.writes.push({ db: this.meta, key: META_SEQUENCE, value: sequence });
     }
+    const meta = this.segments.metaWrite();
+    if (meta !== null) this.writes.push(meta);
+    this.dirtySegments.clear();
     this.dirty = [];
     this.commitRequested = false;
   }
@@ -182,10 +185,12 @@ export class TimeKeyedStore implements StateStore {
   takeWrites(): WriteOp[] {
     const writes = this.writes;
     this.writes = [];
+    if (writes.length > 0) this.unwritten = true;
     return writes;
   }
 
   committed(): void {
+    this.unwritten = false;
     if (this.writes.length > 0) return; // flushed again meanwhile: those entries are not in lmdb yet
     if (this.entryTotal > this.context.bufferedEntriesMax) this.evictClean();
   }
@@ -193,7 +198,10 @@ export class TimeKeyedStore implements StateStore {
   restore(key: Buffer, value: Buffer | null): WriteOp[] {
     const parts = decodePrimaryKey(key);
     if (parts.suffix > this.restoredSequenceMax) this.restoredSequenceMax = parts.suffix;
-    return [{ db: this.primary, key, value }, { db: this.index, key: encodeTimeIndexKey(parts), value: value === null ? null : EMPTY }];
+    const ops: WriteOp[] = [{ db: this.segments.forWrite(parts.time), key, value }];
+    const meta = this.segments.metaWrite();
+    if (meta !== null) ops.push(meta);
+    return ops;
   }
 
   restored(): void {
@@ -203,17 +211,11 @@ export class TimeKeyedStore implements StateStore {
     if (this.def.retainDuplicates) this.sequence = Math.max(this.sequence, this.restoredSequenceMax + 1);
   }
 
-  /** Removes (from lmdb and memory, not the changelog: its retention.ms does that) entries older than retention. */
+  /** Drops (from lmdb and memory, not the changelog: its retention.ms does that) segments past retention. */
   expire(streamTime: number): WriteOp[] {
     const cutoff = streamTime - (this.def.retentionMs ?? Infinity);
     if (!(cutoff > 0)) return [];
     this.lastEntry = null;
-    const ops: WriteOp[] = [];
-    for (const indexKey of this.index.getKeys({ start: timeIndexFloor(0), end: timeIndexFloor(cutoff) })) {
-      const parts = decodeTimeIndexKey(indexKey as Buffer);
-      ops.push({ db: this.index, key: Buffer.from(indexKey as Buffer), value: null });
-      ops.push({ db: this.primary, key: encodePrimaryKey(parts.key, parts.time, parts.suffix), value: null });
-    }
     for (const [id, entries] of this.byKey) {
       for (const [slot, entry] of entries) {
         if (entry.time < cutoff && !entry.dirty) {
@@ -223,20 +225,23 @@ export class TimeKeyedStore implements StateStore {
       }
       if (entries.size === 0) this.byKey.delete(id);
     }
-    return ops;
+    return this.segments.expire(cutoff);
   }
 
   private markDirty(entry: Entry): void {
     if (entry.dirty) return;
     entry.dirty = true;
     this.dirty.push(entry);
-    if (this.dirty.length >= this.context.bufferedEntriesMax && !this.commitRequested) {
+    this.dirtySegments.add(this.segments.idOf(entry.time));
+    const manySegments = this.dirtySegments.size + this.segments.liveCount > LIVE_SEGMENTS_SOFT_MAX;
+    if ((this.dirty.length >= this.context.bufferedEntriesMax || manySegments) && !this.commitRequested) {
       this.commitRequested = true;
       this.context.requestCommit();
     }
   }
 
   private evictClean(): void {
+    if (this.unwritten || this.writes.length > 0) return; // clean entries not yet in lmdb must stay
     this.lastEntry = null;
     for (const [id, entries] of this.byKey) {
       for (const [slot, entry] of entries) {
@@ -277,13 +282,13 @@ export class TimeKeyedStore implements StateStore {
       const keyBytes = this.keyBytes(key);
       let value: unknown = null;
       let timestamp = 0;
-      const stored = load ? this.primary.get(encodePrimaryKey(keyBytes, time, suffix)) : undefined;
+      const stored = load ? this.segments.forRead(time)?.get(encodePrimaryKey(keyBytes, time, suffix)) : undefined;
       if (stored !== undefined) {
         const decoded = decodeStoredValue(stored);
         value = this.def.valueSerde.deserialize(decoded.value);
         timestamp = decoded.timestamp;
       }
-      entry = { key, keyBytes, time, suffix, value, timestamp, dirty: false, persisted: stored !== undefined, flushedValue: value };
+      entry = { key, keyBytes, time, suffix, value, timestamp, dirty: false, flushedValue: value };
       if (!this.byKey.has(id)) this.byKey.set(id, entries);
       entries.set(slot, entry);
       this.entryTotal++;
