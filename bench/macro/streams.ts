@@ -15,7 +15,10 @@
  * so they are conservative. Topologies are built in this thread (one stream thread, the same
  * thread budget as the loops).
  *
- * Run: npx tsc -p tsconfig.json && node dist/bench/macro/streams.js [--records N] [--restore-keys K] [--quick]
+ * Each pair runs in alternating rounds (median of per-round ratios), the streams side both on the
+ * main thread (a topology built there) and on one stream worker thread (a topology module).
+ *
+ * Run: npx tsc -p tsconfig.json && node dist/bench/macro/streams.js [--records N] [--restore-keys K] [--rounds R] [--quick]
  * (full size: --records 10000000 --restore-keys 1000000).
  */
 import fs from 'node:fs';
@@ -25,8 +28,12 @@ import { pathToFileURL } from 'node:url';
 import { Brook } from '../../src/embedded/brook.js';
 import { encodeRecordBatch, type ProducerRecord } from '../../src/protocol/record-batch.js';
 import { partitionForKey } from '../../src/protocol/partitioner.js';
-import { describeMachine, machineInfo, round } from '../../src/bench-lib/stats.js';
-import { KafkaStreams, StreamsBuilder, TimeWindows, type Topology } from '../../src/streams/index.js';
+import { describeMachine, machineInfo, median, round } from '../../src/bench-lib/stats.js';
+import { KafkaStreams, StreamsBuilder, type Topology } from '../../src/streams/index.js';
+import { filterMapTo, keep, reshape, windowedCount } from './streams-topologies.js';
+
+/** The same topologies as a module, for stream worker threads (BENCH_TOPOLOGY picks one). */
+const TOPOLOGY_MODULE = new URL('./streams-topologies.js', import.meta.url);
 
 const PARTITIONS = 4;
 const KEYS = 10_000;
@@ -35,11 +42,22 @@ const RECORDS_PER_MINUTE = 100_000;
 const BATCH_RECORDS = 1000;
 const LEVELS = ['INFO', 'WARN', 'ERROR', 'DEBUG'];
 
+/** Per topology: the loop (baseline), streams on this thread, and on one stream worker thread. */
+export interface StreamsFigures {
+  loopRecordsPerSec: number;
+  threadRecordsPerSec: number;
+  workerRecordsPerSec: number;
+  /** Medians of the per-round ratios to the loop. */
+  threadRatio: number;
+  workerRatio: number;
+  rounds: Array<{ loop: number; thread: number; worker: number }>;
+}
+
 export interface StreamsBenchReport {
   machine: ReturnType<typeof machineInfo>;
   records: number;
-  windowedCount: { streamsRecordsPerSec: number; consumeRecordsPerSec: number; ratio: number };
-  stateless: { streamsRecordsPerSec: number; consumeProduceRecordsPerSec: number; ratio: number };
+  windowedCount: StreamsFigures;
+  stateless: StreamsFigures;
   restore: Array<{ keys: number; changelogRestoreMs: number; restoredRecords: number; checkpointRestartMs: number; checkpointRestoredRecords: number }>;
 }
 
@@ -77,8 +95,6 @@ async function consumeLoop(brook: Brook, topic: string, records: number): Promis
   return records / ((performance.now() - start) / 1000);
 }
 
-const keep = (value: string): boolean => value.startsWith('ERROR') || value.startsWith('WARN');
-const reshape = (key: string, value: string): [string, string] => [key, value.slice(0, 40)];
 
 async function consumeProduceLoop(brook: Brook, topic: string, out: string, records: number): Promise<number> {
   const start = performance.now();
@@ -97,8 +113,12 @@ async function consumeProduceLoop(brook: Brook, topic: string, out: string, reco
   return records / ((performance.now() - start) / 1000);
 }
 
-/** Runs the topology until it has processed `records` and closes it (final commit included). */
-async function runStreams(brook: Brook, topology: Topology, applicationId: string, records: number, stateDir: string): Promise<number> {
+/**
+ * Runs the topology until it has processed `records` and closes it (final commit included). A
+ * Topology runs on this thread; the module's runs on one stream worker thread (Kafka's
+ * num.stream.threads=1: a thread of its own), BENCH_TOPOLOGY naming which of its topologies.
+ */
+async function runStreams(brook: Brook, topology: Topology | URL, applicationId: string, records: number, stateDir: string): Promise<number> {
   const start = performance.now();
   const app = new KafkaStreams(topology, brook, { applicationId, stateDir, commitIntervalMs: 5000, log: () => undefined });
   await app.start();
@@ -128,7 +148,7 @@ async function timeToRunning(brook: Brook, topology: Topology, applicationId: st
   }
 }
 
-export async function run(options: { records?: number; restoreKeys?: number; quick?: boolean } = {}): Promise<StreamsBenchReport> {
+export async function run(options: { records?: number; restoreKeys?: number; rounds?: number; quick?: boolean } = {}): Promise<StreamsBenchReport> {
   const records = options.records ?? (options.quick ? 200_000 : 2_000_000);
   const restoreKeys = options.restoreKeys ?? (options.quick ? 100_000 : 1_000_000);
   process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = '0';
@@ -137,15 +157,37 @@ export async function run(options: { records?: number; restoreKeys?: number; qui
   try {
     await produceInput(brook, 'input', records, KEYS, Date.parse('2024-05-01T00:00:00Z'));
 
-    const windowed = new StreamsBuilder();
-    windowed.stream('input').groupByKey().windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).count();
-    const consumeRecordsPerSec = await consumeLoop(brook, 'input', records);
-    const windowedRecordsPerSec = await runStreams(brook, windowed.build(), 'bench-windowed', records, path.join(root, 'state-windowed'));
-
-    const stateless = new StreamsBuilder();
-    stateless.stream('input').filter((_k, v) => keep(v)).map((k, v) => reshape(k, v)).to('out-streams');
-    const consumeProduceRecordsPerSec = await consumeProduceLoop(brook, 'input', 'out-loop', records);
-    const statelessRecordsPerSec = await runStreams(brook, stateless.build(), 'bench-stateless', records, path.join(root, 'state-stateless'));
+    // Rounds alternate baseline and streams so that load from other work on the machine hits both;
+    // the figure is the median of the per-round ratios.
+    const rounds = options.rounds ?? (options.quick ? 1 : 3);
+    const windowed: Array<{ loop: number; thread: number; worker: number }> = [];
+    const stateless: Array<{ loop: number; thread: number; worker: number }> = [];
+    for (let round = 0; round < rounds; round++) {
+      const onThread = new StreamsBuilder();
+      windowedCount(onThread);
+      const loop = await consumeLoop(brook, 'input', records);
+      const thread = await runStreams(brook, onThread.build(), `bench-windowed-${round}`, records, path.join(root, `state-windowed-${round}`));
+      process.env.BENCH_TOPOLOGY = 'windowed';
+      const worker = await runStreams(brook, TOPOLOGY_MODULE, `bench-windowed-worker-${round}`, records, path.join(root, `state-windowed-worker-${round}`));
+      windowed.push({ loop, thread, worker });
+    }
+    for (let round = 0; round < rounds; round++) {
+      const onThread = new StreamsBuilder();
+      filterMapTo(onThread);
+      const loop = await consumeProduceLoop(brook, 'input', 'out-loop', records);
+      const thread = await runStreams(brook, onThread.build(), `bench-stateless-${round}`, records, path.join(root, `state-stateless-${round}`));
+      process.env.BENCH_TOPOLOGY = 'stateless';
+      const worker = await runStreams(brook, TOPOLOGY_MODULE, `bench-stateless-worker-${round}`, records, path.join(root, `state-stateless-worker-${round}`));
+      stateless.push({ loop, thread, worker });
+    }
+    const summary = (runs: typeof windowed) => ({
+      loopRecordsPerSec: round(median(runs.map((r) => r.loop)), 0),
+      threadRecordsPerSec: round(median(runs.map((r) => r.thread)), 0),
+      workerRecordsPerSec: round(median(runs.map((r) => r.worker)), 0),
+      threadRatio: round(median(runs.map((r) => r.thread / r.loop)), 3),
+      workerRatio: round(median(runs.map((r) => r.worker / r.loop)), 3),
+      rounds: runs.map((r) => ({ loop: round(r.loop, 0), thread: round(r.thread, 0), worker: round(r.worker, 0) })),
+    });
 
     const restore: StreamsBenchReport['restore'] = [];
     for (const keys of [Math.floor(restoreKeys / 4), restoreKeys]) {
@@ -163,8 +205,8 @@ export async function run(options: { records?: number; restoreKeys?: number; qui
     return {
       machine: machineInfo(),
       records,
-      windowedCount: { streamsRecordsPerSec: round(windowedRecordsPerSec, 0), consumeRecordsPerSec: round(consumeRecordsPerSec, 0), ratio: round(windowedRecordsPerSec / consumeRecordsPerSec, 3) },
-      stateless: { streamsRecordsPerSec: round(statelessRecordsPerSec, 0), consumeProduceRecordsPerSec: round(consumeProduceRecordsPerSec, 0), ratio: round(statelessRecordsPerSec / consumeProduceRecordsPerSec, 3) },
+      windowedCount: summary(windowed),
+      stateless: summary(stateless),
       restore,
     };
   } finally {
@@ -178,12 +220,15 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     const at = process.argv.indexOf(name);
     return at < 0 ? undefined : Number(process.argv[at + 1]);
   };
-  const report = await run({ records: arg('--records'), restoreKeys: arg('--restore-keys'), quick: process.argv.includes('--quick') });
+  const report = await run({ records: arg('--records'), restoreKeys: arg('--restore-keys'), rounds: arg('--rounds'), quick: process.argv.includes('--quick') });
   console.log(`machine: ${describeMachine(report.machine)} (shared with other work: figures are noisy)`);
   const k = (n: number) => `${Math.round(n).toLocaleString('en-US')} records/s`;
   console.log(`records: ${report.records.toLocaleString('en-US')} of ${VALUE_BYTES} B, ${KEYS.toLocaleString('en-US')} keys, ${PARTITIONS} partitions`);
-  console.log(`windowed count:   streams ${k(report.windowedCount.streamsRecordsPerSec)} vs consume loop ${k(report.windowedCount.consumeRecordsPerSec)}: ${Math.round(report.windowedCount.ratio * 100)}% (goal 50%)`);
-  console.log(`filter+map+to:    streams ${k(report.stateless.streamsRecordsPerSec)} vs consume+produce loop ${k(report.stateless.consumeProduceRecordsPerSec)}: ${Math.round(report.stateless.ratio * 100)}% (goal 70%)`);
+  const pct = (n: number) => `${Math.round(n * 100)}%`;
+  const line = (name: string, loop: string, f: StreamsFigures, goal: string) => console.log(`${name} ${loop} ${k(f.loopRecordsPerSec)}; streams on a stream worker thread ${k(f.workerRecordsPerSec)} ` +
+    `(${pct(f.workerRatio)}), on the main thread ${k(f.threadRecordsPerSec)} (${pct(f.threadRatio)}); goal ${goal} [medians of ${f.rounds.length} rounds]`);
+  line('windowed count:', 'consume loop', report.windowedCount, '50%');
+  line('filter+map+to: ', 'consume+produce loop', report.stateless, '70%');
   for (const r of report.restore) {
     console.log(`restore ${r.keys.toLocaleString('en-US')} keys: from the changelog ${r.changelogRestoreMs} ms (${r.restoredRecords.toLocaleString('en-US')} records); clean restart with checkpoint ${r.checkpointRestartMs} ms (${r.checkpointRestoredRecords} records)`);
   }

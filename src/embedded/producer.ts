@@ -39,6 +39,7 @@ import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLin
 import { BatchBuilder } from './bulk-batch-builder.js';
 import { BatchDelivery, type PartitionSequence } from './bulk-delivery.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
+import { placeRecords, RecordsTarget, type BulkRecord, type QueuedRecords, type SendRecordsResult } from './bulk-records.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
 import { TopicMetadata } from './topic-metadata.js';
@@ -97,7 +98,7 @@ interface QueuedRecord {
   target: RecordTarget;
 }
 
-type Queued = QueuedRecord | QueuedLines;
+type Queued = QueuedRecord | QueuedLines | QueuedRecords;
 
 /** A batch being filled, or sealed and waiting for (or in) its produce. */
 export interface Batch {
@@ -234,6 +235,22 @@ export class Producer {
     });
   }
 
+  /**
+   * The bulk path for binary records to one partition (bulk-records.ts): no object or promise per
+   * record. `records` must not change until the promise settles. Like sendLines(), it never rejects
+   * once accepted: it resolves, when every record is acknowledged or failed, with the counts, the
+   * first error and the last acknowledged offset.
+   */
+  sendRecords(topic: string, partition: number, records: readonly BulkRecord[]): Promise<SendRecordsResult> {
+    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return new Promise<SendRecordsResult>((resolve) => {
+      this.outstandingCount++;
+      const target: RecordsTarget = new RecordsTarget((result) => resolve({ ...result, lastOffset: target.lastOffset }), this.settled);
+      this.queue.push({ kind: 'records', topic, partition, records, pos: 0, target });
+      this.pump();
+    });
+  }
+
   /** True while the producer holds less than bufferBytes and nothing waits in its queue. */
   hasCapacity(): boolean {
     return this.queue.length === this.queueHead && this.bufferedBytes < this.bufferBytes;
@@ -342,6 +359,8 @@ export class Producer {
       }
       if (entry.kind === 'lines') {
         if (!placeLines(this, entry, partitionCount)) return this.compactQueue();
+      } else if (entry.kind === 'records') {
+        if (!placeRecords(this, entry, partitionCount)) return this.compactQueue();
       } else {
         if (this.bufferedBytes > 0 && this.bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
         this.placeRecord(entry, partitionCount);
@@ -375,6 +394,7 @@ export class Producer {
       const entry = this.queue[i]!;
       if (entry.topic !== topic) kept.push(entry);
       else if (entry.kind === 'record') entry.target.failed(onlyPart(entry.target), err);
+      else if (entry.kind === 'records') entry.target.failUnplaced(entry.records.length - entry.pos, err);
       else entry.target.failUnplaced(countLines(entry.text, entry.pos), err);
     }
     this.queue.length = 0;

@@ -43,6 +43,9 @@ export class TopologyTestDriver {
     this.autoCommit = config.autoCommit ?? true;
     const collector: RecordCollector = {
       send: (topic, _partition, key, value, timestamp, headers) => this.route(topic, { key, value, timestamp, headers }),
+      sendBulk: (topic, _partition, records) => {
+        for (const { key, value, timestamp } of records) this.route(topic, { key, value, timestamp, headers: [] });
+      },
     };
     const deadLetters: DeadLetterSink = {
       send: (topic, key, value, timestamp, headers) => this.route(topic, { key, value, timestamp, headers }),

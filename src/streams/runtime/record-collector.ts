@@ -9,6 +9,7 @@
  */
 import type { RecordHeader } from '../../protocol/record-batch.js';
 import type { Producer, RecordMetadata } from '../../embedded/producer.js';
+import type { BulkRecord } from '../../embedded/bulk-records.js';
 import type { RecordCollector } from './task.js';
 
 const ignore = (): void => undefined;
@@ -19,6 +20,7 @@ export class ProducerCollector implements RecordCollector {
   private readonly acknowledged = new Map<string, number>();
   private readonly tracked = new Set<string>();
   sentRecords = 0;
+  private readonly bulkSends = new Set<Promise<void>>();
 
   constructor(private readonly producer: Producer) {}
 
@@ -35,9 +37,20 @@ export class ProducerCollector implements RecordCollector {
   private readonly acknowledged_ = (metadata: RecordMetadata): void => this.acknowledge(metadata);
   private readonly failed_ = (error: Error): void => this.fail(error);
 
+  sendBulk(topic: string, partition: number, records: BulkRecord[]): void {
+    this.sentRecords += records.length;
+    const sending = this.producer.sendRecords(topic, partition, records).then((result) => {
+      if (result.error !== null) this.fail(result.error);
+      if (result.lastOffset >= 0) this.acknowledge({ topic, partition, offset: result.lastOffset, timestamp: 0 });
+    }, (err: Error) => this.fail(err));
+    this.bulkSends.add(sending);
+    void sending.finally(() => this.bulkSends.delete(sending));
+  }
+
   /** Resolves once every send so far is acknowledged; throws the first send failure. */
   async flush(): Promise<void> {
     await this.producer.flush();
+    await Promise.all(this.bulkSends); // their outcomes are recorded (offsets, errors)
     if (this.firstError !== null) throw this.firstError;
   }
 

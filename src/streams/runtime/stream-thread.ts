@@ -145,6 +145,7 @@ export class StreamThread {
   }
 
   private async runControls(): Promise<void> {
+    if (this.controls.length > 0) await this.fetcher.settle();
     while (this.controls.length > 0) {
       const control = this.controls.shift()!;
       try {
@@ -163,14 +164,15 @@ export class StreamThread {
     for (const r of restoring) await r.restorer.step(0);
     const active = [...this.running.values()].filter((r) => r.restorer.done);
     if (active.length > 0) {
-      await this.fetcher.fetch(restoring.length > 0 || this.controls.length > 0 ? 0 : this.config.pollMs);
+      await this.fetcher.fetchAhead(restoring.length > 0 || this.controls.length > 0 ? 0 : this.config.pollMs);
       let processed: number;
       do {
         processed = 0;
         for (const { task } of active) processed += task.process(this.config.maxPollRecords);
         if (this.collector.failed !== null) throw this.collector.failed;
         await this.collector.ready();
-      } while (processed > 0);
+        // A store at its buffered-entries bound commits before more records come in.
+      } while (processed > 0 && !active.some((r) => r.task.commitRequested));
     } else if (restoring.length === 0) {
       return;
     }
@@ -220,6 +222,7 @@ export class StreamThread {
    */
   private async closeAll(clean: boolean): Promise<void> {
     const tasks = [...this.running.values()];
+    await this.fetcher.settle();
     try {
       const restored = tasks.filter((r) => r.restorer.done);
       if (clean && restored.length > 0) {

@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import type { RecordHeader } from '../../protocol/record-batch.js';
+import type { BulkRecord } from '../../embedded/bulk-records.js';
 import type { ResolvedConfig } from '../config.js';
 import { changelogTopic, repartitionTopic } from '../config.js';
 import type { Topology, TopologyNode, SourceDef } from '../dsl/topology.js';
@@ -36,6 +37,8 @@ export function taskIdString(id: TaskId): string {
 /** Sends serialized records (sinks, repartition topics, changelogs); the runtime's producer or the test driver. */
 export interface RecordCollector {
   send(topic: string, partition: number | undefined, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeader[]): void;
+  /** Many records to one partition (a store's changelog at a flush). */
+  sendBulk(topic: string, partition: number, records: BulkRecord[]): void;
 }
 
 export interface TaskCounters {
@@ -177,7 +180,7 @@ export class Task {
       local: this.local,
       changelogTopic: def.logging ? changelogTopic(this.config.applicationId, name) : null,
       partition: this.taskId.partition,
-      send: (topic, partition, key, value, timestamp, headers) => this.collector.send(topic, partition, key, value, timestamp, headers),
+      sendChangelog: (records) => this.collector.sendBulk(changelogTopic(this.config.applicationId, name), this.taskId.partition, records),
       bufferedEntriesMax: this.config.bufferedEntriesMax,
       requestCommit: () => {
         this.commitRequested = true;

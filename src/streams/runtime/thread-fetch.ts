@@ -16,8 +16,13 @@ import type { RecordHeader } from '../../protocol/record-batch.js';
 import type { RecordQueue } from './record-queue.js';
 import type { Task } from './task.js';
 
-/** Kafka's buffered.records.per.partition. */
-const BUFFERED_RECORDS_PER_PARTITION_MAX = 1000;
+/**
+ * Kafka's buffered.records.per.partition (1000 there): a partition with more queued records is
+ * left out of the next fetch. Higher here because the thread fetches the next records while it
+ * processes the last ones (one fetch in flight), and a 1 MiB partition fetch holds ~10,000
+ * small records: the bound keeps about two fetches' worth queued per partition.
+ */
+const BUFFERED_RECORDS_PER_PARTITION_MAX = 20_000;
 const PARTITION_FETCH_BYTES = 1_048_576;
 const FETCH_BYTES_MAX = 16 * 1_048_576;
 /** Shared by every record without headers (nothing appends to a record's headers). */
@@ -33,6 +38,8 @@ export interface InputPosition {
 export class ThreadFetcher {
   readonly positions = new Map<string, InputPosition>();
   private readonly walker = new RecordWalker();
+  /** The fetch started ahead (prefetch), resolving with the records it queued. */
+  private inFlight: Promise<number> | null = null;
 
   constructor(private readonly backend: BrookBackend) {}
 
@@ -48,6 +55,28 @@ export class ThreadFetcher {
 
   remove(task: Task): void {
     for (const queue of task.queues) this.positions.delete(slot(queue.topic, queue.partition));
+  }
+
+  /**
+   * Waits for the fetch already out (or makes one), then starts the next one before returning,
+   * so the next records arrive while these are processed. Returns how many records were queued.
+   */
+  async fetchAhead(maxWaitMs: number): Promise<number> {
+    const queued = await (this.inFlight ?? this.fetch(maxWaitMs));
+    this.inFlight = null;
+    if (queued > 0) {
+      const next = this.fetch(maxWaitMs);
+      next.catch(() => undefined); // rethrown to whoever awaits it next
+      this.inFlight = next;
+    }
+    return queued;
+  }
+
+  /** Lets a fetch still out finish (before positions change: assignment, close). */
+  async settle(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = null;
+    await pending?.catch(() => undefined);
   }
 
   /** One fetch; returns how many records were queued. */

@@ -9,6 +9,7 @@
 import { decodeStoredValue, encodeStoredValue, checkedKey } from './store-keys.js';
 import { justAbove, type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
 import type { LocalDb, WriteOp } from './local-store.js';
+import type { BulkRecord } from '../../embedded/bulk-records.js';
 import type { ValueAndTimestamp } from '../processors/api.js';
 
 interface Entry {
@@ -110,17 +111,19 @@ export class KeyValueStore implements StateStore {
   }
 
   flush(): void {
-    const { changelogTopic, partition } = this.context;
+    const { changelogTopic } = this.context;
+    const changelog: BulkRecord[] = [];
     for (const entry of this.dirty) {
       const keyBytes = (entry.bytes ??= this.keyBytes(entry.key));
       const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
-      if (changelogTopic !== null) this.context.send(changelogTopic, partition, keyBytes, stored, entry.timestamp, []);
+      if (changelogTopic !== null) changelog.push({ key: keyBytes, value: stored, timestamp: entry.timestamp });
       this.writes.push({ db: this.db, key: keyBytes, value: stored });
       entry.dirty = false;
       const old = entry.flushedValue;
       entry.flushedValue = entry.value;
       if (this.listener !== null) this.listener(entry.key, entry.value, old, entry.timestamp);
     }
+    if (changelog.length > 0) this.context.sendChangelog(changelog);
     this.dirty = [];
     this.commitRequested = false;
   }
@@ -169,7 +172,8 @@ export class KeyValueStore implements StateStore {
     const id = this.stringKeys && typeof key === 'string' ? key : this.keyBytes(key).toString('latin1');
     let entry = this.entries.get(id);
     if (entry === undefined) {
-      if (this.entries.size >= 2 * this.context.bufferedEntriesMax) this.evictClean();
+      // Evict only once there are many clean entries: a pass over the map per new entry would be quadratic.
+      if (this.entries.size - this.dirty.length >= this.context.bufferedEntriesMax) this.evictClean();
       const keyBytes = this.keyBytes(key);
       const stored = this.db.get(keyBytes);
       let value: unknown = null;

@@ -11,7 +11,7 @@
  *
  * Stores belong to one task on one stream thread; not thread-safe.
  */
-import type { RecordHeader } from '../../protocol/record-batch.js';
+import type { BulkRecord } from '../../embedded/bulk-records.js';
 import type { Serde } from '../serdes.js';
 import type { LocalStore, WriteOp } from './local-store.js';
 
@@ -46,7 +46,8 @@ export interface StoreContext {
   /** null without logging. */
   changelogTopic: string | null;
   partition: number;
-  send(topic: string, partition: number, key: Buffer | null, value: Buffer | null, timestamp: number, headers: RecordHeader[]): void;
+  /** One flush's changelog records, sent in bulk (one call, no object per record on the way). */
+  sendChangelog(records: BulkRecord[]): void;
   /** In-memory entries past which the store asks its task for an early commit. */
   bufferedEntriesMax: number;
   requestCommit(): void;

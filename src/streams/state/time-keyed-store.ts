@@ -11,6 +11,7 @@ import { checkedKey, decodePrimaryKey, decodeStoredValue, encodePrimaryKey, enco
 import { LIVE_SEGMENTS_SOFT_MAX, Segments } from './segments.js';
 import { type ChangeListener, type StateStore, type StoreContext, type StoreDef } from './store.js';
 import type { LocalDb, WriteOp } from './local-store.js';
+import type { BulkRecord } from '../../embedded/bulk-records.js';
 
 export interface TimeKeyedEntry {
   key: unknown;
@@ -159,11 +160,12 @@ export class TimeKeyedStore implements StateStore {
   }
 
   flush(): void {
-    const { changelogTopic, partition } = this.context;
+    const { changelogTopic } = this.context;
+    const changelog: BulkRecord[] = [];
     for (const entry of this.dirty) {
       const primaryKey = encodePrimaryKey(entry.keyBytes, entry.time, entry.suffix);
       const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
-      if (changelogTopic !== null) this.context.send(changelogTopic, partition, primaryKey, stored, entry.timestamp, []);
+      if (changelogTopic !== null) changelog.push({ key: primaryKey, value: stored, timestamp: entry.timestamp });
       this.writes.push({ db: this.segments.forWrite(entry.time), key: primaryKey, value: stored });
       entry.dirty = false;
       const old = entry.flushedValue;
@@ -178,6 +180,7 @@ export class TimeKeyedStore implements StateStore {
     const meta = this.segments.metaWrite();
     if (meta !== null) this.writes.push(meta);
     this.dirtySegments.clear();
+    if (changelog.length > 0) this.context.sendChangelog(changelog);
     this.dirty = [];
     this.commitRequested = false;
   }
@@ -278,7 +281,8 @@ export class TimeKeyedStore implements StateStore {
     const slot = slotOf(time, suffix);
     let entry = entries.get(slot);
     if (entry === undefined) {
-      if (this.entryTotal >= 2 * this.context.bufferedEntriesMax) this.evictClean();
+      // Evict only once there are many clean entries: a pass over the map per new entry would be quadratic.
+      if (this.entryTotal - this.dirty.length >= this.context.bufferedEntriesMax) this.evictClean();
       const keyBytes = this.keyBytes(key);
       let value: unknown = null;
       let timestamp = 0;
