@@ -14,6 +14,7 @@ import { mirrorCommand } from './commands/mirror.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerUsersCommand } from '../server/security/users-command.js';
+import { topCommand } from './commands/top.js';
 import { streamsCommand } from './commands/streams.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
   program.addCommand(mirrorCommand());
+  program.addCommand(topCommand());
   program.addCommand(streamsCommand());
   registerServeCommand(program);
   registerUsersCommand(program);

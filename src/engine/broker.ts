@@ -18,9 +18,8 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
+import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
-import { RecordWalker } from '../protocol/record-walker.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
@@ -28,6 +27,7 @@ import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { Partition } from './partition/partition.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
+import { refuseKeylessRecords, validateBatches } from './produce-checks.js';
 import type { PartitionWorkerHandle } from './partition/worker-handle.js';
 import type { WorkerCounters } from './partition/worker-control.js';
 import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
@@ -36,9 +36,11 @@ import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from 
 import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { descriptorBudgets } from './descriptor-budget.js';
-import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import type { SecurityMetadataStore } from '../storage/metadata-security.js';
+import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
-export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+export type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -53,13 +55,14 @@ interface TopicEntry {
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
 function asKafkaCodeError(err: unknown): unknown {
-  if (err instanceof InvalidTopicError) return new KafkaCodeError(ErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
-  if (err instanceof InvalidConfigError) return new KafkaCodeError(ErrorCode.INVALID_CONFIG, err.message);
+  if (err instanceof InvalidTopicError || err instanceof InvalidConfigError) return new KafkaCodeError(kafkaCodeFor(err, 'admin'), err.message);
   return err;
 }
 
 export class Broker {
   readonly nodeId = 0;
+  /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
+  readonly traffic = new TrafficCounters();
   private readonly topicsByName = new Map<string, TopicEntry>();
   private readonly baseConfig: LogConfig;
   private adminChain: Promise<unknown> = Promise.resolve();
@@ -268,6 +271,7 @@ export class Broker {
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
       this.topicsByName.delete(name);
+      this.traffic.forget(name);
       this.topicsChanged([[name, 0]]);
       await Promise.all(entry.partitions.map((partition) => partition.close(true)));
       for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
@@ -310,7 +314,12 @@ export class Broker {
     const entry = this.topicsByName.get(name);
     if (entry === undefined) return undefined;
     const { topicId, partitionCount, configs } = entry.metadata;
-    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name) };
+    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name), leaderEpoch: this.metadata.leaderEpoch(name) };
+  }
+
+  /** ACLs and SCRAM credentials kept in the metadata log (CreateAcls, AlterUserScramCredentials). */
+  get securityMetadata(): SecurityMetadataStore {
+    return this.metadata;
   }
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
@@ -322,6 +331,11 @@ export class Broker {
   partitionState(topic: string, partition: number): PartitionState | undefined {
     const found = this.partition(topic, partition);
     return found?.isOpen ? found.snapshot() : undefined;
+  }
+
+  /** DescribeProducers: the idempotent producers a partition remembers (undefined: no partition). */
+  async activeProducers(topic: string, partition: number): Promise<ActiveProducer[] | undefined> {
+    return this.partition(topic, partition)?.activeProducers();
   }
 
   /** A partition's state, opening it first if needed; undefined for an unknown or offline partition. */
@@ -386,7 +400,12 @@ export class Broker {
     const invalid = validateBatches(batches, entry.config.maxMessageBytes, this.workers.maxProduceBytes)
       ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
     if (invalid !== null) return Promise.resolve(invalid);
-    return target.produce(batches);
+    // Counted before the append (the caller may reuse `batches` once answered), added on success.
+    const recordCount = countRecords(batches);
+    return target.produce(batches).then((result) => {
+      if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
+      return result;
+    });
   }
 
   /**
@@ -395,6 +414,13 @@ export class Broker {
    * Partitions not open yet are opened first.
    */
   async fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    const results = await this.fetchAndWait(requests, options);
+    // Counted here, where every fetch result passes (metrics, console, brook top).
+    this.traffic.fetched(results);
+    return results;
+  }
+
+  private async fetchAndWait(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
     const opening: Promise<void>[] = [];
     for (const request of requests) {
       const found = this.partition(request.topic, request.partition);
@@ -444,10 +470,7 @@ export class Broker {
       }
       return { errorCode: ErrorCode.NONE, lowWatermark: await found.deleteRecords(offset) };
     } catch (err) {
-      const code = (err as BrookError).code;
-      if (code === 'OFFSET_OUT_OF_RANGE') return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-      if (code === 'WORKER_EXITED' || code === 'PARTITION_CLOSED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+      return { errorCode: kafkaCodeFor(err, 'partition'), lowWatermark: -1 };
     }
   }
 
@@ -479,54 +502,4 @@ export class Broker {
       this.unlock();
     }
   }
-}
-
-/**
- * Checks what a produce request carries for one partition before it reaches the ring: whole v2
- * batches end to end, each within max.message.bytes, all of them in one frame. The CRCs are
- * checked by the partition worker (PartitionLog.append, before it writes anything): a pass over
- * every byte, which would otherwise serialize every partition's produce on this thread.
- */
-function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
-  if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
-  if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
-  let pos = 0;
-  while (pos < batches.length) {
-    const checked = checkBatchFraming(batches, pos);
-    if ('reason' in checked) {
-      const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
-      if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-      return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
-    }
-    if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    pos += checked.sizeBytes;
-  }
-  return null;
-}
-
-/**
- * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
- * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
- * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received. Each batch's CRC is checked before its records are
- * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
- * would decode to (the worker checks CRCs again on append, for every topic).
- */
-function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
-  const walker = new RecordWalker();
-  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
-    try {
-      walker.reset(batches.subarray(pos, pos + sizeBytes));
-      while (walker.next()) {
-        if (walker.keyLength < 0) {
-          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
-        }
-      }
-    } catch (err) {
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
-    }
-  }
-  return null;
 }

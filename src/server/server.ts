@@ -19,6 +19,7 @@ import { RequestDispatcher } from './dispatcher.js';
 import { createDefaultRegistry } from './handlers/index.js';
 import { SecuritySession, type SecurityConfig } from './security/session.js';
 import { certificatePrincipal } from './security/tls.js';
+import { RequestMetrics } from '../metrics/requests.js';
 
 /**
  * Per connection: request bytes received and not yet answered plus response bytes not yet taken by
@@ -64,6 +65,8 @@ export class BrookServer {
   readonly fetchBudget: FetchBudget;
   /** Reused fetch read buffers, across all connections (READ_BUFFER_POOL_BYTES_MAX). */
   readonly fetchBuffers = new ReadBufferPool();
+  /** Per-API counts, error codes and latencies (/metrics). */
+  readonly requestMetrics = new RequestMetrics();
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -79,6 +82,12 @@ export class BrookServer {
       ...options.limits,
     };
     this.fetchBudget = new FetchBudget(options.fetchBytesInFlightMax ?? FETCH_BYTES_IN_FLIGHT_MAX);
+    // ACLs and SCRAM credentials created through the admin APIs live in the Broker's metadata log.
+    const store = broker.securityMetadata;
+    if (store !== undefined) {
+      options.security?.authorizer?.useBindings(() => store.acls());
+      options.security?.users?.useDynamicCredentials(() => store.scramCredentials());
+    }
     this.log = options.log ?? ((message) => process.stderr.write(`brook: ${message}\n`));
     // A TLS socket is a Duplex like a TCP one: everything after accept() is the same.
     this.listener =
@@ -119,6 +128,9 @@ export class BrookServer {
       numPartitions: this.options.numPartitions ?? 1,
       fetchBudget: this.fetchBudget,
       fetchBuffers: this.fetchBuffers,
+      security: this.options.security,
+      dataDir: this.options.dataDir,
+      requestMetrics: this.requestMetrics,
     };
     return this;
   }
