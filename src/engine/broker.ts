@@ -36,6 +36,7 @@ import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from 
 import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { descriptorBudgets } from './descriptor-budget.js';
+import { FdCache } from '../storage/fd-cache.js';
 import type { SecurityMetadataStore } from '../storage/metadata-security.js';
 import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
@@ -83,6 +84,8 @@ export class Broker {
     private readonly metadata: MetadataLog,
     private readonly workers: PartitionWorkers,
     private readonly unlock: () => void,
+    /** The main thread's share of the descriptor budget, for the partitions' LogReaders. */
+    private readonly readerFiles: FdCache,
   ) {
     this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
     this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
@@ -109,7 +112,7 @@ export class Broker {
       metadata = MetadataLog.open(dataDir);
       const workerCount = options.workers ?? os.availableParallelism();
       if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new InvalidConfigError(`workers=${workerCount} is not a positive integer`);
-      const budgets = descriptorBudgets(workerCount);
+      const budgets = descriptorBudgets(workerCount, options.openFilesLimit);
       const lazy = options.openPartitions === 'lazy';
       workers = await PartitionWorkers.start({
         workerCount,
@@ -117,7 +120,7 @@ export class Broker {
         descriptorBudgetPerWorker: budgets.perWorker,
         ...(options.faults === undefined ? {} : { faults: options.faults }),
       }, lazy);
-      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock);
+      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock, new FdCache(budgets.mainThread));
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
       const settings = { ...COORDINATOR_SETTINGS_DEFAULT, ...options.coordinators, groupConfig: { ...options.coordinators?.groupConfig } };
       const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
@@ -156,7 +159,7 @@ export class Broker {
     const added: Partition[] = [];
     for (let p = fromPartition; p < metadata.partitionCount; p++) {
       const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
-      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, fresh);
+      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, this.readerFiles, fresh);
       entry.partitions[p] = partition;
       added.push(partition);
     }
@@ -263,18 +266,41 @@ export class Broker {
     });
   }
 
-  deleteTopic(name: string): Promise<void> {
+  async deleteTopic(name: string): Promise<void> {
+    const [error] = await this.deleteTopics([name]);
+    if (error !== null && error !== undefined) throw error;
+  }
+
+  /**
+   * Deletes every existing topic of the list with ONE metadata-log record (one fsync), then closes
+   * and removes all their partitions together; answers per topic null or the error that refused it.
+   */
+  deleteTopics(names: string[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      // Kafka refuses to delete internal topics through the admin API.
-      if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
-      const entry = this.existing(name);
+      const errors: (Error | null)[] = [];
+      const entries = new Map<string, TopicEntry>();
+      for (const name of names) {
+        try {
+          // Kafka refuses to delete internal topics through the admin API.
+          if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
+          entries.set(name, this.existing(name)); // a name listed twice is deleted once
+          errors.push(null);
+        } catch (err) {
+          errors.push(asKafkaCodeError(err) as Error);
+        }
+      }
+      if (entries.size === 0) return errors;
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
-      this.metadata.deleteTopic(name);
-      this.topicsByName.delete(name);
-      this.traffic.forget(name);
-      this.topicsChanged([[name, 0]]);
-      await Promise.all(entry.partitions.map((partition) => partition.close(true)));
-      for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
+      this.metadata.deleteTopics([...entries.keys()]);
+      for (const name of entries.keys()) {
+        this.topicsByName.delete(name);
+        this.traffic.forget(name);
+      }
+      this.topicsChanged([...entries.keys()].map((name) => [name, 0]));
+      const partitions = [...entries.values()].flatMap((entry) => entry.partitions);
+      await Promise.all(partitions.map((partition) => partition.close(true)));
+      await Promise.all(partitions.map((partition) => fs.promises.rm(partition.dir, { recursive: true, force: true })));
+      return errors;
     });
   }
 
