@@ -54,7 +54,7 @@ function toWire(err: unknown): WireError {
 function fromWire(wire: WireError): Error {
   if (wire.name === 'KafkaError' && wire.errorCode !== undefined) return new KafkaError(wire.errorCode, wire.message.replace(/^[A-Z_]+: /, ''));
   if (wire.errorCode !== undefined) return new KafkaCodeError(wire.errorCode, wire.message);
-  if (wire.code !== undefined) return new BrookError(wire.code, wire.message);
+  if (wire.code !== undefined) return BrookError.fromWire({ code: wire.code, message: wire.message });
   return new Error(wire.message);
 }
 
