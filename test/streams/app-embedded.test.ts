@@ -69,5 +69,8 @@ describe('KafkaStreams on an embedded Brook', () => {
     const fresh = (await app.status()).threads.flatMap((t) => t.tasks);
     expect(fresh.reduce((sum, t) => sum + t.restore.restoredRecords, 0)).toBeGreaterThan(0);
     expect((await app.store('per-service').all()).map((e) => [e.key, e.value])).toEqual([['cache', 100], ['db', 100], ['web', 130]]);
+    // A range across the three tasks' stores, merged in key order; either bound may be open.
+    expect((await app.store('per-service').range('d', null)).map((e) => [e.key, e.value])).toEqual([['db', 100], ['web', 130]]);
+    expect((await app.store('per-service').range(null, 'db')).map((e) => e.key)).toEqual(['cache', 'db']);
   });
 });

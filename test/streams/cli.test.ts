@@ -1,6 +1,7 @@
 /**
- * `brook streams run|query|status` as a user runs them: a real process over a data dir, queried
- * while it runs, stopped with SIGINT (commit, exit 0); and bad input getting one clear line.
+ * `brook streams run|query|status` as a user runs them: a real process over a data dir on a
+ * terminal (live view), queried while it runs (a key, time ranges, everything), stopped with Ctrl-C
+ * (commit, exit 0); and bad input getting one clear line.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,11 +20,11 @@ afterEach(() => {
 });
 
 function brook(args: string[], input?: string) {
-  return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env, timeout: 60_000 });
+  return spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', env, timeout: 60_000, killSignal: 'SIGKILL' });
 }
 
 describe('brook streams', () => {
-  it('runs a topology module over a data dir, answers queries while running, and commits and exits 0 on SIGINT', async () => {
+  it('runs a topology module on a terminal with live progress, answers queries while running, and commits and exits 0 on Ctrl-C', async () => {
     const dataDir = tempDir('brook-streams-cli-');
     const stateDir = tempDir('brook-streams-cli-state-');
     expect(brook(['-d', dataDir, 'topics', 'create', 'logs', '--partitions', '2']).status).toBe(0);
@@ -31,33 +32,45 @@ describe('brook streams', () => {
     const lines = ['12:00:05 web ERROR a', '12:00:07 web ERROR b', '12:00:30 db ERROR c', '12:01:30 web INFO d', '12:01:30 web ERROR e', '12:01:30 db ERROR f']
       .map((l) => `2024-05-01T${l.slice(0, 8)}.000Z${l.slice(8)}`).join('\n') + '\n';
     expect(brook(['-d', dataDir, 'produce', 'logs'], lines).status).toBe(0);
-    const child = spawn(process.execPath, [BIN, '-d', dataDir, 'streams', 'run', EXAMPLE, '--state-dir', stateDir, '--threads', '1', '--json', '--status-interval-ms', '100'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // `script` gives the process a terminal; Ctrl-C is the byte 0x03 typed into it. Commits happen
+    // only at Ctrl-C (the interval is far away), so the committed offsets below prove that commit.
+    const command = `"${process.execPath}" "${BIN}" -d "${dataDir}" streams run "${EXAMPLE}" --state-dir "${stateDir}" --threads 1 --status-interval-ms 100 --commit-interval-ms 3600000`;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const statuses = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { state: string; totals: { processedRecords: number } });
+    let screen = '';
+    child.stdout!.on('data', (c: Buffer) => (screen += c.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const statuses = () => {
+      const result = brook(['streams', 'status', 'log-level-counts', '--state-dir', stateDir, '--json']);
+      return result.status === 0 ? (JSON.parse(result.stdout) as Array<{ state: string; totals: { processedRecords: number; tasks: number } }>) : [];
+    };
     await waitFor('all six lines processed', () => statuses().some((s) => s.state === 'RUNNING' && s.totals.processedRecords >= 12), 60_000); // 6 lines + 6 repartitioned
-    expect(stderr).toMatch(/application 'log-level-counts' started/);
+    expect(statuses()[0]!.totals.tasks).toBe(4);
+    // The live view: a summary line and a line per task, redrawn in place (cursor up, clear line).
+    await waitFor('the live view redrawn with every record counted', () => /\x1b\[\d+F\x1b\[2Klog-level-counts {2}RUNNING .*processed 12 /.test(screen));
+    expect(screen).toMatch(/application 'log-level-counts' started/);
+    expect(screen).toMatch(/\x1b\[2K {2}task 1_1 +thread 0 {2}running +lag +0 {2}processed/);
 
-    await waitFor('the counts to be queryable', () => {
-      const query = brook(['streams', 'query', 'log-level-counts', 'level-counts', 'web ERROR', '--state-dir', stateDir, '--json']);
-      return query.status === 0 && (JSON.parse(query.stdout) as { entries: unknown[] }).entries.length > 0;
-    });
-    const answer = JSON.parse(brook(['streams', 'query', 'log-level-counts', 'level-counts', 'web ERROR', '--state-dir', stateDir, '--json']).stdout) as { kind: string; entries: Array<{ key: string; value: number; window: { start: number } }> };
-    expect(answer.kind).toBe('window');
-    expect(answer.entries.map((e) => [e.key, e.value, new Date(e.window.start).toISOString()])).toEqual([['web ERROR', 2, '2024-05-01T12:00:00.000Z'], ['web ERROR', 1, '2024-05-01T12:01:00.000Z']]);
+    const query = (...args: string[]) => brook(['streams', 'query', 'log-level-counts', 'level-counts', ...args, '--state-dir', stateDir, '--json']);
+    const windows = (...args: string[]) => (JSON.parse(query(...args).stdout) as { kind: string; entries: Array<{ key: string; value: number; window: { start: number } }> }).entries
+      .map((e) => [e.key, e.value, new Date(e.window.start).toISOString().slice(11, 16)]);
+    await waitFor('the counts to be queryable', () => query('web ERROR').status === 0);
+    expect((JSON.parse(query('web ERROR').stdout) as { kind: string }).kind).toBe('window');
+    expect(windows('web ERROR')).toEqual([['web ERROR', 2, '12:00'], ['web ERROR', 1, '12:01']]);
+    const at = (hhmm: string) => String(Date.parse(`2024-05-01T${hhmm}:00.000Z`));
+    expect(windows('web ERROR', '--time-from', at('12:01'))).toEqual([['web ERROR', 1, '12:01']]); // window fetch, one key
+    expect(windows('--time-from', at('12:00'), '--time-to', at('12:00')).sort()).toEqual([['db ERROR', 1, '12:00'], ['web ERROR', 2, '12:00']]); // every key
     const all = brook(['streams', 'query', 'log-level-counts', 'level-counts', '--state-dir', stateDir]);
     expect(all.stdout.trim().split('\n')).toHaveLength(5); // web ERROR x2, db ERROR x2, web INFO
-    const status = brook(['streams', 'status', 'log-level-counts', '--state-dir', stateDir, '--json']);
-    expect((JSON.parse(status.stdout) as Array<{ totals: { tasks: number } }>)[0]!.totals.tasks).toBe(4);
 
-    child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
-    expect(stdout.trim().split('\n').at(-1)).toMatch(/"type":"stopped"/);
-    expect(stderr).toMatch(/stopped after processing .* records \(committed\)/);
+    child.stdin!.write('\x03');
+    expect(await exited).toBe(0);
+    expect(screen).toMatch(/stopped after processing 12 records \(committed\)/);
+    // Both sources (the input and the repartition topic) committed through their 6 records.
+    const group = JSON.parse(brook(['-d', dataDir, 'groups', 'describe', 'log-level-counts', '--json']).stdout) as { offsets: Array<{ topic: string; committedOffset: number; lag: number | null }> };
+    const committed = (topics: (topic: string) => boolean) => group.offsets.filter((o) => topics(o.topic) && o.lag === 0).reduce((sum, o) => sum + o.committedOffset, 0);
+    expect(committed((t) => t === 'logs')).toBe(6);
+    expect(committed((t) => t.endsWith('-repartition'))).toBe(6);
     // The minute 12:00 closed for both ERROR keys: its final counts were emitted, once each.
     const out = brook(['-d', dataDir, 'consume', 'log-level-counts', '--from-beginning', '-K', ' = ']);
     expect(out.stdout.trim().split('\n').sort()).toEqual(['db ERROR 2024-05-01T12:00:00.000Z = 1', 'web ERROR 2024-05-01T12:00:00.000Z = 2']);

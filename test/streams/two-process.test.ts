@@ -1,7 +1,9 @@
 /**
- * Two processes of one application (`brook streams run` against `brook serve`), one SIGKILLed
- * mid-stream: the other takes over its tasks, restores their state from the changelogs, and ends
- * with the aggregates of a single-process run (the TopologyTestDriver over the same input), within
+ * Two processes of one application (`brook streams run` against `brook serve`) taking over from
+ * each other: one is SIGKILLed mid-stream and the other takes over its tasks, restoring their state
+ * from the changelogs; the killed one restarts on its old state dir and gets tasks back through a
+ * rebalance; the survivor is stopped with SIGINT (commit, leave) and the restarted one takes over
+ * everything. The result equals the aggregates of a single-process run (the TopologyTestDriver over the same input), within
  * what at-least-once allows: the distinct ids per key are exactly equal (a replay cannot change a
  * set), and each count may exceed the single-process count only by the records of that key the
  * killed process had processed but not committed, i.e. at or past its last committed offsets
@@ -44,8 +46,7 @@ afterEach(async () => {
   server = null;
 });
 
-function runApp(address: string): AppProcess {
-  const stateDir = tempDir('brook-streams-proc-');
+function runApp(address: string, stateDir = tempDir('brook-streams-proc-')): AppProcess {
   const child = spawn(process.execPath, [BIN, 'streams', 'run', MODULE, '--broker', address, '--state-dir', stateDir, '--threads', '1', '--json', '--status-interval-ms', '100'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS: '0' },
@@ -66,7 +67,7 @@ function runApp(address: string): AppProcess {
 const tasksOf = (app: AppProcess) => app.last?.threads.flatMap((t) => t.tasks) ?? [];
 
 describe('two processes of one application', () => {
-  it('after one is SIGKILLed the other restores its tasks and ends with the single-process aggregates, duplicates only past its last commit', async () => {
+  it('take over from each other (SIGKILL, restart, SIGINT), restore from the changelogs, and end with the single-process aggregates, duplicates only past the last commit', async () => {
     server = await start({ env: { BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS: '0' } });
     const brook = new Brook(await NetworkBackend.connect(server.address));
     try {
@@ -91,6 +92,17 @@ describe('two processes of one application', () => {
       const takenOver = tasksOf(b).filter((t) => victimPartitions.includes(t.partitions[0]!.partition));
       expect(takenOver.reduce((sum, t) => sum + t.restore.totalRecords, 0)).toBeGreaterThan(0); // state came from the changelogs
 
+      // The killed process comes back on its state dir and the group gives it half the tasks; then
+      // the survivor stops cleanly (commit, leave the group) and the restarted one takes over all.
+      const again = runApp(server.address, a.stateDir);
+      await waitFor('the restarted process to get two tasks back', () => [again, b].every((p) => p.last?.state === 'RUNNING' && tasksOf(p).length === 2), 60_000);
+      const bPartitions = tasksOf(b).map((t) => t.partitions[0]!.partition);
+      b.child.kill('SIGINT');
+      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      await waitFor('the restarted process to own all four tasks with nothing left to read', () => tasksOf(again).length === 4 && tasksOf(again).every((t) => t.state === 'running' && t.partitions.every((p) => p.lag === 0 && p.highWatermark > 0)), 90_000);
+      const fromB = tasksOf(again).filter((t) => bPartitions.includes(t.partitions[0]!.partition));
+      expect(fromB.reduce((sum, t) => sum + t.restore.totalRecords, 0)).toBeGreaterThan(0); // b's last state came from the changelogs
+
       // The single-process run over the same input.
       const input: Array<{ key: string; value: string; partition: number; offset: number }> = [];
       for await (const r of brook.consumer({ topic: 'events', from: 'beginning', follow: false })) input.push({ key: r.key!.toString(), value: r.value!.toString(), partition: r.partition, offset: r.offset });
@@ -101,7 +113,7 @@ describe('two processes of one application', () => {
       await driver.commit();
 
       const query = async (store: string) => {
-        const out = await run([BIN, 'streams', 'query', 'counting-app', store, '--state-dir', b.stateDir, '--json']);
+        const out = await run([BIN, 'streams', 'query', 'counting-app', store, '--state-dir', again.stateDir, '--json']);
         return new Map((JSON.parse(out) as { entries: Array<{ key: string; value: unknown }> }).entries.map((e) => [e.key, e.value]));
       };
       const ids = await query('ids');
@@ -116,8 +128,12 @@ describe('two processes of one application', () => {
         expect(count).toBeGreaterThanOrEqual(expectedCount);
         expect(count - expectedCount).toBeLessThanOrEqual(replayable);
       }
-      b.child.kill('SIGINT');
-      expect(await new Promise((resolve) => b.child.once('exit', resolve))).toBe(0);
+      // A key range across the tasks, in key byte order: k1, k10..k19.
+      const range = JSON.parse(await run([BIN, 'streams', 'query', 'counting-app', 'counts', '--from', 'k1', '--to', 'k19', '--state-dir', again.stateDir, '--json'])) as { entries: Array<{ key: string; value: number }> };
+      expect(range.entries.map((e) => e.key)).toEqual(['k1', ...Array.from({ length: 10 }, (_, i) => `k1${i}`)]);
+      expect(range.entries.map((e) => e.value)).toEqual(range.entries.map((e) => counts.get(e.key)));
+      again.child.kill('SIGINT');
+      expect(await new Promise((resolve) => again.child.once('exit', resolve))).toBe(0);
     } finally {
       await brook.close();
     }

@@ -48,7 +48,7 @@ export class LiveBlock {
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   draw(lines: string[]): void {
-    const columns = this.stream.columns ?? 120;
+    const columns = this.stream.columns || 120; // 0 on a terminal with no size set (script, some CI)
     let out = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
     for (const line of lines) out += `\x1b[2K${line.slice(0, Math.max(10, columns - 1))}\n`;
     for (let extra = lines.length; extra < this.drawnLines; extra++) out += '\x1b[2K\n';
