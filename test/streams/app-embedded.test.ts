@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Brook } from '../../src/embedded/brook.js';
-import { KafkaStreams, StreamsBuilder, Serdes } from '../../src/streams/index.js';
+import { KafkaStreams, StreamsBuilder, Serdes, TopologyError } from '../../src/streams/index.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { waitFor } from '../groups-e2e/helpers.js';
 
@@ -72,5 +72,41 @@ describe('KafkaStreams on an embedded Brook', () => {
     // A range across the three tasks' stores, merged in key order; either bound may be open.
     expect((await app.store('per-service').range('d', null)).map((e) => [e.key, e.value])).toEqual([['db', 100], ['web', 130]]);
     expect((await app.store('per-service').range(null, 'db')).map((e) => e.key)).toEqual(['cache', 'db']);
+  });
+
+  it('runs co-partitioned join inputs in one task per partition, and refuses inputs with different partition counts', async () => {
+    const brook = await Brook.open({ dataDir: tempDir('brook-streams-embedded-'), handleSignals: false });
+    cleanups.push(() => brook.close());
+    await brook.admin.createTopic('hosts', { partitions: 2 });
+    await brook.admin.createTopic('alerts', { partitions: 2 });
+    await brook.admin.createTopic('other', { partitions: 3 });
+    const producer = brook.producer();
+    await producer.sendBatch(['web-1', 'web-2', 'db-1', 'db-2'].map((host, i) => ({ topic: 'hosts', key: host, value: `rack-${i}`, timestamp: 1000 + i })));
+    const seen: string[] = [];
+    const joinTopology = (table: string) => {
+      const builder = new StreamsBuilder();
+      const hosts = builder.table(table, {}, { storeName: 'hosts' });
+      builder.stream('alerts').leftJoin(hosts, (alert, rack) => `${alert} on ${rack ?? 'no rack'}`).foreach((host, text) => seen.push(`${host}: ${text}`));
+      return builder.build();
+    };
+    const config = { applicationId: 'racks', stateDir: tempDir('brook-streams-state-'), commitIntervalMs: 200, numStreamThreads: 1, log: () => undefined };
+    const app = new KafkaStreams(joinTopology('hosts'), brook, config);
+    cleanups.push(() => app.close());
+    await app.start();
+    await app.untilRunning();
+    await waitFor('the table to hold every host', async () => (await app.store('hosts').all()).length === 4);
+    await producer.sendBatch(['web-1', 'db-2', 'cache-9', 'web-2'].map((host, i) => ({ topic: 'alerts', key: host, value: `disk ${i}`, timestamp: 2000 + i })));
+    await waitFor('every alert joined', () => seen.length === 4);
+    expect(seen.sort()).toEqual(['cache-9: disk 2 on no rack', 'db-2: disk 1 on rack-3', 'web-1: disk 0 on rack-0', 'web-2: disk 3 on rack-1']);
+    const tasks = (await app.status()).threads.flatMap((t) => t.tasks);
+    expect(tasks.map((t) => [t.taskId, t.partitions.map((p) => `${p.topic}-${p.partition}`).sort()])).toEqual([
+      ['0_0', ['alerts-0', 'hosts-0']],
+      ['0_1', ['alerts-1', 'hosts-1']],
+    ]);
+    await app.close();
+
+    const refused = await new KafkaStreams(joinTopology('other'), brook, { ...config, applicationId: 'racks-3' }).start().catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(TopologyError);
+    expect((refused as Error).message).toMatch(/a join needs co-partitioned inputs, but these topics have different partition counts: other \(3\), alerts \(2\)$/);
   });
 });
