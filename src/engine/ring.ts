@@ -9,7 +9,8 @@
  * Buffer layout (byte offsets into the SharedArrayBuffer):
  *
  *   0    128  control words, Int32 indexes: HEAD (0) and PRODUCER_WAITING (8), written by the
- *              consumer / producer waiting for space; TAIL (16) and CONSUMER_SLEEPING (24).
+ *              consumer / producer waiting for space; TAIL (16), CONSUMER_SLEEPING (24) and the
+ *              consumer's doorbell WAKE (28).
  *              HEAD and TAIL sit 64 bytes apart so the two sides do not share a cache line
  *   128  ...  data region of `capacityBytes` (a multiple of 8)
  *
@@ -45,10 +46,14 @@
  * before (producer) and after (consumer) them, so a consumer that sees the new TAIL sees the whole
  * frame. Symmetrically the consumer finishes with a frame (its bytes may be views handed to
  * fs.write) before Atomics.store(HEAD), and the producer loads HEAD before it overwrites that space.
- * Wake-ups: the consumer stores CONSUMER_SLEEPING = 1, re-reads TAIL, then Atomics.wait(TAIL, seen);
- * the producer stores TAIL, then loads CONSUMER_SLEEPING and notifies if it is set. With
- * sequentially consistent atomics one of the two always sees the other's store (Dekker), and
- * Atomics.wait itself returns at once if TAIL moved, so no wake-up is lost. The producer waits for
+ * Wake-ups: the consumer stores CONSUMER_SLEEPING = 1, reads the doorbell WAKE, re-reads TAIL (and
+ * whatever else may interrupt it), then Atomics.wait(WAKE, seen); the producer stores TAIL, then
+ * loads CONSUMER_SLEEPING and, if it is set, increments WAKE and notifies. With sequentially
+ * consistent atomics one of the two always sees the other's store (Dekker), and Atomics.wait
+ * returns at once if WAKE moved after the consumer read it, so no wake-up is lost. The consumer
+ * waits on WAKE rather than TAIL because wakeConsumer() (a control message for the worker) has no
+ * frame to publish: it increments WAKE after the caller's own flag, which the consumer checks
+ * after reading WAKE, so that wake-up is not lost either. The producer waits for
  * space with Atomics.waitAsync on HEAD (never blocking the main thread) after storing
  * PRODUCER_WAITING = 1; the consumer stores HEAD, then notifies if the flag is set (same argument).
  * Each side has at most one waiter at a time (asserted), and only the waiter clears its own flag.
@@ -64,6 +69,7 @@ import { RING_FRAME_HEADER_BYTES } from '../common/limits.js';
 const HEAD = 0;
 const TAIL = 16;
 const CONSUMER_SLEEPING = 24;
+const WAKE = 28;
 const PRODUCER_WAITING = 8;
 const CONTROL_BYTES = 128;
 const WRAP_MARKER = -1;
@@ -192,7 +198,7 @@ export class RingProducer extends RingBase {
     if (this.publishedTail === this.tail) return;
     this.publishedTail = this.tail;
     Atomics.store(this.control, TAIL, this.tail);
-    if (Atomics.load(this.control, CONSUMER_SLEEPING) !== 0) Atomics.notify(this.control, TAIL);
+    if (Atomics.load(this.control, CONSUMER_SLEEPING) !== 0) ringDoorbell(this.control);
   }
 
   /** True when committed frames are waiting for publish(). */
@@ -241,9 +247,13 @@ export class RingProducer extends RingBase {
     Atomics.store(this.control, PRODUCER_WAITING, 0);
   }
 
-  /** Wakes a consumer blocked in waitForFrames without publishing a frame (e.g. to read a control message). */
+  /**
+   * Wakes a consumer blocked in waitForFrames without publishing a frame (e.g. to read a control
+   * message). Set the consumer's `interrupted` condition first: the consumer checks it after it
+   * reads the doorbell, so a wake-up that comes just before it sleeps is not lost.
+   */
   wakeConsumer(): void {
-    Atomics.notify(this.control, TAIL);
+    ringDoorbell(this.control);
   }
 }
 
@@ -299,12 +309,13 @@ export class RingConsumer extends RingBase {
 
   /**
    * Blocks this thread until a frame is published, wakeConsumer() is called, or `timeoutMs`
-   * passes. Workers only: the main thread must never call this.
+   * passes; returns at once when `interrupted()` (the condition wakeConsumer's callers set) holds.
+   * Workers only: the main thread must never call this.
    */
-  waitForFrames(timeoutMs: number): void {
+  waitForFrames(timeoutMs: number, interrupted: () => boolean = () => false): void {
     Atomics.store(this.control, CONSUMER_SLEEPING, 1);
-    const tail = Atomics.load(this.control, TAIL);
-    if (tail === this.readPos) Atomics.wait(this.control, TAIL, tail, timeoutMs);
+    const bell = Atomics.load(this.control, WAKE);
+    if (Atomics.load(this.control, TAIL) === this.readPos && !interrupted()) Atomics.wait(this.control, WAKE, bell, timeoutMs);
     Atomics.store(this.control, CONSUMER_SLEEPING, 0);
   }
 
@@ -321,9 +332,9 @@ export class RingConsumer extends RingBase {
 
   private async sleepUntilTailMoves(timeoutMs: number): Promise<void> {
     Atomics.store(this.control, CONSUMER_SLEEPING, 1);
-    const tail = Atomics.load(this.control, TAIL);
-    if (tail === this.readPos) {
-      const result = waitAsync(this.control, TAIL, tail, timeoutMs);
+    const bell = Atomics.load(this.control, WAKE);
+    if (Atomics.load(this.control, TAIL) === this.readPos) {
+      const result = waitAsync(this.control, WAKE, bell, timeoutMs);
       if (result.async) await result.value;
     }
     Atomics.store(this.control, CONSUMER_SLEEPING, 0);
@@ -337,5 +348,11 @@ export class RingConsumer extends RingBase {
 export function wakeAllWaiters(sab: SharedArrayBuffer): void {
   const control = new Int32Array(sab, 0, CONTROL_BYTES / 4);
   Atomics.notify(control, HEAD);
-  Atomics.notify(control, TAIL);
+  ringDoorbell(control);
+}
+
+/** Moves the consumer's doorbell and wakes it: its Atomics.wait on WAKE returns, or does not start. */
+function ringDoorbell(control: Int32Array): void {
+  Atomics.add(control, WAKE, 1);
+  Atomics.notify(control, WAKE);
 }

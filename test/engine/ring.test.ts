@@ -6,6 +6,10 @@ import { createRingBuffer, RingConsumer, RingProducer } from '../../src/engine/r
 // @ts-expect-error plain JS fixture shared with the worker
 import { tryWriteFrame, frameIsIntact } from './fixtures/ring-frames.mjs';
 
+/** Atomics.waitAsync (Node 16+) is missing from TypeScript's ES2023 lib. */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync;
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
 function pair(capacityBytes: number) {
@@ -154,6 +158,34 @@ describe('ring, two threads', () => {
       while (!tryWriteFrame(producer, poolBytes, i)) await producer.waitForSpace();
     }
     expect(await done).toMatchObject({ received: frameCount, bad: 0 });
+  });
+
+  it('never loses a wake-up without a frame: 20,000 control wake-ups of a worker sleeping with no timeout', async () => {
+    const sab = createRingBuffer(1024);
+    const flags = new SharedArrayBuffer(8);
+    const rounds = 20_000;
+    const worker = new Worker(new URL('./fixtures/ring-peer.mjs', import.meta.url), { workerData: { role: 'doorbell', sab, pool: flags, frameCount: rounds } });
+    const done = new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const producer = new RingProducer(sab);
+    const words = new Int32Array(flags);
+    let lost = 0;
+    for (let i = 1; i <= rounds; i++) {
+      Atomics.store(words, 0, i); // the condition first, then the doorbell (as onPosted does)
+      producer.wakeConsumer();
+      while (Atomics.load(words, 1) !== i) {
+        const result = waitAsync(words, 1, i - 1, 10_000);
+        if ((result.async ? await result.value : result.value) === 'timed-out') {
+          lost++;
+          producer.wakeConsumer(); // rescue it, so that the count says how often it happened
+        }
+      }
+    }
+    expect(await done).toEqual({ seen: rounds });
+    expect(lost).toBe(0);
+    await worker.terminate();
   });
 
   it('moves 1.5 million frames from a worker to the main thread waiting with waitAsync', async () => {

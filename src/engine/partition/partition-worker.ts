@@ -197,7 +197,7 @@ function runBurst(): void {
     const waitMs = schedule.nextMs() - Date.now();
     if (waitMs <= 0) continue;
     control.enterWait();
-    frames.waitForFrames(waitMs);
+    frames.waitForFrames(waitMs, () => stopping || control.controlSeq() !== handledControlSeq);
     control.leaveWait();
   }
   if (!stopping) setImmediate(runBurst);
