@@ -23,3 +23,4 @@ export {
   StorageError,
 } from './common/errors.js';
 export { ErrorCode, errorName } from './protocol/error-codes.js';
+export type { InputsConfig, SyslogInputConfig, TailInputConfig, JournaldInputConfig } from './inputs/input-set.js';

@@ -11,6 +11,7 @@ import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
 import { topicsCommand } from './commands/topics.js';
 import { mirrorCommand } from './commands/mirror.js';
+import { tailCommand } from './commands/tail.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerUsersCommand } from '../server/security/users-command.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
   program.addCommand(mirrorCommand());
+  program.addCommand(tailCommand());
   program.addCommand(topCommand());
   program.addCommand(streamsCommand());
   registerServeCommand(program);

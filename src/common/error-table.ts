@@ -42,6 +42,9 @@ export const BROOK_ERRORS = {
   DATA_DIR_LOCKED: brookOnly(false),
   PRODUCER_ID_FILE_CORRUPT: brookOnly(false),
   FAULTS_DISABLED: brookOnly(false),
+  // Log inputs (brook tail, journald): a checkpoint file held by another tail, or unreadable.
+  CHECKPOINT_LOCKED: brookOnly(false),
+  CHECKPOINT_CORRUPT: brookOnly(false),
   // Brook's client (CLI, embedded network backend, mirror) talking to a broker.
   BROKER_UNREACHABLE: { ...brookOnly(true), transport: true },
   CONNECTION_CLOSED: { ...brookOnly(true), transport: true },

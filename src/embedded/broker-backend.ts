@@ -39,6 +39,14 @@ export class BrokerBackend implements BrookBackend {
     if (broker.hasGroups) this.groups = new InProcessGroupTransport(broker.groups);
   }
 
+  /**
+   * A backend over a Broker someone else opened and owns (`brook serve` gives its log inputs one):
+   * closing the Broker stays the owner's job, so do not call close() on it.
+   */
+  static around(broker: Broker, options: { autoCreateTopics?: boolean; numPartitions?: number } = {}): BrokerBackend {
+    return new BrokerBackend(broker, { dataDir: '', ...options });
+  }
+
   static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {
     // Loaded on first open, so `brook --help` and flag errors never load the engine.
     const { Broker } = await import('../engine/broker.js');

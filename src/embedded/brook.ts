@@ -9,6 +9,7 @@ import { BrokerBackend } from './broker-backend.js';
 import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
+import type { InputSet, InputsConfig } from '../inputs/input-set.js';
 import type { HttpListener } from '../http/listener.js';
 
 /** `Brook.open({ http })`: the HTTP listener of `brook serve --http` (health, /metrics, the web console), in process. */
@@ -42,8 +43,16 @@ export interface BrookOptions {
    * application handles signals itself and calls `close()`.
    */
   handleSignals?: boolean;
-  /** Also serve /healthz, /readyz, /metrics and the web console over HTTP. Default: off. */
+  /**
+   * Also serve /healthz, /readyz, /metrics, the web console and HTTP log ingest (POST
+   * /topics/{topic}, POST /v1/logs) over HTTP. Default: off.
+   */
   http?: BrookHttpOptions;
+  /**
+   * Log inputs to run over this Brook (src/inputs/): syslog listeners, tailed files, journald.
+   * They stop first on close(), so what they read is acknowledged and checkpointed.
+   */
+  inputs?: InputsConfig;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -54,6 +63,8 @@ export class Brook {
   readonly admin: Admin;
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
+  /** The running log inputs of `BrookOptions.inputs`, or null. */
+  inputs: InputSet | null = null;
   private closing: Promise<void> | null = null;
   /** The HTTP listener when opened with `http` (its `url` says where), else null. */
   http: HttpListener | null = null;
@@ -86,6 +97,17 @@ export class Brook {
         throw err;
       }
     }
+    if (options.inputs !== undefined) {
+      // Loaded only when asked for: a Brook without inputs never loads them.
+      const { InputSet } = await import('../inputs/input-set.js');
+      try {
+        brook.inputs = await InputSet.start(backend, options.inputs, (line) => process.stderr.write(`brook: ${line}\n`), backend.broker);
+      } catch (error) {
+        await brook.http?.close();
+        await backend.close();
+        throw error;
+      }
+    }
     if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);
     return brook;
   }
@@ -116,6 +138,7 @@ export class Brook {
 
   private async closeAll(): Promise<void> {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
+    await this.inputs?.close().catch((error: unknown) => process.stderr.write(`brook: inputs: ${(error as Error).message}\n`));
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
     await this.http?.close();
@@ -143,7 +166,8 @@ async function listenHttp(backend: BrokerBackend, options: BrookHttpOptions): Pr
   const [{ HttpListener }, { httpRoutes }] = await Promise.all([import('../http/listener.js'), import('../http/routes.js')]);
   let listener: HttpListener | null = null;
   const connections = (): Record<string, number> => ({ http: listener?.connectionCount ?? 0 });
-  listener = await HttpListener.listen(httpRoutes({ broker: backend.broker, connections }), {
+  const ingest = { autoCreateTopics: backend.autoCreateTopics, numPartitions: backend.numPartitions };
+  listener = await HttpListener.listen(httpRoutes({ broker: backend.broker, connections, ...ingest }), {
     host: options.host ?? '127.0.0.1',
     port: options.port,
     authenticate: options.authenticate,

@@ -82,11 +82,14 @@ export class LinesTarget implements AckTarget {
     this.check();
   }
 
-  /** Lines that never reached a batch (an unknown topic, a partition out of range). */
-  failUnplaced(recordCount: number, error: Error): void {
+  /**
+   * Records that never reached a batch (an unknown topic, a partition out of range); `last`: none
+   * of the call's records remain to be placed.
+   */
+  failUnplaced(recordCount: number, error: Error, last = true): void {
     this.result.failedCount += recordCount;
     this.result.error ??= error;
-    this.finishPlacing();
+    if (last) this.finishPlacing();
   }
 
   acknowledged(_topic: string, _partition: number, _baseOffset: number, part: BatchPart): void {

@@ -1,40 +1,54 @@
 /**
- * The producer's bulk path for binary records: many keyed records for one partition, encoded
- * straight into that partition's open batches with no object, promise or ack target per record
- * (the per-record path costs several allocations each, which dominates when a streams task writes
- * a changelog of hundreds of thousands of entries at a commit). One call settles once, like
- * sendLines(), with counts, the first error, and the offset of the last record acknowledged.
+ * The producer's bulk path for records that are not lines of one text: a caller (the log inputs
+ * of src/inputs/) hands over an array of records for one topic and gets one promise for all of
+ * them, settled when each is acknowledged or failed. Like sendLines() there is no promise and no
+ * target object per record, which is what keeps a syslog or HTTP input from paying a promise
+ * per line.
+ *
+ * Placement per record: an explicit partition wins; otherwise, with `roundRobin`, each record goes
+ * to the next partition in turn; otherwise a keyed record hashes (murmur2, as the Java client) and
+ * a keyless one sticks to the current sticky partition.
  *
  * Main thread only, called by the Producer that owns the entry.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
+import { partitionForKey } from '../protocol/partitioner.js';
+import type { RecordHeader } from '../protocol/record-batch.js';
 import { LinesTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
 import { KafkaError } from './kafka-error.js';
 import type { Producer } from './producer.js';
-import { RECORD_OVERHEAD_BYTES_MAX } from './record-input.js';
+import { recordBytesMax } from './record-input.js';
 
 export interface BulkRecord {
   key: Buffer | null;
   value: Buffer | null;
+  headers: readonly RecordHeader[];
+  /** Create time in ms. */
   timestamp: number;
+  /** Pins the record to this partition. */
+  partition?: number;
 }
 
-export interface SendRecordsResult extends SendLinesResult {
-  /** Offset of the last record acknowledged (-1: none). */
-  lastOffset: number;
-}
-
-/** A sendRecords() call waiting in the producer's queue; `pos` is where placing resumes. */
+/** A sendRecords() call waiting in the producer's queue; `index` is where placing resumes. */
 export interface QueuedRecords {
   kind: 'records';
   topic: string;
-  partition: number;
   records: readonly BulkRecord[];
-  pos: number;
-  target: RecordsTarget;
+  index: number;
+  roundRobin: boolean;
+  target: LinesTarget;
 }
 
-/** LinesTarget's accounting plus the highest acknowledged offset. */
+/**
+ * Places records from entry.index on while the producer's memory bound allows. Returns true once
+ * every record is placed (or failed), false if it stopped for room (entry.index records where).
+ */
+export interface SendRecordsResult extends SendLinesResult {
+  /** Offset of the last record acknowledged (-1: none); streams' changelog checkpoints use it. */
+  lastOffset: number;
+}
+
+/** A LinesTarget that also keeps the highest acknowledged offset (meaningful for one partition). */
 export class RecordsTarget extends LinesTarget {
   lastOffset = -1;
 
@@ -44,31 +58,35 @@ export class RecordsTarget extends LinesTarget {
   }
 }
 
-/**
- * Places records from entry.pos on while the producer's memory bound allows. Returns true once all
- * are placed, false if it stopped for room (entry.pos records where).
- */
 export function placeRecords(producer: Producer, entry: QueuedRecords, partitionCount: number): boolean {
-  const { topic, partition, records, target } = entry;
-  if (!(Number.isInteger(partition) && partition >= 0 && partition < partitionCount)) {
-    target.failUnplaced(records.length - entry.pos, new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-      `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`));
-    return true;
-  }
-  const queue = producer.partitionQueue(producer.topicState(topic, partitionCount), topic, partition);
-  let pos = entry.pos;
-  while (pos < records.length) {
-    if (producer.bufferedBytes > 0 && producer.bufferedBytes >= producer.bufferBytes) break;
-    const { key, value, timestamp } = records[pos]!;
-    const payloadBytes = (key?.length ?? 0) + (value?.length ?? 0);
-    const batch = producer.openBatch(queue, payloadBytes + RECORD_OVERHEAD_BYTES_MAX);
-    const recordBytes = batch.builder.appendRange(timestamp, key, 0, key?.length ?? 0, value, 0, value?.length ?? 0);
+  const { records, topic, target } = entry;
+  const state = producer.topicState(topic, partitionCount);
+  let index = entry.index;
+  while (index < records.length) {
+    const record = records[index]!;
+    const recordBytes = recordBytesMax(record);
+    if (producer.bufferedBytes > 0 && producer.bufferedBytes + recordBytes > producer.bufferBytes) break;
+    index++;
+    let partition = record.partition;
+    if (partition !== undefined) {
+      if (!(Number.isInteger(partition) && partition >= 0 && partition < partitionCount)) {
+        target.failUnplaced(1, new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `partition ${partition} is outside topic '${topic}' (${partitionCount} partitions)`), false);
+        continue;
+      }
+    } else if (entry.roundRobin) {
+      partition = state.roundRobin++ % partitionCount;
+    } else {
+      partition = record.key !== null ? partitionForKey(record.key, partitionCount) : state.sticky % partitionCount;
+    }
+    const queue = producer.partitionQueue(state, topic, partition);
+    const batch = producer.openBatch(queue, recordBytes);
+    const appended = batch.builder.appendRecord(record.timestamp, record.key, record.value, record.headers);
     target.placed(1); // before addToBatch, which may seal and dispatch the batch
-    producer.addToBatch(queue, batch, target, recordBytes, payloadBytes);
-    pos++;
+    producer.addToBatch(queue, batch, target, appended, (record.key?.length ?? 0) + (record.value?.length ?? 0));
   }
-  entry.pos = pos;
-  if (pos < records.length) return false;
+  entry.index = index;
+  if (index < records.length) return false;
   target.finishPlacing();
   return true;
 }

@@ -127,6 +127,8 @@ export interface TopicState {
   queues: Array<PartitionQueue | undefined>;
   /** The keyless records' current partition (before modulo). */
   sticky: number;
+  /** The next partition (before modulo) of sendRecords() with roundRobin. */
+  roundRobin: number;
 }
 
 const DEFAULTS = {
@@ -236,17 +238,19 @@ export class Producer {
   }
 
   /**
-   * The bulk path for binary records to one partition (bulk-records.ts): no object or promise per
-   * record. `records` must not change until the promise settles. Like sendLines(), it never rejects
-   * once accepted: it resolves, when every record is acknowledged or failed, with the counts, the
-   * first error and the last acknowledged offset.
+   * The bulk path for prepared records of one topic (the log inputs use it): one promise for the
+   * whole array, resolved (never rejected once accepted) when every record is acknowledged or
+   * failed, with the counts and the first error. `roundRobin`: records without an explicit
+   * partition go to each partition in turn instead of by key. The records must not change until
+   * the promise settles. Pair it with ready() to bound memory.
    */
-  sendRecords(topic: string, partition: number, records: readonly BulkRecord[]): Promise<SendRecordsResult> {
+  sendRecords(topic: string, records: readonly BulkRecord[], options: { roundRobin?: boolean } = {}): Promise<SendRecordsResult> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
     return new Promise<SendRecordsResult>((resolve) => {
       this.outstandingCount++;
+      // lastOffset: the highest acknowledged offset, for callers that send to one partition (streams' changelogs).
       const target: RecordsTarget = new RecordsTarget((result) => resolve({ ...result, lastOffset: target.lastOffset }), this.settled);
-      this.queue.push({ kind: 'records', topic, partition, records, pos: 0, target });
+      this.queue.push({ kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, target });
       this.pump();
     });
   }
@@ -317,7 +321,7 @@ export class Producer {
   topicState(topic: string, partitionCount: number): TopicState {
     let state = this.topics.get(topic);
     if (state === undefined) {
-      state = { queues: [], sticky: 0 };
+      state = { queues: [], sticky: 0, roundRobin: 0 };
       this.topics.set(topic, state);
     }
     if (state.queues.length < partitionCount) state.queues.length = partitionCount;
@@ -394,7 +398,7 @@ export class Producer {
       const entry = this.queue[i]!;
       if (entry.topic !== topic) kept.push(entry);
       else if (entry.kind === 'record') entry.target.failed(onlyPart(entry.target), err);
-      else if (entry.kind === 'records') entry.target.failUnplaced(entry.records.length - entry.pos, err);
+      else if (entry.kind === 'records') entry.target.failUnplaced(entry.records.length - entry.index, err);
       else entry.target.failUnplaced(countLines(entry.text, entry.pos), err);
     }
     this.queue.length = 0;

@@ -56,7 +56,7 @@ export function toProducerRecord(record: SendRecord, nowMs: number): ProducerRec
 }
 
 /** Upper bound of the bytes this record adds to an uncompressed batch. */
-export function recordBytesMax(record: ProducerRecord): number {
+export function recordBytesMax(record: { key?: Buffer | null; value?: Buffer | null; headers?: readonly RecordHeader[] }): number {
   let bytes = RECORD_OVERHEAD_BYTES_MAX + (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers ?? []) {
     bytes += HEADER_OVERHEAD_BYTES_MAX + Buffer.byteLength(header.key) + (header.value?.length ?? 0);

@@ -103,3 +103,11 @@ export interface WorkerStats {
   queuedProduceCount: number;
   restartCount: number;
 }
+
+/** A topic to create: Broker.createTopics. */
+export interface NewTopic {
+  name: string;
+  partitions: number;
+  /** Kafka topic config overrides. */
+  configs?: Record<string, string>;
+}

@@ -5,6 +5,7 @@
 import type { Broker } from '../engine/broker.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import { HttpRouter, sendJson } from './router.js';
+import { addIngestRoutes } from '../inputs/http/ingest-routes.js';
 import { mountObservability } from './observability.js';
 import type { RequestMetrics } from '../metrics/requests.js';
 
@@ -12,6 +13,9 @@ import type { RequestMetrics } from '../metrics/requests.js';
 export interface HttpRouteContext {
   broker: Broker;
   security?: SecurityConfig;
+  /** The serve flags ingest follows for unknown topics (auto.create.topics.enable, num.partitions). */
+  autoCreateTopics?: boolean;
+  numPartitions?: number;
   /** The Kafka listener's per-API figures, for /metrics (absent when embedded without one). */
   requestMetrics?: RequestMetrics;
   /** Open connections per listener, for /metrics. */
@@ -22,6 +26,8 @@ export function httpRoutes(context: HttpRouteContext): HttpRouter {
   const router = new HttpRouter();
   // Liveness: the process answers HTTP. (Readiness belongs with the engine's state.)
   router.add('GET', '/healthz', ({ res }) => sendJson(res, 200, { status: 'ok', clusterId: context.broker.clusterId }));
+  // Log ingest: POST /topics/{topic} (REST Proxy v2, NDJSON, text), POST /v1/logs (OTLP), GET /inputs.
+  addIngestRoutes(router, context);
   // /readyz, /metrics and the web console at /.
   mountObservability(router, context);
   return router;

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { SecurityFlags } from './security/config.js';
 import { parseHttpAddress } from '../http/listener.js';
+import { addInputOptions, inputFlagsFrom, type ServeInputFlags } from '../inputs/serve-inputs.js';
 
 export interface ServeCommandOptions extends SecurityFlags {
   host: string;
@@ -17,6 +18,8 @@ export interface ServeCommandOptions extends SecurityFlags {
   workers?: number;
   /** `--http HOST:PORT`: the HTTP listener (ingest, metrics, console); off when undefined. */
   http?: { host: string; port: number };
+  /** The log inputs: --syslog, --tail and their settings (src/inputs/serve-inputs.ts). */
+  inputs: ServeInputFlags;
 }
 
 export const SERVE_DEFAULTS = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, numPartitions: 1 } as const;
@@ -63,6 +66,7 @@ export function addServeOptions(command: Command, withDataDir: boolean): Command
     .addOption(new Option('--acl <file>', 'authorize by topic/group prefix rules (JSON); everything not allowed is denied'))
     .addOption(new Option('--super-users <list>', 'comma-separated users allowed everything (with --acl)'))
     .addOption(new Option('--no-auto-create-topics', 'do not create unknown topics on Metadata requests (auto.create.topics.enable=false)'));
+  addInputOptions(command);
   if (withDataDir) {
     command.addOption(new Option('-d, --data-dir <dir>', 'data directory').env('BROOK_DATA_DIR').default('./brook-data'));
   }
@@ -87,5 +91,6 @@ export function serveOptionsFrom(opts: Record<string, unknown>): ServeCommandOpt
     saslMechanisms: opts.saslMechanisms as string | undefined,
     acl: opts.acl as string | undefined,
     superUsers: opts.superUsers as string | undefined,
+    inputs: inputFlagsFrom(opts),
   };
 }

@@ -11,11 +11,15 @@ import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
 import { HttpListener } from '../http/listener.js';
 import { httpRoutes } from '../http/routes.js';
+import { prepareServeInputs, startServeInputs } from '../inputs/serve-inputs.js';
+import type { InputSet } from '../inputs/input-set.js';
 
 export interface RunningServer {
   server: BrookServer;
   /** The `--http` listener, when asked for. */
   http: HttpListener | null;
+  /** The log inputs (--syslog, --tail), when asked for. */
+  inputs: InputSet | null;
   /** Settles once the server and the Broker are closed (after a signal or `stop()`). */
   closed: Promise<void>;
   stop(): Promise<void>;
@@ -25,6 +29,7 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   // Security files are read first: a bad one stops us before the data dir is opened.
   const startedMs = performance.now();
   const security = serverSecurityFrom(options);
+  const inputsConfig = prepareServeInputs(options.inputs, options.dataDir, security.tls);
   const warning = exposureWarning(options.host, security);
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
@@ -46,19 +51,22 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     ...security,
   });
   let http: HttpListener | null = null;
+  let inputs: InputSet | null = null;
   try {
     await server.listen();
     if (options.http !== undefined) {
       const users = security.security?.users ?? null;
       const connections = (): Record<string, number> => ({ kafka: server.connectionCount, http: http?.connectionCount ?? 0 });
-      http = await HttpListener.listen(httpRoutes({ broker, security: security.security, requestMetrics: server.requestMetrics, connections }), {
+      const ingest = { autoCreateTopics: options.autoCreateTopics, numPartitions: options.numPartitions };
+      http = await HttpListener.listen(httpRoutes({ broker, security: security.security, requestMetrics: server.requestMetrics, connections, ...ingest }), {
         ...options.http,
         tls: security.tls,
         authenticate: users === null ? undefined : (username, password) => users.checkPassword(username, password),
       });
     }
+    if (inputsConfig !== null) inputs = await startServeInputs(broker, inputsConfig, options, (line) => process.stderr.write(`brook: ${line}\n`));
   } catch (error) {
-    await server.close();
+    await Promise.allSettled([server.close(), http?.close()]);
     await broker.close();
     throw error;
   }
@@ -72,7 +80,9 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   const stop = (): Promise<void> => {
     if (!stopping) {
       stopping = true;
-      Promise.all([server.close(), http?.close()])
+      // Inputs first: what they read is acknowledged (and checkpointed) while the broker is open.
+      Promise.allSettled([inputs?.close()])
+        .then(() => Promise.all([server.close(), http?.close()]))
         .finally(() => broker.close())
         .then(resolveClosed, rejectClosed);
     }
@@ -93,11 +103,12 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   closed.then(removeSignalHandlers, removeSignalHandlers);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
+  for (const input of inputs?.syslog ?? []) write(`syslog on ${input.url}\n`);
   // Partitions open (and recover) in the background; say when they all have.
   void broker.whenOpened().then(() => {
     if (stopping) return;
     const { partitionsOpen, partitionsTotal } = broker.readiness();
     write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
   });
-  return { server, http, closed, stop };
+  return { server, http, inputs, closed, stop };
 }

@@ -139,6 +139,8 @@ function finishLoad(io: FileIo, plan: LoadPlan, options: LoadOptions, verified: 
       segment.indexIntervalBytes = options.indexIntervalBytes;
       segments.push(segment);
       const isLast = i === baseOffsets.length - 1;
+      // A fresh log's one segment was created empty just now: nothing to scan, no index to rebuild.
+      if (plan.fresh) continue;
       const fullScan = i >= plan.scanFrom || !segment.loadIndexes();
       const trackProducers = (batch: ScannedBatch) => {
         if (batch.producerId >= 0 && batch.baseOffset >= producerFromOffset) {

@@ -1,4 +1,8 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { METADATA_DIR_NAME } from '../../src/storage/metadata-log.js';
+import { PartitionLog } from '../../src/storage/partition-log.js';
+import { DEFAULT_LOG_CONFIG } from '../../src/storage/log-config.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
 import { DataDirLockedError, KafkaCodeError } from '../../src/common/errors.js';
@@ -134,6 +138,27 @@ describe('Broker admin', () => {
     const reopened = await openBroker(dataDir);
     expect(reopened.topic('configured')?.configs).toEqual({ 'retention.ms': '1000' });
     expect(reopened.topic('fresh')?.partitionCount).toBe(3);
+  });
+
+  it('commits concurrent createTopics calls together: fewer metadata records than calls, each call answered for its own topics', async () => {
+    const dataDir = tempDataDir();
+    const broker = await openBroker(dataDir);
+    const calls = Array.from({ length: 50 }, (_, i) => broker.createTopics([{ name: `g${i}`, partitions: 2 }, { name: 'contested', partitions: 1 }]));
+    const outcomes = await Promise.all(calls);
+    const codes = outcomes.map((errors) => errors.map((e) => (e === null ? 0 : (e as unknown as { errorCode: number }).errorCode)));
+    expect(codes.every(([own]) => own === 0)).toBe(true);
+    // Exactly one call wins the contested name, whichever commit it landed in.
+    expect(codes.filter(([, contested]) => contested === 0)).toHaveLength(1);
+    expect(codes.filter(([, contested]) => contested === ErrorCode.TOPIC_ALREADY_EXISTS)).toHaveLength(49);
+    expect(broker.topics()).toHaveLength(51);
+    for (const i of [0, 25, 49]) expect((await broker.produce(`g${i}`, 1, batchOf(['x']))).errorCode).toBe(ErrorCode.NONE);
+    await broker.close();
+    const metadata = PartitionLog.open(path.join(dataDir, METADATA_DIR_NAME), DEFAULT_LOG_CONFIG);
+    const records = metadata.logEndOffset;
+    metadata.close();
+    expect(records).toBeLessThan(50);
+    const reopened = await openBroker(dataDir);
+    expect(reopened.topics()).toHaveLength(51);
   });
 
   it('deletes the existing topics of one deleteTopics call together and answers each refused one with its code', async () => {

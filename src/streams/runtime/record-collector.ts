@@ -39,7 +39,8 @@ export class ProducerCollector implements RecordCollector {
 
   sendBulk(topic: string, partition: number, records: BulkRecord[]): void {
     this.sentRecords += records.length;
-    const sending = this.producer.sendRecords(topic, partition, records).then((result) => {
+    for (const record of records) record.partition = partition; // a changelog partition is its task's
+    const sending = this.producer.sendRecords(topic, records).then((result) => {
       if (result.error !== null) this.fail(result.error);
       if (result.lastOffset >= 0) this.acknowledge({ topic, partition, offset: result.lastOffset, timestamp: 0 });
     }, (err: Error) => this.fail(err));

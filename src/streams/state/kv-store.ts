@@ -12,6 +12,9 @@ import type { LocalDb, WriteOp } from './local-store.js';
 import type { BulkRecord } from '../../embedded/bulk-records.js';
 import type { ValueAndTimestamp } from '../processors/api.js';
 
+/** Changelog records carry no headers (one shared array, not one per record). */
+const NO_HEADERS: readonly never[] = [];
+
 interface Entry {
   key: unknown;
   bytes: Buffer | null;
@@ -116,7 +119,7 @@ export class KeyValueStore implements StateStore {
     for (const entry of this.dirty) {
       const keyBytes = (entry.bytes ??= this.keyBytes(entry.key));
       const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
-      if (changelogTopic !== null) changelog.push({ key: keyBytes, value: stored, timestamp: entry.timestamp });
+      if (changelogTopic !== null) changelog.push({ key: keyBytes, value: stored, headers: NO_HEADERS, timestamp: entry.timestamp });
       this.writes.push({ db: this.db, key: keyBytes, value: stored });
       entry.dirty = false;
       const old = entry.flushedValue;

@@ -13,6 +13,9 @@ import { type ChangeListener, type StateStore, type StoreContext, type StoreDef 
 import type { LocalDb, WriteOp } from './local-store.js';
 import type { BulkRecord } from '../../embedded/bulk-records.js';
 
+/** Changelog records carry no headers (one shared array, not one per record). */
+const NO_HEADERS: readonly never[] = [];
+
 export interface TimeKeyedEntry {
   key: unknown;
   time: number;
@@ -165,7 +168,7 @@ export class TimeKeyedStore implements StateStore {
     for (const entry of this.dirty) {
       const primaryKey = encodePrimaryKey(entry.keyBytes, entry.time, entry.suffix);
       const stored = encodeStoredValue(entry.value === null ? null : this.def.valueSerde.serialize(entry.value), entry.timestamp);
-      if (changelogTopic !== null) changelog.push({ key: primaryKey, value: stored, timestamp: entry.timestamp });
+      if (changelogTopic !== null) changelog.push({ key: primaryKey, value: stored, headers: NO_HEADERS, timestamp: entry.timestamp });
       this.writes.push({ db: this.segments.forWrite(entry.time), key: primaryKey, value: stored });
       entry.dirty = false;
       const old = entry.flushedValue;

@@ -1,0 +1,120 @@
+/**
+ * Syslog over TCP (RFC 6587) and over TLS (RFC 5425, with the server's certificate options):
+ * each connection's bytes go through a SyslogFramer (octet counting or LF, per message), and the
+ * messages of one read go to the sink together. Backpressure: while the producer's buffer is full
+ * the connection stops reading, so the sender's socket fills and it slows down; nothing is dropped.
+ *
+ * Stopping: no new connections; each open one is half-closed (FIN) and read until the sender
+ * closes or STOP_GRACE_MS passes; then what was read is acknowledged before close() resolves.
+ * Main thread; owned by the input set that started it.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { LongLines } from '../long-lines.js';
+import type { InputSink } from '../sink.js';
+import { SyslogFramer } from './framing.js';
+import { SyslogRecords, type SyslogFormat } from './records.js';
+
+export interface SyslogTcpOptions {
+  host: string;
+  port: number;
+  format: SyslogFormat;
+  limits: LongLines;
+  /** Serve TLS (RFC 5425) with these options. */
+  tls?: tls.TlsOptions;
+  /** Most connections at once (Kafka's max.connections); more are refused. Default 1000. */
+  maxConnections?: number;
+}
+
+const STOP_GRACE_MS = 2000;
+
+export function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+const MAX_CONNECTIONS_DEFAULT = 1000;
+
+export class SyslogTcpInput {
+  private readonly sockets = new Set<net.Socket>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly server: net.Server,
+    private readonly sink: InputSink,
+    private readonly options: SyslogTcpOptions,
+  ) {}
+
+  static async listen(sink: InputSink, options: SyslogTcpOptions): Promise<SyslogTcpInput> {
+    const server = options.tls === undefined ? net.createServer() : tls.createServer(options.tls);
+    server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
+    const input = new SyslogTcpInput(server, sink, options);
+    server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => input.onConnection(socket));
+    server.on('tlsClientError', () => {}); // a failed handshake ends that connection only
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return input;
+  }
+
+  get port(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
+  /** `tcp://HOST:PORT` (or tls://) with the port it got. */
+  get url(): string {
+    return `${this.options.tls === undefined ? 'tcp' : 'tls'}://${hostForUrl(this.options.host)}:${this.port}`;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    this.sockets.add(socket);
+    const { sink } = this;
+    const records = new SyslogRecords(this.options.format, sink.stats, sink.routing);
+    let nowMs = Date.now(); // the time of receipt: one clock read per read, not per message
+    const framer = new SyslogFramer(this.options.limits, {
+      frame: (bytes, originalBytes) => records.add(bytes, originalBytes, nowMs),
+      skipped: () => {
+        sink.stats.counts.receivedCount++;
+        sink.stats.counts.skippedCount++;
+      },
+    });
+    const sendRead = (): void => {
+      if (records.length === 0) return;
+      const sent = sink.send(records.take());
+      this.inFlight.add(sent);
+      void sent.finally(() => this.inFlight.delete(sent));
+    };
+    socket.on('data', (chunk: Buffer) => {
+      nowMs = Date.now();
+      framer.push(chunk);
+      sendRead();
+      if (!sink.hasCapacity()) {
+        socket.pause();
+        void sink.ready().then(() => socket.resume());
+      }
+    });
+    socket.on('end', () => {
+      nowMs = Date.now();
+      framer.end();
+      sendRead();
+      socket.end();
+    });
+    socket.on('error', () => {}); // a reset connection ends itself; 'close' follows
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  /** Stops accepting, drains open connections briefly, and waits for their records' acknowledgements. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.end();
+    const timer = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, STOP_GRACE_MS);
+    timer.unref();
+    await closed;
+    clearTimeout(timer);
+    await Promise.allSettled([...this.inFlight]);
+  }
+}

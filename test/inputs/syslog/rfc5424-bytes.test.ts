@@ -1,0 +1,76 @@
+/**
+ * The syslog byte path (rfc5424-bytes.ts) against the general parser: for any message it takes,
+ * the value, key and timestamp a SyslogRecords batch produces are the ones the general path
+ * (parseRfc5424 + messageJson) gives; what it declines still becomes the general path's record.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Routing } from '../../../src/inputs/routing.js';
+import { InputStats } from '../../../src/inputs/stats.js';
+import { messageJson } from '../../../src/inputs/syslog/message.js';
+import { SyslogRecords } from '../../../src/inputs/syslog/records.js';
+import { parseRfc5424 } from '../../../src/inputs/syslog/rfc5424.js';
+import { Rfc5424Scan } from '../../../src/inputs/syslog/rfc5424-bytes.js';
+
+const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+
+/** Printable ASCII header tokens (sometimes with '"' or '\', which the byte path declines). */
+const token = fc.oneof(fc.constant('-'), fc.stringMatching(/^[!-~]{1,12}$/), fc.constantFrom('host1', 'app', 'ID47', '4242'));
+const timestamp = fc.oneof(
+  fc.constant('-'),
+  fc.tuple(fc.integer({ min: 1970, max: 2100 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 28 }), fc.integer({ min: 0, max: 23 }),
+    fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 }), fc.stringMatching(/^(\.\d{1,6})?$/), fc.constantFrom('Z', '+02:00', '-07:30', '+00:00'))
+    .map(([y, mo, d, h, mi, s, fraction, zone]) => `${y}-${p2(mo)}-${p2(d)}T${p2(h)}:${p2(mi)}:${p2(s)}${fraction}${zone}`),
+);
+const p2 = (n: number): string => String(n).padStart(2, '0');
+/** Any text for MSG: controls, quotes, backslashes, non-ASCII, a leading BOM now and then. */
+const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string().map((s) => `\ufeff${s}`), fc.constantFrom('', 'a "quoted" \\ path\t\x01\x7f é 日本 🎉'));
+const message = fc.tuple(fc.integer({ min: 0, max: 191 }), timestamp, token, token, token, token, fc.constantFrom('-', '-', '[x@1 a="b"]'), fc.option(text))
+  .map(([pri, ts, host, app, proc, id, sd, msg]) => `<${pri}>1 ${ts} ${host} ${app} ${proc} ${id} ${sd}${msg === null ? '' : ` ${msg}`}`);
+
+function batch(bytes: Buffer, keyField: string | undefined): { value: string; key: string | null; timestamp: number } {
+  const records = new SyslogRecords('json', new InputStats('test'), new Routing({ topic: 'syslog', keyField }));
+  records.add(bytes, bytes.length, now);
+  const [record] = records.take();
+  // The general path leaves the key to the sink's routing, from the fields.
+  const key = record!.fields === null ? record!.key : new Routing({ topic: 'syslog', keyField }).keyFor(record!.fields);
+  return { value: record!.value!.toString('utf8'), key: key === null ? null : key.toString('utf8'), timestamp: record!.timestamp };
+}
+
+describe('the RFC 5424 byte path', () => {
+  it('writes the value, key and timestamp the general parser gives, for any message', () => {
+    let scanned = 0;
+    fc.assert(fc.property(message, fc.constantFrom('hostname', undefined), (textMessage, keyField) => {
+      const bytes = Buffer.from(textMessage, 'utf8');
+      if (new Rfc5424Scan().scan(bytes)) scanned++;
+      const parsed = parseRfc5424(bytes.toString('utf8'));
+      const expected = { value: messageJson(parsed.message), key: keyField === undefined ? null : parsed.message.hostname, timestamp: parsed.timestampMs ?? now };
+      expect(batch(bytes, keyField)).toEqual(expected);
+    }), { numRuns: 3000 });
+    expect(scanned).toBeGreaterThan(1000); // the byte path was really taken
+  });
+
+  it('with --syslog-format raw keeps the bytes as the value, with the same key and timestamp', () => {
+    fc.assert(fc.property(message, (textMessage) => {
+      const bytes = Buffer.from(textMessage, 'utf8');
+      const parsed = parseRfc5424(bytes.toString('utf8'));
+      const records = new SyslogRecords('raw', new InputStats('test'), new Routing({ topic: 'syslog', keyField: 'hostname' }));
+      records.add(bytes, bytes.length, now);
+      const [record] = records.take();
+      expect(record!.value).toBe(bytes);
+      const key = record!.fields === null ? record!.key : new Routing({ topic: 'syslog', keyField: 'hostname' }).keyFor(record!.fields);
+      expect(key?.toString('utf8') ?? null).toBe(parsed.message.hostname);
+      expect(record!.timestamp).toBe(parsed.timestampMs ?? now);
+    }), { numRuns: 1000 });
+  });
+
+  it('declines what it does not cover, so the general path keeps its errors and structured data', () => {
+    const scan = new Rfc5424Scan();
+    for (const declined of ['<13>2 - h a - - - m', '<13>1 - h a - - [x@1 a="b"] m', '<13>1 - h"x a - - - m', '<13>1 2024-13-01T00:00:00Z h a - - - m',
+      '<13>1 2024-01-01T00:00:00.1234567Z h a - - - m', '<013>1 - h a - - - m', '<192>1 - h a - - - m', '<13>1 - h  a - - - m', '<13>1 - h a - - -m']) {
+      expect(scan.scan(Buffer.from(declined)), declined).toBe(false);
+    }
+    expect(scan.scan(Buffer.from('<13>1 2024-01-01T00:00:00.5+01:00 h a - - -'))).toBe(true);
+    expect(scan.timestampMs).toBe(Date.UTC(2024, 0, 1) - 3_600_000 + 500);
+  });
+});
