@@ -22,6 +22,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   demo: async () => { const m = await import('./commands/demo.js'); return (p) => p.addCommand(m.demoCommand()); },
   mirror: async () => { const m = await import('./commands/mirror.js'); return (p) => p.addCommand(m.mirrorCommand()); },
   tail: async () => { const m = await import('./commands/tail.js'); return (p) => p.addCommand(m.tailCommand()); },
+  streams: async () => { const m = await import('./commands/streams.js'); return (p) => p.addCommand(m.streamsCommand()); },
   top: async () => { const m = await import('./commands/top.js'); return (p) => p.addCommand(m.topCommand()); },
   serve: async () => { const m = await import('./commands/serve.js'); return (p) => void m.registerServeCommand(p); },
   users: async () => { const m = await import('../server/security/users-command.js'); return (p) => void m.registerUsersCommand(p); },

@@ -54,6 +54,13 @@ export const BROOK_ERRORS = {
   UNSUPPORTED_API: brookOnly(false),
   INVALID_BROKER_ADDRESS: brookOnly(false),
   MIRROR_TARGET_ERROR: brookOnly(false),
+  // Brook Streams (src/streams/errors.ts): application-side failures, never a broker's answer.
+  TOPOLOGY: brookOnly(false),
+  STREAMS_CONFIG: brookOnly(false),
+  SERIALIZATION: brookOnly(false),
+  STATE_STORE: brookOnly(false),
+  /** The group moved on while a streams member worked; it rejoins and the work is redone. */
+  TASK_MIGRATED: brookOnly(true),
 } as const satisfies Record<string, Entry>;
 
 /** One of Brook's own codes, or a Kafka code carried as is (KafkaCodeError: `KAFKA_<code>`). */

@@ -14,7 +14,7 @@
 import { ErrorCode } from '../protocol/error-codes.js';
 import { partitionForKey } from '../protocol/partitioner.js';
 import type { RecordHeader } from '../protocol/record-batch.js';
-import type { LinesTarget } from './bulk-acks.js';
+import { LinesTarget, type BatchPart, type SendLinesResult } from './bulk-acks.js';
 import { KafkaError } from './kafka-error.js';
 import type { ProducerBatches } from './producer-batches.js';
 import { recordBytesMax } from './record-input.js';
@@ -38,7 +38,22 @@ export interface QueuedRecords {
   roundRobin: boolean;
   /** The next partition (before modulo) with roundRobin. */
   roundRobinNext: number;
-  target: LinesTarget;
+  target: RecordsTarget;
+}
+
+export interface SendRecordsResult extends SendLinesResult {
+  /** Offset of the last record acknowledged (-1: none); streams' changelog checkpoints use it. */
+  lastOffset: number;
+}
+
+/** A LinesTarget that also keeps the highest acknowledged offset (meaningful for one partition). */
+export class RecordsTarget extends LinesTarget {
+  lastOffset = -1;
+
+  override acknowledged(topic: string, partition: number, baseOffset: number, part: BatchPart): void {
+    if (baseOffset >= 0) this.lastOffset = Math.max(this.lastOffset, baseOffset + part.firstIndex + part.recordCount - 1);
+    super.acknowledged(topic, partition, baseOffset, part);
+  }
 }
 
 /**

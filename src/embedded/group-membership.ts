@@ -22,6 +22,8 @@ import {
   encodeSubscription,
   roundRobinAssignor,
   type Assignor,
+  type ConsumerProtocolAssignment,
+  type ConsumerProtocolSubscription,
 } from '../groups/index.js';
 import type * as G from '../groups/types.js';
 import type { BrookBackend, GroupTransport } from './backend.js';
@@ -29,10 +31,25 @@ import { KafkaError } from './kafka-error.js';
 
 export type AssignorName = 'range' | 'roundrobin';
 
+/**
+ * An assignor computed by the application instead of Brook's built-in ones (Kafka Streams'
+ * StreamsPartitionAssignor is one): its protocol name, the userData of this member's
+ * subscription, and the leader's plan from every member's subscription.
+ */
+export interface CustomAssignor {
+  name: string;
+  userData(): Buffer | null;
+  assign(members: Array<{ memberId: string; subscription: ConsumerProtocolSubscription }>): Promise<Array<{ memberId: string; assignment: Buffer }>>;
+}
+
 export interface MembershipOptions {
   groupId: string;
   topic: string;
+  /** Topics to subscribe to; default [topic]. */
+  topics?: string[];
   assignor: AssignorName;
+  /** Replaces the built-in assignors (every member of the group must use the same one). */
+  customAssignor?: CustomAssignor;
   sessionTimeoutMs: number;
   rebalanceTimeoutMs: number;
   heartbeatIntervalMs: number;
@@ -70,6 +87,8 @@ export class GroupMembership {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatInFlight = false;
   private stopped = false;
+  /** This member's whole assignment in the current generation (all topics, userData). */
+  lastAssignment: ConsumerProtocolAssignment | null = null;
 
   constructor(
     private readonly transport: GroupTransport,
@@ -109,7 +128,9 @@ export class GroupMembership {
       this.memberId = join.memberId;
       this.generationId = join.generationId;
       if (this.stopped) return null;
-      const assignments = join.leader === join.memberId ? await this.assign(join) : [];
+      const assignments = join.leader !== join.memberId ? [] : this.options.customAssignor !== undefined
+        ? await this.options.customAssignor.assign(join.members.map((m) => ({ memberId: m.memberId, subscription: decodeSubscription(m.metadata) })))
+        : await this.assign(join);
       const sync = await this.retrying(() => this.transport.syncGroup({
         groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: null,
         protocolType: CONSUMER_PROTOCOL_TYPE, protocolName: join.protocolName, assignments,
@@ -119,6 +140,7 @@ export class GroupMembership {
       if (sync.errorCode !== ErrorCode.NONE) continue;
       this.rejoinNeeded = false;
       this.startHeartbeat();
+      this.lastAssignment = sync.assignment.length === 0 ? { version: 0, assignedPartitions: [], userData: null } : decodeAssignment(sync.assignment);
       return this.partitionsOf(sync.assignment);
     }
     throw new KafkaError(ErrorCode.REBALANCE_IN_PROGRESS, `group '${this.options.groupId}' did not settle after ${JOIN_ATTEMPTS_MAX} join attempts`);
@@ -146,8 +168,16 @@ export class GroupMembership {
   }
 
   private joinRequest(): G.JoinGroupRequest {
-    const { groupId, topic, sessionTimeoutMs, rebalanceTimeoutMs, assignor } = this.options;
-    const metadata = encodeSubscription({ version: 0, topics: [topic] });
+    const { groupId, topic, sessionTimeoutMs, rebalanceTimeoutMs, assignor, customAssignor } = this.options;
+    const topics = this.options.topics ?? [topic];
+    if (customAssignor !== undefined) {
+      const metadata = encodeSubscription({ version: 0, topics, userData: customAssignor.userData() });
+      return {
+        groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId: this.memberId, groupInstanceId: null,
+        protocolType: CONSUMER_PROTOCOL_TYPE, protocols: [{ name: customAssignor.name, metadata }], reason: null,
+      };
+    }
+    const metadata = encodeSubscription({ version: 0, topics });
     // The configured assignor first (the coordinator takes the first one all members support),
     // then the others Brook can compute, so a group with kafkajs' or Java's defaults still forms.
     const names = [assignor, ...['range', 'roundrobin', KAFKAJS_ROUND_ROBIN].filter((n) => n !== assignor)];

@@ -46,7 +46,7 @@ import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLin
 import { BatchDelivery } from './bulk-delivery.js';
 import { ProducerBatches } from './producer-batches.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
-import { placeRecords, type BulkRecord, type QueuedRecords } from './bulk-records.js';
+import { placeRecords, RecordsTarget, type BulkRecord, type QueuedRecords, type SendRecordsResult } from './bulk-records.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
 import { TopicMetadata } from './topic-metadata.js';
@@ -169,13 +169,26 @@ export class Producer {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      this.outstandingCount++;
-      const target = new RecordTarget(this.batches.callCount++, normalized.timestamp!, resolve, reject, this.settled);
-      const sizeBytes = recordBytesMax(normalized);
-      this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
-      this.pump();
-    });
+    return new Promise<RecordMetadata>((resolve, reject) => this.enqueueRecord(record, normalized, resolve, reject));
+  }
+
+  /**
+   * send() without a promise per record: one of the callbacks runs once with the outcome. For
+   * callers that send millions and track outcomes in bulk (the streams record collector), with the
+   * same two functions for every record; throws at once on a closed producer or a record it cannot
+   * take.
+   */
+  sendWithCallback(record: SendRecord, onAcknowledged: (metadata: RecordMetadata) => void, onFailed: (error: Error) => void): void {
+    if (this.closed) throw new Error('producer is closed');
+    this.enqueueRecord(record, toProducerRecord(record, Date.now()), onAcknowledged, onFailed);
+  }
+
+  private enqueueRecord(record: SendRecord, normalized: ProducerRecord, resolve: (m: RecordMetadata) => void, reject: (e: Error) => void): void {
+    this.outstandingCount++;
+    const target = new RecordTarget(this.batches.callCount++, normalized.timestamp!, resolve, reject, this.settled);
+    const sizeBytes = recordBytesMax(normalized);
+    this.queue.push({ kind: 'record', topic: record.topic, partition: record.partition, record: normalized, sizeBytes, target });
+    this.pump();
   }
 
   /** Sends several records; resolves when all are acknowledged (rejects with the first failure). */
@@ -214,16 +227,15 @@ export class Producer {
    * partition go to each partition in turn instead of by key. The records must not change until
    * the promise settles. Pair it with ready() to bound memory.
    */
-  sendRecords(topic: string, records: readonly BulkRecord[], options: { roundRobin?: boolean } = {}): Promise<SendLinesResult> {
+  sendRecords(topic: string, records: readonly BulkRecord[], options: { roundRobin?: boolean } = {}): Promise<SendRecordsResult> {
     if (this.closed) return Promise.reject(new Error('producer is closed'));
-    return new Promise<SendLinesResult>((resolve) => {
+    return new Promise<SendRecordsResult>((resolve) => {
       this.outstandingCount++;
       const roundRobinNext = this.roundRobinNext.get(topic) ?? 0;
       this.roundRobinNext.set(topic, roundRobinNext + records.length);
-      this.queue.push({
-        kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, roundRobinNext,
-        target: new LinesTarget(this.batches.callCount++, resolve, this.settled),
-      });
+      // lastOffset: the highest acknowledged offset, for callers that send to one partition (streams' changelogs).
+      const target: RecordsTarget = new RecordsTarget(this.batches.callCount++, (result) => resolve({ ...result, lastOffset: target.lastOffset }), this.settled);
+      this.queue.push({ kind: 'records', topic, records, index: 0, roundRobin: options.roundRobin ?? false, roundRobinNext, target });
       this.pump();
     });
   }
