@@ -13,10 +13,12 @@ import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
-import { RecordWalker } from '../protocol/record-walker.js';
+import { batchCrcMatches, checkBatchFraming } from '../protocol/record-batch.js';
 import { lockDataDir } from '../storage/data-dir.js';
-import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
+import { parseTopicConfigs, resolveLogConfig, topicConfigValues, type LogConfig } from '../storage/log-config.js';
+import { parseBrokerConfigs, staticLayerFromTopicDefaults, topicDefaultsFrom, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
+import { checkBatchHeader } from '../storage/log-validator.js';
+import { ProduceValidation } from './produce-validation.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { PartitionHandle, produceError } from './partition-handle.js';
@@ -49,7 +51,11 @@ function asKafkaCodeError(err: unknown): unknown {
 export class Broker {
   readonly nodeId = 0;
   private readonly topicsByName = new Map<string, TopicEntry>();
-  private readonly baseConfig: LogConfig;
+  /** Broker-level configs (broker-configs.ts) and the topic defaults they make. */
+  private brokerLayers: BrokerConfigLayers;
+  private topicDefaults: Record<string, string>;
+  /** Decompression, record checks and recompression of produces that need them. */
+  private readonly produceValidation = new ProduceValidation();
   private adminChain: Promise<unknown> = Promise.resolve();
   private readonly closeListeners = new Set<() => void>();
   private closing: Promise<void> | null = null;
@@ -65,7 +71,8 @@ export class Broker {
     private readonly metadata: MetadataLog,
     private readonly unlock: () => void,
   ) {
-    this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
+    this.brokerLayers = { perBroker: metadata.brokerConfigs('0'), clusterDefault: metadata.brokerConfigs(''), static: staticLayerFromTopicDefaults(options.topicDefaults ?? {}) };
+    this.topicDefaults = topicDefaultsFrom(this.brokerLayers);
   }
 
   /** Consumer groups (coordinator-groups.ts). Throws when the broker was opened with `groups: false`. */
@@ -84,7 +91,7 @@ export class Broker {
     const unlock = lockDataDir(dataDir);
     let metadata: MetadataLog | null = null;
     try {
-      parseTopicConfigs(options.topicDefaults ?? {});
+      staticLayerFromTopicDefaults(options.topicDefaults ?? {});
       metadata = MetadataLog.open(dataDir);
       const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, unlock);
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
@@ -110,7 +117,7 @@ export class Broker {
   private async startTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Promise<void> {
     let entry = this.topicsByName.get(metadata.name);
     if (entry === undefined) {
-      entry = { metadata, config: resolveLogConfig(metadata.configs, this.baseConfig), partitions: [] };
+      entry = { metadata, config: resolveLogConfig(metadata.configs, this.topicDefaults), partitions: [] };
       this.topicsByName.set(metadata.name, entry);
     }
     entry.metadata = metadata;
@@ -156,7 +163,7 @@ export class Broker {
       try {
         validateTopicName(name);
         if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(configs);
+        parseTopicConfigs(configs, this.topicDefaults);
         const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: options.partitions, configs };
         this.metadata.createTopic(metadata); // checks the partition count: INVALID_PARTITIONS
         await this.startTopic(metadata, true);
@@ -194,7 +201,8 @@ export class Broker {
       const overrides = mode === 'replace' ? { ...configs } : { ...entry.metadata.configs, ...configs };
       let config: LogConfig;
       try {
-        config = resolveLogConfig(overrides, this.baseConfig);
+        parseTopicConfigs(overrides, this.topicDefaults);
+        config = resolveLogConfig(overrides, this.topicDefaults);
       } catch (err) {
         throw asKafkaCodeError(err);
       }
@@ -218,7 +226,45 @@ export class Broker {
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
   topicConfig(name: string): Record<string, string> {
-    return configEntries(this.existing(name).config);
+    return topicConfigValues(this.existing(name).metadata.configs, this.topicDefaults);
+  }
+
+  /** The broker-level config layers DescribeConfigs reports (broker-configs.ts). */
+  brokerConfigLayers(): BrokerConfigLayers {
+    return this.brokerLayers;
+  }
+
+  /**
+   * AlterConfigs on a broker resource: replaces the dynamic configs of this broker ("0") or of the
+   * cluster default (""), durably, and gives every topic without its own override the new
+   * defaults. Bad names or values: KafkaCodeError INVALID_CONFIG, nothing changed.
+   */
+  alterBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>, validateOnly = false): Promise<void> {
+    return this.admin(async () => {
+      let layers: BrokerConfigLayers;
+      let topicDefaults: Record<string, string>;
+      try {
+        const parsed = parseBrokerConfigs(configs);
+        layers = scope === 'broker' ? { ...this.brokerLayers, perBroker: parsed } : { ...this.brokerLayers, clusterDefault: parsed };
+        topicDefaults = topicDefaultsFrom(layers);
+        topicConfigValues({}, topicDefaults); // e.g. log.roll.ms=0 would make segment.ms invalid
+        for (const entry of this.topicsByName.values()) parseTopicConfigs(entry.metadata.configs, topicDefaults);
+      } catch (err) {
+        throw asKafkaCodeError(err);
+      }
+      if (validateOnly) return;
+      this.metadata.setBrokerConfigs(scope === 'broker' ? String(this.nodeId) : '', scope === 'broker' ? layers.perBroker : layers.clusterDefault);
+      this.brokerLayers = layers;
+      this.topicDefaults = topicDefaults;
+      const updates: Promise<unknown>[] = [];
+      for (const entry of this.topicsByName.values()) {
+        const config = resolveLogConfig(entry.metadata.configs, topicDefaults);
+        if (JSON.stringify(config) === JSON.stringify(entry.config)) continue;
+        entry.config = config;
+        updates.push(...entry.partitions.map((handle) => handle.updateConfig(config).catch(() => {})));
+      }
+      await Promise.all(updates);
+    });
   }
 
   partitionState(topic: string, partition: number): PartitionState | undefined {
@@ -240,7 +286,12 @@ export class Broker {
     return { producerId: this.producerIds.allocate(), producerEpoch: 0 };
   }
 
-  produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {
+  /**
+   * Appends a produce's batches to a partition. `acks` is the request's: with acks=-1 (all) a
+   * topic whose min.insync.replicas exceeds this host's single replica answers NOT_ENOUGH_REPLICAS
+   * and writes nothing, as Kafka does when its in-sync replicas are too few.
+   */
+  produce(topic: string, partition: number, batches: Buffer, options: { acks?: number } = {}): Promise<ProduceResult> {
     if (this.closing !== null) return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is closing'));
     // Kafka: "Cannot append to internal topic" (only the coordinators write __consumer_offsets).
     if (INTERNAL_TOPICS.has(topic)) return Promise.resolve(produceError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`));
@@ -249,10 +300,16 @@ export class Broker {
     if (entry === undefined || handle === undefined) {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
-    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes)
-      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
+    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes);
     if (invalid !== null) return Promise.resolve(invalid);
-    return handle.produce(batches);
+    if (options.acks === -1 && entry.config.minInsyncReplicas > 1) {
+      return Promise.resolve(produceError(ErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${entry.config.minInsyncReplicas} but this broker is the only replica`));
+    }
+    // Recompression can change the size: the ring frame limit is checked again on the result.
+    return this.produceValidation.produce(`${topic}\0${partition}`, batches, entry.config, (prepared) =>
+      prepared.length > handle.maxProduceBytes
+        ? Promise.resolve(produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${prepared.length} bytes after recompression exceed the partition ring's frame limit ${handle.maxProduceBytes}`))
+        : handle.produce(prepared));
   }
 
   /**
@@ -328,6 +385,7 @@ export class Broker {
     const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions);
     try {
       await Promise.all([...handles.map((h) => h.shutdown(false)), this.groupsService?.close()]);
+      await this.produceValidation.close();
     } finally {
       this.metadata.close();
       this.unlock();
@@ -353,34 +411,14 @@ function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes
       return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
     }
     if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    pos += checked.sizeBytes;
-  }
-  return null;
-}
-
-/**
- * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
- * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
- * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received. Each batch's CRC is checked before its records are
- * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
- * would decode to (the worker checks CRCs again on append, for every topic).
- */
-function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
-  const walker = new RecordWalker();
-  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
-    try {
-      walker.reset(batches.subarray(pos, pos + sizeBytes));
-      while (walker.next()) {
-        if (walker.keyLength < 0) {
-          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
-        }
-      }
-    } catch (err) {
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
+    // Kafka's header checks (recordsCount = lastOffsetDelta + 1, ...) are a few reads, so here, with
+    // a message. Kafka checks the CRC first: a batch that fails both is CORRUPT_MESSAGE.
+    const header = checkBatchHeader(batches, pos);
+    if (header !== null) {
+      if (!batchCrcMatches(batches, pos, checked.sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
+      return produceError(header.errorCode, `record batch at byte ${pos}: ${header.errorMessage}`);
     }
+    pos += checked.sizeBytes;
   }
   return null;
 }

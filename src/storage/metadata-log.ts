@@ -25,7 +25,9 @@ type MetadataEvent =
   | { type: 'createTopic'; topic: TopicMetadata }
   | { type: 'deleteTopic'; name: string }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
-  | { type: 'setConfigs'; name: string; configs: Record<string, string> };
+  | { type: 'setConfigs'; name: string; configs: Record<string, string> }
+  /** The dynamic broker configs of one broker resource ("0" or "" for the cluster default), replaced whole. */
+  | { type: 'setBrokerConfigs'; resourceName: string; configs: Record<string, string> };
 
 export const METADATA_DIR_NAME = '__metadata';
 
@@ -33,6 +35,8 @@ const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64
 
 export class MetadataLog {
   private readonly state = new Map<string, TopicMetadata>();
+  /** Dynamic broker configs by broker resource name ("0", ""), as AlterConfigs left them. */
+  private readonly brokerConfigState = new Map<string, Record<string, string>>();
 
   private constructor(private readonly log: PartitionLog) {
     let offset = log.logStartOffset;
@@ -85,6 +89,16 @@ export class MetadataLog {
     this.commit({ type: 'setConfigs', name, configs: { ...configs } });
   }
 
+  /** The dynamic broker configs of a broker resource ("0" or ""), a copy. */
+  brokerConfigs(resourceName: string): Record<string, string> {
+    return { ...(this.brokerConfigState.get(resourceName) ?? {}) };
+  }
+
+  /** Replaces a broker resource's dynamic configs (validated by the caller: broker-configs.ts). */
+  setBrokerConfigs(resourceName: string, configs: Record<string, string>): void {
+    this.commit({ type: 'setBrokerConfigs', resourceName, configs: { ...configs } });
+  }
+
   close(): void {
     this.log.close();
   }
@@ -121,6 +135,9 @@ export class MetadataLog {
         if (topic) topic.configs = event.configs;
         break;
       }
+      case 'setBrokerConfigs':
+        this.brokerConfigState.set(event.resourceName, event.configs);
+        break;
     }
   }
 }

@@ -129,7 +129,8 @@ export class PartitionLog {
   append(batches: Uint8Array): AppendResult {
     assert(!this.closed, 'append to a closed log');
     const buf = Buffer.from(batches.buffer, batches.byteOffset, batches.byteLength);
-    const framed = frameBatches(buf, this.config.maxMessageBytes);
+    const nowMs = this.clock.nowMs();
+    const framed = frameBatches(buf, this.config, nowMs);
     if (!Array.isArray(framed)) return appendError(framed.errorCode);
     const producerCheck = checkProducers(this.producerState, framed);
     if (producerCheck.kind === 'error') return appendError(producerCheck.errorCode);
@@ -138,7 +139,6 @@ export class PartitionLog {
     }
     if (buf.length > this.config.segmentBytes) return appendError(ErrorCode.RECORD_LIST_TOO_LARGE);
 
-    const nowMs = this.clock.nowMs();
     const lastOffsetDeltaTotal = framed.reduce((sum, b) => sum + b.lastOffsetDelta + 1, 0);
     if (this.shouldRoll(buf.length, lastOffsetDeltaTotal, nowMs)) this.roll();
 

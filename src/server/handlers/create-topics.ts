@@ -11,7 +11,9 @@ import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { PARTITIONS_MAX } from '../../common/limits.js';
 import { KafkaCodeError } from '../../common/errors.js';
-import { parseTopicConfigs } from '../../storage/log-config.js';
+import { parseTopicConfigs, topicConfigValues } from '../../storage/log-config.js';
+import { topicDefaultsFrom } from '../../storage/broker-configs.js';
+import { describeTopicConfigs } from '../../storage/config-describe.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt } from './errors.js';
@@ -36,15 +38,23 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
         topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
-      const outcome = await attempt(() => createOne(topic, request.validateOnly, context));
-      topics.push({ ...result, ...outcome });
+      let partitionCount = -1;
+      const outcome = await attempt(async () => {
+        partitionCount = await createOne(topic, request.validateOnly, context);
+      });
+      // v5+ reports the created topic's partition count, replication factor and configs.
+      const created = outcome.errorCode === ErrorCode.NONE && context.apiVersion >= 5
+        ? { numPartitions: partitionCount, replicationFactor: 1, configs: createdTopicConfigs(topic, context) }
+        : {};
+      topics.push({ ...result, ...outcome, ...created });
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<void> {
+/** Creates (or with validateOnly, checks) one topic; returns its partition count. */
+async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<number> {
   const { broker, numPartitions } = context.server;
   if (topic.replicationFactor !== 1 && topic.replicationFactor !== -1) {
     throw new KafkaCodeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor}: this broker has one node, so it must be 1 (or -1 for the default)`);
@@ -71,8 +81,27 @@ async function createOne(topic: api.CreatableTopic, validateOnly: boolean, conte
   if (validateOnly) {
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
-    parseTopicConfigs(configs);
-    return;
+    parseTopicConfigs(configs, topicDefaultsFrom(broker.brokerConfigLayers()));
+    return partitionCount;
   }
   await broker.createTopic(topic.name, { partitions: partitionCount, configs });
+  return partitionCount;
+}
+
+/** CreateTopics v5+'s config list: every topic config with its value and source, as DescribeConfigs. */
+function createdTopicConfigs(topic: api.CreatableTopic, context: RequestContext): api.CreatableTopicConfigs[] {
+  const { broker } = context.server;
+  const layers = broker.brokerConfigLayers();
+  const overrides: Record<string, string> = {};
+  for (const entry of topic.configs) if (entry.value !== null) overrides[entry.name] = entry.value;
+  const canonical = parseTopicConfigs(overrides, topicDefaultsFrom(layers));
+  const values = topicConfigValues(canonical, topicDefaultsFrom(layers));
+  return describeTopicConfigs(values, canonical, layers).map((c) => ({
+    ...api.defaultCreatableTopicConfigs(),
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+  }));
 }

@@ -64,7 +64,7 @@ export const produceHandler = defineHandler<Request, Response>({
                 : ErrorCode.NONE;
         const result =
           refused === ErrorCode.NONE
-            ? broker.produce(topic.name, partition.index, partition.records!).then(
+            ? broker.produce(topic.name, partition.index, partition.records!, { acks: request.acks }).then(
                 (r) => partitionResponse(partition.index, r.errorCode, r.baseOffset, r.logAppendTimeMs, r.logStartOffset, r.errorMessage),
                 (error: unknown) =>
                   partitionResponse(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1, -1, String(error)),
