@@ -27,7 +27,7 @@ import type { ProduceResult } from './broker-types.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 
 /** Produces of at least this many bytes go to the pool (docs/benchmarks.md, "produce validation"). */
-export const POOL_MIN_BYTES = 64 * 1024;
+export const POOL_MIN_BYTES = 128 * 1024;
 /** Batch bytes the pool may hold at once (queued or running). */
 export const POOL_BYTES_MAX = 64 * 1024 * 1024;
 /** A pool thread with nothing to do exits after this long. */

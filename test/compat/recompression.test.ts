@@ -82,21 +82,21 @@ describe('compression.type=zstd', () => {
   it('stores kafkajs\'s uncompressed batches as zstd; kafkajs and kcat read them back intact', async () => {
     await admin.createTopics({ topics: [{ topic: 'packed', numPartitions: 1, configEntries: [{ name: 'compression.type', value: 'zstd' }] }] });
     const small = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `small ${i}`, headers: { n: String(i) } }));
-    // Over 64 KiB in one batch: this one is checked and recompressed in the pool.
-    const large = Array.from({ length: 800 }, (_, i) => ({ key: `k${50 + i}`, value: `large ${50 + i} ${'x'.repeat(100 + (i % 50))}`, headers: { n: String(50 + i) } }));
+    // Over 128 KiB in one batch (POOL_MIN_BYTES): this one is checked and recompressed in the pool.
+    const large = Array.from({ length: 1500 }, (_, i) => ({ key: `k${50 + i}`, value: `large ${50 + i} ${'x'.repeat(100 + (i % 50))}`, headers: { n: String(50 + i) } }));
     await producer.send({ topic: 'packed', compression: CompressionTypes.None, messages: small });
     await producer.send({ topic: 'packed', compression: CompressionTypes.None, messages: large });
-    await producer.send({ topic: 'packed', compression: CompressionTypes.GZIP, messages: [{ key: 'k850', value: 'gzip 850', headers: { n: '850' } }] });
+    await producer.send({ topic: 'packed', compression: CompressionTypes.GZIP, messages: [{ key: 'k1550', value: 'gzip 1550', headers: { n: '1550' } }] });
     expect(storedCodecs('packed')).toEqual([Compression.zstd, Compression.zstd, Compression.zstd]);
 
-    const expected = [...small, ...large, { key: 'k850', value: 'gzip 850', headers: { n: '850' } }].map((m, i) => ({ key: m.key, value: m.value, header: m.headers.n, offset: String(i) }));
+    const expected = [...small, ...large, { key: 'k1550', value: 'gzip 1550', headers: { n: '1550' } }].map((m, i) => ({ key: m.key, value: m.value, header: m.headers.n, offset: String(i) }));
     expect(await consumeWithKafkajs('packed', expected.length)).toEqual(expected);
     if (kcatFound) {
       const lines = kcat(['-C', '-t', 'packed', '-p', '0', '-e', '-o', 'beginning', '-f', '%o|%k|%s|%h\\n']).trimEnd().split('\n');
       expect(lines).toEqual(expected.map((m) => `${m.offset}|${m.key}|${m.value}|n=${m.header}`));
     }
     // The idempotent producer's sequences still line up after recompression.
-    await producer.send({ topic: 'packed', messages: [{ key: 'k851', value: 'after', headers: { n: '851' } }] });
+    await producer.send({ topic: 'packed', messages: [{ key: 'k1551', value: 'after', headers: { n: '1551' } }] });
     expect(storedCodecs('packed')).toHaveLength(4);
   });
 });
