@@ -14,11 +14,12 @@ export const MIN_CASE_MS_DEFAULT = 1000;
 export const WARMUP_MS_DEFAULT = 1000;
 
 /**
- * The warm-up of a case: `warmupMs` while there are no more partitions than cores, longer in
- * proportion past that, so that every worker thread runs its append path about as often as a lone
- * worker does in `warmupMs` (16 partitions on 2 cores: 8 × warmupMs).
+ * The warm-up of a case: `warmupMs` while its partitions use no more worker threads than there are
+ * cores, longer in proportion past that, so that every worker thread runs its append path about as
+ * often as a lone worker does in `warmupMs`. Partition workers are shared by many partitions, so
+ * past `workerCount` partitions more partitions need no more warm-up.
  */
-export function warmupMsFor(partitionCount: number, warmupMs: number, cores = os.availableParallelism()): number {
-  return Math.round(warmupMs * Math.max(1, partitionCount / cores));
+export function warmupMsFor(partitionCount: number, warmupMs: number, workerCount = os.availableParallelism(), cores = os.availableParallelism()): number {
+  return Math.round(warmupMs * Math.max(1, Math.min(partitionCount, workerCount) / cores));
 }
 

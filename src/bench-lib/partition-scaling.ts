@@ -28,6 +28,7 @@ import { PartitionLog } from '../storage/partition-log.js';
 import { ReadBufferPool } from '../storage/read-buffers.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from '../storage/log-config.js';
 import type { Broker } from '../engine/broker.js';
+import { PARTITIONS_MAX } from '../common/limits.js';
 import { elapsedSec } from './stats.js';
 import { MIN_CASE_MS_DEFAULT, WARMUP_MS_DEFAULT, warmupMsFor } from './case-timing.js';
 
@@ -40,6 +41,22 @@ const SEGMENT_BYTES = 256 * 1024 * 1024;
 const WARMUP_SEGMENT_BYTES = 16 * 1024 * 1024;
 /** How often the warm-up drops what it wrote (at most 16 MiB stays per partition). */
 const WARMUP_TRIM_MS = 500;
+/**
+ * Bytes one round of batches (one per partition) may take: past 500 or so partitions a batch of
+ * 1000 records each would make one round gigabytes, so batches get fewer records instead.
+ */
+const ROUND_BYTES_MAX = 512 * 1024 * 1024;
+
+/** One partition a case produces to and consumes from. */
+export interface Target {
+  topic: string;
+  partition: number;
+}
+
+/** Records per batch for `partitionCount` partitions: RECORDS_PER_BATCH unless a round of batches would pass ROUND_BYTES_MAX. */
+export function recordsPerBatchFor(partitionCount: number, recordBytes: number): number {
+  return Math.max(1, Math.min(RECORDS_PER_BATCH, Math.floor(ROUND_BYTES_MAX / partitionCount / recordBytes)));
+}
 
 export interface Throughput {
   recordCount: number;
@@ -93,15 +110,16 @@ export function benchBatch(recordBytes: number, recordsPerBatch = RECORDS_PER_BA
 }
 
 /** Batches needed for `recordCount` records, rounded up to one whole batch per partition at least. */
-function batchesPerPartition(spec: CaseSpec, partitionCount: number): number {
-  return Math.max(1, Math.ceil(spec.recordCount / RECORDS_PER_BATCH / partitionCount));
+function batchesPerPartition(spec: CaseSpec, partitionCount: number, recordsPerBatch = RECORDS_PER_BATCH): number {
+  return Math.max(1, Math.ceil(spec.recordCount / recordsPerBatch / partitionCount));
 }
 
-async function produceAll(broker: Broker, topic: string, partitionCount: number, batch: Buffer, batchCount: number, spec: RunTime): Promise<Throughput> {
+async function produceAll(broker: Broker, targets: readonly Target[], batch: Buffer, batchCount: number, spec: RunTime): Promise<Throughput> {
+  const batchRecords = [...iterateBatches(batch)][0]!.header.recordsCount;
   const { minEndMs, deadlineMs } = caseClock(spec);
   let batchesAcked = 0;
   const start = process.hrtime.bigint();
-  const partitionLoop = async (partition: number): Promise<void> => {
+  const partitionLoop = async ({ topic, partition }: Target): Promise<void> => {
     let sent = 0;
     const lane = async (): Promise<void> => {
       for (let nowMs = Date.now(); (sent < batchCount || nowMs < minEndMs) && nowMs < deadlineMs; nowMs = Date.now()) {
@@ -115,9 +133,9 @@ async function produceAll(broker: Broker, topic: string, partitionCount: number,
     };
     await Promise.all(Array.from({ length: IN_FLIGHT_BATCHES }, lane));
   };
-  await Promise.all(Array.from({ length: partitionCount }, (_, p) => partitionLoop(p)));
+  await Promise.all(targets.map(partitionLoop));
   const seconds = elapsedSec(start);
-  return throughput(batchesAcked * RECORDS_PER_BATCH, batchesAcked * batch.length, seconds);
+  return throughput(batchesAcked * batchRecords, batchesAcked * batch.length, seconds);
 }
 
 /**
@@ -164,15 +182,15 @@ function countBatches(records: Buffer, totals: { recordCount: number; sizeBytes:
   return offset;
 }
 
-async function consumeAll(broker: Broker, topic: string, partitionCount: number, expected: number, durations: { warmupMs: number; minDurationMs: number }): Promise<Throughput> {
+async function consumeAll(broker: Broker, targets: readonly Target[], expected: number, durations: { warmupMs: number; minDurationMs: number }): Promise<Throughput> {
   const buffers = readBuffers;
-  const ranges = Array.from({ length: partitionCount }, (_, partition) => {
+  const ranges = targets.map(({ topic, partition }) => {
     const state = broker.partitionState(topic, partition);
-    return { partition, start: state?.logStartOffset ?? 0, end: state?.highWatermark ?? 0 };
+    return { topic, partition, start: state?.logStartOffset ?? 0, end: state?.highWatermark ?? 0 };
   });
   const readPass: PassReader = async () => {
     const totals = { recordCount: 0, sizeBytes: 0 };
-    const partitionLoop = async ({ partition, start, end }: (typeof ranges)[number]): Promise<void> => {
+    const partitionLoop = async ({ topic, partition, start, end }: (typeof ranges)[number]): Promise<void> => {
       for (let fetchOffset = start; fetchOffset < end; ) {
         const request = { topic, partition, fetchOffset, partitionMaxBytes: FETCH_PARTITION_MAX_BYTES };
         const [result] = await broker.fetch([request], { maxWaitMs: 0, minBytes: 1, maxBytes: FETCH_PARTITION_MAX_BYTES, buffers });
@@ -186,7 +204,7 @@ async function consumeAll(broker: Broker, topic: string, partitionCount: number,
     await Promise.all(ranges.map(partitionLoop));
     return totals;
   };
-  return timedPasses(readPass, expected, durations, `consume ${topic}`);
+  return timedPasses(readPass, expected, durations, `consume ${targets.length} partitions`);
 }
 
 /** Consume runs on this thread and the threadpool, not in the workers: its warm-up does not grow with partitions. */
@@ -195,35 +213,66 @@ function consumeDurations(spec: CaseSpec): { warmupMs: number; minDurationMs: nu
 }
 
 /** Drops every record of every partition written so far (DeleteRecords to the high watermark). */
-async function dropWritten(broker: Broker, topic: string, partitionCount: number): Promise<void> {
-  await Promise.all(Array.from({ length: partitionCount }, async (_, partition) => {
+async function dropWritten(broker: Broker, targets: readonly Target[]): Promise<void> {
+  await Promise.all(targets.map(async ({ topic, partition }) => {
     const { errorCode } = await broker.deleteRecords(topic, partition, -1);
     if (errorCode !== ErrorCode.NONE) throw new Error(`delete records of ${topic}-${partition} failed: error ${errorCode}`);
   }));
 }
 
 /** The untimed warm-up of a case (see the module comment); ends with the log empty from the high watermark on. */
-async function warmUp(broker: Broker, topic: string, partitionCount: number, batch: Buffer, warmupMs: number): Promise<void> {
+async function warmUp(broker: Broker, targets: readonly Target[], batch: Buffer, warmupMs: number): Promise<void> {
   for (const endMs = Date.now() + warmupMs; ; ) {
     const roundMs = Math.max(1, Math.min(WARMUP_TRIM_MS, endMs - Date.now()));
-    await produceAll(broker, topic, partitionCount, batch, 1, { minDurationMs: roundMs, durationMs: roundMs });
-    await dropWritten(broker, topic, partitionCount);
+    await produceAll(broker, targets, batch, 1, { minDurationMs: roundMs, durationMs: roundMs });
+    await dropWritten(broker, targets);
     if (Date.now() >= endMs) return;
   }
 }
 
-/** Warms up, then produces and consumes one case on a fresh topic, which is deleted afterwards. */
-export async function runEngineCase(broker: Broker, topic: string, partitionCount: number, spec: CaseSpec): Promise<{ produce: Throughput; consume: Throughput }> {
-  await broker.createTopic(topic, { partitions: partitionCount, configs: { 'segment.bytes': String(WARMUP_SEGMENT_BYTES) } });
+/** What a case cost the process: resident memory after its produce, and threads. */
+export interface CaseFootprint {
+  rssMiB: number;
+  threads: number;
+}
+
+function footprint(): CaseFootprint {
+  let threads = NaN;
   try {
-    const batch = benchBatch(spec.recordBytes);
-    await warmUp(broker, topic, partitionCount, batch, warmupMsFor(partitionCount, spec.warmupMs ?? WARMUP_MS_DEFAULT));
-    await broker.alterTopicConfigs(topic, { 'segment.bytes': String(SEGMENT_BYTES) }, 'incremental');
-    const produce = await produceAll(broker, topic, partitionCount, batch, batchesPerPartition(spec, partitionCount), spec);
-    const consume = await consumeAll(broker, topic, partitionCount, produce.recordCount, consumeDurations(spec));
-    return { produce, consume };
+    threads = fs.readdirSync('/proc/self/task').length;
+  } catch {
+    // not Linux
+  }
+  return { rssMiB: Math.round(process.memoryUsage().rss / (1024 * 1024)), threads };
+}
+
+/** The topics of a case: as many of at most PARTITIONS_MAX partitions as `partitionCount` needs. */
+function caseTopics(prefix: string, partitionCount: number): { name: string; partitions: number }[] {
+  const topics: { name: string; partitions: number }[] = [];
+  for (let first = 0; first < partitionCount; first += PARTITIONS_MAX) {
+    topics.push({ name: partitionCount <= PARTITIONS_MAX ? prefix : `${prefix}-${topics.length}`, partitions: Math.min(PARTITIONS_MAX, partitionCount - first) });
+  }
+  return topics;
+}
+
+/** Warms up, then produces and consumes one case on fresh topics, which are deleted afterwards. */
+export async function runEngineCase(broker: Broker, topic: string, partitionCount: number, spec: CaseSpec): Promise<{ produce: Throughput; consume: Throughput; footprint: CaseFootprint }> {
+  const topics = caseTopics(topic, partitionCount);
+  const configs = { 'segment.bytes': String(WARMUP_SEGMENT_BYTES) };
+  const refused = (await broker.createTopics(topics.map((t) => ({ ...t, configs })))).find((e) => e !== null);
+  if (refused !== undefined && refused !== null) throw refused;
+  try {
+    const targets = topics.flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })));
+    const recordsPerBatch = recordsPerBatchFor(partitionCount, spec.recordBytes);
+    const batch = benchBatch(spec.recordBytes, recordsPerBatch);
+    await warmUp(broker, targets, batch, warmupMsFor(partitionCount, spec.warmupMs ?? WARMUP_MS_DEFAULT, broker.partitionWorkerCount));
+    for (const t of topics) await broker.alterTopicConfigs(t.name, { 'segment.bytes': String(SEGMENT_BYTES) }, 'incremental');
+    const produce = await produceAll(broker, targets, batch, batchesPerPartition(spec, partitionCount, recordsPerBatch), spec);
+    const used = footprint();
+    const consume = await consumeAll(broker, targets, produce.recordCount, consumeDurations(spec));
+    return { produce, consume, footprint: used };
   } finally {
-    await broker.deleteTopic(topic);
+    for (const t of topics) await broker.deleteTopic(t.name);
   }
 }
 

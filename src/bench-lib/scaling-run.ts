@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Broker } from '../engine/broker.js';
-import { runEngineCase, runStorageBaseline, type CaseSpec, type Throughput } from './partition-scaling.js';
+import { runEngineCase, runStorageBaseline, type CaseFootprint, type CaseSpec, type Throughput } from './partition-scaling.js';
 import { MIN_CASE_MS_DEFAULT, WARMUP_MS_DEFAULT } from './case-timing.js';
 import { runLatency, type LatencyResult } from './latency.js';
 import { ProgressBar } from './progress.js';
@@ -45,6 +45,10 @@ export interface ScalingRow {
   partitions: number;
   produce: Measured;
   consume: Measured;
+  /** The process's resident memory after the case's produce (largest over repetitions), MiB. */
+  rssMiB: number;
+  /** Threads of the process during the case (largest over repetitions). */
+  threads: number;
 }
 
 export interface BaselineRow {
@@ -82,7 +86,7 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
   fs.mkdirSync(baselineDir, { recursive: true });
   const stepCount = options.repetitions * (options.recordSizesBytes.length * (1 + options.partitionCounts.length) + (options.latencySeconds > 0 ? 1 : 0));
   const bar = new ProgressBar(stepCount, process.stderr, options.progress);
-  const engineRuns = new Map<string, { produce: Throughput[]; consume: Throughput[] }>();
+  const engineRuns = new Map<string, { produce: Throughput[]; consume: Throughput[]; footprints: CaseFootprint[] }>();
   const baselineRuns = new Map<number, { produce: Throughput[]; consume: Throughput[] }>();
   const latency: LatencyResult[] = [];
   const broker = await Broker.open({ dataDir: brokerDir });
@@ -107,9 +111,10 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
           bar.draw(`rep ${rep + 1}: ${recordBytes} B x ${partitions} partitions`);
           const result = await runEngineCase(broker, `bench-${recordBytes}-${partitions}-${rep}`, partitions, spec);
           const key = `${recordBytes}/${partitions}`;
-          const e = engineRuns.get(key) ?? { produce: [], consume: [] };
+          const e = engineRuns.get(key) ?? { produce: [], consume: [], footprints: [] };
           e.produce.push(result.produce);
           e.consume.push(result.consume);
+          e.footprints.push(result.footprint);
           engineRuns.set(key, e);
           bar.tick(`rep ${rep + 1}: ${recordBytes} B x ${partitions}`);
         }
@@ -133,7 +138,10 @@ export async function runPartitionScaling(options: ScalingOptions): Promise<Scal
   const results = options.recordSizesBytes.flatMap((recordBytes) =>
     options.partitionCounts.map((partitions) => {
       const runs = engineRuns.get(`${recordBytes}/${partitions}`)!;
-      return { recordBytes, partitions, produce: measured(runs.produce), consume: measured(runs.consume) };
+      return {
+        recordBytes, partitions, produce: measured(runs.produce), consume: measured(runs.consume),
+        rssMiB: Math.max(...runs.footprints.map((f) => f.rssMiB)), threads: Math.max(...runs.footprints.map((f) => f.threads)),
+      };
     }),
   );
   const latencyMedian = latency.length === 0 ? null : { p50Ms: median(latency.map((l) => l.p50Ms)), p99Ms: median(latency.map((l) => l.p99Ms)) };

@@ -59,7 +59,8 @@ export function action<A extends unknown[]>(
         backend: async (options = {}) => {
           backend ??= globals.broker !== undefined
             ? await NetworkBackend.connect(globals.broker, options)
-            : await BrokerBackend.open({ dataDir: globals.dataDir, ...options });
+            // A command opens only the partitions it touches: `topics list` opens none.
+            : await BrokerBackend.open({ dataDir: globals.dataDir, openPartitions: 'lazy', ...options });
           return backend;
         },
       };

@@ -47,8 +47,12 @@ export const RETENTION_MS_DEFAULT = 7 * 24 * 3600 * 1000;
 export const TOPIC_NAME_MAX_CHARS = 249;
 export const PARTITIONS_MAX = 1024;
 
-/** Per-partition produce ring (SharedArrayBuffer). Holds at least two of the largest batches. */
-export const RING_BYTES_DEFAULT = 8 * MiB;
+/**
+ * Each partition worker's produce ring (SharedArrayBuffer), shared by all the partitions it owns.
+ * Holds at least two of the largest batches; one produce (all batches of a request for one
+ * partition) may take half of it.
+ */
+export const RING_BYTES_DEFAULT = 16 * MiB;
 /** Frame header in the ring: int32 length + int32 slot id. */
 export const RING_FRAME_HEADER_BYTES = 8;
 

@@ -41,7 +41,8 @@ export class BrokerBackend implements BrookBackend {
   static async open(options: BrokerBackendOptions): Promise<BrokerBackend> {
     // Loaded on first open, so `brook --help` and flag errors never load the engine.
     const { Broker } = await import('../engine/broker.js');
-    const broker = await Broker.open(options);
+    const { coordinatorSettingsFromEnv } = await import('../engine/coordinator/coordinator-config.js');
+    const broker = await Broker.open({ ...options, coordinators: { ...coordinatorSettingsFromEnv(), ...options.coordinators } });
     return new BrokerBackend(broker, options);
   }
 
@@ -70,7 +71,7 @@ export class BrokerBackend implements BrookBackend {
     if (topic === undefined) return undefined;
     const partitions = [];
     for (let partition = 0; partition < topic.partitionCount; partition++) {
-      const state = this.broker.partitionState(name, partition);
+      const state = await this.broker.loadPartitionState(name, partition);
       if (state === undefined) continue;
       partitions.push({ partition, ...state });
     }

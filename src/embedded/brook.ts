@@ -19,7 +19,9 @@ export interface BrookOptions {
   autoCreateTopics?: boolean;
   /** Partitions of auto-created topics (Kafka's num.partitions). Default 1. */
   numPartitions?: number;
-  /** Bytes of each partition's produce ring. Default 8 MiB. */
+  /** Partition worker threads, each owning many partitions. Default: one per core. */
+  workers?: number;
+  /** Bytes of each partition worker's produce ring. Default 16 MiB. */
   ringBytes?: number;
   /**
    * Close gracefully on SIGINT / SIGTERM (flush producers, write clean-shutdown markers), then
@@ -53,6 +55,9 @@ export class Brook {
       autoCreateTopics: options.autoCreateTopics ?? true,
       numPartitions: options.numPartitions ?? 1,
       ringBytes: options.ringBytes,
+      workers: options.workers,
+      // Usable at once; every partition opens (and recovers) in the background, or on first use.
+      openPartitions: 'background',
     });
     const brook = new Brook(backend);
     if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);

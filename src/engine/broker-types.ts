@@ -1,14 +1,24 @@
 /** The public types of the Broker API (broker.ts re-exports them). */
 import type { FaultSpec } from './fault-injection.js';
+import type { CoordinatorSettings } from './coordinator/coordinator-config.js';
 
 export interface BrokerOptions {
   dataDir: string;
   /** Broker-wide defaults for topic configs, Kafka names ("retention.ms": "1000", ...). */
   topicDefaults?: Record<string, string>;
-  /** Per-partition produce ring, default RING_BYTES_DEFAULT. */
+  /** Partition worker threads, each owning many partitions. Default: os.availableParallelism(). */
+  workers?: number;
+  /** Each partition worker's produce ring, default RING_BYTES_DEFAULT. */
   ringBytes?: number;
-  /** How often each partition worker runs PartitionLog.tick() (flush.ms, segment.ms, retention). Default 100. */
+  /**
+   * When partitions open: 'all' (default) before Broker.open resolves; 'background' after it
+   * resolves (brook serve: listening at once, readiness() says when done); 'lazy' on first use.
+   */
+  openPartitions?: 'all' | 'background' | 'lazy';
+  /** How often the coordinator workers run their timers (heartbeats, rebalances). Default 100. */
   tickIntervalMs?: number;
+  /** Group coordinator settings (the CLI and `brook serve` read them from BROOK_* variables). */
+  coordinators?: Partial<CoordinatorSettings>;
   /** Tests only: workers open their logs through a seeded FaultyIo and accept `faults` commands. */
   faults?: FaultSpec;
   /**
@@ -58,4 +68,24 @@ export interface FetchResult {
   lastStableOffset: number;
   logStartOffset: number;
   records: Buffer | null;
+}
+
+/** Whether start-up opening and recovery of the partitions has finished (`/readyz`). */
+export interface Readiness {
+  ready: boolean;
+  partitionsOpen: number;
+  partitionsTotal: number;
+}
+
+/** What one worker thread is doing, for metrics and `brook top`. */
+export interface WorkerStats {
+  kind: 'partition' | 'coordinator';
+  index: number;
+  /** Partitions it holds open (coordinators: __consumer_offsets partitions). */
+  partitionCount: number;
+  ringUsedBytes: number;
+  ringCapacityBytes: number;
+  /** Produces queued for its ring or being appended (coordinators: 0). */
+  queuedProduceCount: number;
+  restartCount: number;
 }

@@ -1,44 +1,55 @@
 /**
  * The Broker: the API the Kafka server, the CLI, the embedded API and the group coordinator use.
- * Owns the data dir lock, the metadata log (topics, partition counts, config overrides) and one
- * PartitionHandle (worker + rings) per partition. Lives on the main thread; not thread-safe.
- * Admin operations run one at a time (a promise chain) so they never interleave half-done.
+ * Owns the data dir lock, the metadata log (topics, partition counts, config overrides), the
+ * partition workers (a fixed few, each owning many partitions) and one Partition per partition.
+ * Lives on the main thread; not thread-safe. Admin operations run one at a time (a promise chain)
+ * so they never interleave half-done.
+ *
+ * Partitions open lazily (partition/partition.ts): `openPartitions` says whether Broker.open waits
+ * for all of them ('all'), opens them in the background after it returns ('background', `brook
+ * serve`), or opens each only on first use ('lazy', CLI commands that need a few).
  *
  * Kafka error codes come back as data from produce/fetch/listOffset/deleteRecords; admin
  * operations throw KafkaCodeError with the code (STYLE.md, "Errors").
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { batchCrcMatches, checkBatchFraming } from '../protocol/record-batch.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { parseTopicConfigs, resolveLogConfig, topicConfigValues, type LogConfig } from '../storage/log-config.js';
 import { parseBrokerConfigs, staticLayerFromTopicDefaults, topicDefaultsFrom, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
-import { checkBatchHeader } from '../storage/log-validator.js';
-import { ProduceValidation } from './produce-validation.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
-import { PartitionHandle, produceError } from './partition-handle.js';
+import { Partition } from './partition/partition.js';
+import { PartitionWorkers } from './partition/partition-workers.js';
+import { produceError } from './partition/worker-handle.js';
+import { validateBatches } from './produce-checks.js';
+import { ProduceValidation } from './produce-validation.js';
+import type { PartitionWorkerHandle } from './partition/worker-handle.js';
+import type { WorkerCounters } from './partition/worker-control.js';
 import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
 import { loadClusterId } from './cluster-id.js';
-import { coordinatorSettingsFromEnv, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator-config.js';
-import { GroupsService } from './coordinator-groups.js';
+import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from './coordinator/coordinator-config.js';
+import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
-import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+import { descriptorBudgets } from './descriptor-budget.js';
+import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
-export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from './broker-types.js';
+export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
-const TICK_INTERVAL_MS_DEFAULT = 100;
+/** Partitions opened per step of a background open: each step is one message per worker. */
+const OPEN_CHUNK_PARTITIONS = 512;
 
 interface TopicEntry {
   metadata: TopicMetadata;
   config: LogConfig;
-  partitions: PartitionHandle[];
+  partitions: Partition[];
 }
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
@@ -63,16 +74,21 @@ export class Broker {
   private groupsService: GroupsService | null = null;
   /** Opened on first use: a broker that never sees an idempotent producer writes no id file. */
   private producerIds: ProducerIdAllocator | null = null;
+  /** Settles when the start-up opening of every partition is done ('all' and 'background'). */
+  private openingAll: Promise<void> = Promise.resolve();
+  private openedAll: boolean;
 
   private constructor(
     readonly dataDir: string,
     readonly clusterId: string,
     private readonly options: BrokerOptions,
     private readonly metadata: MetadataLog,
+    private readonly workers: PartitionWorkers,
     private readonly unlock: () => void,
   ) {
     this.brokerLayers = { perBroker: metadata.brokerConfigs('0'), clusterDefault: metadata.brokerConfigs(''), static: staticLayerFromTopicDefaults(options.topicDefaults ?? {}) };
     this.topicDefaults = topicDefaultsFrom(this.brokerLayers);
+    this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
   }
 
   /** Consumer groups (coordinator-groups.ts). Throws when the broker was opened with `groups: false`. */
@@ -85,27 +101,45 @@ export class Broker {
     return this.groupsService !== null;
   }
 
-  /** Locks the data dir, replays the metadata log and starts every partition's worker. */
+  /** Locks the data dir, replays the metadata log, starts the workers and opens partitions as `openPartitions` says. */
   static async open(options: BrokerOptions): Promise<Broker> {
     const dataDir = path.resolve(options.dataDir);
     const unlock = lockDataDir(dataDir);
     let metadata: MetadataLog | null = null;
+    let workers: PartitionWorkers | null = null;
     try {
       staticLayerFromTopicDefaults(options.topicDefaults ?? {});
       metadata = MetadataLog.open(dataDir);
-      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, unlock);
+      const workerCount = options.workers ?? os.availableParallelism();
+      if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new InvalidConfigError(`workers=${workerCount} is not a positive integer`);
+      const budgets = descriptorBudgets(workerCount);
+      const lazy = options.openPartitions === 'lazy';
+      workers = await PartitionWorkers.start({
+        workerCount,
+        ringBytes: options.ringBytes ?? RING_BYTES_DEFAULT,
+        descriptorBudgetPerWorker: budgets.perWorker,
+        ...(options.faults === undefined ? {} : { faults: options.faults }),
+      }, lazy);
+      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock);
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
-      const settings = coordinatorSettingsFromEnv();
+      const settings = { ...COORDINATOR_SETTINGS_DEFAULT, ...options.coordinators, groupConfig: { ...options.coordinators?.groupConfig } };
       const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
-      await Promise.all([...metadata.topics().values()].filter((t) => t.name !== OFFSETS_TOPIC).map((t) => broker.startTopic(t, false)));
-      if (options.groups === false) return broker;
-      broker.groupsService = await GroupsService.start({
-        dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
-        topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
-      }).catch(async (err: unknown) => {
-        await Promise.all([...broker.topicsByName.values()].flatMap((e) => e.partitions).map((h) => h.shutdown(false)));
-        throw err;
-      });
+      for (const topic of metadata.topics().values()) if (topic.name !== OFFSETS_TOPIC) broker.addTopic(topic, false);
+      if (options.groups !== false) {
+        // Lazily opened brokers (CLI commands) start the coordinator threads on the first group call.
+        broker.groupsService = await GroupsService.start({
+          dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
+          topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
+        }, lazy).catch(async (err: unknown) => {
+          await workers!.close();
+          throw err;
+        });
+      }
+      const mode = options.openPartitions ?? 'all';
+      if (mode !== 'lazy') {
+        broker.openingAll = broker.openEveryPartition();
+        if (mode === 'all') await broker.openingAll;
+      }
       return broker;
     } catch (err) {
       metadata?.close();
@@ -114,32 +148,66 @@ export class Broker {
     }
   }
 
-  private async startTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Promise<void> {
+  /** Creates the Partition objects of a topic (none opened); partitions from `fromPartition` on. */
+  private addTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Partition[] {
     let entry = this.topicsByName.get(metadata.name);
     if (entry === undefined) {
       entry = { metadata, config: resolveLogConfig(metadata.configs, this.topicDefaults), partitions: [] };
       this.topicsByName.set(metadata.name, entry);
     }
     entry.metadata = metadata;
-    const started: Promise<void>[] = [];
+    const added: Partition[] = [];
     for (let p = fromPartition; p < metadata.partitionCount; p++) {
       const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
-      // A new partition must not inherit files a crash left behind mid-deletion of an older topic.
-      if (fresh) fs.rmSync(dir, { recursive: true, force: true });
-      const handle = new PartitionHandle(metadata.name, p, dir, entry.config, this.options.ringBytes ?? RING_BYTES_DEFAULT, this.options.tickIntervalMs ?? TICK_INTERVAL_MS_DEFAULT, this.options.faults);
-      entry.partitions[p] = handle;
-      started.push(handle.start());
+      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, fresh);
+      entry.partitions[p] = partition;
+      added.push(partition);
     }
-    await Promise.all(started);
+    return added;
+  }
+
+  /**
+   * Opens every partition, a chunk at a time (each chunk is one message per worker and is answered
+   * as a whole), so produces and fetches to partitions of later chunks open theirs on demand
+   * meanwhile. A partition that fails to open goes offline alone.
+   */
+  private async openEveryPartition(): Promise<void> {
+    const all = [...this.topicsByName.values()].flatMap((e) => e.partitions);
+    for (let i = 0; i < all.length && this.closing === null; i += OPEN_CHUNK_PARTITIONS) {
+      await Promise.all(all.slice(i, i + OPEN_CHUNK_PARTITIONS).map((p) => p.ensureOpen().catch(() => {})));
+    }
+    this.openedAll = true;
+  }
+
+  /** Ready once start-up opening (and recovery) of every partition is done; always true with 'lazy'. */
+  readiness(): Readiness {
+    let partitionsOpen = 0;
+    let partitionsTotal = 0;
+    for (const entry of this.topicsByName.values()) {
+      for (const partition of entry.partitions) {
+        partitionsTotal++;
+        if (partition.isOpen) partitionsOpen++;
+      }
+    }
+    return { ready: this.openedAll, partitionsOpen, partitionsTotal };
+  }
+
+  /** Resolves when start-up opening is done (at once with 'lazy'). */
+  whenOpened(): Promise<void> {
+    return this.openingAll;
   }
 
   /** Runs admin operations one at a time, in call order. */
   private admin<T>(operation: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    // Coordinators learn the new partition counts before the caller hears back.
-    const run = this.adminChain.then(operation, operation).finally(() => this.groupsService?.updateTopics(this.partitionCounts()));
+    const run = this.adminChain.then(operation, operation);
     this.adminChain = run.catch(() => {});
     return run;
+  }
+
+  /** Tells the group coordinators of partition count changes (0 = deleted) before the caller hears back. */
+  private topicsChanged(changes: [string, number][]): void {
+    this.groupsService?.updateTopics(changes);
   }
 
   private assertOpen(): void {
@@ -157,19 +225,44 @@ export class Broker {
     return entry;
   }
 
-  createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+  /**
+   * Creates a topic and opens its partitions on the workers (batched: one message per worker). A
+   * partition that fails to open goes offline; the topic exists either way, as in Kafka.
+   */
+  async createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void> {
+    const [error] = await this.createTopics([{ name, ...options }]);
+    if (error !== null && error !== undefined) throw error;
+  }
+
+  /**
+   * Creates every valid topic of the list with ONE metadata-log record (one fsync), then opens all
+   * their partitions together; answers per topic null or the KafkaCodeError that refused it.
+   */
+  createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      const configs = { ...(options.configs ?? {}) };
-      try {
-        validateTopicName(name);
-        if (this.topicsByName.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(configs, this.topicDefaults);
-        const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: options.partitions, configs };
-        this.metadata.createTopic(metadata); // checks the partition count: INVALID_PARTITIONS
-        await this.startTopic(metadata, true);
-      } catch (err) {
-        throw asKafkaCodeError(err);
+      const errors: (Error | null)[] = [];
+      const accepted: TopicMetadata[] = [];
+      const names = new Set<string>();
+      for (const { name, partitions, configs } of topics) {
+        const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: partitions, configs: { ...(configs ?? {}) } };
+        try {
+          validateTopicName(name);
+          if (this.topicsByName.has(name) || names.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
+          parseTopicConfigs(metadata.configs, this.topicDefaults);
+          this.metadata.checkNewTopic(metadata); // the partition count: INVALID_PARTITIONS
+          names.add(name);
+          accepted.push(metadata);
+          errors.push(null);
+        } catch (err) {
+          errors.push(asKafkaCodeError(err) as Error);
+        }
       }
+      if (accepted.length === 0) return errors;
+      this.metadata.createTopics(accepted);
+      const added = accepted.flatMap((metadata) => this.addTopic(metadata, true));
+      this.topicsChanged(accepted.map((m) => [m.name, m.partitionCount]));
+      await Promise.all(added.map((p) => p.ensureOpen().catch(() => {})));
+      return errors;
     });
   }
 
@@ -181,8 +274,9 @@ export class Broker {
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
       this.topicsByName.delete(name);
-      await Promise.all(entry.partitions.map((handle) => handle.shutdown(true)));
-      for (const handle of entry.partitions) fs.rmSync(handle.dir, { recursive: true, force: true });
+      this.topicsChanged([[name, 0]]);
+      await Promise.all(entry.partitions.map((partition) => partition.close(true)));
+      for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
     });
   }
 
@@ -191,7 +285,9 @@ export class Broker {
       const entry = this.existing(name);
       const previousCount = entry.metadata.partitionCount;
       this.metadata.setPartitionCount(name, totalCount); // INVALID_PARTITIONS unless it grows
-      await this.startTopic({ ...entry.metadata, partitionCount: totalCount }, true, previousCount);
+      const added = this.addTopic({ ...entry.metadata, partitionCount: totalCount }, true, previousCount);
+      this.topicsChanged([[name, totalCount]]);
+      await Promise.all(added.map((p) => p.ensureOpen().catch(() => {})));
     });
   }
 
@@ -209,7 +305,7 @@ export class Broker {
       this.metadata.setConfigs(name, overrides);
       entry.metadata = { ...entry.metadata, configs: overrides };
       entry.config = config;
-      await Promise.all(entry.partitions.map((handle) => handle.updateConfig(config).catch(() => {})));
+      await Promise.all(entry.partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
     });
   }
 
@@ -261,19 +357,56 @@ export class Broker {
         const config = resolveLogConfig(entry.metadata.configs, topicDefaults);
         if (JSON.stringify(config) === JSON.stringify(entry.config)) continue;
         entry.config = config;
-        updates.push(...entry.partitions.map((handle) => handle.updateConfig(config).catch(() => {})));
+        updates.push(...entry.partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
       }
       await Promise.all(updates);
     });
   }
 
+  /** The published state of an open partition; undefined for an unknown partition or one not opened yet (see loadPartitionState). */
   partitionState(topic: string, partition: number): PartitionState | undefined {
-    return this.partitionHandle(topic, partition)?.state.snapshot();
+    const found = this.partition(topic, partition);
+    return found?.isOpen ? found.snapshot() : undefined;
   }
 
-  /** The handle of a partition, for the coordinator and tests (crash injection). */
-  partitionHandle(topic: string, partition: number): PartitionHandle | undefined {
+  /** A partition's state, opening it first if needed; undefined for an unknown or offline partition. */
+  async loadPartitionState(topic: string, partition: number): Promise<PartitionState | undefined> {
+    const found = this.partition(topic, partition);
+    if (found === undefined) return undefined;
+    try {
+      await found.ensureOpen();
+    } catch {
+      return undefined;
+    }
+    return found.snapshot();
+  }
+
+  private partition(topic: string, partition: number): Partition | undefined {
     return this.topicsByName.get(topic)?.partitions[partition];
+  }
+
+  /** The partition worker holding a partition (tests: crash and fault injection); undefined unless it is open. */
+  workerOf(topic: string, partition: number): PartitionWorkerHandle | undefined {
+    return this.partition(topic, partition)?.worker ?? undefined;
+  }
+
+  /** Produces of one partition queued or in flight (tests). */
+  pendingProduceCount(topic: string, partition: number): number {
+    return this.partition(topic, partition)?.pendingProduceCount ?? 0;
+  }
+
+  /** What each worker is doing, for metrics and `brook top`. */
+  workerStats(): WorkerStats[] {
+    return [...this.workers.stats(), ...(this.groupsService?.stats() ?? [])];
+  }
+
+  /** The partition workers' shared counters (tests tell an idle worker from a polling one with them). */
+  workerCounters(): WorkerCounters[] {
+    return this.workers.counters();
+  }
+
+  get partitionWorkerCount(): number {
+    return this.workers.count;
   }
 
   /**
@@ -296,28 +429,36 @@ export class Broker {
     // Kafka: "Cannot append to internal topic" (only the coordinators write __consumer_offsets).
     if (INTERNAL_TOPICS.has(topic)) return Promise.resolve(produceError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`));
     const entry = this.topicsByName.get(topic);
-    const handle = entry?.partitions[partition];
-    if (entry === undefined || handle === undefined) {
+    const target = entry?.partitions[partition];
+    if (entry === undefined || target === undefined) {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
-    const invalid = validateBatches(batches, entry.config.maxMessageBytes, handle.maxProduceBytes);
+    const maxFrameBytes = this.workers.maxProduceBytes;
+    const invalid = validateBatches(batches, entry.config.maxMessageBytes, maxFrameBytes);
     if (invalid !== null) return Promise.resolve(invalid);
     if (options.acks === -1 && entry.config.minInsyncReplicas > 1) {
       return Promise.resolve(produceError(ErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${entry.config.minInsyncReplicas} but this broker is the only replica`));
     }
     // Recompression can change the size: the ring frame limit is checked again on the result.
     return this.produceValidation.produce(`${topic}\0${partition}`, batches, entry.config, (prepared) =>
-      prepared.length > handle.maxProduceBytes
-        ? Promise.resolve(produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${prepared.length} bytes after recompression exceed the partition ring's frame limit ${handle.maxProduceBytes}`))
-        : handle.produce(prepared));
+      prepared.length > maxFrameBytes
+        ? Promise.resolve(produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${prepared.length} bytes after recompression exceed the ring's frame limit ${maxFrameBytes}`))
+        : target.produce(prepared));
   }
 
   /**
    * Kafka fetch with long-poll (fetch.ts). Records are read into fresh buffers the caller may keep,
    * unless `options.buffers` is a ReadBufferPool: then the caller releases each result's records.
+   * Partitions not open yet are opened first.
    */
-  fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
-    return fetchWithLongPoll((t, p) => this.partitionHandle(t, p), requests, options, (wake) => {
+  async fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    const opening: Promise<void>[] = [];
+    for (const request of requests) {
+      const found = this.partition(request.topic, request.partition);
+      if (found !== undefined && found.status !== 'open' && found.status !== 'offline') opening.push(found.ensureOpen().catch(() => {}));
+    }
+    if (opening.length > 0) await Promise.all(opening);
+    return fetchWithLongPoll((t, p) => this.partition(t, p), requests, options, (wake) => {
       if (this.closing !== null) {
         // Closed (before this fetch, or while it read): its listener would never be called, and
         // the fetch answers NOT_LEADER_OR_FOLLOWER at once rather than reopen files (fetch.ts).
@@ -330,43 +471,47 @@ export class Broker {
   }
 
   async listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }> {
-    const handle = this.partitionHandle(topic, partition);
-    if (handle === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
-    const highWatermark = handle.state.get('highWatermark');
-    const logStartOffset = handle.state.get('logStartOffset');
+    const found = this.partition(topic, partition);
+    if (found === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, offset: -1, timestamp: -1 };
+    try {
+      await found.ensureOpen();
+    } catch (err) {
+      return { errorCode: readErrorCode(err), offset: -1, timestamp: -1 };
+    }
+    const highWatermark = found.state.get('highWatermark');
+    const logStartOffset = found.state.get('logStartOffset');
     if (timestamp === -1) return { errorCode: ErrorCode.NONE, offset: highWatermark, timestamp: -1 };
     if (timestamp === -2) return { errorCode: ErrorCode.NONE, offset: logStartOffset, timestamp: -1 };
     try {
-      const found = handle.reader().offsetForTimestamp(timestamp, highWatermark);
-      if (found === null) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
-      return { errorCode: ErrorCode.NONE, offset: Math.max(found.offset, logStartOffset), timestamp: found.timestamp };
+      const result = found.reader().offsetForTimestamp(timestamp, highWatermark);
+      if (result === null) return { errorCode: ErrorCode.NONE, offset: -1, timestamp: -1 };
+      return { errorCode: ErrorCode.NONE, offset: Math.max(result.offset, logStartOffset), timestamp: result.timestamp };
     } catch (err) {
       return { errorCode: readErrorCode(err), offset: -1, timestamp: -1 };
     }
   }
 
   async deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }> {
-    const handle = this.partitionHandle(topic, partition);
-    if (handle === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
-    if (offset !== -1 && (offset < 0 || offset > handle.state.get('highWatermark'))) {
-      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-    }
+    const found = this.partition(topic, partition);
+    if (found === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, lowWatermark: -1 };
     try {
-      const lowWatermark = await handle.request<number>({ type: 'deleteRecords', offset });
-      return { errorCode: ErrorCode.NONE, lowWatermark };
+      await found.ensureOpen();
+      if (offset !== -1 && (offset < 0 || offset > found.state.get('highWatermark'))) {
+        return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
+      }
+      return { errorCode: ErrorCode.NONE, lowWatermark: await found.deleteRecords(offset) };
     } catch (err) {
       const code = (err as BrookError).code;
       if (code === 'OFFSET_OUT_OF_RANGE') return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-      if (code === 'WORKER_EXITED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
+      if (code === 'WORKER_EXITED' || code === 'PARTITION_CLOSED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
       return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
     }
   }
 
-  /** fsyncs every partition (after appending what is already in its ring). */
+  /** fsyncs every open partition (after appending what is already queued). */
   async flush(): Promise<void> {
     this.assertOpen();
-    const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions).filter((h) => h.isOnline);
-    await Promise.all(handles.map((h) => h.request({ type: 'flush' })));
+    await this.workers.flush();
   }
 
   /**
@@ -382,43 +527,14 @@ export class Broker {
   private async closeOnce(): Promise<void> {
     for (const wake of [...this.closeListeners]) wake();
     await this.adminChain;
-    const handles = [...this.topicsByName.values()].flatMap((e) => e.partitions);
+    await this.openingAll.catch(() => {});
     try {
-      await Promise.all([...handles.map((h) => h.shutdown(false)), this.groupsService?.close()]);
+      await Promise.all([this.workers.close(), this.groupsService?.close()]);
       await this.produceValidation.close();
     } finally {
+      for (const entry of this.topicsByName.values()) for (const partition of entry.partitions) partition.markClosed();
       this.metadata.close();
       this.unlock();
     }
   }
-}
-
-/**
- * Checks what a produce request carries for one partition before it reaches the ring: whole v2
- * batches end to end, each within max.message.bytes, all of them in one frame. The CRCs are
- * checked by the partition worker (PartitionLog.append, before it writes anything): a pass over
- * every byte, which would otherwise serialize every partition's produce on this thread.
- */
-function validateBatches(batches: Buffer, maxMessageBytes: number, maxFrameBytes: number): ProduceResult | null {
-  if (batches.length === 0) return produceError(ErrorCode.CORRUPT_MESSAGE, 'no record batch');
-  if (batches.length > maxFrameBytes) return produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${batches.length} bytes exceed the partition ring's frame limit ${maxFrameBytes}`);
-  let pos = 0;
-  while (pos < batches.length) {
-    const checked = checkBatchFraming(batches, pos);
-    if ('reason' in checked) {
-      const batchLength = batches.length - pos >= 12 ? batches.readInt32BE(pos + 8) + 12 : 0;
-      if (batchLength > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${batchLength} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-      return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
-    }
-    if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    // Kafka's header checks (recordsCount = lastOffsetDelta + 1, ...) are a few reads, so here, with
-    // a message. Kafka checks the CRC first: a batch that fails both is CORRUPT_MESSAGE.
-    const header = checkBatchHeader(batches, pos);
-    if (header !== null) {
-      if (!batchCrcMatches(batches, pos, checked.sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-      return produceError(header.errorCode, `record batch at byte ${pos}: ${header.errorMessage}`);
-    }
-    pos += checked.sizeBytes;
-  }
-  return null;
 }

@@ -11,7 +11,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../common/limits.js';
 import type { FetchRequest, FetchResult } from './broker-types.js';
-import type { PartitionHandle } from './partition-handle.js';
+import type { Partition } from './partition/partition.js';
 import { freshReadBuffers, type ReadBuffers } from '../storage/read-buffers.js';
 import { readBytesFor } from '../storage/segment-read.js';
 
@@ -39,9 +39,9 @@ export interface FetchOptions {
   buffers?: ReadBuffers;
 }
 
-export type PartitionLookup = (topic: string, partition: number) => PartitionHandle | undefined;
+export type PartitionLookup = (topic: string, partition: number) => Partition | undefined;
 
-function errorResult(request: FetchRequest, errorCode: number, handle?: PartitionHandle): FetchResult {
+function errorResult(request: FetchRequest, errorCode: number, handle?: Partition): FetchResult {
   const highWatermark = handle ? handle.state.get('highWatermark') : -1;
   const logStartOffset = handle ? handle.state.get('logStartOffset') : -1;
   return { topic: request.topic, partition: request.partition, errorCode, highWatermark, lastStableOffset: highWatermark, logStartOffset, records: null };
@@ -76,6 +76,11 @@ export async function readOnce(
     if (handle === undefined) {
       errors++;
       return errorResult(request, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+    if (!handle.hasPublishedState) {
+      // Never opened: offline (its log could not be opened) or still opening (retriable).
+      errors++;
+      return errorResult(request, handle.status === 'offline' ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER);
     }
     // Watermark first: everything below it is on disk before the worker stored it.
     const highWatermark = handle.state.get('highWatermark');
@@ -184,7 +189,7 @@ function armWake(
     woken = why;
     notify?.(why);
   };
-  const seen = new Set<PartitionHandle>();
+  const seen = new Set<Partition>();
   for (const request of requests) {
     const handle = lookup(request.topic, request.partition);
     if (handle === undefined || seen.has(handle)) continue;

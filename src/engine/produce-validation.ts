@@ -22,7 +22,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { needsRecordPass, recordPolicyOf, targetCompressionOf, validateProduce, type Refusal } from '../storage/log-validator.js';
 import type { BatchPoolResult, BatchPoolTask } from './batch-pool-worker.js';
-import { produceError } from './partition-handle.js';
+import { produceError } from './partition/worker-handle.js';
 import type { ProduceResult } from './broker-types.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 

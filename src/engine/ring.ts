@@ -86,7 +86,13 @@ export function createRingBuffer(capacityBytes: number): SharedArrayBuffer {
 
 /** The largest payload one frame of a ring of this capacity can carry. */
 export function maxFramePayloadBytes(sab: SharedArrayBuffer): number {
-  return (sab.byteLength - CONTROL_BYTES) / 2 - RING_FRAME_HEADER_BYTES;
+  return framePayloadLimit(sab.byteLength - CONTROL_BYTES);
+}
+
+/** The largest payload one frame can carry in a ring created with `capacityBytes` (createRingBuffer). */
+export function framePayloadLimit(capacityBytes: number): number {
+  const rounded = (capacityBytes + 15) & ~15;
+  return rounded / 2 - RING_FRAME_HEADER_BYTES;
 }
 
 class RingBase {

@@ -20,6 +20,8 @@ export interface BrokerApi {
   readonly clusterId: string;
   readonly nodeId: number;
   createTopic(name: string, options: { partitions: number; configs?: Record<string, string> }): Promise<void>;
+  /** Creates several topics with one metadata-log record; per topic null or the error that refused it. */
+  createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]>;
   deleteTopic(name: string): Promise<void>;
   createPartitions(name: string, totalCount: number): Promise<void>;
   alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void>;

@@ -13,6 +13,8 @@ export interface ServeCommandOptions extends SecurityFlags {
   dataDir: string;
   autoCreateTopics: boolean;
   numPartitions: number;
+  /** Partition worker threads (default: one per core). */
+  workers?: number;
   /** `--http HOST:PORT`: the HTTP listener (ingest, metrics, console); off when undefined. */
   http?: { host: string; port: number };
 }
@@ -31,6 +33,12 @@ function parseHttp(raw: string): { host: string; port: number } {
   return address;
 }
 
+function parseWorkers(raw: string): number {
+  const count = Number(raw);
+  if (!/^\d+$/.test(raw) || count < 1 || count > 256) throw new InvalidArgumentError(`'${raw}' is not a worker count (1-256)`);
+  return count;
+}
+
 function parsePartitions(raw: string): number {
   const count = Number(raw);
   if (!/^\d+$/.test(raw) || count < 1) throw new InvalidArgumentError(`'${raw}' is not a positive partition count`);
@@ -44,6 +52,7 @@ export function addServeOptions(command: Command, withDataDir: boolean): Command
     .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').default(SERVE_DEFAULTS.port).argParser(parsePort))
     .addOption(new Option('--advertised-host <host>', 'host name clients are told to connect to (default: --host)'))
     .addOption(new Option('--num-partitions <n>', 'partitions of auto-created topics (num.partitions)').default(SERVE_DEFAULTS.numPartitions).argParser(parsePartitions))
+    .addOption(new Option('--workers <n>', 'partition worker threads, each owning many partitions (default: one per core)').argParser(parseWorkers))
     .addOption(new Option('--http <host:port>', 'also serve HTTP on this address (health; loopback unless told otherwise)').argParser(parseHttp))
     .addOption(new Option('--tls-cert <pem>', 'serve TLS with this certificate chain (PEM); needs --tls-key'))
     .addOption(new Option('--tls-key <pem>', 'private key of --tls-cert (PEM)'))
@@ -68,6 +77,7 @@ export function serveOptionsFrom(opts: Record<string, unknown>): ServeCommandOpt
     dataDir: opts.dataDir as string,
     autoCreateTopics: opts.autoCreateTopics !== false,
     numPartitions: opts.numPartitions as number,
+    workers: opts.workers as number | undefined,
     http: opts.http as ServeCommandOptions['http'],
     tlsCert: opts.tlsCert as string | undefined,
     tlsKey: opts.tlsKey as string | undefined,

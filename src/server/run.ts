@@ -5,6 +5,7 @@
  */
 import { Broker } from '../engine/broker.js';
 import { faultSpecFromEnv } from '../engine/fault-injection.js';
+import { coordinatorSettingsFromEnv } from '../engine/coordinator/coordinator-config.js';
 import { BrookServer } from './server.js';
 import { exposureWarning, serverSecurityFrom } from './security/config.js';
 import type { ServeCommandOptions } from './options.js';
@@ -22,11 +23,16 @@ export interface RunningServer {
 
 export async function runServe(options: ServeCommandOptions, write: (line: string) => void = (line) => process.stdout.write(line)): Promise<RunningServer> {
   // Security files are read first: a bad one stops us before the data dir is opened.
+  const startedMs = performance.now();
   const security = serverSecurityFrom(options);
   const warning = exposureWarning(options.host, security);
   if (warning !== null) process.stderr.write(`brook: ${warning}`);
   const broker = await Broker.open({
     dataDir: options.dataDir,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    // Listen at once; partitions open (and recover) in the background, or on first use.
+    openPartitions: 'background',
+    coordinators: coordinatorSettingsFromEnv(),
     // Process-level fault tests (test/sim/) arm seeded I/O faults in the workers this way.
     faults: faultSpecFromEnv(),
   });
@@ -86,5 +92,11 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   closed.then(removeSignalHandlers, removeSignalHandlers);
   write(`listening on ${server.host}:${server.port}\n`);
   if (http !== null) write(`http on ${http.url}\n`);
+  // Partitions open (and recover) in the background; say when they all have.
+  void broker.whenOpened().then(() => {
+    if (stopping) return;
+    const { partitionsOpen, partitionsTotal } = broker.readiness();
+    write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
+  });
   return { server, http, closed, stop };
 }

@@ -23,6 +23,8 @@ export interface TopicMetadata {
 
 type MetadataEvent =
   | { type: 'createTopic'; topic: TopicMetadata }
+  /** Several topics created by one request (one record, one fsync). */
+  | { type: 'createTopics'; topics: TopicMetadata[] }
   | { type: 'deleteTopic'; name: string }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
   | { type: 'setConfigs'; name: string; configs: Record<string, string> }
@@ -61,11 +63,28 @@ export class MetadataLog {
   }
 
   createTopic(topic: TopicMetadata): void {
+    this.checkNewTopic(topic);
+    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** What createTopic checks, without writing: name, existence, partition count, configs. */
+  checkNewTopic(topic: TopicMetadata): void {
     validateTopicName(topic.name);
     if (this.state.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     checkPartitionCount(topic.partitionCount);
     parseTopicConfigs(topic.configs);
-    this.commit({ type: 'createTopic', topic: { ...topic, configs: { ...topic.configs } } });
+  }
+
+  /** Creates every topic with one durable record; each is checked first as createTopic does, and none is created if one fails. */
+  createTopics(topics: TopicMetadata[]): void {
+    const names = new Set<string>();
+    for (const topic of topics) {
+      this.checkNewTopic(topic);
+      if (names.has(topic.name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
+      names.add(topic.name);
+    }
+    if (topics.length === 0) return;
+    this.commit({ type: 'createTopics', topics: topics.map((t) => ({ ...t, configs: { ...t.configs } })) });
   }
 
   deleteTopic(name: string): void {
@@ -121,6 +140,9 @@ export class MetadataLog {
     switch (event.type) {
       case 'createTopic':
         this.state.set(event.topic.name, event.topic);
+        break;
+      case 'createTopics':
+        for (const topic of event.topics) this.state.set(topic.name, topic);
         break;
       case 'deleteTopic':
         this.state.delete(event.name);

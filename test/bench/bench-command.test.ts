@@ -11,6 +11,7 @@ import { renderLineChartSvg } from '../../src/bench-lib/svg-chart.js';
 import { parseRedisBenchmarkCsv } from '../../src/bench-lib/redis-baseline.js';
 import { svgPathFor } from '../../src/cli/commands/bench.js';
 import { warmupMsFor } from '../../src/bench-lib/case-timing.js';
+import { recordsPerBatchFor } from '../../src/bench-lib/partition-scaling.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -41,14 +42,19 @@ describe('brook bench', () => {
       expect(row.produce.recordsPerSec).toBeGreaterThan(0);
       expect(row.consume.recordsPerSec).toBeGreaterThan(0);
       expect(row.produce.runsRecordsPerSec).toHaveLength(1);
+      expect(row.rssMiB).toBeGreaterThan(0);
+      expect(row.threads).toBeGreaterThan(0);
     }
     expect(report.latency[0].recordCount).toBe(10_000);
     expect(report.latencyMedian.p99Ms).toBeGreaterThanOrEqual(report.latencyMedian.p50Ms);
     expect(report.goals.length).toBeGreaterThan(0);
     const svg = fs.readFileSync(path.join(dir, 'out.svg'), 'utf8');
     expect(svg).toMatch(/^<svg /);
-    expect(svg).toContain('100 B produce');
-    expect((svg.match(/<polyline /g) ?? []).length).toBe(2);
+    // Two panels (produce, consume), each with the engine's line and the baseline's.
+    expect(svg).toContain('produce (MB/s, median)');
+    expect(svg).toContain('consume (MB/s, median)');
+    expect(svg).toContain('100 B baseline');
+    expect((svg.match(/<polyline /g) ?? []).length).toBe(4);
   }, 300_000);
 
   it.each([
@@ -81,12 +87,21 @@ describe('bench helpers', () => {
     expect(percentileSorted([], 50)).toBeNaN();
   });
 
-  it('warms a case up for warmupMs per core\'s worth of partitions', () => {
-    expect(warmupMsFor(1, 1000, 2)).toBe(1000);
-    expect(warmupMsFor(2, 1000, 2)).toBe(1000);
-    expect(warmupMsFor(16, 1000, 2)).toBe(8000);
-    expect(warmupMsFor(16, 500, 8)).toBe(1000);
-    expect(warmupMsFor(3, 0, 2)).toBe(0);
+  it('warms a case up for warmupMs per core\'s worth of worker threads, not of partitions', () => {
+    // (partitions, warmupMs, workers, cores)
+    expect(warmupMsFor(1, 1000, 2, 2)).toBe(1000);
+    expect(warmupMsFor(2, 1000, 2, 2)).toBe(1000);
+    expect(warmupMsFor(4096, 1000, 2, 2)).toBe(1000);
+    expect(warmupMsFor(16, 1000, 16, 2)).toBe(8000);
+    expect(warmupMsFor(4, 500, 16, 2)).toBe(1000);
+    expect(warmupMsFor(3, 0, 2, 2)).toBe(0);
+  });
+
+  it('gives batches fewer records only when one per partition would pass the round budget', () => {
+    expect(recordsPerBatchFor(1, 100)).toBe(1000);
+    expect(recordsPerBatchFor(4096, 100)).toBe(1000);
+    expect(recordsPerBatchFor(4096, 1024)).toBe(128);
+    expect(recordsPerBatchFor(1_000_000, 1024)).toBe(1);
   });
 
   it('places the SVG next to the JSON', () => {
@@ -99,6 +114,23 @@ describe('bench helpers', () => {
     expect(svg).toContain('a&lt;b');
     expect(svg).toContain('p&amp;q');
     expect((svg.match(/<circle /g) ?? []).length).toBe(2);
+  });
+
+  it('draws stacked panels, each on its own scale, over a log-scale x axis', () => {
+    const svg = renderLineChartSvg({
+      title: 't', xLabel: 'partitions', xValues: [1, 2, 4096], logX: true,
+      panels: [
+        { yLabel: 'produce', series: [{ label: 'p', color: '#000', values: [1, 2, 3] }] },
+        { yLabel: 'consume', series: [{ label: 'c', color: '#111', values: [100, 200, 300] }] },
+      ],
+    });
+    expect((svg.match(/fill="none" stroke="#444"/g) ?? []).length).toBe(2);
+    const xs = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].slice(0, 3).map((m) => Number(m[1]));
+    // log2: 1 -> 0, 2 -> 1, 4096 -> 12, so 2 sits a twelfth of the way along, not half.
+    expect((xs[1]! - xs[0]!) / (xs[2]! - xs[0]!)).toBeCloseTo(1 / 12, 3);
+    // Each panel's top tick follows its own data: 3 and 300.
+    expect(svg).toContain('>3<');
+    expect(svg).toContain('>300<');
   });
 
   it('reads the rps of redis-benchmark --csv output', () => {

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { brook, tempDataDir } from './helpers.js';
 
@@ -24,6 +26,21 @@ describe('brook --help', () => {
 });
 
 describe('brook topics', () => {
+  it('lists and describes topics without opening the partitions it does not need', async () => {
+    const d = ['--data-dir', dataDir];
+    expect((await brook([...d, 'topics', 'create', 'wide', '--partitions', '40'])).code).toBe(0);
+    expect((await brook([...d, 'topics', 'create', 'other', '--partitions', '2'])).code).toBe(0);
+    // A partition directory that cannot be opened: only a command that opens it may notice.
+    fs.rmSync(path.join(dataDir, 'wide-7'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'wide-7'), 'not a directory');
+    const listed = await brook([...d, 'topics', 'list']);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toMatch(/other\s+2\nwide\s+40\n$/);
+    const described = await brook([...d, 'topics', 'describe', 'other', '--json']);
+    expect(described.code).toBe(0);
+    expect(JSON.parse(described.stdout).partitions).toHaveLength(2);
+  });
+
   it('creates, lists, describes, alters, grows and deletes a topic', async () => {
     const d = ['--data-dir', dataDir];
     const created = await brook([...d, 'topics', 'create', 'logs', '--partitions', '3', '--config', 'retention.ms=86400000']);

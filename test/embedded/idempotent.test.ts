@@ -39,7 +39,7 @@ function crashDuringProduce(backend: BrokerBackend, topic: string, partition: nu
   let crashed = false;
   backend.produce = (t, p, batches, acks) => {
     if (t === topic && p === partition && ++calls === crashAtCall) {
-      const handle = broker.partitionHandle(topic, partition)!;
+      const handle = broker.workerOf(topic, partition)!;
       handle.injectStall(30_000);
       setTimeout(() => {
         handle.injectCrash('exit');
@@ -75,7 +75,7 @@ describe('idempotent producer (default) against a real Broker', () => {
     const results = await Promise.allSettled(sends);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
     expect(crash.crashed()).toBe(true);
-    expect(broker.partitionHandle('t', 0)!.restartCount).toBeGreaterThanOrEqual(1);
+    expect(broker.workerOf('t', 0)!.restartCount).toBeGreaterThanOrEqual(1);
     expect(values(await readAll(broker, 't', 0))).toEqual(Array.from({ length: 3000 }, (_, i) => `v${i}`));
     expect(values(await readAll(broker, 't', 1))).toEqual(Array.from({ length: 500 }, (_, i) => `v${i}`));
     // Offsets the sends resolved with are where the records are.

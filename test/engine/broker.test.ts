@@ -114,6 +114,29 @@ describe('Broker produce to compacted topics', () => {
 });
 
 describe('Broker admin', () => {
+  it('creates the valid topics of one createTopics call and answers each refused one with its code', async () => {
+    const dataDir = tempDataDir();
+    const broker = await openBroker(dataDir);
+    await broker.createTopic('taken', { partitions: 1 });
+    const outcomes = await broker.createTopics([
+      { name: 'fresh', partitions: 3 },
+      { name: 'taken', partitions: 1 },
+      { name: 'bad/name', partitions: 1 },
+      { name: 'too-wide', partitions: 100_000 },
+      { name: 'fresh', partitions: 1 },
+      { name: 'configured', partitions: 2, configs: { 'retention.ms': '1000' } },
+    ]);
+    expect(outcomes.map((e) => (e === null ? null : (e as unknown as { errorCode: number }).errorCode))).toEqual([
+      null, ErrorCode.TOPIC_ALREADY_EXISTS, ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.INVALID_PARTITIONS, ErrorCode.TOPIC_ALREADY_EXISTS, null,
+    ]);
+    expect(broker.topics().map((t) => [t.name, t.partitionCount])).toEqual([['configured', 2], ['fresh', 3], ['taken', 1]]);
+    expect((await broker.produce('fresh', 2, batchOf(['x']))).errorCode).toBe(ErrorCode.NONE);
+    await broker.close();
+    const reopened = await openBroker(dataDir);
+    expect(reopened.topic('configured')?.configs).toEqual({ 'retention.ms': '1000' });
+    expect(reopened.topic('fresh')?.partitionCount).toBe(3);
+  });
+
   it('throws admin errors as Kafka codes', async () => {
     const broker = await openBroker(tempDataDir());
     await broker.createTopic('t', { partitions: 2 });

@@ -22,7 +22,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((b) => b.close()));
 });
 async function openBroker(dataDir: string, options: { ringBytes?: number } = {}): Promise<Broker> {
-  const broker = await Broker.open({ dataDir, ...options });
+  const broker = await Broker.open({ dataDir, workers: 2, ...options });
   open.push(broker);
   return broker;
 }
@@ -44,11 +44,11 @@ describe('partition worker failure', () => {
       };
       for (let i = 0; i < 20; i++) await produce(0, `before-${i}`);
       const inFlight = Array.from({ length: 200 }, (_, i) => produce(0, `during-${i}`));
-      broker.partitionHandle('t', 0)!.injectCrash(mode);
+      broker.workerOf('t', 0)!.injectCrash(mode);
       const other = await produce(1, 'other partition');
       expect(other.errorCode).toBe(ErrorCode.NONE);
       await Promise.all(inFlight); // every one settles: none hangs
-      while (broker.partitionHandle('t', 0)!.restartCount === 0) await new Promise((r) => setTimeout(r, 10));
+      while (broker.workerOf('t', 0)!.restartCount === 0) await new Promise((r) => setTimeout(r, 10));
       const after = await produce(0, 'after-restart');
       expect(after.errorCode).toBe(ErrorCode.NONE);
 
@@ -68,7 +68,7 @@ describe('partition worker failure', () => {
     const dataDir = tempDataDir();
     const broker = await openBroker(dataDir);
     await broker.createTopic('t', { partitions: 1, configs: { 'segment.bytes': '4096' } });
-    const handle = broker.partitionHandle('t', 0)!;
+    const handle = broker.workerOf('t', 0)!;
     const fill = async (round: number) => {
       for (let i = 0; i < 30; i++) expect((await broker.produce('t', 0, batchOf([`r${round}-${i}`.padEnd(300, '.')]))).errorCode).toBe(ErrorCode.NONE);
     };
@@ -81,7 +81,7 @@ describe('partition worker failure', () => {
       await fill(crash);
     }
     // New segments were rolled meanwhile, so allow for those; each leaked set would be > 6 more.
-    const segmentsAdded = handle.state.get('segmentCount') - 1;
+    const segmentsAdded = broker.partitionState('t', 0)!.segmentCount - 1;
     expect(openFilesUnder(dataDir)).toBeLessThanOrEqual(before + 3 * segmentsAdded);
     expect(values(await readAll(broker, 't', 0))).toHaveLength(120);
   });
@@ -89,7 +89,7 @@ describe('partition worker failure', () => {
   it('applies backpressure with a small ring and a slow worker: produces stay pending and memory stays bounded', async () => {
     const broker = await openBroker(tempDataDir(), { ringBytes: 64 * 1024 });
     await broker.createTopic('t', { partitions: 1 });
-    const handle = broker.partitionHandle('t', 0)!;
+    const handle = broker.workerOf('t', 0)!;
     const batch = batchOf(['x'.repeat(16 * 1024)]); // one buffer, sent many times
     handle.injectStall(1_000_000); // long enough to never end by itself during the test
     await settle();
@@ -101,7 +101,7 @@ describe('partition worker failure', () => {
     expect(done).toBe(0);
     expect(handle.ringUsedBytes).toBeLessThanOrEqual(handle.ringCapacityBytes);
     expect(handle.ringUsedBytes).toBeGreaterThan(handle.ringCapacityBytes / 2); // the ring filled up
-    expect(handle.pendingProduceCount).toBe(produceCount);
+    expect(broker.pendingProduceCount('t', 0)).toBe(produceCount);
     expect(process.memoryUsage().rss - rssBeforeBytes).toBeLessThan(16 * 1024 * 1024);
     handle.injectCrash('exit'); // ends the stall; the restarted worker drains the rest
     const codes = (await Promise.all(results)).map((r) => r.errorCode);

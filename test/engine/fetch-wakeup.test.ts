@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fetchWithLongPoll } from '../../src/engine/fetch.js';
-import type { PartitionHandle } from '../../src/engine/partition-handle.js';
+import type { Partition } from '../../src/engine/partition/partition.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 
 const BATCH_BYTES = 100;
@@ -29,6 +29,7 @@ function slowPartition() {
     },
   };
   const handle = {
+    hasPublishedState: true,
     state: { get: (field: string) => (field === 'highWatermark' ? highWatermark : 0) },
     reader: () => reader,
     onAppend: (listener: () => void) => {
@@ -36,7 +37,7 @@ function slowPartition() {
       appendListeners.add(listener);
       return () => appendListeners.delete(listener);
     },
-  } as unknown as PartitionHandle;
+  } as unknown as Partition;
   return {
     handle,
     get reads() {

@@ -3,7 +3,7 @@
  * PartitionLog with small max.message.bytes and segment.bytes so that splitting shows.
  */
 import { describe, expect, it } from 'vitest';
-import { appendGroupRecords } from '../../src/engine/offsets-store.js';
+import { appendGroupRecords } from '../../src/engine/coordinator/offsets-store.js';
 import { decodeGroupRecord, type GroupRecord } from '../../src/groups/group-record.js';
 import { decodeRecords, iterateBatches } from '../../src/protocol/record-batch.js';
 import { DEFAULT_LOG_CONFIG } from '../../src/storage/log-config.js';

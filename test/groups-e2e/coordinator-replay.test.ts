@@ -9,8 +9,8 @@ import { encodeRecordBatch, RECORDS_COUNT_OFFSET } from '../../src/protocol/reco
 import { encodeGroupRecord, type GroupRecord } from '../../src/groups/index.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
 import { partitionDirName } from '../../src/storage/topic-names.js';
-import { offsetsLogConfig, OFFSETS_TOPIC, OFFSETS_TOPIC_CONFIGS } from '../../src/engine/coordinator-config.js';
-import { GroupsService } from '../../src/engine/coordinator-groups.js';
+import { offsetsLogConfig, OFFSETS_TOPIC, OFFSETS_TOPIC_CONFIGS } from '../../src/engine/coordinator/coordinator-config.js';
+import { GroupsService } from '../../src/engine/coordinator/coordinator-groups.js';
 import type { TopicMetadata } from '../../src/storage/metadata-log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

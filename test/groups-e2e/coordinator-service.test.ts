@@ -2,24 +2,20 @@
  * The Broker's groups facade over real coordinator workers (compiled from dist/; run tsc first):
  * the CLI helpers, the offsets topic guard, a coordinator worker crash and a reopen from disk.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from '../../src/engine/broker.js';
 import { KafkaCodeError } from '../../src/common/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 import { encodeSubscription } from '../../src/groups/index.js';
-import { CoordinatorUnavailableError } from '../../src/engine/coordinator-groups.js';
+import { CoordinatorUnavailableError } from '../../src/engine/coordinator/coordinator-groups.js';
 import { makeTempDir, waitFor } from './helpers.js';
 
 // Two tests park a join in group.initial.rebalance.delay.ms and inspect the group meanwhile; the
 // default 3 s could run out on a loaded machine, so the delay here outlives any test (a closing
 // broker or a crashed worker answers the parked join).
-const savedDelay = process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS;
-beforeAll(() => { process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = '600000'; });
-afterAll(() => {
-  if (savedDelay === undefined) delete process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS;
-  else process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = savedDelay;
-});
+const openBroker = (dataDir: string): Promise<Broker> =>
+  Broker.open({ dataDir, coordinators: { groupConfig: { initialRebalanceDelayMs: 600_000 } } });
 
 let broker: Broker | null = null;
 afterEach(async () => {
@@ -38,7 +34,7 @@ function joinRequest(groupId: string) {
 
 describe('broker.groups', () => {
   it('sets, lists and describes committed offsets of a group without members', async () => {
-    broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
+    broker = await openBroker(makeTempDir('brook-groups-svc-'));
     await broker.createTopic('t', { partitions: 2 });
     await broker.groups.resetOffsets('idle', [{ topic: 't', partition: 0, offset: 5 }, { topic: 't', partition: 1, offset: 7 }]);
     expect(await broker.groups.committedOffsets('idle')).toEqual([
@@ -53,7 +49,7 @@ describe('broker.groups', () => {
   });
 
   it('refuses to reset the offsets of a group with members, and describes their assignment', async () => {
-    broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
+    broker = await openBroker(makeTempDir('brook-groups-svc-'));
     await broker.createTopic('t', { partitions: 1 });
     // JoinGroup v3 (no MEMBER_ID_REQUIRED round): the member is in the group while its join waits
     // for group.initial.rebalance.delay.ms (set above to outlive this test).
@@ -71,7 +67,7 @@ describe('broker.groups', () => {
   });
 
   it('deletes an empty group with its offsets', async () => {
-    broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
+    broker = await openBroker(makeTempDir('brook-groups-svc-'));
     await broker.createTopic('t', { partitions: 1 });
     await broker.groups.resetOffsets('old', [{ topic: 't', partition: 0, offset: 3 }]);
     await broker.groups.deleteGroup('old');
@@ -81,7 +77,7 @@ describe('broker.groups', () => {
 
   it('commits, reloads and deletes a group whose offsets fill more than one batch under max.message.bytes', async () => {
     const dataDir = makeTempDir('brook-groups-svc-');
-    broker = await Broker.open({ dataDir });
+    broker = await openBroker(dataDir);
     await broker.createTopic('t', { partitions: 34 });
     // Each offset record's key holds the group id: 34 of them with a 32,000-character id are ~1.09 MB,
     // more than the offsets topic's max.message.bytes (1,048,588) allows in one batch.
@@ -89,17 +85,17 @@ describe('broker.groups', () => {
     const offsets = Array.from({ length: 34 }, (_, p) => ({ topic: 't', partition: p, offset: p + 1 }));
     await broker.groups.resetOffsets(groupId, offsets);
     await broker.close();
-    broker = await Broker.open({ dataDir });
+    broker = await openBroker(dataDir);
     expect((await broker.groups.committedOffsets(groupId)).map((o) => o.offset)).toEqual(offsets.map((o) => o.offset));
     await broker.groups.deleteGroup(groupId);
     await broker.close();
-    broker = await Broker.open({ dataDir });
+    broker = await openBroker(dataDir);
     expect(await broker.groups.committedOffsets(groupId)).toEqual([]);
     expect(await broker.groups.listGroups()).toEqual([]);
   });
 
   it('refuses produce to and deletion of __consumer_offsets, and hides it from the topic list', async () => {
-    broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
+    broker = await openBroker(makeTempDir('brook-groups-svc-'));
     const result = await broker.produce('__consumer_offsets', 0, encodeRecordBatch([{ value: Buffer.from('x') }]));
     expect(result.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     await expect(broker.deleteTopic('__consumer_offsets')).rejects.toMatchObject({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
@@ -108,7 +104,7 @@ describe('broker.groups', () => {
   });
 
   it('restarts a crashed coordinator worker, which reloads the committed offsets', async () => {
-    broker = await Broker.open({ dataDir: makeTempDir('brook-groups-svc-') });
+    broker = await openBroker(makeTempDir('brook-groups-svc-'));
     await broker.createTopic('t', { partitions: 1 });
     await broker.groups.resetOffsets('survivor', [{ topic: 't', partition: 0, offset: 42 }]);
     // A join waits for the rebalance delay: it is in flight when the worker dies.
@@ -127,11 +123,11 @@ describe('broker.groups', () => {
 
   it('reloads groups and offsets from __consumer_offsets when the broker reopens', async () => {
     const dataDir = makeTempDir('brook-groups-svc-');
-    broker = await Broker.open({ dataDir });
+    broker = await openBroker(dataDir);
     await broker.createTopic('t', { partitions: 3 });
     await broker.groups.resetOffsets('kept', [{ topic: 't', partition: 2, offset: 9 }]);
     await broker.close();
-    broker = await Broker.open({ dataDir });
+    broker = await openBroker(dataDir);
     expect(await broker.groups.committedOffsets('kept')).toEqual([{ topic: 't', partition: 2, offset: 9, metadata: '' }]);
     expect(broker.groups.offsetsPartitionCount).toBe(4);
   });

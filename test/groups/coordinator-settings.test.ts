@@ -1,6 +1,6 @@
 /** The coordinator's environment settings: Kafka config names mapped, bad values refused whole. */
 import { describe, expect, it } from 'vitest';
-import { coordinatorSettingsFromEnv } from '../../src/engine/coordinator-config.js';
+import { coordinatorSettingsFromEnv } from '../../src/engine/coordinator/coordinator-config.js';
 import { InvalidConfigError } from '../../src/common/errors.js';
 
 describe('coordinatorSettingsFromEnv', () => {

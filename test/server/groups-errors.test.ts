@@ -1,7 +1,7 @@
 /** Which Kafka code a group request gets when the groups service throws instead of answering. */
 import { describe, expect, it } from 'vitest';
 import { groupsErrorCode } from '../../src/server/handlers/groups/groups-of.js';
-import { CoordinatorUnavailableError } from '../../src/engine/coordinator-handle.js';
+import { CoordinatorUnavailableError } from '../../src/engine/coordinator/coordinator-handle.js';
 import { BrookError, KafkaCodeError, StorageError } from '../../src/common/errors.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 

@@ -39,7 +39,7 @@ describe('injected write and fsync failures', () => {
     const dataDir = tempDir();
     const broker = await openBroker(dataDir, seed);
     await broker.createTopic('t', { partitions: 1, configs: TOPIC_CONFIGS });
-    const handle = broker.partitionHandle('t', 0)!;
+    const handle = broker.workerOf('t', 0)!;
     const acknowledged: string[] = [];
     let storageErrors = 0;
     let next = 0;
@@ -94,7 +94,7 @@ describe('injected write and fsync failures', () => {
     const broker = await openBroker(dataDir, seed);
     await broker.createTopic('t', { partitions: 2, configs: TOPIC_CONFIGS });
     for (const p of [0, 1]) {
-      await broker.partitionHandle('t', p)!.injectFaults({ op: 'set', writeFailRate: 0.15, fsyncFailRate: 0.1, tornWrites: true, errorCode: random() < 0.5 ? 'EIO' : 'ENOSPC' });
+      await broker.workerOf('t', p)!.injectFaults({ op: 'set', writeFailRate: 0.15, fsyncFailRate: 0.1, tornWrites: true, errorCode: random() < 0.5 ? 'EIO' : 'ENOSPC' });
     }
     const acknowledged: string[][] = [[], []];
     const lanes = [0, 1].map(async (p) => {
@@ -107,7 +107,7 @@ describe('injected write and fsync failures', () => {
       }
     });
     await Promise.all(lanes);
-    for (const p of [0, 1]) await broker.partitionHandle('t', p)!.injectFaults({ op: 'disable' });
+    for (const p of [0, 1]) await broker.workerOf('t', p)!.injectFaults({ op: 'disable' });
     for (const p of [0, 1]) {
       expect(acknowledged[p]!.length, `seed ${seed}: some produces succeed`).toBeGreaterThan(20);
       const present = values(await readAll(broker, 't', p));

@@ -72,7 +72,7 @@ async function produceThroughPowerLosses(
       stop = true;
       await Promise.all(lanes);
     }
-    const handles = Array.from({ length: PARTITION_COUNT }, (_, p) => broker.partitionHandle('t', p)!);
+    const handles = Array.from({ length: PARTITION_COUNT }, (_, p) => broker.workerOf('t', p)!);
     const restartsBefore = handles.map((h) => h.restartCount);
     for (const handle of handles) handle.injectCrash('powerLoss');
     await waitFor(`every partition to restart (seed ${seed})`, () => handles.every((h, p) => h.restartCount > restartsBefore[p]!), 10_000);

@@ -1,7 +1,9 @@
 /**
  * Partition and coordinator worker crashes, injected at seeded moments while kafkajs producers and
  * a kafkajs consumer group run against an in-process BrookServer (so the test holds the Broker and
- * can reach PartitionHandle.injectCrash and GroupsService.crashWorkerOf).
+ * can reach a partition worker's injectCrash and GroupsService.crashWorkerOf). Two partition
+ * workers each own two of the topic's partitions: a crash takes down both of a worker's
+ * partitions, which recover together, while the other worker never restarts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
@@ -15,6 +17,7 @@ const TOPIC = 'events';
 const PARTITION_COUNT = 4;
 const GROUP = 'sim-group';
 const CRASH_COUNT = 8;
+const WORKER_COUNT = 2;
 
 let broker: Broker;
 let server: BrookServer;
@@ -22,9 +25,8 @@ let kafka: Kafka;
 
 beforeAll(async () => {
   buildDist();
-  process.env.BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS = '200';
   const dataDir = tempDir();
-  broker = await Broker.open({ dataDir });
+  broker = await Broker.open({ dataDir, workers: WORKER_COUNT, coordinators: { groupConfig: { initialRebalanceDelayMs: 200 } } });
   server = new BrookServer(broker, { port: 0, dataDir });
   await server.listen();
   kafka = new Kafka({ brokers: [`127.0.0.1:${server.port}`], clientId: 'sim', logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 50, maxRetryTime: 500 } });
@@ -72,7 +74,7 @@ describe('worker crashes under load', () => {
       }
     })();
 
-    const partitionCrashes = new Array<number>(PARTITION_COUNT).fill(0);
+    const workerCrashes = new Array<number>(WORKER_COUNT).fill(0);
     let coordinatorCrashes = 0;
     for (let i = 0; i < CRASH_COUNT; i++) {
       await sleep(200 + Math.floor(random() * 400));
@@ -84,11 +86,11 @@ describe('worker crashes under load', () => {
         await waitFor(`the coordinator to answer again (seed ${seed})`, async () => (await broker.groups.committedOffsets(GROUP).catch(() => null)) !== null, 30_000);
       } else {
         const partition = Math.floor(random() * PARTITION_COUNT);
-        const handle = broker.partitionHandle(TOPIC, partition)!;
+        const handle = broker.workerOf(TOPIC, partition)!;
         const restartsBefore = handle.restartCount;
         handle.injectCrash(random() < 0.5 ? 'throw' : 'exit');
-        partitionCrashes[partition]!++;
-        await waitFor(`partition ${partition} to restart (seed ${seed})`, () => handle.restartCount > restartsBefore, 30_000);
+        workerCrashes[handle.index]!++;
+        await waitFor(`the worker of partition ${partition} to restart (seed ${seed})`, () => handle.restartCount > restartsBefore, 30_000);
       }
     }
     await sleep(300);
@@ -96,10 +98,10 @@ describe('worker crashes under load', () => {
     await lane;
     await producer.disconnect();
 
-    // Only the crashed partitions restarted, once per crash.
-    for (let p = 0; p < PARTITION_COUNT; p++) {
-      expect(broker.partitionHandle(TOPIC, p)!.restartCount, `seed ${seed}: restarts of partition ${p}`).toBe(partitionCrashes[p]);
-    }
+    // The partitions are spread over both workers, and only crashed workers restarted, once per crash.
+    const owners = Array.from({ length: PARTITION_COUNT }, (_, p) => broker.workerOf(TOPIC, p)!);
+    expect(new Set(owners.map((w) => w.index)).size).toBe(WORKER_COUNT);
+    for (const owner of owners) expect(owner.restartCount, `seed ${seed}: restarts of worker ${owner.index}`).toBe(workerCrashes[owner.index]);
     // Every acknowledged record is in its partition once (idempotent retries included), in order.
     for (let p = 0; p < PARTITION_COUNT; p++) {
       const present = values(await readAll(broker, TOPIC, p));
@@ -132,6 +134,6 @@ describe('worker crashes under load', () => {
     await waitFor('the resumed member to read the new records', () => resumed.length >= PARTITION_COUNT, 20_000);
     await late.disconnect();
     expect(resumed.sort()).toEqual(Array.from({ length: PARTITION_COUNT }, (_, p) => `tail-${p}`));
-    console.log(`[sim] worker-crash: ${partitionCrashes.reduce((a, b) => a + b, 0)} partition and ${coordinatorCrashes} coordinator crashes, ${allAcked.length} acknowledged records`);
+    console.log(`[sim] worker-crash: ${workerCrashes.reduce((a, b) => a + b, 0)} partition worker and ${coordinatorCrashes} coordinator crashes, ${allAcked.length} acknowledged records`);
   }, 90_000);
 });

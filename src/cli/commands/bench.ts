@@ -54,14 +54,68 @@ export function svgPathFor(jsonPath: string): string {
   return path.join(parsed.dir, `${parsed.ext === '.json' ? parsed.name : parsed.base}.svg`);
 }
 
+interface DensityFlags {
+  topics: number;
+  partitionsPerTopic: number;
+  idleSeconds: number;
+  workers?: number;
+  hotSeconds: number;
+  hotRepetitions: number;
+  json?: string;
+  progress: boolean;
+}
+
+/** The data dir a bench uses: --data-dir only when given explicitly (flag or env), else a temp dir. */
+function explicitDataDir(command: Command, dataDir: string): string | undefined {
+  let root: Command = command;
+  while (root.parent !== null) root = root.parent;
+  const source = root.getOptionValueSource('dataDir');
+  return source === 'cli' || source === 'env' ? dataDir : undefined;
+}
+
+function registerDensity(bench: Command): void {
+  bench
+    .command('density')
+    .description('what thousands of partitions cost a real `brook serve`: CreateTopics time (one request of 1,000 partitions, 100 concurrent of 10), ' +
+      'then on a data dir of --topics x --partitions-per-topic partitions: time to listen, time until all are open, idle CPU, RSS, threads, SIGTERM time; ' +
+      'and produce to one hot partition beside them vs an empty data dir (same run). Takes a few minutes')
+    .option('--topics <n>', 'topics in the data dir', parsePositiveInteger, 1000)
+    .option('--partitions-per-topic <n>', 'partitions of each topic', parsePositiveInteger, 10)
+    .option('--idle-seconds <n>', 'how long idle CPU is measured', parsePositiveNumber, 10)
+    .option('--workers <n>', 'partition workers of the server (default: one per core)', parsePositiveInteger)
+    .option('--hot-seconds <n>', 'length of each hot-partition produce run', parsePositiveNumber, 3)
+    .option('--hot-repetitions <n>', 'hot-partition runs on each side (interleaved; medians)', parsePositiveInteger, 3)
+    .option('--json <file>', 'write the full results as JSON')
+    .addOption(new Option('--no-progress', 'no progress bar on stderr'))
+    .action(action(async (ctx, flags: DensityFlags, command: Command) => {
+      const dataDir = explicitDataDir(command, ctx.globals.dataDir);
+      const { runDensity, formatDensityReport } = await import('../../bench-lib/density.js');
+      const report = await runDensity({
+        topicCount: flags.topics,
+        partitionsPerTopic: flags.partitionsPerTopic,
+        idleSeconds: flags.idleSeconds,
+        hotSeconds: flags.hotSeconds,
+        hotRepetitions: flags.hotRepetitions,
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        ...(dataDir === undefined ? {} : { dataDir }),
+        progress: flags.progress ? undefined : false,
+      });
+      process.stdout.write(formatDensityReport(report));
+      if (flags.json !== undefined) {
+        fs.writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
+        process.stdout.write(`wrote ${flags.json}\n`);
+      }
+    }));
+}
+
 export function registerBenchCommand(program: Command): void {
-  program
+  const bench = program
     .command('bench')
     .description('benchmark produce/consume throughput vs partitions (engine vs single-threaded storage baseline) and end-to-end latency; ' +
       'uses --data-dir only when given explicitly, otherwise a temp dir that is removed afterwards; ' +
       'on a disk the produce figures include the file system and the kernel\'s dirty-page writeback, a --data-dir on tmpfs (e.g. /dev/shm/b) measures the engine alone; ' +
       'figures are steady states, after an untimed warm-up (--warmup); with the defaults the run takes ~5 min on 2 cores')
-    .option('--partitions <list>', 'partition counts', parseIntegerList, [1, 2, 4, 8, 16])
+    .option('--partitions <list>', 'partition counts (past 1,024 a case spreads over several topics)', parseIntegerList, [1, 2, 4, 8, 16, 64, 256, 1024, 4096])
     .option('--record-sizes <list>', 'record value sizes in bytes', parseIntegerList, [100, 1024])
     .option('--records <n>', 'at least this many records per case (all partitions together); each case also runs at least 1 s', parsePositiveInteger, 1_000_000)
     .option('--duration <seconds>', 'time cap per case, seconds', parsePositiveNumber, 10)
@@ -74,8 +128,7 @@ export function registerBenchCommand(program: Command): void {
     .option('--svg <file>', 'write the SVG chart here')
     .addOption(new Option('--no-progress', 'no progress bar on stderr'))
     .action(action(async (ctx, flags: BenchFlags, command: Command) => {
-      const source = command.parent?.getOptionValueSource('dataDir');
-      const explicitDir = source === 'cli' || source === 'env' ? ctx.globals.dataDir : undefined;
+      const explicitDir = explicitDataDir(command, ctx.globals.dataDir);
       const options: ScalingOptions = {
         partitionCounts: flags.partitions,
         recordSizesBytes: flags.recordSizes,
@@ -101,4 +154,5 @@ export function registerBenchCommand(program: Command): void {
         process.stdout.write(`wrote ${svgPath}\n`);
       }
     }));
+  registerDensity(bench);
 }

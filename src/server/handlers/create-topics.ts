@@ -5,7 +5,8 @@
  * (INVALID_REPLICA_ASSIGNMENT) and come with numPartitions and replicationFactor -1
  * (INVALID_REQUEST); numPartitions -1 = num.partitions, 0 or below -1 -> INVALID_PARTITIONS;
  * null config value -> INVALID_CONFIG. validateOnly checks name, existence, partition count and
- * configs the way a real create would, and creates nothing.
+ * configs the way a real create would, and creates nothing. From v5 (when served) each created
+ * topic is answered with its partition count, replication factor and every config with its source.
  */
 import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -16,7 +17,7 @@ import { topicDefaultsFrom } from '../../storage/broker-configs.js';
 import { describeTopicConfigs } from '../../storage/config-describe.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { attempt } from './errors.js';
+import { attempt, kafkaErrorOf } from './errors.js';
 import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
@@ -28,33 +29,49 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
     const nameCounts = new Map<string, number>();
     for (const topic of request.topics) nameCounts.set(topic.name, (nameCounts.get(topic.name) ?? 0) + 1);
     const topics: TopicResult[] = [];
+    // Every topic that passes its checks is created by one Broker.createTopics call: one
+    // metadata-log record for the whole request, its partitions opened together.
+    const creations: { result: TopicResult; plan: TopicPlan }[] = [];
+    const planned: { result: TopicResult; plan: TopicPlan }[] = [];
     for (const topic of request.topics) {
-      const result = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      const result: TopicResult = { ...api.defaultCreatableTopicResult(), name: topic.name };
+      topics.push(result);
       if (nameCounts.get(topic.name)! > 1) {
-        topics.push({ ...result, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
+        Object.assign(result, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic '${topic.name}' appears more than once in the request` });
         continue;
       }
       if (!allowed(context, 'create', 'topic', topic.name)) {
-        topics.push({ ...result, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
+        Object.assign(result, { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' });
         continue;
       }
-      let partitionCount = -1;
-      const outcome = await attempt(async () => {
-        partitionCount = await createOne(topic, request.validateOnly, context);
-      });
-      // v5+ reports the created topic's partition count, replication factor and configs.
-      const created = outcome.errorCode === ErrorCode.NONE && context.apiVersion >= 5
-        ? { numPartitions: partitionCount, replicationFactor: 1, configs: createdTopicConfigs(topic, context) }
-        : {};
-      topics.push({ ...result, ...outcome, ...created });
+      let plan: TopicPlan | null = null;
+      Object.assign(result, await attempt(() => void (plan = planOne(topic, request.validateOnly, context))));
+      if (plan !== null) planned.push({ result, plan });
+      if (plan !== null && !request.validateOnly) creations.push({ result, plan });
+    }
+    if (creations.length > 0) {
+      const outcomes = await context.server.broker.createTopics(creations.map((c) => c.plan));
+      outcomes.forEach((error, i) => Object.assign(creations[i]!.result, error === null ? { errorCode: ErrorCode.NONE, errorMessage: null } : kafkaErrorOf(error)));
+    }
+    // v5+ reports each created topic's partition count, replication factor and configs.
+    if (context.apiVersion >= 5) {
+      for (const { result, plan } of planned) {
+        if (result.errorCode === ErrorCode.NONE) Object.assign(result, { numPartitions: plan.partitions, replicationFactor: 1, configs: createdTopicConfigs(plan.configs, context) });
+      }
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-/** Creates (or with validateOnly, checks) one topic; returns its partition count. */
-async function createOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): Promise<number> {
+interface TopicPlan {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+/** Checks one topic as Kafka does; returns what to create (also with validateOnly, which then creates nothing). */
+function planOne(topic: api.CreatableTopic, validateOnly: boolean, context: RequestContext): TopicPlan {
   const { broker, numPartitions } = context.server;
   if (topic.replicationFactor !== 1 && topic.replicationFactor !== -1) {
     throw new KafkaCodeError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${topic.replicationFactor}: this broker has one node, so it must be 1 (or -1 for the default)`);
@@ -82,21 +99,16 @@ async function createOne(topic: api.CreatableTopic, validateOnly: boolean, conte
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
     parseTopicConfigs(configs, topicDefaultsFrom(broker.brokerConfigLayers()));
-    return partitionCount;
   }
-  await broker.createTopic(topic.name, { partitions: partitionCount, configs });
-  return partitionCount;
+  return { name: topic.name, partitions: partitionCount, configs };
 }
 
 /** CreateTopics v5+'s config list: every topic config with its value and source, as DescribeConfigs. */
-function createdTopicConfigs(topic: api.CreatableTopic, context: RequestContext): api.CreatableTopicConfigs[] {
-  const { broker } = context.server;
-  const layers = broker.brokerConfigLayers();
-  const overrides: Record<string, string> = {};
-  for (const entry of topic.configs) if (entry.value !== null) overrides[entry.name] = entry.value;
-  const canonical = parseTopicConfigs(overrides, topicDefaultsFrom(layers));
-  const values = topicConfigValues(canonical, topicDefaultsFrom(layers));
-  return describeTopicConfigs(values, canonical, layers).map((c) => ({
+function createdTopicConfigs(configs: Record<string, string>, context: RequestContext): api.CreatableTopicConfigs[] {
+  const layers = context.server.broker.brokerConfigLayers();
+  const defaults = topicDefaultsFrom(layers);
+  const canonical = parseTopicConfigs(configs, defaults);
+  return describeTopicConfigs(topicConfigValues(canonical, defaults), canonical, layers).map((c) => ({
     ...api.defaultCreatableTopicConfigs(),
     name: c.name,
     value: c.value,

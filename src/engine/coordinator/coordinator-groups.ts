@@ -10,16 +10,17 @@
  * COORDINATOR_NOT_AVAILABLE. The typed helpers throw KafkaCodeError with the Kafka code.
  */
 import path from 'node:path';
-import { KafkaCodeError } from '../common/errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { coordinatorIndexFor, decodeAssignment, type GroupConfig } from '../groups/index.js';
-import type * as G from '../groups/types.js';
-import { partitionDirName } from '../storage/topic-names.js';
-import type { TopicMetadata } from '../storage/metadata-log.js';
+import { KafkaCodeError } from '../../common/errors.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { coordinatorIndexFor, decodeAssignment, type GroupConfig } from '../../groups/index.js';
+import type * as G from '../../groups/types.js';
+import { partitionDirName } from '../../storage/topic-names.js';
+import type { TopicMetadata } from '../../storage/metadata-log.js';
 import { offsetsLogConfig, OFFSETS_TOPIC } from './coordinator-config.js';
 import { CoordinatorHandle, CoordinatorUnavailableError } from './coordinator-handle.js';
 import type { GroupCall, OffsetToCommit } from './coordinator-messages.js';
-import type { FaultSpec } from './fault-injection.js';
+import type { FaultSpec } from '../fault-injection.js';
+import type { WorkerStats } from '../broker-types.js';
 
 export { CoordinatorUnavailableError } from './coordinator-handle.js';
 export type { OffsetToCommit } from './coordinator-messages.js';
@@ -84,8 +85,11 @@ export class GroupsService {
     readonly offsetsPartitionCount: number,
   ) {}
 
-  /** Starts the coordinator workers; resolves once each has replayed its partitions. */
-  static async start(options: GroupsServiceOptions): Promise<GroupsService> {
+  /**
+   * Starts the coordinator workers; resolves once each has replayed its partitions. With `lazy`
+   * each worker starts on its first request instead.
+   */
+  static async start(options: GroupsServiceOptions, lazy = false): Promise<GroupsService> {
     const partitionCount = options.offsetsTopic.partitionCount;
     const workerCount = Math.max(1, Math.min(options.workerCount, partitionCount));
     const logConfig = offsetsLogConfig(options.offsetsTopic);
@@ -101,6 +105,7 @@ export class GroupsService {
         ...(options.faults === undefined ? {} : { faults: options.faults }),
       }));
     }
+    if (lazy) return new GroupsService(workers, partitionCount);
     const started = await Promise.allSettled(workers.map((w) => w.start()));
     const failure = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failure !== undefined) {
@@ -251,9 +256,17 @@ export class GroupsService {
     if (errorCode !== ErrorCode.NONE) throw new KafkaCodeError(errorCode, `cannot delete group '${groupId}' (error code ${errorCode})`);
   }
 
-  /** Tells every coordinator the current partition counts (for UNKNOWN_TOPIC_OR_PARTITION on commits). */
-  updateTopics(topics: [string, number][]): void {
-    for (const w of this.workers) w.updateTopics(topics);
+  /** Tells every coordinator of partition counts that changed, 0 = deleted (for UNKNOWN_TOPIC_OR_PARTITION on commits). */
+  updateTopics(changes: [string, number][]): void {
+    for (const w of this.workers) w.updateTopics(changes);
+  }
+
+  /** One entry per coordinator worker, in the shape of the Broker's workerStats(). */
+  stats(): WorkerStats[] {
+    return this.workers.map((w, index) => ({
+      kind: 'coordinator', index, partitionCount: this.allPartitions().filter((p) => p % this.workers.length === index).length,
+      ringUsedBytes: 0, ringCapacityBytes: 0, queuedProduceCount: 0, restartCount: w.restartCount,
+    }));
   }
 
   /** Fault injection for tests: the worker owning this offsets partition dies (after a simulated power loss if asked). */

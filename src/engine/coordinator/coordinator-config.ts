@@ -3,8 +3,9 @@
  * topic (Kafka's offsets.topic.num.partitions, fixed at first start and kept in the metadata log
  * so it never changes under existing data) and the number of coordinator worker threads.
  *
- * Settings come from BrookOptions-free environment variables so that `brook serve` and tests can
- * set them without a new flag on every entry point:
+ * The Broker takes them in BrokerOptions.coordinators; entry points (`brook serve`, the CLI and
+ * Brook.open) read them from environment variables, so tests and operators can set them without a
+ * new flag on every command:
  *   BROOK_OFFSETS_TOPIC_NUM_PARTITIONS        offsets.topic.num.partitions at first start (default 4)
  *   BROOK_COORDINATOR_WORKERS                 coordinator worker threads (default min(P, cores, 2))
  *   BROOK_GROUP_INITIAL_REBALANCE_DELAY_MS    group.initial.rebalance.delay.ms (default 3000)
@@ -12,10 +13,10 @@
  *   BROOK_OFFSETS_RETENTION_CHECK_INTERVAL_MS offsets.retention.check.interval.ms (default 600000)
  */
 import os from 'node:os';
-import { InvalidConfigError } from '../common/errors.js';
-import type { GroupConfig } from '../groups/index.js';
-import { resolveLogConfig, type LogConfig } from '../storage/log-config.js';
-import type { MetadataLog, TopicMetadata } from '../storage/metadata-log.js';
+import { InvalidConfigError } from '../../common/errors.js';
+import type { GroupConfig } from '../../groups/index.js';
+import { resolveLogConfig, type LogConfig } from '../../storage/log-config.js';
+import type { MetadataLog, TopicMetadata } from '../../storage/metadata-log.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const OFFSETS_TOPIC_PARTITIONS_DEFAULT = 4;
@@ -44,6 +45,14 @@ function envInt(env: NodeJS.ProcessEnv, name: string, min: number): number | und
   return value;
 }
 
+/** What a broker uses when its options say nothing (the environment is read only by entry points). */
+export const COORDINATOR_SETTINGS_DEFAULT: CoordinatorSettings = Object.freeze({
+  offsetsTopicPartitionCount: OFFSETS_TOPIC_PARTITIONS_DEFAULT,
+  workerCount: Math.min(COORDINATOR_WORKERS_DEFAULT, os.availableParallelism()),
+  groupConfig: {},
+});
+
+/** The defaults with the BROOK_* overrides, for entry points (`brook serve`, the CLI, Brook.open). */
 export function coordinatorSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CoordinatorSettings {
   const offsetsTopicPartitionCount = envInt(env, 'BROOK_OFFSETS_TOPIC_NUM_PARTITIONS', 1) ?? OFFSETS_TOPIC_PARTITIONS_DEFAULT;
   const workerCount = envInt(env, 'BROOK_COORDINATOR_WORKERS', 1) ?? Math.min(COORDINATOR_WORKERS_DEFAULT, os.availableParallelism());

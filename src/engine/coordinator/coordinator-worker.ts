@@ -10,17 +10,17 @@
  * while it is open; `shutdown` clears it, closes the logs and closes the port, and the thread ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BrookError } from '../common/errors.js';
-import { systemClock } from '../common/clock.js';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { decodeRecords, iterateBatches } from '../protocol/record-batch.js';
+import { BrookError } from '../../common/errors.js';
+import { systemClock } from '../../common/clock.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { decodeRecords, iterateBatches } from '../../protocol/record-batch.js';
 import { appendGroupRecords } from './offsets-store.js';
-import { PartitionLog } from '../storage/partition-log.js';
-import { decodeGroupRecord, GroupCoordinator, type GroupRecord } from '../groups/index.js';
-import type * as G from '../groups/types.js';
+import { PartitionLog } from '../../storage/partition-log.js';
+import { decodeGroupRecord, GroupCoordinator, type GroupRecord } from '../../groups/index.js';
+import type * as G from '../../groups/types.js';
 import { rebuffer, type CoordinatorEvent, type CoordinatorRequest, type CoordinatorWorkerData, type OffsetToCommit } from './coordinator-messages.js';
-import { toWire } from './messages.js';
-import { workerFaultsFor } from './fault-injection.js';
+import { toWire } from '../worker-protocol.js';
+import { workerFaultsFor } from '../fault-injection.js';
 
 /** Bytes read per step while replaying a partition at start. */
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
@@ -155,8 +155,10 @@ port.on('message', (request: CoordinatorRequest) => {
     case 'resetOffsets':
       return answer(request.requestId, () => resetOffsets(coordinatorOf(request.partition), request.groupId, request.offsets));
     case 'topics':
-      topics.clear();
-      for (const [name, count] of request.topics) topics.set(name, count);
+      for (const [name, count] of request.changes) {
+        if (count === 0) topics.delete(name);
+        else topics.set(name, count);
+      }
       return;
     case 'shutdown':
       return shutdown(request.requestId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpinBackoff, SpinBudget } from '../../src/engine/partition-state.js';
+import { SpinBackoff, SpinBudget } from '../../src/engine/partition/spin.js';
 
 describe('SpinBudget', () => {
   it('lets at most maxSpinners spin at once, across views of the same shared word', () => {

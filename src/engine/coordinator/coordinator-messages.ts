@@ -7,10 +7,9 @@
  * interval, and structured clone keeps the group code's objects intact (except that a Buffer
  * arrives as a plain Uint8Array: `rebuffer` turns those back into Buffers on arrival).
  */
-import type { GroupConfig } from '../groups/index.js';
-import type { LogConfig } from '../storage/log-config.js';
-import type { WireError } from './messages.js';
-import type { FaultSpec } from './fault-injection.js';
+import type { GroupConfig } from '../../groups/index.js';
+import type { LogConfig } from '../../storage/log-config.js';
+import type { FaultSpec } from '../fault-injection.js';
 
 /** The group API calls a worker serves; each maps to one GroupCoordinator method. */
 export type GroupCall =
@@ -53,7 +52,8 @@ export type CoordinatorRequest =
     }
   /** Commit offsets for a group only if it has no members (the CLI's reset-offsets). */
   | { type: 'resetOffsets'; requestId: number; partition: number; groupId: string; offsets: OffsetToCommit[] }
-  | { type: 'topics'; topics: [string, number][] }
+  /** Partition counts that changed (0 = the topic was deleted). */
+  | { type: 'topics'; changes: [string, number][] }
   | { type: 'shutdown'; requestId: number }
   /** Fault injection for tests; `powerLoss` (needs a FaultSpec) first drops every unsynced byte. */
   | { type: 'crash'; powerLoss?: boolean };
@@ -66,10 +66,7 @@ export interface OffsetToCommit {
 }
 
 /** Coordinator worker -> main thread. */
-export type CoordinatorEvent =
-  | { type: 'ready' }
-  | { type: 'reply'; requestId: number; result?: unknown; error?: WireError }
-  | { type: 'fatal'; error: WireError };
+export type { SupervisedEvent as CoordinatorEvent } from '../worker-protocol.js';
 
 /**
  * Turns every plain Uint8Array inside a cloned message back into a Buffer (a view, no copy): the

@@ -8,12 +8,12 @@
  * after the first leaves the earlier pieces in the log. A process crash or power loss mid-write can
  * also keep a prefix of whole batches; nothing was acknowledged then.
  */
-import { StorageError } from '../common/errors.js';
-import { ErrorCode } from '../protocol/error-codes.js';
-import { encodeRecordBatches, iterateBatches } from '../protocol/record-batch.js';
-import type { LogConfig } from '../storage/log-config.js';
-import type { PartitionLog } from '../storage/partition-log.js';
-import { encodeGroupRecord, type GroupRecord } from '../groups/index.js';
+import { StorageError } from '../../common/errors.js';
+import { ErrorCode } from '../../protocol/error-codes.js';
+import { encodeRecordBatches, iterateBatches } from '../../protocol/record-batch.js';
+import type { LogConfig } from '../../storage/log-config.js';
+import type { PartitionLog } from '../../storage/partition-log.js';
+import { encodeGroupRecord, type GroupRecord } from '../../groups/index.js';
 
 export function appendGroupRecords(log: PartitionLog, config: LogConfig, records: readonly GroupRecord[]): void {
   if (records.length === 0) return;
