@@ -51,6 +51,13 @@ export class DelayedDeletes {
     this.tick(Infinity);
   }
 
+  /** When the next pending file is due to go, or Infinity. */
+  nextDueMs(): number {
+    let dueMs = Infinity;
+    for (const { dueMs: at } of this.pending) dueMs = Math.min(dueMs, at);
+    return dueMs;
+  }
+
   get pendingCount(): number {
     return this.pending.length;
   }

@@ -3,7 +3,7 @@
  * Run by the partition's PartitionLog only (DESIGN.md rule 1); not thread-safe. The log passes only
  * the segments min.compaction.lag.ms allows (cleanableSegments), and cleans when the dirty ratio
  * reaches min.cleanable.dirty.ratio or a record waited past max.compaction.lag.ms
- * (compactionOverdue).
+ * (compactionDueMs).
  *
  * A pass: (1) build an offset map, key -> latest offset, over the dirty segments from
  * firstDirtyOffset (at most `maxBytes` of them, at least one); (2) rewrite every closed segment up
@@ -133,17 +133,28 @@ function firstBatchTimestamp(io: FileIo, segment: Segment): number {
 }
 
 /**
- * max.compaction.lag.ms: true when a dirty cleanable segment's first record has waited longer than
- * the lag, so the log is cleaned whatever its dirty ratio (Kafka's "needCompactionNow").
+ * When a compaction pass falls due, from the closed segments (oldest first): `nowMs` when it is
+ * due now — the cleanable dirty share has reached min.cleanable.dirty.ratio, or a dirty record has
+ * waited past max.compaction.lag.ms (Kafka's "needCompactionNow") — else the earliest ms at which
+ * time alone could make it due (a segment held back by min.compaction.lag.ms becoming cleanable,
+ * a record reaching max.compaction.lag.ms), or Infinity. Shaped like the other log deadlines so a
+ * scheduler can wait for it; tick() cleans when it is not in the future.
  */
-export function compactionOverdue(io: FileIo, cleanable: readonly Segment[], firstDirtyOffset: number, config: LogConfig, nowMs: number): boolean {
-  if (config.maxCompactionLagMs === Infinity) return false;
-  for (const segment of cleanable) {
-    if (segment.baseOffset < firstDirtyOffset || segment.sizeBytes === 0) continue;
-    const timestamp = firstBatchTimestamp(io, segment);
-    if (timestamp >= 0 && nowMs - timestamp > config.maxCompactionLagMs) return true;
+export function compactionDueMs(io: FileIo, closed: readonly Segment[], firstDirtyOffset: number, config: LogConfig, nowMs: number): number {
+  const cleanable = cleanableSegments(closed, firstDirtyOffset, config, nowMs);
+  const { dirtyBytes, ratio } = dirtyRatio(cleanable, firstDirtyOffset);
+  if (dirtyBytes > 0 && ratio >= config.minCleanableDirtyRatio) return nowMs;
+  let dueMs = Infinity;
+  if (config.maxCompactionLagMs !== Infinity) {
+    for (const segment of cleanable) {
+      if (segment.baseOffset < firstDirtyOffset || segment.sizeBytes === 0) continue;
+      const timestamp = firstBatchTimestamp(io, segment);
+      if (timestamp >= 0) dueMs = Math.min(dueMs, timestamp + config.maxCompactionLagMs + 1); // overdue once now - timestamp > lag
+    }
   }
-  return false;
+  const heldBack = closed[cleanable.length];
+  if (heldBack !== undefined) dueMs = Math.min(dueMs, heldBack.maxTimestamp + config.minCompactionLagMs);
+  return Math.max(dueMs, nowMs);
 }
 
 /** One cleaning pass; returns what it did. The caller persists nothing else. */

@@ -22,7 +22,7 @@ import { Segment, type AppendedBatch } from './segment.js';
 import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { appendError, checkProducers, frameBatches, type FramedBatch } from './append-checks.js';
-import { cleanableSegments, cleanLog, compactionOverdue, dirtyRatio, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats, type CleanerStep } from './log-cleaner.js';
+import { cleanableSegments, cleanLog, compactionDueMs, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats, type CleanerStep } from './log-cleaner.js';
 import { indexesWouldOverflow, SegmentRollPolicy } from './segment-roll.js';
 import { DelayedDeletes } from './delayed-deletes.js';
 
@@ -200,7 +200,7 @@ export class PartitionLog {
     if (active.sizeBytes === 0) return false;
     if (active.sizeBytes + bytes > this.config.segmentBytes) return true;
     if (active.nextOffset + offsetCount - 1 - active.baseOffset > RELATIVE_OFFSET_MAX) return true;
-    return active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.rollPolicy.rollAfterMs(active, this.config);
+    return this.rollPolicy.rollDueMs(active, this.config) <= nowMs;
   }
 
   /** segment.index.bytes: roll before `batchCount` more batches could overfill an index. */
@@ -269,20 +269,19 @@ export class PartitionLog {
     this.lastFlushMs = this.clock.nowMs();
   }
 
-  /** Clock-driven work: flush.ms, segment.ms roll, retention, periodic checkpoint. */
+  /**
+   * Clock-driven work: flush.ms, segment.ms roll (jitter, max.compaction.lag.ms), retention,
+   * compaction (dirty ratio, min/max.compaction.lag.ms: compactionDueMs), delayed file deletes,
+   * periodic checkpoint.
+   */
   tick(): void {
     const nowMs = this.clock.nowMs();
     if (this.unflushedRecordCount > 0 && nowMs - this.lastFlushMs >= this.config.flushMs) this.flush();
-    const active = this.active;
-    if (active.sizeBytes > 0 && active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.rollPolicy.rollAfterMs(active, this.config)) this.roll();
+    if (this.rollPolicy.rollDueMs(this.active, this.config) <= nowMs) this.roll();
     if (this.config.cleanupPolicy.includes('delete')) this.applyRetention(nowMs);
-    if (this.config.cleanupPolicy.includes('compact') && this.uncleanableReason === null) {
-      const { firstDirtyOffset } = this.cleanerCheckpoint;
-      const cleanable = cleanableSegments(this.segments.slice(0, -1), firstDirtyOffset, this.config, nowMs);
-      const { dirtyBytes, ratio } = dirtyRatio(cleanable, firstDirtyOffset);
-      if (dirtyBytes > 0 && (ratio >= this.config.minCleanableDirtyRatio || compactionOverdue(this.io, cleanable, firstDirtyOffset, this.config, nowMs))) this.cleanOrMarkUncleanable();
-    }
-    this.delayedDeletes.tick(nowMs);
+    if (this.config.cleanupPolicy.includes('compact') && this.uncleanableReason === null
+      && compactionDueMs(this.io, this.segments.slice(0, -1), this.cleanerCheckpoint.firstDirtyOffset, this.config, nowMs) <= nowMs) this.cleanOrMarkUncleanable();
+    if (this.delayedDeletes.nextDueMs() <= nowMs) this.delayedDeletes.tick(nowMs);
     if (nowMs - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS) this.checkpoint();
   }
 

@@ -19,9 +19,10 @@ export class SegmentRollPolicy {
   /** `random` returns [0, 1) like Math.random (tests pass a fixed one). */
   constructor(private readonly random: () => number = Math.random) {}
 
-  /** How long after its first batch `segment` rolls under `config`. */
-  rollAfterMs(segment: object, config: LogConfig): number {
-    return maxSegmentMs(config) - this.jitterFor(segment, config);
+  /** When `segment` (the active one) rolls by time under `config`; Infinity while it is empty. */
+  rollDueMs(segment: { sizeBytes: number; rollingBasedTimestamp: number | null }, config: LogConfig): number {
+    if (segment.sizeBytes === 0 || segment.rollingBasedTimestamp === null) return Infinity;
+    return segment.rollingBasedTimestamp + maxSegmentMs(config) - this.jitterFor(segment, config);
   }
 
   private jitterFor(segment: object, config: LogConfig): number {

@@ -9,6 +9,10 @@ import { ManualClock } from '../../src/common/clock.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
 import { encodeRecordBatch, iterateBatches } from '../../src/protocol/record-batch.js';
 import { PartitionLog } from '../../src/storage/partition-log.js';
+import { compactionDueMs } from '../../src/storage/log-cleaner.js';
+import { SegmentRollPolicy } from '../../src/storage/segment-roll.js';
+import { DelayedDeletes } from '../../src/storage/delayed-deletes.js';
+import { nodeIo } from '../../src/storage/io.js';
 import { batchOf, smallConfig, tempDir, valuesIn } from './helpers.js';
 import { withHeader, withOffsetDelta } from './lying-batches.js';
 
@@ -201,5 +205,37 @@ describe('compaction lag', () => {
     log.tick();
     expect(log.segmentCount).toBe(2);
     log.close();
+  });
+});
+
+describe('deadlines a scheduler can wait for', () => {
+  it('compactionDueMs names when min/max.compaction.lag.ms make a pass due, and nowMs once it is', () => {
+    const clock = new ManualClock(T0);
+    const dir = tempDir();
+    const log = PartitionLog.open(dir, smallConfig({ cleanupPolicy: 'compact', segmentBytes: 1 << 20, segmentMs: 3_600_000, minCleanableDirtyRatio: 1,
+      minCompactionLagMs: 10_000, maxCompactionLagMs: 60_000, fileDeleteDelayMs: 0 }), { clock });
+    log.append(keyed('a', 4, T0, 2));
+    log.roll();
+    const closed = [...(log as unknown as { segments: unknown[] }).segments.slice(0, -1)] as Parameters<typeof compactionDueMs>[1];
+    // Held back by min.compaction.lag.ms until T0 + 10 000; then the ratio (1: all dirty) is reached.
+    expect(compactionDueMs(nodeIo, closed, 0, { ...smallConfig(), minCleanableDirtyRatio: 1, minCompactionLagMs: 10_000, maxCompactionLagMs: 60_000 }, T0)).toBe(T0 + 10_000);
+    expect(compactionDueMs(nodeIo, closed, 0, { ...smallConfig(), minCleanableDirtyRatio: 1, minCompactionLagMs: 10_000, maxCompactionLagMs: 60_000 }, T0 + 10_000)).toBe(T0 + 10_000);
+    // A ratio never reached: max.compaction.lag.ms decides (overdue once more than the lag passed).
+    expect(compactionDueMs(nodeIo, closed, 0, { ...smallConfig(), minCleanableDirtyRatio: 2, maxCompactionLagMs: 60_000 }, T0)).toBe(T0 + 60_001);
+    expect(compactionDueMs(nodeIo, closed, 0, { ...smallConfig(), minCleanableDirtyRatio: 2 }, T0)).toBe(Infinity);
+    log.close();
+  });
+
+  it('rollDueMs subtracts the segment\'s jitter; DelayedDeletes names its next due time', () => {
+    const policy = new SegmentRollPolicy(() => 0.25);
+    const segment = { sizeBytes: 10, rollingBasedTimestamp: T0 };
+    expect(policy.rollDueMs(segment, smallConfig({ segmentMs: 10_000, segmentJitterMs: 4_000 }))).toBe(T0 + 9_000);
+    expect(policy.rollDueMs({ sizeBytes: 0, rollingBasedTimestamp: null }, smallConfig())).toBe(Infinity);
+    const dir = tempDir();
+    fs.writeFileSync(`${dir}/a`, 'x');
+    const deletes = new DelayedDeletes(nodeIo);
+    expect(deletes.nextDueMs()).toBe(Infinity);
+    deletes.delete([`${dir}/a`], T0, 5_000);
+    expect(deletes.nextDueMs()).toBe(T0 + 5_000);
   });
 });
