@@ -318,16 +318,21 @@ describe('brook mirror', () => {
           const records = Array.from({ length: 10 }, (_, j) => ({ key: Buffer.from(`k${(b * 10 + j) % 4}`), value: Buffer.from(`v${b}-${j}`), timestamp: T0_MS + b * 10 + j }));
           expect((await backend.produce('state', 0, encodeRecordBatch(records), 'all')).errorCode).toBe(0);
         }
-        // The cleaner runs on the partition's tick; wait until a stored batch has holes.
-        for (;;) {
-          const [read] = await backend.fetch([{ topic: 'state', partition: 0, fetchOffset: 0, partitionMaxBytes: 1_048_576 }], { maxWaitMs: 0, minBytes: 1, maxBytes: 4_194_304 });
-          const batches = [...iterateBatches(read!.records!)];
-          if (batches.some(({ header }) => header.recordsCount !== header.lastOffsetDelta + 1)) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-        survivors = await readTarget(backend, 'state', 0); // the source, as a consumer reads it
+        // The cleaner runs on the partition's schedule; wait until a stored batch has holes (read
+        // from the files: a reader opened before the swap may still serve the pre-clean segment).
+        const holey = () => fs.readdirSync(path.join(source.dir, 'state-0')).filter((n) => n.endsWith('.log'))
+          .some((n) => [...iterateBatches(fs.readFileSync(path.join(source.dir, 'state-0', n)))].some(({ header }) => header.recordsCount !== header.lastOffsetDelta + 1));
+        while (!holey()) await new Promise((resolve) => setTimeout(resolve, 50));
+        // No further cleaning from here, so the mirror and this test read the same records.
+        await backend.alterTopicConfigs('state', { 'cleanup.policy': 'delete', 'retention.ms': '-1', 'segment.bytes': '2048' }, 'replace');
       } finally {
         await backend.close();
+      }
+      const reader = await BrokerBackend.open({ dataDir: source.dir, groups: false });
+      try {
+        survivors = await readTarget(reader, 'state', 0); // the source, as a consumer reads it
+      } finally {
+        await reader.close();
       }
       expect(survivors.length).toBeLessThan(600);
       const run = await brook(['-d', source.dir, 'mirror', 'state', '--to', target.address, '--create-topics', '--json']);
