@@ -1,5 +1,5 @@
 /** Brook's embedded API: everything `import { ... } from 'brook'` offers. */
-export { Brook, DATA_DIR_DEFAULT, type BrookOptions } from './embedded/brook.js';
+export { Brook, DATA_DIR_DEFAULT, type BrookOptions, type BrookHttpOptions } from './embedded/brook.js';
 export { Admin, type CreateTopicOptions } from './embedded/admin.js';
 export { Producer, type ProducerOptions, type RecordMetadata } from './embedded/producer.js';
 export { Consumer, type ConsumerOptions, type ConsumerRecord, type StartPosition } from './embedded/consumer.js';

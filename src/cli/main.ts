@@ -14,6 +14,7 @@ import { mirrorCommand } from './commands/mirror.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerBenchCommand } from './commands/bench.js';
 import { registerUsersCommand } from '../server/security/users-command.js';
+import { topCommand } from './commands/top.js';
 
 export function buildProgram(): Command {
   const program = new Command('brook')
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(groupsCommand());
   program.addCommand(demoCommand());
   program.addCommand(mirrorCommand());
+  program.addCommand(topCommand());
   registerServeCommand(program);
   registerUsersCommand(program);
   registerBenchCommand(program);

@@ -30,7 +30,8 @@ export class BrokerBackend implements BrookBackend {
   readonly groups?: GroupTransport;
 
   private constructor(
-    private readonly broker: Broker,
+    /** The in-process broker (Brook.open({ http }) serves its metrics and console). */
+    readonly broker: Broker,
     options: BrokerBackendOptions,
   ) {
     this.autoCreateTopics = options.autoCreateTopics ?? true;

@@ -9,6 +9,17 @@ import { BrokerBackend } from './broker-backend.js';
 import { Admin } from './admin.js';
 import { Producer, type ProducerOptions } from './producer.js';
 import { Consumer, type ConsumerOptions } from './consumer.js';
+import type { HttpListener } from '../http/listener.js';
+
+/** `Brook.open({ http })`: the HTTP listener of `brook serve --http` (health, /metrics, the web console), in process. */
+export interface BrookHttpOptions {
+  /** Default 127.0.0.1 (loopback, as `brook serve`). */
+  host?: string;
+  /** 0 picks a free port: read it from `brook.http.url`. */
+  port: number;
+  /** Basic auth for every request: true when `password` is `username`'s. Default: none. */
+  authenticate?: (username: string, password: string) => boolean;
+}
 
 export interface BrookOptions {
   /** Default './brook-data'. */
@@ -29,6 +40,8 @@ export interface BrookOptions {
    * application handles signals itself and calls `close()`.
    */
   handleSignals?: boolean;
+  /** Also serve /healthz, /readyz, /metrics and the web console over HTTP. Default: off. */
+  http?: BrookHttpOptions;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -40,6 +53,8 @@ export class Brook {
   private readonly producers = new Set<Producer>();
   private readonly consumers = new Set<Consumer>();
   private closing: Promise<void> | null = null;
+  /** The HTTP listener when opened with `http` (its `url` says where), else null. */
+  http: HttpListener | null = null;
   private readonly onSignal = (signal: NodeJS.Signals): void => this.closeOnSignal(signal);
 
   /** Wraps an already-open backend; most callers want Brook.open. */
@@ -60,6 +75,14 @@ export class Brook {
       openPartitions: 'background',
     });
     const brook = new Brook(backend);
+    if (options.http !== undefined) {
+      try {
+        brook.http = await listenHttp(backend, options.http);
+      } catch (err) {
+        await backend.close();
+        throw err;
+      }
+    }
     if (options.handleSignals ?? true) for (const signal of SIGNALS) process.on(signal, brook.onSignal);
     return brook;
   }
@@ -92,6 +115,7 @@ export class Brook {
     for (const signal of SIGNALS) process.off(signal, this.onSignal);
     await Promise.allSettled([...this.consumers].map((c) => c.close()));
     await Promise.allSettled([...this.producers].map((p) => p.close()));
+    await this.http?.close();
     await this.backend.close();
   }
 
@@ -109,4 +133,17 @@ export class Brook {
   private checkOpen(): void {
     if (this.closing !== null) throw new Error('Brook is closed');
   }
+}
+
+/** Loaded only when asked for, like the engine: an embedded Brook without `http` never loads node:http routes. */
+async function listenHttp(backend: BrokerBackend, options: BrookHttpOptions): Promise<HttpListener> {
+  const [{ HttpListener }, { httpRoutes }] = await Promise.all([import('../http/listener.js'), import('../http/routes.js')]);
+  let listener: HttpListener | null = null;
+  const connections = (): Record<string, number> => ({ http: listener?.connectionCount ?? 0 });
+  listener = await HttpListener.listen(httpRoutes({ broker: backend.broker, connections }), {
+    host: options.host ?? '127.0.0.1',
+    port: options.port,
+    authenticate: options.authenticate,
+  });
+  return listener;
 }

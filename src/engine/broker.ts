@@ -40,6 +40,7 @@ import { descriptorBudgets } from './descriptor-budget.js';
 import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
 export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
 const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
@@ -61,6 +62,8 @@ function asKafkaCodeError(err: unknown): unknown {
 
 export class Broker {
   readonly nodeId = 0;
+  /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
+  readonly traffic = new TrafficCounters();
   private readonly topicsByName = new Map<string, TopicEntry>();
   /** Broker-level configs (broker-configs.ts) and the topic defaults they make. */
   private brokerLayers: BrokerConfigLayers;
@@ -274,6 +277,7 @@ export class Broker {
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
       this.metadata.deleteTopic(name);
       this.topicsByName.delete(name);
+      this.traffic.forget(name);
       this.topicsChanged([[name, 0]]);
       await Promise.all(entry.partitions.map((partition) => partition.close(true)));
       for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
@@ -439,11 +443,16 @@ export class Broker {
     if (options.acks === -1 && entry.config.minInsyncReplicas > 1) {
       return Promise.resolve(produceError(ErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${entry.config.minInsyncReplicas} but this broker is the only replica`));
     }
+    // Counted before the append (the caller may reuse `batches` once answered), added on success.
+    const recordCount = countRecords(batches);
     // Recompression can change the size: the ring frame limit is checked again on the result.
     return this.produceValidation.produce(`${topic}\0${partition}`, batches, entry.config, (prepared) =>
       prepared.length > maxFrameBytes
         ? Promise.resolve(produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${prepared.length} bytes after recompression exceed the ring's frame limit ${maxFrameBytes}`))
-        : target.produce(prepared));
+        : target.produce(prepared)).then((result) => {
+      if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
+      return result;
+    });
   }
 
   /**
@@ -452,6 +461,13 @@ export class Broker {
    * Partitions not open yet are opened first.
    */
   async fetch(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
+    const results = await this.fetchAndWait(requests, options);
+    // Counted here, where every fetch result passes (metrics, console, brook top).
+    this.traffic.fetched(results);
+    return results;
+  }
+
+  private async fetchAndWait(requests: FetchRequest[], options: FetchOptions): Promise<FetchResult[]> {
     const opening: Promise<void>[] = [];
     for (const request of requests) {
       const found = this.partition(request.topic, request.partition);

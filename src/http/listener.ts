@@ -87,6 +87,11 @@ export class HttpListener {
     return this.options.host;
   }
 
+  /** Open HTTP connections (brook_connections{listener="http"}). */
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
   /** The base URL clients use, e.g. `http://127.0.0.1:8080`. */
   get url(): string {
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
@@ -127,6 +132,7 @@ export class HttpListener {
 
   /** Stops accepting, ends idle keep-alive connections, and waits for in-flight requests (at most `graceMs`). */
   async close(graceMs = 5000): Promise<void> {
+    this.router.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const timer = setTimeout(() => {

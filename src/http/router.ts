@@ -47,6 +47,18 @@ function splitPath(path: string): string[] {
 
 export class HttpRouter {
   private readonly routes: Route[] = [];
+  private readonly closeHooks: (() => void)[] = [];
+
+  /** Runs `hook` when the listener serving this router closes (routes that own timers stop them). */
+  onClose(hook: () => void): this {
+    this.closeHooks.push(hook);
+    return this;
+  }
+
+  /** Called by HttpListener.close. */
+  close(): void {
+    for (const hook of this.closeHooks.splice(0)) hook();
+  }
 
   /** Adds a route; `pattern` like `/topics/{topic}`. */
   add(method: string, pattern: string, handler: HttpHandler): this {

@@ -86,12 +86,15 @@ export class RequestDispatcher implements FrameDispatcher {
       throw error;
     }
     const header: RequestHeader = { apiKey, apiVersion, correlationId, clientId };
+    const metrics = this.server.requestMetrics;
+    const startedMs = metrics === undefined ? 0 : performance.now();
     let request: unknown;
     try {
       request = handler.codec.decodeRequest(reader, apiVersion);
     } catch (error) {
       if (!(error instanceof DecodeError)) throw error;
       this.log(`${connection.remoteAddress}: undecodable api ${apiKey} v${apiVersion} request: ${error.message}`);
+      metrics?.observeError(apiKey, ErrorCode.INVALID_REQUEST, (performance.now() - startedMs) / 1000);
       return this.errorFrame(handler, header, ErrorCode.INVALID_REQUEST);
     }
     let response: unknown;
@@ -99,8 +102,10 @@ export class RequestDispatcher implements FrameDispatcher {
       response = await handler.handle(request, { server: this.server, apiVersion, correlationId, clientId, session: this.session, afterResponseWritten });
     } catch (error) {
       this.log(`${connection.remoteAddress}: api ${apiKey} v${apiVersion} handler failed: ${describe(error)}`);
+      metrics?.observeError(apiKey, ErrorCode.UNKNOWN_SERVER_ERROR, (performance.now() - startedMs) / 1000);
       return this.errorFrame(handler, header, ErrorCode.UNKNOWN_SERVER_ERROR);
     }
+    metrics?.observe(apiKey, request, response, (performance.now() - startedMs) / 1000);
     if (response === null) return null;
     const answer = this.encodeFrame(handler, header, response);
     // Failed authentication: the answer is written (in order), then the connection is closed.

@@ -10,6 +10,7 @@ import type { BrokerApi } from './broker-api.js';
 import type { SecuritySession } from './security/session.js';
 import type { FetchBudget } from './fetch-budget.js';
 import type { ReadBufferPool } from '../storage/read-buffers.js';
+import type { RequestMetrics } from '../metrics/requests.js';
 
 /** The shape of a generated module in src/protocol/apis/ that a handler needs. */
 export interface ApiCodec<Request, Response> {
@@ -37,6 +38,8 @@ export interface ServerContext {
   readonly fetchBudget?: FetchBudget;
   /** Buffers fetches read into, given back once the response is written (absent: fresh buffers). */
   readonly fetchBuffers?: ReadBufferPool;
+  /** Per-API request counts, error codes and latencies for /metrics (absent: not counted). */
+  readonly requestMetrics?: RequestMetrics;
 }
 
 export interface RequestContext {

@@ -53,7 +53,7 @@ export function addServeOptions(command: Command, withDataDir: boolean): Command
     .addOption(new Option('--advertised-host <host>', 'host name clients are told to connect to (default: --host)'))
     .addOption(new Option('--num-partitions <n>', 'partitions of auto-created topics (num.partitions)').default(SERVE_DEFAULTS.numPartitions).argParser(parsePartitions))
     .addOption(new Option('--workers <n>', 'partition worker threads, each owning many partitions (default: one per core)').argParser(parseWorkers))
-    .addOption(new Option('--http <host:port>', 'also serve HTTP on this address (health; loopback unless told otherwise)').argParser(parseHttp))
+    .addOption(new Option('--http <host:port>', 'also serve HTTP on this address: web console, /metrics, /healthz, /readyz (loopback unless told otherwise)').argParser(parseHttp))
     .addOption(new Option('--tls-cert <pem>', 'serve TLS with this certificate chain (PEM); needs --tls-key'))
     .addOption(new Option('--tls-key <pem>', 'private key of --tls-cert (PEM)'))
     .addOption(new Option('--tls-ca <pem>', 'CA certificates that sign client certificates (PEM)'))

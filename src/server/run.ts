@@ -50,7 +50,8 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
     await server.listen();
     if (options.http !== undefined) {
       const users = security.security?.users ?? null;
-      http = await HttpListener.listen(httpRoutes({ broker, security: security.security }), {
+      const connections = (): Record<string, number> => ({ kafka: server.connectionCount, http: http?.connectionCount ?? 0 });
+      http = await HttpListener.listen(httpRoutes({ broker, security: security.security, requestMetrics: server.requestMetrics, connections }), {
         ...options.http,
         tls: security.tls,
         authenticate: users === null ? undefined : (username, password) => users.checkPassword(username, password),

@@ -19,6 +19,7 @@ import { RequestDispatcher } from './dispatcher.js';
 import { createDefaultRegistry } from './handlers/index.js';
 import { SecuritySession, type SecurityConfig } from './security/session.js';
 import { certificatePrincipal } from './security/tls.js';
+import { RequestMetrics } from '../metrics/requests.js';
 
 /**
  * Per connection: request bytes received and not yet answered plus response bytes not yet taken by
@@ -64,6 +65,8 @@ export class BrookServer {
   readonly fetchBudget: FetchBudget;
   /** Reused fetch read buffers, across all connections (READ_BUFFER_POOL_BYTES_MAX). */
   readonly fetchBuffers = new ReadBufferPool();
+  /** Per-API counts, error codes and latencies (/metrics). */
+  readonly requestMetrics = new RequestMetrics();
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -119,6 +122,7 @@ export class BrookServer {
       numPartitions: this.options.numPartitions ?? 1,
       fetchBudget: this.fetchBudget,
       fetchBuffers: this.fetchBuffers,
+      requestMetrics: this.requestMetrics,
     };
     return this;
   }
