@@ -103,7 +103,7 @@ function syntheticBroker(topicCount: number, partitionsPerTopic: number): Metric
   const traffic = new TrafficCounters();
   for (let t = 0; t < topicCount; t++) {
     const name = `service-${String(t).padStart(3, '0')}-logs`;
-    topics.push({ name, topicId: `id-${t}`, partitionCount: partitionsPerTopic, configs: {}, internal: false });
+    topics.push({ name, topicId: `id-${t}`, partitionCount: partitionsPerTopic, configs: {}, internal: false, leaderEpoch: 0 });
     const partitions: SharedPartitionState[] = [];
     for (let p = 0; p < partitionsPerTopic; p++) {
       const state = new SharedPartitionState(createStateBuffer());

@@ -26,8 +26,9 @@ import { DecodeError } from '../protocol/decode-error.js';
 import { ErrorCode, errorName } from '../protocol/error-codes.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/headers.js';
 import * as apiVersionsApi from '../protocol/apis/api-versions.js';
+import { clientMaxVersion } from './versions.js';
 // The server's frame splitter cuts response frames just as well (the framing is symmetric).
-import { FRAME_SIZE_PREFIX_BYTES, FrameSizeError, FrameSplitter } from '../server/frame-splitter.js';
+import { FRAME_SIZE_PREFIX_BYTES, FrameSizeError, FrameSplitter } from '../protocol/frame-splitter.js';
 import {
   BrokerProtocolError,
   BrokerUnreachableError,
@@ -42,7 +43,7 @@ import {
 export interface ApiCodec<Req, Res> {
   readonly API_KEY: number;
   readonly API_NAME: string;
-  /** The highest version we send: the range Brook implements and tests (COMPATIBILITY.md §2). */
+  /** The newest version the codec covers; the client sends at most src/client/versions.ts's. */
   readonly MAX_VERSION: number;
   readonly CODEC_MIN_VERSION: number;
   defaultRequest(): Req;
@@ -155,10 +156,11 @@ export class BrokerConnection {
     if (broker === undefined) {
       throw new UnsupportedApiError(this.address, codec.API_NAME, `broker ${this.address} does not support ${codec.API_NAME} (api key ${codec.API_KEY})`);
     }
-    const version = Math.min(codec.MAX_VERSION, broker.maxVersion);
+    const clientMax = clientMaxVersion(codec.API_KEY, codec.MAX_VERSION);
+    const version = Math.min(clientMax, broker.maxVersion);
     if (version < broker.minVersion || version < codec.CODEC_MIN_VERSION) {
       throw new UnsupportedApiError(this.address, codec.API_NAME,
-        `broker ${this.address} speaks ${codec.API_NAME} v${broker.minVersion}-v${broker.maxVersion}, this client v${codec.CODEC_MIN_VERSION}-v${codec.MAX_VERSION}`);
+        `broker ${this.address} speaks ${codec.API_NAME} v${broker.minVersion}-v${broker.maxVersion}, this client v${codec.CODEC_MIN_VERSION}-v${clientMax}`);
     }
     return version;
   }

@@ -1,3 +1,5 @@
+import type { BrookErrorCode } from './error-table.js';
+
 /**
  * Operating failures: disk full, corrupt segment, bad config, a data dir in use. Each has a stable
  * string `code`; across a worker boundary they travel as `{ code, message }` and are rebuilt with
@@ -6,7 +8,8 @@
 export class BrookError extends Error {
   override name = 'BrookError';
   constructor(
-    readonly code: string,
+    /** One of the closed set in error-table.ts, which maps each to its Kafka code. */
+    readonly code: BrookErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -18,7 +21,7 @@ export class BrookError extends Error {
   }
 
   static fromWire(wire: { code: string; message: string }): BrookError {
-    return new BrookError(wire.code, wire.message);
+    return new BrookError(wire.code as BrookErrorCode, wire.message);
   }
 }
 

@@ -24,7 +24,8 @@
  *
  * Owned by one Producer on the main thread; not thread-safe.
  */
-import { BrookError, KafkaCodeError } from '../common/errors.js';
+import { isRetriableTransportFailure } from '../common/error-table.js';
+import { KafkaCodeError } from '../common/errors.js';
 import { addSequence } from '../storage/producer-state.js';
 import { ErrorCode, RETRIABLE_ERROR_CODES } from '../protocol/error-codes.js';
 import type { Acks, BrookBackend } from './backend.js';
@@ -66,9 +67,6 @@ interface ProducerIdentity {
   producerEpoch: number;
 }
 
-/** Client-side failures worth a resend: the request may not have reached the broker. */
-const RETRIABLE_FAILURE_CODES: ReadonlySet<string> = new Set(['REQUEST_TIMEOUT', 'CONNECTION_CLOSED', 'BROKER_UNREACHABLE']);
-
 /** Codes after which the broker's view of this producer's sequences differs from ours. */
 const FATAL_SEQUENCE_CODES: ReadonlySet<number> = new Set([
   ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, ErrorCode.INVALID_PRODUCER_EPOCH, ErrorCode.UNKNOWN_PRODUCER_ID,
@@ -84,7 +82,8 @@ export function isRetriableCode(errorCode: number): boolean {
 /** Whether a thrown error (network, or a KafkaCodeError from initProducerId) is worth a retry. */
 export function isRetriableFailure(error: unknown): boolean {
   if (error instanceof KafkaError || error instanceof KafkaCodeError) return isRetriableCode(error.errorCode);
-  return error instanceof BrookError && RETRIABLE_FAILURE_CODES.has(error.code);
+  // Client-side failures worth a resend: the request may not have reached the broker.
+  return isRetriableTransportFailure(error);
 }
 
 export class BatchDelivery {

@@ -35,6 +35,8 @@ export interface TopicInfo {
   partitionCount: number;
   configs: Record<string, string>;
   internal: boolean;
+  /** Leader epoch of every partition (KIP-320): 0, plus one per earlier topic of the same name. */
+  leaderEpoch: number;
 }
 
 export interface PartitionState {
@@ -43,6 +45,13 @@ export interface PartitionState {
   highWatermark: number;
   sizeBytes: number;
   segmentCount: number;
+}
+
+/** An idempotent producer a partition remembers (DescribeProducers). */
+export interface ActiveProducer {
+  producerId: number;
+  producerEpoch: number;
+  lastSequence: number;
 }
 
 export interface ProduceResult {

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
+import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { parseTopicConfigs, resolveLogConfig, topicConfigValues, type LogConfig } from '../storage/log-config.js';
@@ -37,9 +38,10 @@ import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from 
 import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { descriptorBudgets } from './descriptor-budget.js';
-import type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import type { SecurityMetadataStore } from '../storage/metadata-security.js';
+import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
-export type { BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+export type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 /** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
@@ -55,8 +57,7 @@ interface TopicEntry {
 
 /** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
 function asKafkaCodeError(err: unknown): unknown {
-  if (err instanceof InvalidTopicError) return new KafkaCodeError(ErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
-  if (err instanceof InvalidConfigError) return new KafkaCodeError(ErrorCode.INVALID_CONFIG, err.message);
+  if (err instanceof InvalidTopicError || err instanceof InvalidConfigError) return new KafkaCodeError(kafkaCodeFor(err, 'admin'), err.message);
   return err;
 }
 
@@ -321,7 +322,12 @@ export class Broker {
     const entry = this.topicsByName.get(name);
     if (entry === undefined) return undefined;
     const { topicId, partitionCount, configs } = entry.metadata;
-    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name) };
+    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name), leaderEpoch: this.metadata.leaderEpoch(name) };
+  }
+
+  /** ACLs and SCRAM credentials kept in the metadata log (CreateAcls, AlterUserScramCredentials). */
+  get securityMetadata(): SecurityMetadataStore {
+    return this.metadata;
   }
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
@@ -371,6 +377,11 @@ export class Broker {
   partitionState(topic: string, partition: number): PartitionState | undefined {
     const found = this.partition(topic, partition);
     return found?.isOpen ? found.snapshot() : undefined;
+  }
+
+  /** DescribeProducers: the idempotent producers a partition remembers (undefined: no partition). */
+  async activeProducers(topic: string, partition: number): Promise<ActiveProducer[] | undefined> {
+    return this.partition(topic, partition)?.activeProducers();
   }
 
   /** A partition's state, opening it first if needed; undefined for an unknown or offline partition. */
@@ -517,10 +528,7 @@ export class Broker {
       }
       return { errorCode: ErrorCode.NONE, lowWatermark: await found.deleteRecords(offset) };
     } catch (err) {
-      const code = (err as BrookError).code;
-      if (code === 'OFFSET_OUT_OF_RANGE') return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: -1 };
-      if (code === 'WORKER_EXITED' || code === 'PARTITION_CLOSED') return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, lowWatermark: -1 };
-      return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, lowWatermark: -1 };
+      return { errorCode: kafkaCodeFor(err, 'partition'), lowWatermark: -1 };
     }
   }
 

@@ -6,9 +6,8 @@
  * share one core: Kafka hands them to sendfile for the same reason. Long-polls until minBytes are
  * available, woken by produce completions rather than by polling.
  */
-import { BrookError } from '../common/errors.js';
+import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
-import { OffsetOutOfRangeError } from '../storage/errors.js';
 import { FETCH_MAX_BYTES, FETCH_MAX_WAIT_MS_LIMIT } from '../common/limits.js';
 import type { FetchRequest, FetchResult } from './broker-types.js';
 import type { Partition } from './partition/partition.js';
@@ -49,9 +48,7 @@ function errorResult(request: FetchRequest, errorCode: number, handle?: Partitio
 
 /** The code a failed read answers with; exported for Broker.listOffset, which reads the same way. */
 export function readErrorCode(err: unknown): number {
-  if (err instanceof OffsetOutOfRangeError) return ErrorCode.OFFSET_OUT_OF_RANGE;
-  if (err instanceof BrookError && err.code === 'PARTITION_CLOSED') return ErrorCode.NOT_LEADER_OR_FOLLOWER; // retriable: closing or deleted
-  return ErrorCode.KAFKA_STORAGE_ERROR;
+  return kafkaCodeFor(err, 'partition'); // src/common/error-table.ts
 }
 
 /**

@@ -18,66 +18,55 @@
  *   int32  topicCount, per entry: string topic, int32 count + int32 partitions
  *   int32  userData length (-1 = null) + bytes
  *
- * Kafka reads versions newer than it knows with the newest layout it knows (later versions only
- * append fields), so we do the same and ignore trailing bytes after the fields we know. Fields
- * added after v0 are read only when bytes remain: kafkajs lets an assigner declare version 1
- * while writing only the v0 fields, and such members must still be understood.
+ * The codecs are the generated ones (src/protocol/apis/consumer-protocol-*.ts, from Kafka's JSON
+ * schemas); this module adds Kafka's reading rules around them. Kafka reads versions newer than it
+ * knows with the newest layout it knows (later versions only append fields), so we do the same and
+ * ignore trailing bytes after the fields we know. A version's later fields may also be missing
+ * altogether: kafkajs lets an assigner declare version 1 while writing only the v0 fields, so when
+ * the bytes end exactly where an older version's fields end, they are read as that version.
  */
-import { ByteReader, ByteWriter } from './bytes.js';
 import { DecodeError } from '../protocol/decode-error.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import * as subscriptionCodec from '../protocol/apis/consumer-protocol-subscription.js';
+import * as assignmentCodec from '../protocol/apis/consumer-protocol-assignment.js';
 
-export interface TopicPartitions {
-  topic: string;
-  partitions: number[];
-}
+export type TopicPartitions = subscriptionCodec.TopicPartition;
 
-export interface ConsumerProtocolSubscription {
-  version: number;
-  topics: string[];
-  userData: Buffer | null;
-  /** v1+; empty for v0. */
-  ownedPartitions: TopicPartitions[];
-  /** v2+; -1 otherwise. */
-  generationId: number;
-  /** v3+; null otherwise. */
-  rackId: string | null;
-}
-
-export interface ConsumerProtocolAssignment {
-  version: number;
-  assignedPartitions: TopicPartitions[];
-  userData: Buffer | null;
-}
+/** The subscription with the version its bytes declared. */
+export type ConsumerProtocolSubscription = subscriptionCodec.ConsumerProtocolSubscription & { version: number };
+export type ConsumerProtocolAssignment = assignmentCodec.ConsumerProtocolAssignment & { version: number };
 
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
-const SUBSCRIPTION_VERSION_MAX = 3;
 
-function readTopicPartitions(r: ByteReader): TopicPartitions {
-  const topic = r.string('topic');
-  const partitions = r.array((e) => e.int32('partition'), 'partitions', 4);
-  return { topic, partitions };
-}
-
-function writeTopicPartitions(w: ByteWriter, tp: TopicPartitions): void {
-  w.string(tp.topic).array(tp.partitions, (e, p) => e.int32(p));
-}
-
-function readVersion(r: ByteReader, what: string): number {
-  const version = r.int16(`${what} version`);
+/**
+ * int16 version, then the body of min(version, newest known): or of an older version when the
+ * bytes end exactly where that version's fields end (see above). Anything else: DecodeError.
+ */
+function decodeVersioned<T>(bytes: Buffer, what: string, newest: number, decode: (r: Reader, version: number) => T): T & { version: number } {
+  const reader = new Reader(bytes);
+  const version = reader.readInt16();
   if (version < 0) throw new DecodeError(`${what}: negative version ${version}`);
-  return version;
+  const known = Math.min(version, newest);
+  try {
+    return { version, ...decode(reader, known) };
+  } catch (error) {
+    if (!(error instanceof DecodeError)) throw error;
+    for (let older = known - 1; older >= 0; older--) {
+      const retry = new Reader(bytes, 2);
+      try {
+        const body = decode(retry, older);
+        if (retry.remainingBytes === 0) return { version, ...body };
+      } catch (retryError) {
+        if (!(retryError instanceof DecodeError)) throw retryError;
+      }
+    }
+    throw error;
+  }
 }
 
 export function decodeSubscription(bytes: Buffer): ConsumerProtocolSubscription {
-  const r = new ByteReader(bytes);
-  const version = readVersion(r, 'ConsumerProtocolSubscription');
-  const topics = r.array((e) => e.string('topic'), 'topics', 2);
-  const userData = r.nullableBytes('userData');
-  const more = (since: number): boolean => version >= since && r.remainingBytes > 0;
-  const ownedPartitions = more(1) ? r.array(readTopicPartitions, 'ownedPartitions', 6) : [];
-  const generationId = more(2) ? r.int32('generationId') : -1;
-  const rackId = more(3) ? r.nullableString('rackId') : null;
-  return { version, topics, userData, ownedPartitions, generationId, rackId };
+  return decodeVersioned(bytes, 'ConsumerProtocolSubscription', subscriptionCodec.MAX_VERSION, subscriptionCodec.decode);
 }
 
 export function encodeSubscription(s: {
@@ -88,21 +77,19 @@ export function encodeSubscription(s: {
   generationId?: number;
   rackId?: string | null;
 }): Buffer {
-  const version = Math.min(s.version, SUBSCRIPTION_VERSION_MAX);
-  const w = new ByteWriter().int16(s.version).array(s.topics, (e, t) => e.string(t));
-  w.nullableBytes(s.userData ?? null);
-  if (version >= 1) w.array(s.ownedPartitions ?? [], writeTopicPartitions);
-  if (version >= 2) w.int32(s.generationId ?? -1);
-  if (version >= 3) w.nullableString(s.rackId ?? null);
-  return w.toBuffer();
+  const version = Math.min(s.version, subscriptionCodec.MAX_VERSION);
+  const body = { ...subscriptionCodec.defaultValue(), topics: [...s.topics], userData: s.userData ?? null };
+  if (version >= 1) body.ownedPartitions = (s.ownedPartitions ?? []).map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions] }));
+  if (version >= 2) body.generationId = s.generationId ?? -1;
+  if (version >= 3) body.rackId = s.rackId ?? null;
+  const writer = new Writer(64);
+  writer.writeInt16(s.version);
+  subscriptionCodec.encode(writer, version, body);
+  return Buffer.from(writer.toBuffer());
 }
 
 export function decodeAssignment(bytes: Buffer): ConsumerProtocolAssignment {
-  const r = new ByteReader(bytes);
-  const version = readVersion(r, 'ConsumerProtocolAssignment');
-  const assignedPartitions = r.array(readTopicPartitions, 'assignedPartitions', 6);
-  const userData = r.nullableBytes('userData');
-  return { version, assignedPartitions, userData };
+  return decodeVersioned(bytes, 'ConsumerProtocolAssignment', assignmentCodec.MAX_VERSION, assignmentCodec.decode);
 }
 
 export function encodeAssignment(a: {
@@ -110,9 +97,11 @@ export function encodeAssignment(a: {
   assignedPartitions: readonly TopicPartitions[];
   userData?: Buffer | null;
 }): Buffer {
-  return new ByteWriter()
-    .int16(a.version)
-    .array(a.assignedPartitions, writeTopicPartitions)
-    .nullableBytes(a.userData ?? null)
-    .toBuffer();
+  const writer = new Writer(64);
+  writer.writeInt16(a.version);
+  assignmentCodec.encode(writer, Math.min(a.version, assignmentCodec.MAX_VERSION), {
+    assignedPartitions: a.assignedPartitions.map((tp) => ({ topic: tp.topic, partitions: [...tp.partitions] })),
+    userData: a.userData ?? null,
+  });
+  return Buffer.from(writer.toBuffer());
 }

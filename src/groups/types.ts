@@ -1,9 +1,22 @@
 /**
- * Request and response bodies of the group APIs, as plain objects whose field names are Kafka's
- * JSON schema names with the first letter lower-cased (shared/kafka-protocol/*.json), so the
- * generated wire codecs can hand them over unchanged. Only the fields group logic reads or writes
- * are declared; version-dependent fields are optional on requests.
+ * Request and response bodies of the group APIs: the generated codecs' own types
+ * (src/protocol/apis/*.ts, from Kafka's JSON schemas), so the coordinator and the wire cannot drift
+ * apart. On requests, the fields that only some versions carry are optional (a coordinator call
+ * made by Brook's own client or tests leaves them out); the coordinator reads them per version.
  */
+import type * as join from '../protocol/apis/join-group.js';
+import type * as sync from '../protocol/apis/sync-group.js';
+import type * as heartbeat from '../protocol/apis/heartbeat.js';
+import type * as leave from '../protocol/apis/leave-group.js';
+import type * as commit from '../protocol/apis/offset-commit.js';
+import type * as fetch from '../protocol/apis/offset-fetch.js';
+import type * as list from '../protocol/apis/list-groups.js';
+import type * as describe from '../protocol/apis/describe-groups.js';
+import type * as del from '../protocol/apis/delete-groups.js';
+import type * as offsetDelete from '../protocol/apis/offset-delete.js';
+
+/** A codec type whose `K` fields (present only in some versions) may be left out. */
+type WithOptional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 
 /** Connection facts from the request header that JoinGroup and DescribeGroups need. */
 export interface RequestContext {
@@ -11,207 +24,42 @@ export interface RequestContext {
   clientHost: string;
 }
 
-export interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  /** v1+; v0 uses sessionTimeoutMs as the rebalance timeout, as Kafka does. */
-  rebalanceTimeoutMs?: number;
-  memberId: string;
-  /** v5+ */
-  groupInstanceId?: string | null;
-  protocolType: string;
-  protocols: { name: string; metadata: Buffer }[];
-  reason?: string | null;
-}
+export type JoinGroupRequest = WithOptional<join.JoinGroupRequest, 'rebalanceTimeoutMs' | 'groupInstanceId' | 'reason'>;
+export type JoinGroupResponseMember = join.JoinGroupResponseMember;
+export type JoinGroupResponse = join.JoinGroupResponse;
 
-export interface JoinGroupResponseMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  metadata: Buffer;
-}
+export type SyncGroupRequest = WithOptional<sync.SyncGroupRequest, 'groupInstanceId' | 'protocolType' | 'protocolName'>;
+export type SyncGroupResponse = sync.SyncGroupResponse;
 
-export interface JoinGroupResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  generationId: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  leader: string;
-  skipAssignment: boolean;
-  memberId: string;
-  members: JoinGroupResponseMember[];
-}
+export type HeartbeatRequest = WithOptional<heartbeat.HeartbeatRequest, 'groupInstanceId'>;
+export type HeartbeatResponse = heartbeat.HeartbeatResponse;
 
-export interface SyncGroupRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId?: string | null;
-  /** v5+ */
-  protocolType?: string | null;
-  protocolName?: string | null;
-  assignments: { memberId: string; assignment: Buffer }[];
-}
+export type MemberIdentity = WithOptional<leave.MemberIdentity, 'groupInstanceId' | 'reason'>;
+export type LeaveGroupRequest = Omit<WithOptional<leave.LeaveGroupRequest, 'memberId' | 'members'>, 'members'> & { members?: MemberIdentity[] };
+export type LeaveGroupResponse = leave.LeaveGroupResponse;
 
-export interface SyncGroupResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignment: Buffer;
-}
+type CommitPartition = WithOptional<commit.OffsetCommitRequestPartition, 'committedLeaderEpoch' | 'commitTimestamp'>;
+export type OffsetCommitRequest = Omit<WithOptional<commit.OffsetCommitRequest, 'generationIdOrMemberEpoch' | 'memberId' | 'groupInstanceId' | 'retentionTimeMs'>, 'topics'>
+  & { topics: { name: string; partitions: CommitPartition[] }[] };
+export type OffsetCommitResponse = commit.OffsetCommitResponse;
 
-export interface HeartbeatRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId?: string | null;
-}
+export type OffsetFetchRequestTopic = fetch.OffsetFetchRequestTopic;
+export type OffsetFetchRequest = Omit<WithOptional<fetch.OffsetFetchRequest, 'groupId' | 'topics' | 'requireStable'>, 'groups'>
+  & { groups?: WithOptional<fetch.OffsetFetchRequestGroup, 'memberId' | 'memberEpoch'>[] };
+export type OffsetFetchResponsePartition = fetch.OffsetFetchResponsePartition;
+export type OffsetFetchResponseTopic = fetch.OffsetFetchResponseTopic;
+export type OffsetFetchResponse = fetch.OffsetFetchResponse;
 
-export interface HeartbeatResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-}
+export type ListGroupsRequest = Partial<list.ListGroupsRequest>;
+export type ListGroupsResponse = list.ListGroupsResponse;
 
-export interface MemberIdentity {
-  memberId: string;
-  groupInstanceId?: string | null;
-  reason?: string | null;
-}
+export type DescribeGroupsRequest = WithOptional<describe.DescribeGroupsRequest, 'includeAuthorizedOperations'>;
+export type DescribedGroupMember = describe.DescribedGroupMember;
+export type DescribedGroup = describe.DescribedGroup;
+export type DescribeGroupsResponse = describe.DescribeGroupsResponse;
 
-export interface LeaveGroupRequest {
-  groupId: string;
-  /** v0-v2 */
-  memberId?: string;
-  /** v3+ */
-  members?: MemberIdentity[];
-}
+export type DeleteGroupsRequest = del.DeleteGroupsRequest;
+export type DeleteGroupsResponse = del.DeleteGroupsResponse;
 
-export interface LeaveGroupResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
-}
-
-export interface OffsetCommitRequest {
-  groupId: string;
-  /** v1+; -1 (with an empty memberId) for a "simple" commit outside group management. */
-  generationIdOrMemberEpoch?: number;
-  memberId?: string;
-  groupInstanceId?: string | null;
-  retentionTimeMs?: number;
-  topics: {
-    name: string;
-    partitions: {
-      partitionIndex: number;
-      committedOffset: number;
-      committedLeaderEpoch?: number;
-      /** v1 only */
-      commitTimestamp?: number;
-      committedMetadata: string | null;
-    }[];
-  }[];
-}
-
-export interface OffsetCommitResponse {
-  throttleTimeMs: number;
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
-
-export interface OffsetFetchRequestTopic {
-  name: string;
-  partitionIndexes: number[];
-}
-
-export interface OffsetFetchRequest {
-  /** v0-v7 */
-  groupId?: string;
-  topics?: OffsetFetchRequestTopic[] | null;
-  /** v8+ */
-  groups?: { groupId: string; memberId?: string | null; memberEpoch?: number; topics: OffsetFetchRequestTopic[] | null }[];
-  requireStable?: boolean;
-}
-
-export interface OffsetFetchResponsePartition {
-  partitionIndex: number;
-  committedOffset: number;
-  committedLeaderEpoch: number;
-  metadata: string | null;
-  errorCode: number;
-}
-
-export interface OffsetFetchResponseTopic {
-  name: string;
-  partitions: OffsetFetchResponsePartition[];
-}
-
-export interface OffsetFetchResponse {
-  throttleTimeMs: number;
-  /** v0-v7 */
-  topics: OffsetFetchResponseTopic[];
-  errorCode: number;
-  /** v8+ */
-  groups: { groupId: string; topics: OffsetFetchResponseTopic[]; errorCode: number }[];
-}
-
-export interface ListGroupsRequest {
-  /** v4+ */
-  statesFilter?: string[];
-  /** v5+ */
-  typesFilter?: string[];
-}
-
-export interface ListGroupsResponse {
-  throttleTimeMs: number;
-  errorCode: number;
-  groups: { groupId: string; protocolType: string; groupState: string; groupType: string }[];
-}
-
-export interface DescribeGroupsRequest {
-  groups: string[];
-  includeAuthorizedOperations?: boolean;
-}
-
-export interface DescribedGroupMember {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  memberMetadata: Buffer;
-  memberAssignment: Buffer;
-}
-
-export interface DescribedGroup {
-  errorCode: number;
-  groupId: string;
-  groupState: string;
-  protocolType: string;
-  protocolData: string;
-  members: DescribedGroupMember[];
-  authorizedOperations: number;
-}
-
-export interface DescribeGroupsResponse {
-  throttleTimeMs: number;
-  groups: DescribedGroup[];
-}
-
-export interface DeleteGroupsRequest {
-  groupsNames: string[];
-}
-
-export interface DeleteGroupsResponse {
-  throttleTimeMs: number;
-  results: { groupId: string; errorCode: number }[];
-}
-
-export interface OffsetDeleteRequest {
-  groupId: string;
-  topics: { name: string; partitions: { partitionIndex: number }[] }[];
-}
-
-export interface OffsetDeleteResponse {
-  errorCode: number;
-  throttleTimeMs: number;
-  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
-}
+export type OffsetDeleteRequest = offsetDelete.OffsetDeleteRequest;
+export type OffsetDeleteResponse = offsetDelete.OffsetDeleteResponse;

@@ -33,6 +33,15 @@ import * as createPartitions from './apis/create-partitions.js';
 import * as deleteGroups from './apis/delete-groups.js';
 import * as incrementalAlterConfigs from './apis/incremental-alter-configs.js';
 import * as offsetDelete from './apis/offset-delete.js';
+import * as offsetForLeaderEpoch from './apis/offset-for-leader-epoch.js';
+import * as describeAcls from './apis/describe-acls.js';
+import * as createAcls from './apis/create-acls.js';
+import * as deleteAcls from './apis/delete-acls.js';
+import * as describeLogDirs from './apis/describe-log-dirs.js';
+import * as describeUserScramCredentials from './apis/describe-user-scram-credentials.js';
+import * as alterUserScramCredentials from './apis/alter-user-scram-credentials.js';
+import * as describeCluster from './apis/describe-cluster.js';
+import * as describeProducers from './apis/describe-producers.js';
 
 export const ApiKey = {
   Produce: 0,
@@ -54,20 +63,29 @@ export const ApiKey = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  OffsetForLeaderEpoch: 23,
+  DescribeAcls: 29,
+  CreateAcls: 30,
+  DeleteAcls: 31,
   DescribeConfigs: 32,
   AlterConfigs: 33,
+  DescribeLogDirs: 35,
   SaslAuthenticate: 36,
   CreatePartitions: 37,
   DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   OffsetDelete: 47,
+  DescribeUserScramCredentials: 50,
+  AlterUserScramCredentials: 51,
+  DescribeCluster: 60,
+  DescribeProducers: 61,
 } as const;
 
 /** What every generated API module exports (bodies are typed in the module itself). */
 export interface ApiModule {
   readonly API_KEY: number;
   readonly API_NAME: string;
-  /** Advertised through ApiVersions. */
+  /** Served and advertised through ApiVersions (Kafka 3.9's range). */
   readonly MIN_VERSION: number;
   readonly MAX_VERSION: number;
   /** Implemented by the codec (the whole schema range). */
@@ -87,6 +105,8 @@ const MODULES: ApiModule[] = [
   heartbeat, leaveGroup, syncGroup, describeGroups, listGroups, saslHandshake, apiVersions,
   createTopics, deleteTopics, deleteRecords, initProducerId, describeConfigs, alterConfigs,
   saslAuthenticate, createPartitions, deleteGroups, incrementalAlterConfigs, offsetDelete,
+  offsetForLeaderEpoch, describeAcls, createAcls, deleteAcls, describeLogDirs,
+  describeUserScramCredentials, alterUserScramCredentials, describeCluster, describeProducers,
 ];
 
 export const API_BY_KEY: ReadonlyMap<number, ApiModule> = new Map(MODULES.map((m) => [m.API_KEY, m]));

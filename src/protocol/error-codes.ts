@@ -1,4 +1,4 @@
-// Kafka's error codes, -1 to 108, transcribed from org.apache.kafka.common.protocol.Errors.
+// Kafka's error codes, -1 to 120 (Kafka 3.9), transcribed from org.apache.kafka.common.protocol.Errors.
 // Written by a one-off script from that list (names and numbers only); do not edit by hand.
 // Handlers return these as data (`errorCode` per partition); they are never thrown.
 
@@ -113,6 +113,18 @@ export const ErrorCode = {
   FETCH_SESSION_TOPIC_ID_ERROR: 106,
   INELIGIBLE_REPLICA: 107,
   NEW_LEADER_ELECTED: 108,
+  OFFSET_MOVED_TO_TIERED_STORAGE: 109,
+  FENCED_MEMBER_EPOCH: 110,
+  UNRELEASED_INSTANCE_ID: 111,
+  UNSUPPORTED_ASSIGNOR: 112,
+  STALE_MEMBER_EPOCH: 113,
+  MISMATCHED_ENDPOINT_TYPE: 114,
+  UNSUPPORTED_ENDPOINT_TYPE: 115,
+  UNKNOWN_CONTROLLER_ID: 116,
+  UNKNOWN_SUBSCRIPTION_ID: 117,
+  TELEMETRY_TOO_LARGE: 118,
+  INVALID_REGISTRATION: 119,
+  TRANSACTION_ABORTABLE: 120,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

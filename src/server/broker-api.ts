@@ -6,7 +6,8 @@
 import type { FetchByteBudget } from '../engine/fetch.js';
 import type { ReadBuffers } from '../storage/read-buffers.js';
 import type { BrokerConfigLayers, BrokerConfigScope } from '../storage/broker-configs.js';
-import type { FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
+import type { SecurityMetadataStore } from '../storage/metadata-security.js';
+import type { ActiveProducer, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
 
 export type {
   TopicInfo,
@@ -43,5 +44,9 @@ export interface BrokerApi {
   ): Promise<FetchResult[]>;
   listOffset(topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; timestamp: number }>;
   deleteRecords(topic: string, partition: number, offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
+  /** DescribeProducers; undefined for an unknown partition. */
+  activeProducers(topic: string, partition: number): Promise<ActiveProducer[] | undefined>;
+  /** ACLs and SCRAM credentials kept in the metadata log (absent: the ACL/SCRAM APIs cannot store). */
+  readonly securityMetadata?: SecurityMetadataStore;
   close(): Promise<void>;
 }

@@ -20,7 +20,7 @@
  * still read (it is already bounded by socket.request.max.bytes).
  */
 import type { Socket } from 'node:net';
-import { FrameSplitter, FrameSizeError } from './frame-splitter.js';
+import { FrameSplitter, FrameSizeError } from '../protocol/frame-splitter.js';
 
 /** A handler's verdict that the connection must be closed (undecodable header, protocol abuse). */
 export const CLOSE_CONNECTION = Symbol('close-connection');

@@ -16,9 +16,11 @@
  * - fewer than 8 header bytes, or a clientId that does not decode: the connection is closed;
  * - ApiVersions at a version we do not serve: error 35 with a v0 body listing ApiVersions' own
  *   range, header v0 (what Java brokers do; librdkafka then retries at a version we have);
- * - an unknown api key or another API at an unsupported version: correlationId + int16 35
- *   (UNSUPPORTED_VERSION); clients negotiate through ApiVersions first, so only broken clients
- *   see this;
+ * - an unknown api key, or another API at a version we do not serve: the connection is closed
+ *   after the answers to earlier requests, as Kafka's network layer does (its request-header parse
+ *   throws InvalidRequestException/UnsupportedVersionException and the processor closes the
+ *   channel). There is no body every client could decode: each API's response starts differently,
+ *   so a bare error code would be read as some other field;
  * - before SASL authentication completes (--sasl-users), any API but ApiVersions, SaslHandshake and
  *   SaslAuthenticate: the connection is closed unanswered (Kafka does the same); after SaslHandshake
  *   v0, frames are bare SASL tokens answered size-prefixed; a failed authentication is answered,
@@ -28,6 +30,7 @@
  */
 import { DecodeError } from '../protocol/decode-error.js';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { decodeRequestHeader, encodeResponseHeader } from '../protocol/headers.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
 import { CLOSE_CONNECTION, type Connection, type FrameDispatcher, type FrameOutcome } from './connection.js';
@@ -69,18 +72,20 @@ export class RequestDispatcher implements FrameDispatcher {
     const correlationId = frame.readInt32BE(4);
     const handler = this.server.registry.get(apiKey);
     if (handler === undefined) {
-      return [unsupportedVersionFrame(correlationId)];
+      this.log(`${connection.remoteAddress}: unknown api key ${apiKey}; closing the connection`);
+      return CLOSE_CONNECTION;
     }
     const { min, max } = advertisedRange(handler);
     if (apiVersion < min || apiVersion > max) {
       if (apiKey === API_VERSIONS_KEY) return [apiVersionsFallbackFrame(correlationId, min, max)];
-      return [unsupportedVersionFrame(correlationId)];
+      this.log(`${connection.remoteAddress}: api ${apiKey} v${apiVersion} is outside ${min}-${max}; closing the connection`);
+      return CLOSE_CONNECTION;
     }
-    const reader = new Reader(frame, HEADER_FIXED_BYTES);
+    const reader = new Reader(frame);
     let clientId: string | null;
     try {
-      clientId = reader.readNullableString();
-      if (isFlexible(handler, apiVersion)) reader.readTaggedFields();
+      // The same header decoder the protocol fuzz tests exercise (v1, or v2 in flexible versions).
+      clientId = decodeRequestHeader(reader).clientId;
     } catch (error) {
       if (error instanceof DecodeError) return CLOSE_CONNECTION;
       throw error;
@@ -133,28 +138,12 @@ export class RequestDispatcher implements FrameDispatcher {
   private encodeFrame(handler: ApiHandler, header: RequestHeader, body: unknown): Buffer[] {
     const writer = new Writer(512);
     writer.writeInt32(0); // size, patched below
-    writer.writeInt32(header.correlationId);
     // Response header v1 (tagged fields) for flexible versions, except ApiVersions: always v0.
-    if (isFlexible(handler, header.apiVersion) && header.apiKey !== API_VERSIONS_KEY) writer.writeUnsignedVarint(0);
+    encodeResponseHeader(writer, header.apiKey, header.apiVersion, header.correlationId);
     handler.codec.encodeResponse(writer, header.apiVersion, body);
     writer.patchInt32(0, writer.byteLength - 4);
     return writer.toChunks();
   }
-}
-
-/** Kafka's rule: request header v2 and response header v1 in an API's flexible versions. */
-function isFlexible(handler: ApiHandler, apiVersion: number): boolean {
-  const from = handler.codec.FLEXIBLE_VERSIONS_FROM;
-  return from !== null && apiVersion >= from;
-}
-
-/** size | correlationId | errorCode 35: the answer to an API or version we do not serve. */
-function unsupportedVersionFrame(correlationId: number): Buffer {
-  const frame = Buffer.alloc(10);
-  frame.writeInt32BE(6, 0);
-  frame.writeInt32BE(correlationId, 4);
-  frame.writeInt16BE(ErrorCode.UNSUPPORTED_VERSION, 8);
-  return frame;
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { Reader } from '../protocol/reader.js';
 import type { Writer } from '../protocol/writer.js';
 import type { BrokerApi } from './broker-api.js';
-import type { SecuritySession } from './security/session.js';
+import type { SecurityConfig, SecuritySession } from './security/session.js';
 import type { FetchBudget } from './fetch-budget.js';
 import type { ReadBufferPool } from '../storage/read-buffers.js';
 import type { RequestMetrics } from '../metrics/requests.js';
@@ -38,6 +38,10 @@ export interface ServerContext {
   readonly fetchBudget?: FetchBudget;
   /** Buffers fetches read into, given back once the response is written (absent: fresh buffers). */
   readonly fetchBuffers?: ReadBufferPool;
+  /** SASL users and the authorizer (absent: no authentication, everything allowed). */
+  readonly security?: SecurityConfig;
+  /** The data dir: the one log dir DescribeLogDirs reports (absent outside a server). */
+  readonly dataDir?: string;
   /** Per-API request counts, error codes and latencies for /metrics (absent: not counted). */
   readonly requestMetrics?: RequestMetrics;
 }
@@ -57,12 +61,8 @@ export interface RequestContext {
 }
 
 export interface ApiHandler<Request = unknown, Response = unknown> {
+  /** Its MIN_VERSION..MAX_VERSION (Kafka 3.9's range, scripts/gen-protocol.mjs) is served in full. */
   readonly codec: ApiCodec<Request, Response>;
-  /**
-   * The advertised range when it differs from the codec module's MIN_VERSION..MAX_VERSION (which
-   * follow COMPATIBILITY.md); must stay inside what the codec can decode and encode.
-   */
-  readonly versions?: { readonly min: number; readonly max: number };
   /**
    * Admin requests run alone on their connection (after every earlier request has settled, before
    * any later one starts), so pipelined "create, then produce" keeps its meaning.
@@ -84,7 +84,7 @@ export function defineHandler<Request, Response>(handler: ApiHandler<Request, Re
 
 /** The versions a handler serves and advertises. */
 export function advertisedRange(handler: ApiHandler<any, any>): { min: number; max: number } {
-  return handler.versions ?? { min: handler.codec.MIN_VERSION, max: handler.codec.MAX_VERSION };
+  return { min: handler.codec.MIN_VERSION, max: handler.codec.MAX_VERSION };
 }
 
 export interface AdvertisedApi {

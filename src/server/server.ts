@@ -82,6 +82,12 @@ export class BrookServer {
       ...options.limits,
     };
     this.fetchBudget = new FetchBudget(options.fetchBytesInFlightMax ?? FETCH_BYTES_IN_FLIGHT_MAX);
+    // ACLs and SCRAM credentials created through the admin APIs live in the Broker's metadata log.
+    const store = broker.securityMetadata;
+    if (store !== undefined) {
+      options.security?.authorizer?.useBindings(() => store.acls());
+      options.security?.users?.useDynamicCredentials(() => store.scramCredentials());
+    }
     this.log = options.log ?? ((message) => process.stderr.write(`brook: ${message}\n`));
     // A TLS socket is a Duplex like a TCP one: everything after accept() is the same.
     this.listener =
@@ -122,6 +128,8 @@ export class BrookServer {
       numPartitions: this.options.numPartitions ?? 1,
       fetchBudget: this.fetchBudget,
       fetchBuffers: this.fetchBuffers,
+      security: this.options.security,
+      dataDir: this.options.dataDir,
       requestMetrics: this.requestMetrics,
     };
     return this;

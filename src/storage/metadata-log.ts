@@ -12,6 +12,7 @@ import { DEFAULT_LOG_CONFIG, parseTopicConfigs, type LogConfig } from './log-con
 import { PartitionLog } from './partition-log.js';
 import { validateTopicName } from './topic-names.js';
 import { PARTITIONS_MAX } from '../common/limits.js';
+import { isSecurityEvent, SecurityState, type AclBinding, type SecurityEvent, type SecurityMetadataStore, type StoredScramCredential } from './metadata-security.js';
 
 export interface TopicMetadata {
   name: string;
@@ -22,6 +23,7 @@ export interface TopicMetadata {
 }
 
 type MetadataEvent =
+  | SecurityEvent
   | { type: 'createTopic'; topic: TopicMetadata }
   /** Several topics created by one request (one record, one fsync). */
   | { type: 'createTopics'; topics: TopicMetadata[] }
@@ -35,10 +37,21 @@ export const METADATA_DIR_NAME = '__metadata';
 
 const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64 * 1024 * 1024, retentionMs: -1, flushMessages: 1 };
 
-export class MetadataLog {
+export class MetadataLog implements SecurityMetadataStore {
   private readonly state = new Map<string, TopicMetadata>();
   /** Dynamic broker configs by broker resource name ("0", ""), as AlterConfigs left them. */
   private readonly brokerConfigState = new Map<string, Record<string, string>>();
+  /** ACLs and SCRAM credentials created through the admin APIs (metadata-security.ts). */
+  private readonly security = new SecurityState();
+  /**
+   * Leader epoch of each topic's partitions (KIP-320). One host never changes leader, so a topic
+   * keeps one epoch for its whole life; a topic created again under a name used before gets the
+   * previous topic's epoch + 1. Derived from the event history (the log is never compacted), so no
+   * event carries it. Clients holding a position from the deleted topic then see a newer epoch in
+   * Metadata and OffsetForLeaderEpoch answers their older epoch with the new log's start: they detect
+   * the truncation and reset instead of reading the new topic from a stale offset.
+   */
+  private readonly epochs = new Map<string, number>();
 
   private constructor(private readonly log: PartitionLog) {
     let offset = log.logStartOffset;
@@ -55,6 +68,11 @@ export class MetadataLog {
 
   static open(dataDir: string, options: { io?: FileIo } = {}): MetadataLog {
     return new MetadataLog(PartitionLog.open(`${dataDir}/${METADATA_DIR_NAME}`, METADATA_LOG_CONFIG, { io: options.io ?? nodeIo }));
+  }
+
+  /** The leader epoch of every partition of topic `name` (0 unless the name was used before). */
+  leaderEpoch(name: string): number {
+    return this.epochs.get(name) ?? 0;
   }
 
   /** A copy: callers cannot change the state except through events. */
@@ -118,6 +136,19 @@ export class MetadataLog {
     this.commit({ type: 'setBrokerConfigs', resourceName, configs: { ...configs } });
   }
 
+  acls(): AclBinding[] {
+    return this.security.acls();
+  }
+
+  scramCredentials(): StoredScramCredential[] {
+    return this.security.scramCredentials();
+  }
+
+  /** All of `events` or none: one batch, one append, fsynced (flush.messages=1). */
+  alterSecurity(events: SecurityEvent[]): void {
+    if (events.length > 0) this.commitAll(events);
+  }
+
   close(): void {
     this.log.close();
   }
@@ -130,19 +161,31 @@ export class MetadataLog {
 
   /** Durable first (flush.messages=1), then applied: a crash never shows an unwritten change. */
   private commit(event: MetadataEvent): void {
-    const batch = encodeRecordBatch([{ value: Buffer.from(JSON.stringify(event)) }]);
+    this.commitAll([event]);
+  }
+
+  private commitAll(events: MetadataEvent[]): void {
+    const batch = encodeRecordBatch(events.map((event) => ({ value: Buffer.from(JSON.stringify(event)) })));
     const result = this.log.append(batch);
     if (result.errorCode !== ErrorCode.NONE) throw new StorageError(`metadata event rejected with error code ${result.errorCode}`);
-    this.apply(event);
+    for (const event of events) this.apply(event);
+  }
+
+  /** A topic exists now: a name used before gets the previous topic's leader epoch + 1. */
+  private created(topic: TopicMetadata): void {
+    const previous = this.epochs.get(topic.name);
+    this.epochs.set(topic.name, previous === undefined ? 0 : previous + 1);
+    this.state.set(topic.name, topic);
   }
 
   private apply(event: MetadataEvent): void {
+    if (isSecurityEvent(event)) return this.security.apply(event);
     switch (event.type) {
       case 'createTopic':
-        this.state.set(event.topic.name, event.topic);
+        this.created(event.topic);
         break;
       case 'createTopics':
-        for (const topic of event.topics) this.state.set(topic.name, topic);
+        for (const topic of event.topics) this.created(topic);
         break;
       case 'deleteTopic':
         this.state.delete(event.name);

@@ -122,6 +122,11 @@ export class PartitionLog {
     return this.segments.length;
   }
   /** Base offsets of the segments, oldest first (for tests and stats). */
+  /** The idempotent producers this log remembers (DescribeProducers). */
+  activeProducers(): ReturnType<ProducerStateManager['describe']> {
+    return this.producerState.describe();
+  }
+
   segmentBaseOffsets(): number[] {
     return this.segments.map((s) => s.baseOffset);
   }

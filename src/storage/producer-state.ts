@@ -84,6 +84,13 @@ export class ProducerStateManager {
     if (entry.batches.length > BATCHES_RETAINED_PER_PRODUCER) entry.batches.shift();
   }
 
+  /** Every producer with a batch still remembered: its epoch and last sequence (DescribeProducers). */
+  describe(): { producerId: number; producerEpoch: number; lastSequence: number }[] {
+    return [...this.producers.entries()]
+      .filter(([, entry]) => entry.batches.length > 0)
+      .map(([producerId, entry]) => ({ producerId, producerEpoch: entry.producerEpoch, lastSequence: entry.batches.at(-1)!.lastSequence }));
+  }
+
   /** Forgets batches below `logStartOffset` (their producer stays known by its epoch). */
   retainFrom(logStartOffset: number): void {
     for (const entry of this.producers.values()) {

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import { decodeRequestFrame, encodeResponseFrame, type RequestHeader } from '../../src/protocol/headers.js';
-import { FrameSplitter } from '../../src/server/frame-splitter.js';
+import { FrameSplitter } from '../../src/protocol/frame-splitter.js';
 import * as apiVersions from '../../src/protocol/apis/api-versions.js';
 
 /** What to send back for one request: frames (as chunks), or nothing. */

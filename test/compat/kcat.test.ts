@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as deleteRecordsApi from '../../src/protocol/apis/delete-records.js';
 import * as fetchApi from '../../src/protocol/apis/fetch.js';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { Compression } from '../../src/protocol/compression.js';
@@ -77,6 +78,54 @@ describe.skipIf(!kcatFound)(`kcat (${kcatVersion.stdout?.split('\n')[0] ?? 'miss
       expect(codecs).toContain(Compression[codec]);
     });
   }
+
+  // librdkafka without ApiVersions speaks message format 0: broker.version.fallback 0.8.2 with
+  // Produce v0 and Fetch v0, 0.9.0 with v1 (a 0.10 fallback makes it ask ApiVersions anyway, so
+  // format 1 is tested with kafka-python). Brook stores record batch v2 only: it up-converts on
+  // produce and down-converts on fetch, as Kafka 3.9 does.
+  for (const fallback of ['0.8.2', '0.9.0'] as const) {
+    it(`up- and down-converts message format 0 (broker.version.fallback=${fallback}) with every old codec`, async () => {
+      const magic = fallback.replaceAll('.', '');
+      const old = ['-X', 'api.version.request=false', '-X', `broker.version.fallback=${fallback}`];
+      for (const codec of ['none', 'gzip', 'snappy', 'lz4'] as const) {
+        const topic = `kcat-format${magic}-${codec}`;
+        const lines = Array.from({ length: 60 }, (_, i) => `key-${i}:value ${i} ${'y'.repeat(i)}`);
+        kcat(['-P', '-t', topic, '-p', '0', '-K', ':', '-z', codec, ...old], lines.join('\n') + '\n');
+        const expected = lines.map((line, i) => `${i}|${line.replace(':', '|')}`);
+        // Read back by a modern consumer (record batch v2) and by the old one (down-converted).
+        expect(kcat(['-C', '-t', topic, '-p', '0', '-e', '-f', '%o|%k|%s\\n']).trimEnd().split('\n')).toEqual(expected);
+        expect(kcat(['-C', '-t', topic, '-p', '0', '-e', '-f', '%o|%k|%s\\n', ...old]).trimEnd().split('\n')).toEqual(expected);
+        // Stored compressed as sent (librdkafka leaves a batch uncompressed when that is smaller).
+        const codecs = await storedCodecs(topic);
+        for (const stored of codecs) expect([Compression.none, Compression[codec]]).toContain(stored);
+        expect(codecs).toContain(Compression[codec]);
+      }
+      // A modern producer's records with headers reach the old consumer without them.
+      kcat(['-P', '-t', `kcat-format${magic}-headers`, '-p', '0', '-H', 'h=1'], 'with header\n');
+      expect(kcat(['-C', '-t', `kcat-format${magic}-headers`, '-p', '0', '-e', '-f', '%s|%h\\n', ...old])).toBe('with header|\n');
+    });
+  }
+
+  it('applies auto.offset.reset when positioned beyond the log end or behind the log start (-o, -e)', async () => {
+    // A fetch error answered with null records (size -1) made librdkafka refetch forever: these
+    // kcat runs would then never reach "end of partition" and hit the spawn timeout.
+    kcat(['-P', '-t', 'kcat-reset', '-p', '0'], 'a\nb\nc\nd\n');
+    const read = (args: string[]): string => kcat(['-C', '-t', 'kcat-reset', '-p', '0', '-e', '-f', '%o:%s\n', ...args]);
+    expect(read(['-o', '10', '-X', 'auto.offset.reset=earliest'])).toBe('0:a\n1:b\n2:c\n3:d\n');
+    expect(read(['-o', '10', '-X', 'auto.offset.reset=latest'])).toBe('');
+    const client = await RawClient.connect(server.port);
+    try {
+      const deleted = await client.request<deleteRecordsApi.DeleteRecordsResponse>(ApiKey.DeleteRecords, 1, {
+        ...deleteRecordsApi.defaultRequest(),
+        topics: [{ name: 'kcat-reset', partitions: [{ partitionIndex: 0, offset: 2 }] }],
+        timeoutMs: 5000,
+      });
+      expect(deleted.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    } finally {
+      client.close();
+    }
+    expect(read(['-o', '1', '-X', 'auto.offset.reset=earliest'])).toBe('2:c\n3:d\n');
+  });
 
   it('lists the broker and topics with -L', () => {
     kcat(['-P', '-t', 'kcat-meta', '-p', '0'], 'one\n');

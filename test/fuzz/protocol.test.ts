@@ -125,7 +125,7 @@ describe(`protocol fuzz over a real socket (seed ${SEED})`, () => {
   let advertised: apiVersionsApi.ApiVersionsResponse['apiKeys'] = [];
 
   it('reads the advertised APIs and serves a normal client first', async () => {
-    const versions = await client.request<apiVersionsApi.ApiVersionsResponse>(ApiKey.ApiVersions, 3, apiVersionsApi.defaultRequest());
+    const versions = await client.request<apiVersionsApi.ApiVersionsResponse>(ApiKey.ApiVersions, 3, { ...apiVersionsApi.defaultRequest(), clientSoftwareName: 'brook-test', clientSoftwareVersion: '1.0' });
     advertised = versions.apiKeys;
     expect(advertised.length).toBeGreaterThan(10);
     const created = await client.request<createTopicsApi.CreateTopicsResponse>(ApiKey.CreateTopics, 3, {

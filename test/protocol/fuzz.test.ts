@@ -66,6 +66,41 @@ describe('decoding arbitrary bytes', () => {
   });
 });
 
+describe('flexible request headers (v2: tagged fields after the classic client id)', () => {
+  // Every (api, version) whose request header is v2, so random tails exercise the tagged fields.
+  const flexible = [...API_BY_KEY.values()].flatMap((api) => {
+    const from = api.FLEXIBLE_VERSIONS_FROM;
+    if (from === null) return [];
+    return Array.from({ length: api.CODEC_MAX_VERSION - from + 1 }, (_, i) => ({ apiKey: api.API_KEY, version: from + i }));
+  });
+
+  it('a v2 header with any client id and tagged-field bytes decodes or throws DecodeError', () => {
+    expect(flexible.length).toBeGreaterThan(50);
+    fc.assert(
+      fc.property(fc.constantFrom(...flexible), bytes, ({ apiKey, version }, tail) => {
+        const head = Buffer.alloc(8);
+        head.writeInt16BE(apiKey, 0);
+        head.writeInt16BE(version, 2);
+        head.writeInt32BE(7, 4);
+        const input = Buffer.concat([head, tail]);
+        return decodesOrDecodeError(() => decodeRequestHeader(new Reader(input))) && decodesOrDecodeError(() => decodeRequestFrame(input));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads the tagged fields of a v2 header, unknown tags included, and leaves the body where it starts', () => {
+    const writer = new Writer();
+    encodeRequestHeader(writer, { requestApiKey: 3, requestApiVersion: 12, correlationId: 9, clientId: 'c' });
+    const plain = Buffer.from(writer.toBuffer());
+    // The same header with one unknown tagged field (tag 5, 2 bytes) instead of none.
+    const tagged = Buffer.concat([plain.subarray(0, plain.length - 1), Buffer.from([1, 5, 2, 0xab, 0xcd]), Buffer.from([0xee])]);
+    const reader = new Reader(tagged);
+    expect(decodeRequestHeader(reader)).toEqual({ requestApiKey: 3, requestApiVersion: 12, correlationId: 9, clientId: 'c' });
+    expect(reader.remainingBytes).toBe(1);
+  });
+});
+
 describe('claimed lengths and counts', () => {
   it('an int32 array count of 2^31-1 throws before allocating anything', () => {
     const input = Buffer.from([0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0]);

@@ -11,7 +11,7 @@ describe('groupsErrorCode', () => {
     expect(groupsErrorCode(new CoordinatorUnavailableError('restarting'))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(groupsErrorCode(new BrookError('BROKER_CLOSED', 'closed'))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(groupsErrorCode(new StorageError('disk', new Error('EIO')))).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    expect(groupsErrorCode(new BrookError('INTERNAL', 'a bug'))).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
+    expect(groupsErrorCode(new BrookError('DATA_DIR_LOCKED', 'not retriable'))).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
     expect(groupsErrorCode(new TypeError('x is undefined'))).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
   });
 });

@@ -77,9 +77,9 @@ afterAll(async () => {
 });
 
 describe('version negotiation', () => {
-  it('answers ApiVersions v0-v3 with the advertised ranges and no consumer-group APIs', async () => {
+  it('answers ApiVersions v0-v4 with the same advertised ranges (Kafka 3.9\'s; version-sweep.test.ts checks them all)', async () => {
     const client = await connect();
-    for (let version = 0; version <= 3; version++) {
+    for (let version = 0; version <= 4; version++) {
       const body = await client.request<apiVersionsApi.ApiVersionsResponse>(ApiKey.ApiVersions, version, {
         ...apiVersionsApi.defaultRequest(),
         clientSoftwareName: 'raw-test',
@@ -87,22 +87,25 @@ describe('version negotiation', () => {
       });
       expect(body.errorCode).toBe(ErrorCode.NONE);
       const byKey = new Map(body.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-      // Produce from v0: librdkafka 2.0.2 compresses with gzip/snappy/lz4 only then (handlers/produce.ts).
-      expect(byKey.get(ApiKey.Produce)).toEqual([0, 7]);
-      expect(byKey.get(ApiKey.Fetch)).toEqual([4, 11]);
-      expect(byKey.get(ApiKey.ApiVersions)).toEqual([0, 3]);
-      expect(byKey.get(ApiKey.InitProducerId)).toEqual([0, 1]);
-      // Group APIs at COMPATIBILITY.md's ranges; FindCoordinator v0 also turns on librdkafka's lz4.
-      expect(byKey.get(ApiKey.FindCoordinator)).toEqual([0, 2]);
-      expect(byKey.get(ApiKey.JoinGroup)).toEqual([0, 5]);
-      expect(byKey.get(ApiKey.OffsetCommit)).toEqual([2, 5]);
-      expect(byKey.get(ApiKey.OffsetFetch)).toEqual([1, 4]);
+      expect(byKey.get(ApiKey.Produce)).toEqual([0, 11]);
+      expect(byKey.get(ApiKey.Fetch)).toEqual([0, 17]);
+      expect(byKey.get(ApiKey.Metadata)).toEqual([0, 12]);
+      expect(byKey.get(ApiKey.ApiVersions)).toEqual([0, 4]);
+      expect(byKey.get(ApiKey.FindCoordinator)).toEqual([0, 6]);
     }
+  });
+
+  it('answers ApiVersions v3+ with a malformed client software name with INVALID_REQUEST, as Kafka (KIP-511)', async () => {
+    const client = await connect();
+    const body = await client.request<apiVersionsApi.ApiVersionsResponse>(ApiKey.ApiVersions, 3, {
+      ...apiVersionsApi.defaultRequest(), clientSoftwareName: 'bad name!', clientSoftwareVersion: '1.0',
+    });
+    expect(body.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 
   it('answers an unknown ApiVersions version with error 35 and a v0 body, keeping the connection', async () => {
     const client = await connect();
-    for (const version of [4, 99]) {
+    for (const version of [5, 99]) {
       // Build the frame by hand: no codec covers these versions.
       const frame = Buffer.alloc(4 + 8 + 2);
       frame.writeInt32BE(10, 0);
@@ -115,25 +118,27 @@ describe('version negotiation', () => {
       expect(response.readInt32BE(0)).toBe(77 + version);
       const body = apiVersionsApi.decodeResponse(new Reader(response, 4), 0);
       expect(body.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-      expect(body.apiKeys).toEqual([{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 3 }]);
+      expect(body.apiKeys).toEqual([{ apiKey: ApiKey.ApiVersions, minVersion: 0, maxVersion: 4 }]);
     }
     const after = await client.request<apiVersionsApi.ApiVersionsResponse>(ApiKey.ApiVersions, 2, apiVersionsApi.defaultRequest());
     expect(after.errorCode).toBe(ErrorCode.NONE);
   });
 
-  it('answers an unknown api key and an unsupported version with UNSUPPORTED_VERSION', async () => {
-    const client = await connect();
-    for (const [apiKey, version] of [[999, 0], [ApiKey.Metadata, 9], [ApiKey.JoinGroup, 6]] as const) {
+  it('closes the connection on an unknown api key or an unsupported version, after answering what came before (as Kafka)', async () => {
+    for (const [apiKey, version] of [[999, 0], [ApiKey.Metadata, 13], [ApiKey.JoinGroup, 10], [ApiKey.Produce, -1]] as const) {
+      const client = await connect();
+      const before = client.frame(ApiKey.ApiVersions, 2, apiVersionsApi.defaultRequest(), 4241);
       const frame = Buffer.alloc(4 + 10);
       frame.writeInt32BE(10, 0);
       frame.writeInt16BE(apiKey, 4);
       frame.writeInt16BE(version, 6);
       frame.writeInt32BE(4242, 8);
       frame.writeInt16BE(-1, 12);
-      client.writeRaw(frame);
-      const response = (await client.nextFrame())!;
-      expect(response.readInt32BE(0)).toBe(4242);
-      expect(response.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);
+      client.writeRaw(Buffer.concat([before, frame]));
+      const answer = (await client.nextFrame())!;
+      expect(answer.readInt32BE(0)).toBe(4241);
+      // Nothing for the bad frame: no body would be decodable as that API's response.
+      expect(await client.nextFrame()).toBeNull();
     }
   });
 });
@@ -210,7 +215,7 @@ describe('pipelining and produce semantics', () => {
     expect(await fetchValues(client, 'txn')).toEqual([]);
   });
 
-  it('stores v2 batches sent at Produce v0-v2 and refuses old message formats', async () => {
+  it('stores v2 batches sent at Produce v0-v2, up-converts old message sets there, refuses them from v3', async () => {
     const client = await connect();
     await createTopic(client, 'old-versions');
     for (const version of [0, 2]) {
@@ -222,12 +227,14 @@ describe('pipelining and produce semantics', () => {
     const oldFormat = legacyMessageV1(Buffer.from('magic 1'), 0x0000_018b_1000_0000);
     expect(oldFormat.readInt16BE(21) & 0x10).not.toBe(0);
     const refused = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', oldFormat));
-    expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
+    expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.INVALID_RECORD);
     // An old entry after a v2 batch in the same records is refused the same way, nothing stored.
     const mixed = Buffer.concat([encodeRecordBatch([{ value: Buffer.from('v2 first') }]), oldFormat]);
-    const refusedMixed = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 7, produceBody('old-versions', mixed));
-    expect(refusedMixed.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT);
-    expect(await fetchValues(client, 'old-versions')).toEqual(['v0', 'v2']);
+    const refusedMixed = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 2, produceBody('old-versions', mixed));
+    expect(refusedMixed.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.INVALID_RECORD);
+    const converted = await client.request<produceApi.ProduceResponse>(ApiKey.Produce, 2, produceBody('old-versions', oldFormat));
+    expect(converted.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(await fetchValues(client, 'old-versions')).toEqual(['v0', 'v2', 'magic 1']);
   });
 
   it('does not write a retried idempotent batch twice', async () => {

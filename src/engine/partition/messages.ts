@@ -57,6 +57,8 @@ export type WorkerRequest =
   /** Appends what the ring holds, then fsyncs these partitions (every open one when `slots` is absent). */
   | { type: 'flush'; requestId: number; slots?: number[] }
   | { type: 'deleteRecords'; requestId: number; slot: number; offset: number }
+  /** DescribeProducers: the producers the partition's producer state remembers. */
+  | { type: 'activeProducers'; requestId: number; slot: number }
   /** Drain the ring, close every log, then exit. */
   | { type: 'shutdown'; requestId: number }
   /** Fault injection for tests: die the way a bug or an abort would. 'powerLoss' (needs a FaultSpec)

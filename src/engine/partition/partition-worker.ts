@@ -304,6 +304,8 @@ function handle(request: WorkerRequest): void {
         reschedule(entry);
         return lowWatermark;
       });
+    case 'activeProducers':
+      return reply(request.requestId, () => existing(request.slot).log.activeProducers());
     case 'shutdown':
       stopping = true;
       reply(request.requestId, () => close([...logs.keys()], false));

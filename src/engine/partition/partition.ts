@@ -19,7 +19,7 @@ import { BrookError } from '../../common/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import { LogReader } from '../../storage/log-reader.js';
-import type { PartitionState, ProduceResult } from '../broker-types.js';
+import type { ActiveProducer, PartitionState, ProduceResult } from '../broker-types.js';
 import { createStateBuffer, SharedPartitionState } from './partition-state.js';
 import type { PartitionSpec } from './messages.js';
 import { produceError, type PartitionWorkerHandle } from './worker-handle.js';
@@ -183,6 +183,11 @@ export class Partition {
   async deleteRecords(offset: number): Promise<number> {
     await this.ensureOpen();
     return this.workerValue!.deleteRecords(this.slotValue, offset);
+  }
+
+  async activeProducers(): Promise<ActiveProducer[]> {
+    await this.ensureOpen();
+    return this.workerValue!.activeProducers(this.slotValue);
   }
 
   markOffline(reason: string): void {

@@ -28,7 +28,7 @@ import type { LogConfig } from '../../storage/log-config.js';
 import { createRingBuffer, RingConsumer, RingProducer, wakeAllWaiters } from '../ring.js';
 import { SupervisedWorker, workerScriptPath } from '../supervised-worker.js';
 import type { FaultCommand, FaultCounts, FaultSpec } from '../fault-injection.js';
-import type { ProduceResult } from '../broker-types.js';
+import type { ActiveProducer, ProduceResult } from '../broker-types.js';
 import { decodeCompletion } from './partition-state.js';
 import { SpinBudget } from './spin.js';
 import { WorkerControl } from './worker-control.js';
@@ -390,6 +390,10 @@ export class PartitionWorkerHandle {
 
   deleteRecords(slot: number, offset: number): Promise<number> {
     return this.request<number>({ type: 'deleteRecords', slot, offset });
+  }
+
+  activeProducers(slot: number): Promise<ActiveProducer[]> {
+    return this.request<ActiveProducer[]>({ type: 'activeProducers', slot });
   }
 
   private async pumpOnce(): Promise<void> {

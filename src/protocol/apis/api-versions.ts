@@ -3,13 +3,13 @@
 // lower-cased; fields absent from a version decode to their default.
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';
-import { checkDecodeVersion, checkEncodeVersion, readArray, required, sameAsDefault, unsupported, writeArray } from './runtime.js';
+import { checkDecodeVersion, checkEncodeVersion, readArray, sameAsDefault, unsupported, writeArray } from './runtime.js';
 
 export const API_KEY = 18;
 export const API_NAME = 'ApiVersions';
-/** The range Brook advertises through ApiVersions (COMPATIBILITY.md §2). */
+/** The range Brook serves and advertises through ApiVersions (Kafka 3.9's). */
 export const MIN_VERSION = 0;
-export const MAX_VERSION = 3;
+export const MAX_VERSION = 4;
 /** The range these codecs implement (the whole schema). */
 export const CODEC_MIN_VERSION = 0;
 export const CODEC_MAX_VERSION = 4;

@@ -7,9 +7,9 @@ import { checkDecodeVersion, checkEncodeVersion, readArray, readNullableArray, r
 
 export const API_KEY = 3;
 export const API_NAME = 'Metadata';
-/** The range Brook advertises through ApiVersions (COMPATIBILITY.md §2). */
-export const MIN_VERSION = 1;
-export const MAX_VERSION = 4;
+/** The range Brook serves and advertises through ApiVersions (Kafka 3.9's). */
+export const MIN_VERSION = 0;
+export const MAX_VERSION = 12;
 /** The range these codecs implement (the whole schema). */
 export const CODEC_MIN_VERSION = 0;
 export const CODEC_MAX_VERSION = 12;

@@ -7,7 +7,7 @@ import { checkDecodeVersion, checkEncodeVersion, readArray, writeArray } from '.
 
 export const API_KEY = 17;
 export const API_NAME = 'SaslHandshake';
-/** The range Brook advertises through ApiVersions (COMPATIBILITY.md §2). */
+/** The range Brook serves and advertises through ApiVersions (Kafka 3.9's). */
 export const MIN_VERSION = 0;
 export const MAX_VERSION = 1;
 /** The range these codecs implement (the whole schema). */

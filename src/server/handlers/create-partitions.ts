@@ -1,5 +1,5 @@
 /**
- * CreatePartitions (api key 37), v0-v1 (v1 is v0 on the wire). Raises a topic's partition count:
+ * CreatePartitions (api key 37), v0-v3 (v1 is v0 on the wire, v2+ flexible). Raises a topic's partition count:
  * unknown topic -> UNKNOWN_TOPIC_OR_PARTITION; a count not above the current one or above the
  * limit -> INVALID_PARTITIONS; assignments must place each new partition on node 0 alone
  * (INVALID_REPLICA_ASSIGNMENT). validateOnly checks and changes nothing.

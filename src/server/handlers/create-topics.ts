@@ -1,12 +1,14 @@
 /**
- * CreateTopics (api key 19), v0-v3. Per topic, checked in Kafka's order, answered as data:
+ * CreateTopics (api key 19), v0-v7. Per topic, checked in Kafka's order, answered as data:
  * duplicate name in one request -> INVALID_REQUEST; replicationFactor other than 1 or -1 ->
  * INVALID_REPLICATION_FACTOR (one broker); manual assignments must put every partition on node 0
  * (INVALID_REPLICA_ASSIGNMENT) and come with numPartitions and replicationFactor -1
  * (INVALID_REQUEST); numPartitions -1 = num.partitions, 0 or below -1 -> INVALID_PARTITIONS;
  * null config value -> INVALID_CONFIG. validateOnly checks name, existence, partition count and
- * configs the way a real create would, and creates nothing. From v5 (when served) each created
- * topic is answered with its partition count, replication factor and every config with its source.
+ * configs the way a real create would, and creates nothing. v4+ clients send -1 for "the broker's
+ * default" partition count and replication factor (KIP-464); any version may. v5+ answers carry the
+ * created topic's partition count, replication factor and configs (KIP-525; with validateOnly the
+ * configs the request set), v7+ its topic id.
  */
 import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -18,6 +20,7 @@ import { describeTopicConfigs } from '../../storage/config-describe.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt, kafkaErrorOf } from './errors.js';
+import { ZERO_UUID } from '../../protocol/apis/runtime.js';
 import { allowed } from '../security/session.js';
 
 type TopicResult = api.CreatableTopicResult;
@@ -32,7 +35,6 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
     // Every topic that passes its checks is created by one Broker.createTopics call: one
     // metadata-log record for the whole request, its partitions opened together.
     const creations: { result: TopicResult; plan: TopicPlan }[] = [];
-    const planned: { result: TopicResult; plan: TopicPlan }[] = [];
     for (const topic of request.topics) {
       const result: TopicResult = { ...api.defaultCreatableTopicResult(), name: topic.name };
       topics.push(result);
@@ -46,23 +48,32 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
       }
       let plan: TopicPlan | null = null;
       Object.assign(result, await attempt(() => void (plan = planOne(topic, request.validateOnly, context))));
-      if (plan !== null) planned.push({ result, plan });
       if (plan !== null && !request.validateOnly) creations.push({ result, plan });
+      else if (plan !== null && context.apiVersion >= 5) Object.assign(result, describeCreated(plan, context, true));
     }
     if (creations.length > 0) {
       const outcomes = await context.server.broker.createTopics(creations.map((c) => c.plan));
-      outcomes.forEach((error, i) => Object.assign(creations[i]!.result, error === null ? { errorCode: ErrorCode.NONE, errorMessage: null } : kafkaErrorOf(error)));
-    }
-    // v5+ reports each created topic's partition count, replication factor and configs.
-    if (context.apiVersion >= 5) {
-      for (const { result, plan } of planned) {
-        if (result.errorCode === ErrorCode.NONE) Object.assign(result, { numPartitions: plan.partitions, replicationFactor: 1, configs: createdTopicConfigs(plan.configs, context) });
-      }
+      outcomes.forEach((error, i) => {
+        const { result, plan } = creations[i]!;
+        Object.assign(result, error === null ? { errorCode: ErrorCode.NONE, errorMessage: null } : kafkaErrorOf(error));
+        if (error === null && context.apiVersion >= 5) Object.assign(result, describeCreated(plan, context, false));
+      });
     }
     return { ...api.defaultCreateTopicsResponse(), topics };
   },
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
+
+/** What a v5+ answer tells about a created (or, validateOnly, checked) topic: every config with its source. */
+function describeCreated(plan: TopicPlan, context: RequestContext, validateOnly: boolean): Partial<TopicResult> {
+  const info = validateOnly ? undefined : context.server.broker.topic(plan.name);
+  return {
+    topicId: info?.topicId ?? ZERO_UUID,
+    numPartitions: plan.partitions,
+    replicationFactor: 1,
+    configs: createdTopicConfigs(plan.configs, context),
+  };
+}
 
 interface TopicPlan {
   name: string;

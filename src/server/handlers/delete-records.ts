@@ -1,5 +1,5 @@
 /**
- * DeleteRecords (api key 21), v0-v1: moves each partition's log start offset up to `offset`
+ * DeleteRecords (api key 21), v0-v2: moves each partition's log start offset up to `offset`
  * (-1 = the high watermark); answers the new low watermark. Errors (UNKNOWN_TOPIC_OR_PARTITION,
  * OFFSET_OUT_OF_RANGE above the high watermark) come from the Broker as data.
  */

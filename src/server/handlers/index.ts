@@ -1,8 +1,6 @@
 /**
- * Every API the server answers today, registered in one place. The consumer-group task registers
- * its handlers (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, ...)
- * on the same registry (BrookServer.registry or the `extraHandlers` option) — they are NOT
- * advertised until then, so clients never pick an API we cannot serve.
+ * Every API the server answers, registered in one place; ApiVersions advertises exactly these, at
+ * their codec module's range (Kafka 3.9's), and each handler serves that whole range.
  */
 import { HandlerRegistry } from '../handler.js';
 import { alterConfigsHandler } from './alter-configs.js';
@@ -22,6 +20,12 @@ import { GROUP_HANDLERS } from './groups/index.js';
 import { saslAuthenticateHandler } from './sasl-authenticate.js';
 import { saslHandshakeHandler } from './sasl-handshake.js';
 import { withGroupAcls } from '../security/group-acls.js';
+import { describeClusterHandler } from './cluster.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
+import { describeLogDirsHandler } from './log-dirs.js';
+import { describeProducersHandler } from './describe-producers.js';
+import { alterUserScramCredentialsHandler, describeUserScramCredentialsHandler } from './scram-credentials.js';
 
 export function createDefaultRegistry(): HandlerRegistry {
   const registry = new HandlerRegistry()
@@ -39,7 +43,16 @@ export function createDefaultRegistry(): HandlerRegistry {
     .register(createPartitionsHandler)
     .register(incrementalAlterConfigsHandler)
     .register(saslHandshakeHandler)
-    .register(saslAuthenticateHandler);
+    .register(saslAuthenticateHandler)
+    .register(offsetForLeaderEpochHandler)
+    .register(describeClusterHandler)
+    .register(describeAclsHandler)
+    .register(createAclsHandler)
+    .register(deleteAclsHandler)
+    .register(describeLogDirsHandler)
+    .register(describeUserScramCredentialsHandler)
+    .register(alterUserScramCredentialsHandler)
+    .register(describeProducersHandler);
   // Group APIs get their ACL checks from a wrapper, so the group handlers stay about groups.
   for (const handler of GROUP_HANDLERS) registry.register(withGroupAcls(handler));
   return registry;

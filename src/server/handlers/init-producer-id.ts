@@ -1,6 +1,7 @@
 /**
- * InitProducerId (api key 22), v0-v1: hands an idempotent producer a fresh producerId with epoch 0
- * (the Broker's, from ProducerIdAllocator: durable blocks, never reused across restarts). Transactions
+ * InitProducerId (api key 22), v0-v5: hands an idempotent producer a fresh producerId with epoch 0
+ * (v3+ may name a producer id and epoch to bump; without a transactional id Kafka ignores them and
+ * hands out a new id, and so do we) (the Broker's, from ProducerIdAllocator: durable blocks, never reused across restarts). Transactions
  * are not supported, so a request with a transactionalId gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
  * the code Kafka gives a client that may not use transactional ids: fatal, not retried, clear.
  */

@@ -1,7 +1,9 @@
 /**
- * Produce (api key 0), v0-v7: append the request's record batches, byte for byte, to each
+ * Produce (api key 0), v0-v11: append the request's record batches, byte for byte, to each
  * partition. The records field is a view into the request frame (no copy, no re-encoding); the
- * Broker copies it once into the partition's ring.
+ * Broker copies it once into the partition's ring. The handler stamps each v2 batch's
+ * partitionLeaderEpoch (outside the CRC, as a Kafka leader does) with the topic's leader epoch,
+ * so consumers learn it from the batches they read (KIP-320 position validation).
  *
  * - acks 0: the append still happens (and is awaited, so an unanswered client cannot make us hold
  *   unbounded work), but no response frame is written at all, as Kafka does.
@@ -10,26 +12,30 @@
  * - transactions are not supported: a transactionalId, or a batch with the transactional attribute
  *   bit, gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53) for the partitions concerned: the error
  *   Kafka gives a producer that may not use transactions, fatal (not retried) in every client.
- * - only record batch v2 (magic 2) is stored: a request carrying an older message set (magic 0/1)
- *   gets UNSUPPORTED_FOR_MESSAGE_FORMAT, as Kafka 4 answers.
+ * - message format: v3+ carry record batch v2 only (an old message set: INVALID_RECORD, and zstd
+ *   below v7: UNSUPPORTED_COMPRESSION_TYPE, as Kafka's ProduceRequest.validateRecords). v0-v2 may
+ *   carry Kafka 0.8-0.10 message sets (magic 0/1): they are up-converted to one v2 batch
+ *   (legacy-records.ts), as Kafka 3.9 does; a v2 batch sent at v0-v2 is stored as it is.
  *
- * Why v0 is advertised although COMPATIBILITY.md says 3-7: librdkafka 2.0.2 (kcat 1.7.1) compresses
- * with gzip, snappy or lz4 only if the broker's Produce range overlaps [0, 0] (its per-codec
- * "minimum ApiVersion" table leaves those at 0); otherwise it logs "Broker does not support
- * compression type gzip: not compressing batch" and sends the batch uncompressed. Every client we
- * target still picks v7 (librdkafka takes the highest common version), and v0-v2 requests are
- * served with record batch v2 only (see above). lz4 additionally needs FindCoordinator v0
- * advertised (librdkafka's LZ4 feature), which comes with the consumer-group APIs.
+ * Why v0-v2 matter beyond old clients: librdkafka 2.0.2 (kcat 1.7.1) compresses with gzip, snappy
+ * or lz4 only if the broker's Produce range includes v0 (its per-codec "minimum ApiVersion" table);
+ * otherwise it sends batches uncompressed. It still picks the highest common version.
  */
 import * as api from '../../protocol/apis/produce.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { Compression } from '../../protocol/compression.js';
+import { DecodeError } from '../../protocol/decode-error.js';
+import { firstMagic, LegacyRecordsError, upConvert } from '../../protocol/legacy-records.js';
+import { MESSAGE_MAX_BYTES_LIMIT } from '../../common/limits.js';
 import {
   ATTRIBUTES_OFFSET,
+  ATTR_COMPRESSION_MASK,
   ATTR_TRANSACTIONAL,
   BATCH_LENGTH_OFFSET,
   CURRENT_MAGIC,
   LOG_OVERHEAD_BYTES,
   MAGIC_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
 } from '../../protocol/record-batch.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { allowed } from '../security/session.js';
@@ -38,9 +44,11 @@ type Request = api.ProduceRequest;
 type Response = api.ProduceResponse;
 type PartitionResponse = api.PartitionProduceResponse;
 
+/** zstd batches need Produce v7+ (KIP-110): older clients could not have negotiated it. */
+const ZSTD_PRODUCE_VERSION_MIN = 7;
+
 export const produceHandler = defineHandler<Request, Response>({
   codec: api,
-  versions: { min: 0, max: api.MAX_VERSION },
   exclusive: false,
   async handle(request: Request, context: RequestContext): Promise<Response | null> {
     const { broker } = context.server;
@@ -59,17 +67,17 @@ export const produceHandler = defineHandler<Request, Response>({
             ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
             : partition.records === null
               ? ErrorCode.CORRUPT_MESSAGE
-              : hasOldMessageFormat(partition.records)
-                ? ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT
-                : ErrorCode.NONE;
+              : ErrorCode.NONE;
+        const records = refused === ErrorCode.NONE ? storable(partition.records!, context.apiVersion) : refused;
+        if (typeof records !== 'number') stampLeaderEpoch(records, broker.topic(topic.name)?.leaderEpoch ?? 0);
         const result =
-          refused === ErrorCode.NONE
-            ? broker.produce(topic.name, partition.index, partition.records!, { acks: request.acks }).then(
+          typeof records !== 'number'
+            ? broker.produce(topic.name, partition.index, records, { acks: request.acks }).then(
                 (r) => partitionResponse(partition.index, r.errorCode, r.baseOffset, r.logAppendTimeMs, r.logStartOffset, r.errorMessage),
                 (error: unknown) =>
                   partitionResponse(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1, -1, String(error)),
               )
-            : Promise.resolve(partitionResponse(partition.index, refused, -1, -1, -1, null));
+            : Promise.resolve(partitionResponse(partition.index, records, -1, -1, -1, null));
         return result;
       }),
     }));
@@ -93,9 +101,33 @@ function partitionResponse(
   return { ...api.defaultPartitionProduceResponse(), index, errorCode, baseOffset, logAppendTimeMs, logStartOffset, errorMessage };
 }
 
-/** True when some batch is an old message set (magic 0 or 1; the magic byte is at 16 in all). */
-function hasOldMessageFormat(records: Buffer): boolean {
-  return someBatchHeader(records, MAGIC_OFFSET + 1, (pos) => records[pos + MAGIC_OFFSET] !== CURRENT_MAGIC);
+/**
+ * The bytes to append for `records` sent at Produce `version`, or the error code refusing them:
+ * v2 batches as they are (zstd only from v7), an old message set up-converted at v0-v2 only.
+ */
+function storable(records: Buffer, version: number): Buffer | number {
+  const legacy = someBatchHeader(records, MAGIC_OFFSET + 1, (pos) => records[pos + MAGIC_OFFSET] !== CURRENT_MAGIC);
+  if (!legacy) {
+    const zstd = someBatchHeader(records, ATTRIBUTES_OFFSET + 2, (pos) => (records.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK) === Compression.zstd);
+    return zstd && version < ZSTD_PRODUCE_VERSION_MIN ? ErrorCode.UNSUPPORTED_COMPRESSION_TYPE : records;
+  }
+  // Kafka: "Produce requests with version 3 are only allowed to contain record batches with magic version 2".
+  if (version >= 3 || firstMagic(records) === CURRENT_MAGIC) return ErrorCode.INVALID_RECORD;
+  try {
+    return upConvert(records, Date.now(), MESSAGE_MAX_BYTES_LIMIT);
+  } catch (error) {
+    if (error instanceof LegacyRecordsError) return error.errorCode;
+    if (error instanceof DecodeError) return ErrorCode.CORRUPT_MESSAGE;
+    throw error;
+  }
+}
+
+/** Writes `epoch` into every v2 batch's partitionLeaderEpoch (bytes 12..15, outside the CRC). */
+function stampLeaderEpoch(records: Buffer, epoch: number): void {
+  someBatchHeader(records, PARTITION_LEADER_EPOCH_OFFSET + 4, (pos) => {
+    records.writeInt32BE(epoch, pos + PARTITION_LEADER_EPOCH_OFFSET);
+    return false;
+  });
 }
 
 /**

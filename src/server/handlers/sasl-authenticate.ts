@@ -1,5 +1,5 @@
 /**
- * SaslAuthenticate (api key 36), v0-v1: one round of the SASL exchange chosen by SaslHandshake v1
+ * SaslAuthenticate (api key 36), v0-v2: one round of the SASL exchange chosen by SaslHandshake v1
  * (PLAIN: one round; SCRAM: two). Sessions do not expire (sessionLifetimeMs 0: no KIP-368
  * re-authentication). A failure is answered with SASL_AUTHENTICATION_FAILED (or
  * ILLEGAL_SASL_STATE out of order) and a message, and then the dispatcher closes the connection.

@@ -1,7 +1,10 @@
 /**
- * Topic-, group- and cluster-level authorization (`--acl <file>`, `--super-users a,b`), a small
- * subset of Kafka's AclAuthorizer: allow rules only, matched by resource-name prefix, and once an
- * ACL file is given everything not allowed is denied. Immutable after load; main thread.
+ * Topic-, group- and cluster-level authorization (`--acl <file>`, `--super-users a,b`), a subset
+ * of Kafka's StandardAuthorizer: rules from the file (allow only, matched by resource-name prefix)
+ * plus ACL bindings created with CreateAcls (kept in the metadata log; literal or prefixed names,
+ * allow or deny), and once an ACL file is given everything not allowed is denied. As in Kafka, a
+ * matching deny wins over any allow, and super users are never denied. The file's rules are
+ * fixed at load; the bindings are read live from their store. Main thread.
  *
  * ACL file (JSON; a bare array of rules is accepted too):
  *
@@ -17,6 +20,7 @@
  */
 import fs from 'node:fs';
 import { InvalidConfigError } from '../../common/errors.js';
+import type { AclBinding } from '../../storage/metadata-security.js';
 
 export type AclOperation = 'read' | 'write' | 'create' | 'delete' | 'alter' | 'describe';
 export type AclResourceType = 'topic' | 'group' | 'cluster';
@@ -46,6 +50,7 @@ export interface AclFile {
 export class Authorizer {
   private readonly superUsers: ReadonlySet<string>;
   private readonly rules: readonly AclRule[];
+  private bindings: () => readonly AclBinding[] = () => [];
 
   constructor(file: AclFile, extraSuperUsers: readonly string[] = []) {
     this.superUsers = new Set([...(file.superUsers ?? []), ...extraSuperUsers].map(asPrincipal));
@@ -56,22 +61,60 @@ export class Authorizer {
     return new Authorizer(readAclFile(path), extraSuperUsers);
   }
 
+  /** Where the CreateAcls bindings live (the Broker's metadata log); read on every check. */
+  useBindings(source: () => readonly AclBinding[]): void {
+    this.bindings = source;
+  }
+
+  /** The file's rules as the ACL bindings DescribeAcls lists (one per operation, all allow). */
+  fileBindings(): AclBinding[] {
+    return this.rules.flatMap((rule) => rule.operations.map((operation): AclBinding => ({
+      principal: rule.user === '*' ? 'User:*' : rule.user,
+      host: '*',
+      resourceType: rule.resource,
+      resourceName: rule.resource === 'cluster' ? 'kafka-cluster' : rule.prefix === '' ? '*' : rule.prefix,
+      patternType: rule.resource === 'cluster' || rule.prefix === '' ? 'literal' : 'prefixed',
+      operation,
+      permission: 'allow',
+    })));
+  }
+
   authorize(principal: string, operation: AclOperation, resourceType: AclResourceType, name: string): boolean {
     if (this.superUsers.has(principal)) return true;
+    const bindings = this.bindings().filter((b) => b.resourceType === resourceType && principalMatches(b.principal, principal) && nameMatches(b, name));
+    if (bindings.some((b) => b.permission === 'deny' && (b.operation === operation || b.operation === 'all'))) return false;
+    if (bindings.some((b) => b.permission === 'allow' && grants(b.operation, operation))) return true;
     return this.rules.some(
       (rule) =>
         (rule.user === '*' || rule.user === principal) &&
         rule.resource === resourceType &&
         (resourceType === 'cluster' || name.startsWith(rule.prefix)) &&
-        (rule.operations.includes(operation) || (operation === 'describe' && rule.operations.some((op) => IMPLY_DESCRIBE.has(op)))),
+        rule.operations.some((op) => grants(op, operation)),
     );
   }
 
   /** True when `principal` may do `operation` on at least one resource of the type (InitProducerId). */
   authorizeAny(principal: string, operation: AclOperation, resourceType: AclResourceType): boolean {
     if (this.superUsers.has(principal)) return true;
-    return this.rules.some((rule) => (rule.user === '*' || rule.user === principal) && rule.resource === resourceType && rule.operations.includes(operation));
+    const allowedBinding = this.bindings().some((b) => b.permission === 'allow' && b.resourceType === resourceType
+      && principalMatches(b.principal, principal) && (b.operation === operation || b.operation === 'all'));
+    return allowedBinding || this.rules.some((rule) => (rule.user === '*' || rule.user === principal) && rule.resource === resourceType && rule.operations.includes(operation));
   }
+}
+
+/** Kafka: an allowed READ, WRITE, DELETE or ALTER implies DESCRIBE; ALL grants everything. */
+function grants(granted: AclOperation | 'all', wanted: AclOperation): boolean {
+  return granted === 'all' || granted === wanted || (wanted === 'describe' && IMPLY_DESCRIBE.has(granted));
+}
+
+function principalMatches(bound: string, principal: string): boolean {
+  return bound === 'User:*' || bound === principal;
+}
+
+/** Literal: the name itself or "*"; prefixed: names starting with it (Kafka's ResourcePattern). */
+export function nameMatches(binding: Pick<AclBinding, 'resourceName' | 'patternType'>, name: string): boolean {
+  if (binding.patternType === 'prefixed') return name.startsWith(binding.resourceName);
+  return binding.resourceName === '*' || binding.resourceName === name;
 }
 
 function asPrincipal(user: string): string {

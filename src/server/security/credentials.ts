@@ -10,12 +10,15 @@
  * hold only Kafka's ScramCredential (salt, iterations, StoredKey, ServerKey), written by
  * `addUser` (the `users add` command); a user may have one entry per mechanism. PLAIN login also
  * works for a user who has only SCRAM entries: the password is checked against the SCRAM-SHA-256
- * (else -512) credential. Loaded once at start; read-only afterwards; main thread.
+ * (else -512) credential. Loaded once at start; read-only afterwards; main thread. SCRAM
+ * credentials set with AlterUserScramCredentials (kept in the metadata log) are looked up first,
+ * so an admin can add users and change passwords while the server runs.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { InvalidConfigError } from '../../common/errors.js';
 import { SCRAM_ITERATIONS_MIN, SCRAM_MECHANISMS, scramCredential, type ScramCredential, type ScramMechanism } from './scram.js';
+import type { StoredScramCredential } from '../../storage/metadata-security.js';
 
 export type SaslMechanism = 'PLAIN' | ScramMechanism;
 export const SASL_MECHANISMS: readonly SaslMechanism[] = ['PLAIN', ...SCRAM_MECHANISMS];
@@ -41,6 +44,7 @@ export function isSaslMechanism(name: string): name is SaslMechanism {
 export class UserStore {
   private readonly plain = new Map<string, string>();
   private readonly scram = new Map<string, ScramCredential>();
+  private dynamic: () => readonly StoredScramCredential[] = () => [];
 
   constructor(file: UsersFile) {
     for (const entry of file.users) {
@@ -61,7 +65,29 @@ export class UserStore {
     return new UserStore(readUsersFile(path));
   }
 
+  /** Where AlterUserScramCredentials keeps credentials (the Broker's metadata log). */
+  useDynamicCredentials(source: () => readonly StoredScramCredential[]): void {
+    this.dynamic = source;
+  }
+
+  /** The file's SCRAM entries, for DescribeUserScramCredentials. */
+  fileScramCredentials(): { user: string; mechanism: ScramMechanism; iterations: number }[] {
+    return [...this.scram.entries()].map(([k, credential]) => {
+      const [mechanism, user] = k.split('\u0000') as [ScramMechanism, string];
+      return { user, mechanism, iterations: credential.iterations };
+    });
+  }
+
   scramCredential(mechanism: ScramMechanism, username: string): ScramCredential | undefined {
+    const stored = this.dynamic().find((c) => c.mechanism === mechanism && c.user === username);
+    if (stored !== undefined) {
+      return {
+        salt: Buffer.from(stored.salt, 'base64'),
+        iterations: stored.iterations,
+        storedKey: Buffer.from(stored.storedKey, 'base64'),
+        serverKey: Buffer.from(stored.serverKey, 'base64'),
+      };
+    }
     return this.scram.get(key(mechanism, username));
   }
 

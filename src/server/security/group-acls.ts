@@ -2,25 +2,22 @@
  * Authorization for the consumer-group APIs, as a wrapper around their handlers (registered by
  * handlers/index.ts), so the group handlers stay about groups. Answers as Kafka's KafkaApis does:
  *
- *   FindCoordinator (group key)            group describe   else GROUP_AUTHORIZATION_FAILED
  *   JoinGroup, SyncGroup, Heartbeat,
  *   LeaveGroup                             group read       else GROUP_AUTHORIZATION_FAILED
  *   OffsetCommit                           group read, and topic read per topic (TOPIC_AUTHORIZATION_FAILED
  *                                          on its partitions; the allowed ones are still committed)
- *   OffsetFetch                            group describe, and topic describe per topic (Kafka's rule;
- *                                          read implies describe); "all topics" omits undescribable ones
  *   OffsetDelete                           group delete, and topic read per topic
  *   DescribeGroups / DeleteGroups          group describe / delete, per group
  *   ListGroups                             lists only the groups the principal may describe
  *
- * Without a session (or without --acl) every check passes and the wrapped handler runs unchanged.
+ * FindCoordinator and OffsetFetch check their groups themselves (v4+ / v8+ batch several groups
+ * per request; see handlers/groups/). Without a session (or
+ * without --acl) every check passes and the wrapped handler runs unchanged.
  */
 import * as commit from '../../protocol/apis/offset-commit.js';
 import * as describeGroups from '../../protocol/apis/describe-groups.js';
 import * as deleteGroups from '../../protocol/apis/delete-groups.js';
-import * as findCoordinator from '../../protocol/apis/find-coordinator.js';
 import * as offsetDelete from '../../protocol/apis/offset-delete.js';
-import * as offsetFetch from '../../protocol/apis/offset-fetch.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { ApiHandler, RequestContext } from '../handler.js';
 import { allowed } from './session.js';
@@ -47,16 +44,8 @@ function guardFor(apiKey: number, inner: Handle, handler: ApiHandler<any, any>):
     };
   }
   switch (apiKey) {
-    case findCoordinator.API_KEY:
-      return async (request: findCoordinator.FindCoordinatorRequest, context) => {
-        const isGroupKey = context.apiVersion < 1 || request.keyType === 0;
-        if (!isGroupKey || allowed(context, 'describe', 'group', request.key)) return inner(request, context);
-        return { ...findCoordinator.defaultFindCoordinatorResponse(), errorCode: GAF, errorMessage: 'Authorization failed.', nodeId: -1, host: '', port: -1 };
-      };
     case commit.API_KEY:
       return (request, context) => offsetCommit(request, context, inner);
-    case offsetFetch.API_KEY:
-      return (request, context) => guardedOffsetFetch(request, context, inner);
     case offsetDelete.API_KEY:
       return guardedOffsetDelete(inner);
     case describeGroups.API_KEY:
@@ -107,33 +96,6 @@ async function offsetCommit(request: commit.OffsetCommitRequest, context: Reques
   const permitted = request.topics.filter((t) => allowed(context, 'read', 'topic', t.name));
   const response: commit.OffsetCommitResponse =
     permitted.length > 0 ? await inner({ ...request, topics: permitted }, context) : commit.defaultOffsetCommitResponse();
-  const answered = new Map(response.topics.map((t) => [t.name, t]));
-  return { ...response, topics: request.topics.map((t) => answered.get(t.name) ?? refusedTopic(t, TAF)) };
-}
-
-async function guardedOffsetFetch(request: offsetFetch.OffsetFetchRequest, context: RequestContext, inner: Handle): Promise<offsetFetch.OffsetFetchResponse> {
-  const refusedTopic = (topic: offsetFetch.OffsetFetchRequestTopic, errorCode: number): offsetFetch.OffsetFetchResponseTopic => ({
-    ...offsetFetch.defaultOffsetFetchResponseTopic(),
-    name: topic.name,
-    partitions: topic.partitionIndexes.map((partitionIndex) => ({
-      ...offsetFetch.defaultOffsetFetchResponsePartition(), partitionIndex, committedOffset: -1, errorCode,
-    })),
-  });
-  if (!allowed(context, 'describe', 'group', request.groupId)) {
-    return {
-      ...offsetFetch.defaultOffsetFetchResponse(),
-      errorCode: context.apiVersion >= 2 ? GAF : 0,
-      topics: (request.topics ?? []).map((t) => refusedTopic(t, GAF)),
-    };
-  }
-  const describable = (name: string): boolean => allowed(context, 'describe', 'topic', name);
-  if (request.topics === null) {
-    const response: offsetFetch.OffsetFetchResponse = await inner(request, context);
-    return { ...response, topics: response.topics.filter((t) => describable(t.name)) };
-  }
-  const permitted = request.topics.filter((t) => describable(t.name));
-  const response: offsetFetch.OffsetFetchResponse =
-    permitted.length > 0 || request.topics.length === 0 ? await inner({ ...request, topics: permitted }, context) : offsetFetch.defaultOffsetFetchResponse();
   const answered = new Map(response.topics.map((t) => [t.name, t]));
   return { ...response, topics: request.topics.map((t) => answered.get(t.name) ?? refusedTopic(t, TAF)) };
 }

@@ -67,7 +67,11 @@ export function scramCredential(
   iterations: number = SCRAM_ITERATIONS_DEFAULT,
   salt: Buffer = crypto.randomBytes(SALT_BYTES),
 ): ScramCredential {
-  const salted = saltedPassword(mechanism, password, salt, iterations);
+  return credentialFromSaltedPassword(mechanism, saltedPassword(mechanism, password, salt, iterations), salt, iterations);
+}
+
+/** The credential for a salted password (what AlterUserScramCredentials sends, KIP-554). */
+export function credentialFromSaltedPassword(mechanism: ScramMechanism, salted: Buffer, salt: Buffer, iterations: number): ScramCredential {
   const clientKey = hmac(mechanism, salted, 'Client Key');
   return { salt, iterations, storedKey: hash(mechanism, clientKey), serverKey: hmac(mechanism, salted, 'Server Key') };
 }

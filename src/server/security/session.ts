@@ -96,6 +96,11 @@ export class SecuritySession {
 
   /** One SaslAuthenticate round (or one raw token after a v0 handshake). */
   authenticate(token: Buffer): AuthenticateAnswer {
+    // Already authenticated (or on a listener without SASL): Kafka answers ILLEGAL_SASL_STATE and
+    // keeps the connection (there is no re-authentication, KIP-368, to start).
+    if (this.state === 'authenticated') {
+      return failure(ErrorCode.ILLEGAL_SASL_STATE, 'SaslAuthenticate request received after successful authentication');
+    }
     if (this.state !== 'authenticate' && this.state !== 'raw-tokens') {
       this.state = 'failed';
       return failure(ErrorCode.ILLEGAL_SASL_STATE, 'SaslAuthenticate is only valid after a successful SaslHandshake');

@@ -1,13 +1,16 @@
 /**
- * Group administration: ListGroups (16) v0-2, DescribeGroups (15) v0-2, DeleteGroups (42) v0-1.
- * The engine's facade asks every coordinator worker (list) or the owner of each named group
- * (describe, delete) and merges the answers in request order.
+ * Group administration: ListGroups (16) v0-5 (v4: states filter, KIP-518; v5: types filter,
+ * KIP-848 — every Brook group is "classic"), DescribeGroups (15) v0-5 (v3: authorized operations,
+ * KIP-430; v4: static members' group.instance.id, KIP-345), DeleteGroups (42) v0-2. The engine's
+ * facade asks every coordinator worker (list) or the owner of each named group (describe, delete)
+ * and merges the answers in request order.
  */
 import * as list from '../../../protocol/apis/list-groups.js';
 import * as describe from '../../../protocol/apis/describe-groups.js';
 import * as del from '../../../protocol/apis/delete-groups.js';
 import { defineHandler } from '../../handler.js';
 import { forward } from './groups-of.js';
+import { authorizedOperations } from '../authorized-operations.js';
 
 export const listGroupsHandler = defineHandler<list.ListGroupsRequest, list.ListGroupsResponse>({
   codec: list,
@@ -35,6 +38,7 @@ export const describeGroupsHandler = defineHandler<describe.DescribeGroupsReques
       groups: response.groups.map((g) => ({
         ...describe.defaultDescribedGroup(),
         ...g,
+        authorizedOperations: authorizedOperations(context, context.apiVersion >= 3 && request.includeAuthorizedOperations, 'group', g.groupId),
         members: g.members.map((m) => ({ ...describe.defaultDescribedGroupMember(), ...m })),
       })),
     };

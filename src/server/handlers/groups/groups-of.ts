@@ -6,7 +6,7 @@
  * into UNKNOWN_SERVER_ERROR.
  */
 import { ErrorCode } from '../../../protocol/error-codes.js';
-import { BrookError, KafkaCodeError } from '../../../common/errors.js';
+import { kafkaCodeFor } from '../../../common/error-table.js';
 import type { RequestContext } from '../../handler.js';
 
 /** The part of GroupsService a handler calls; the engine's Broker carries one as `groups`. */
@@ -20,21 +20,13 @@ function groupsOf(context: RequestContext): GroupsApi | undefined {
 }
 
 /**
- * Errors that mean "the coordinator cannot answer now": retriable, the client looks it up again.
- * A storage failure while a coordinator (re)starts is one: the coordinator retries its start.
- */
-const UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['COORDINATOR_NOT_AVAILABLE', 'WORKER_EXITED', 'BROKER_CLOSED', 'STORAGE_ERROR']);
-
-/**
- * The Kafka code for an error the groups service threw: its own code for a KafkaCodeError,
- * COORDINATOR_NOT_AVAILABLE when the coordinator cannot answer now (a worker restarting, the
- * broker closing), and UNKNOWN_SERVER_ERROR for anything else, as Kafka answers an unexpected
- * exception (a retriable code would have clients retry a bug forever).
+ * The Kafka code for an error the groups service threw (src/common/error-table.ts, coordinator
+ * site): its own code for a KafkaCodeError, COORDINATOR_NOT_AVAILABLE when the coordinator cannot
+ * answer now (a worker restarting, a storage failure while it restarts, the broker closing), and
+ * UNKNOWN_SERVER_ERROR for anything else, as Kafka answers an unexpected exception.
  */
 export function groupsErrorCode(err: unknown): number {
-  if (err instanceof KafkaCodeError) return err.errorCode;
-  if (err instanceof BrookError && UNAVAILABLE_CODES.has(err.code)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  return ErrorCode.UNKNOWN_SERVER_ERROR;
+  return kafkaCodeFor(err, 'coordinator');
 }
 
 /**

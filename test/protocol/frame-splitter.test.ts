@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameSizeError, FrameSplitter } from '../../src/server/frame-splitter.js';
+import { FrameSizeError, FrameSplitter } from '../../src/protocol/frame-splitter.js';
 
 function framed(payload: Buffer): Buffer {
   const prefix = Buffer.alloc(4);

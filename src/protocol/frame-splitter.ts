@@ -1,5 +1,7 @@
 /**
- * Cuts a TCP byte stream into Kafka request frames. Owned by one Connection; not thread-safe.
+ * Cuts a TCP byte stream into Kafka frames (requests on the server, responses in the client).
+ * Owned by one connection (the server's Connection, the client's BrokerConnection); not
+ * thread-safe.
  *
  * Kafka framing (every request, every version):
  *
