@@ -95,7 +95,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDefinition[] = [
   { name: 'max.message.bytes', type: 'int', defaultValue: String(MESSAGE_MAX_BYTES_DEFAULT), check: between(0n, BigInt(MESSAGE_MAX_BYTES_LIMIT)), validValues: `[0,...,${MESSAGE_MAX_BYTES_LIMIT}]`, serverSynonyms: ['message.max.bytes'],
     doc: 'Largest record batch the topic accepts (after recompression).' },
   { name: 'message.downconversion.enable', type: 'boolean', defaultValue: 'true', serverSynonyms: ['log.message.downconversion.enable'],
-    doc: 'Down-conversion for old consumers (Brook serves record batch v2 only: accepted, no effect).' },
+    doc: 'Down-conversion of records for Fetch v0-v3 consumers; false answers them UNSUPPORTED_VERSION.' },
   { name: 'message.format.version', type: 'string', defaultValue: '3.0-IV1', check: validMessageFormatVersion, validValues: '[0.8.0, ..., 3.9-IV0]', serverSynonyms: ['log.message.format.version'],
     doc: 'Deprecated; ignored since Kafka 3.0 (accepted, no effect).' },
   { name: 'message.timestamp.after.max.ms', ...timestampMax, serverSynonyms: ['log.message.timestamp.after.max.ms'],

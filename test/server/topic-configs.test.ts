@@ -117,6 +117,34 @@ describe('message.timestamp limits', () => {
   });
 });
 
+describe('message.downconversion.enable', () => {
+  async function fetchAt(version: number, topic: string): Promise<fetchApi.PartitionData> {
+    const response = await raw.request<fetchApi.FetchResponse>(ApiKey.Fetch, version, {
+      ...fetchApi.defaultRequest(), maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20,
+      topics: [{ ...fetchApi.defaultFetchTopic(), topic, partitions: [{ ...fetchApi.defaultFetchPartition(), partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+    });
+    return response.responses[0]!.partitions[0]!;
+  }
+
+  it('false refuses v0-v3 fetches of records with UNSUPPORTED_VERSION; v4+ and an empty log are served', async () => {
+    expect(await createTopic('no-downconvert', { 'message.downconversion.enable': 'false' })).toBe(ErrorCode.NONE);
+    expect(await createTopic('downconvert')).toBe(ErrorCode.NONE);
+    for (const version of [0, 3]) expect((await fetchAt(version, 'no-downconvert')).errorCode).toBe(ErrorCode.NONE); // nothing to convert
+    for (const topic of ['no-downconvert', 'downconvert']) expect((await produce(topic, encodeRecordBatch(records(3)))).errorCode).toBe(ErrorCode.NONE);
+    for (const version of [0, 1, 2, 3]) {
+      const refused = await fetchAt(version, 'no-downconvert');
+      expect(refused.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+      expect(refused.records?.length).toBe(0);
+      const converted = await fetchAt(version, 'downconvert');
+      expect(converted.errorCode).toBe(ErrorCode.NONE);
+      expect(converted.records![16]).toBe(version <= 1 ? 0 : 1); // message set magic byte
+    }
+    const modern = await fetchAt(4, 'no-downconvert');
+    expect(modern.errorCode).toBe(ErrorCode.NONE);
+    expect([...iterateBatches(modern.records!)].map((b) => b.header.recordsCount)).toEqual([3]);
+  });
+});
+
 describe('DescribeConfigs', () => {
   it('reports all 36 topic configs with sources and synonyms to kafkajs', async () => {
     await admin.createTopics({ topics: [{ topic: 'described', configEntries: [{ name: 'retention.ms', value: '3600000' }, { name: 'compression.type', value: 'lz4' }] }] });
