@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark's `run()` in turn (storage micro, ring micro, recovery at a moderate size,
- * partition scaling, wire, groups when present), prints a summary and writes
- * bench/results/<timestamp>.json with each result and the machine. A benchmark that fails is
+ * opening untouched partitions, partition scaling, wire, groups when present), prints a summary
+ * and writes bench/results/<timestamp>.json with each result and the machine. A benchmark that fails is
  * recorded with its error and the rest still run; one whose compiled module is missing is skipped
  * with a note. `npm run bench`; BENCH_QUICK=1 (or --quick) shortens every run;
  * BENCH_ONLY=wire,recovery runs a subset.
@@ -22,6 +22,7 @@ export const BENCHMARKS: BenchEntry[] = [
   { name: 'storage', module: './micro/storage.bench.js', options: (quick) => ({ timeMs: quick ? 300 : 1000 }) },
   { name: 'ring', module: './micro/ring.bench.js', options: (quick) => ({ timeMs: quick ? 300 : 1000, quick }) },
   { name: 'recovery', module: './macro/recovery.js', options: (quick) => ({ sizeMiB: quick ? 64 : 256, rounds: quick ? 1 : 3 }) },
+  { name: 'partition-open', module: './macro/partition-open.js', options: (quick) => ({ partitions: quick ? 1000 : 10_000, rounds: quick ? 1 : 3 }) },
   { name: 'partition-scaling', module: './macro/partition-scaling.js', options: (quick) => ({ quick }) },
   { name: 'wire', module: './macro/wire.js', options: (quick) => ({ quick }) },
   { name: 'groups', module: './macro/groups.js', options: (quick) => ({ quick }) },
@@ -56,7 +57,7 @@ export async function runAll(options: { quick: boolean; only?: string[] }): Prom
       if (typeof mod.run !== 'function') throw new Error(`${bench.module} exports no run()`);
       const result = await mod.run(bench.options(options.quick));
       const seconds = round(Number(process.hrtime.bigint() - start) / 1e9, 1);
-      if (bench.name === 'storage' || bench.name === 'recovery' || bench.name === 'ring') process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (bench.name === 'storage' || bench.name === 'recovery' || bench.name === 'ring' || bench.name === 'partition-open') process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       entries.push({ name: bench.name, status: 'ok', seconds, result });
     } catch (err) {
       const seconds = round(Number(process.hrtime.bigint() - start) / 1e9, 1);

@@ -8,6 +8,11 @@ export interface BrokerOptions {
   topicDefaults?: Record<string, string>;
   /** Partition worker threads, each owning many partitions. Default: os.availableParallelism(). */
   workers?: number;
+  /**
+   * The open-files limit the engine shares among its threads (descriptor-budget.ts). Default: the
+   * process's RLIMIT_NOFILE. Lower it to keep Brook's share of a process small.
+   */
+  openFilesLimit?: number;
   /** Each partition worker's produce ring, default RING_BYTES_DEFAULT. */
   ringBytes?: number;
   /**

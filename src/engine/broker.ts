@@ -38,6 +38,7 @@ import { COORDINATOR_SETTINGS_DEFAULT, ensureOffsetsTopic, OFFSETS_TOPIC } from 
 import { GroupsService } from './coordinator/coordinator-groups.js';
 import { ProducerIdAllocator } from './producer-ids.js';
 import { descriptorBudgets } from './descriptor-budget.js';
+import { FdCache } from '../storage/fd-cache.js';
 import type { SecurityMetadataStore } from '../storage/metadata-security.js';
 import type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 
@@ -89,6 +90,8 @@ export class Broker {
     private readonly metadata: MetadataLog,
     private readonly workers: PartitionWorkers,
     private readonly unlock: () => void,
+    /** The main thread's share of the descriptor budget, for the partitions' LogReaders. */
+    private readonly readerFiles: FdCache,
   ) {
     this.brokerLayers = { perBroker: metadata.brokerConfigs('0'), clusterDefault: metadata.brokerConfigs(''), static: staticLayerFromTopicDefaults(options.topicDefaults ?? {}) };
     this.topicDefaults = topicDefaultsFrom(this.brokerLayers);
@@ -116,7 +119,7 @@ export class Broker {
       metadata = MetadataLog.open(dataDir);
       const workerCount = options.workers ?? os.availableParallelism();
       if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new InvalidConfigError(`workers=${workerCount} is not a positive integer`);
-      const budgets = descriptorBudgets(workerCount);
+      const budgets = descriptorBudgets(workerCount, options.openFilesLimit);
       const lazy = options.openPartitions === 'lazy';
       workers = await PartitionWorkers.start({
         workerCount,
@@ -124,7 +127,7 @@ export class Broker {
         descriptorBudgetPerWorker: budgets.perWorker,
         ...(options.faults === undefined ? {} : { faults: options.faults }),
       }, lazy);
-      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock);
+      const broker = new Broker(dataDir, loadClusterId(dataDir), options, metadata, workers, unlock, new FdCache(budgets.mainThread));
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
       const settings = { ...COORDINATOR_SETTINGS_DEFAULT, ...options.coordinators, groupConfig: { ...options.coordinators?.groupConfig } };
       const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
@@ -163,7 +166,7 @@ export class Broker {
     const added: Partition[] = [];
     for (let p = fromPartition; p < metadata.partitionCount; p++) {
       const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
-      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, fresh);
+      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, this.readerFiles, fresh);
       entry.partitions[p] = partition;
       added.push(partition);
     }

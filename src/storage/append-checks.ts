@@ -2,7 +2,8 @@
  * Checks an append makes before writing anything: framing of the batches laid end to end, each
  * batch's CRC-32C, size limits, Kafka's LogValidator header and record checks (log-validator.ts),
  * and the idempotent-producer sequence check. Client mistakes become Kafka error codes (data, not
- * exceptions), so a bad produce changes nothing (DESIGN.md rule 6).
+ * exceptions), so a bad produce changes nothing (DESIGN.md rule 6). Then, for a batch that passed,
+ * the offsets (and LogAppendTime) stamped into it in place.
  *
  * The records of an uncompressed batch are walked here, in the partition worker. A compressed
  * batch's records were walked before the batch reached the ring (engine/produce-validation.ts:
@@ -18,13 +19,18 @@ import {
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
+  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  CRC_OFFSET,
   batchCrcMatches,
   checkBatchFraming,
+  writeBaseOffset,
 } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import type { LogConfig } from './log-config.js';
 import { checkBatchHeader, checkRecords, recordPolicyOf } from './log-validator.js';
 import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
+import type { AppendedBatch } from './segment.js';
+import { crc32c } from '../protocol/crc32c.js';
 
 export interface FramedBatch {
   /** Position within the appended buffer. */
@@ -116,3 +122,31 @@ export function checkProducers(state: ProducerStateManager, batches: readonly Fr
   if (duplicate !== null && appendCount > 0) return { kind: 'error', errorCode: ErrorCode.DUPLICATE_SEQUENCE_NUMBER };
   return duplicate !== null ? { kind: 'duplicate', ...duplicate } : { kind: 'append' };
 }
+
+/**
+ * Writes each batch's baseOffset from `nextOffset` on (and with `logAppendTimeMs`, LogAppendTime);
+ * returns what the segment indexes: positions from `segmentPosition`, where the bytes will go.
+ */
+export function assignOffsets(buf: Buffer, framed: readonly FramedBatch[], segmentPosition: number, nextOffset: number, logAppendTimeMs: number | null): { appended: AppendedBatch[]; recordCount: number } {
+  const appended: AppendedBatch[] = [];
+  let recordCount = 0;
+  let baseOffset = nextOffset;
+  for (const batch of framed) {
+    writeBaseOffset(buf, batch.position, baseOffset);
+    if (logAppendTimeMs !== null) stampLogAppendTime(buf, batch, logAppendTimeMs);
+    const lastOffset = baseOffset + batch.lastOffsetDelta;
+    appended.push({ position: segmentPosition + batch.position, sizeBytes: batch.sizeBytes, baseOffset, lastOffset, maxTimestamp: logAppendTimeMs ?? batch.maxTimestamp });
+    recordCount += batch.recordsCount;
+    baseOffset = lastOffset + 1;
+  }
+  return { appended, recordCount };
+}
+
+/** LogAppendTime: the broker's clock becomes maxTimestamp, the type bit is set, the CRC redone. */
+function stampLogAppendTime(buf: Buffer, batch: FramedBatch, nowMs: number): void {
+  const pos = batch.position;
+  buf.writeBigInt64BE(BigInt(nowMs), pos + MAX_TIMESTAMP_OFFSET);
+  buf.writeInt16BE(buf.readInt16BE(pos + ATTRIBUTES_OFFSET) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + ATTRIBUTES_OFFSET);
+  buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + batch.sizeBytes)), pos + CRC_OFFSET);
+}
+

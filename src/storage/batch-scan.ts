@@ -36,10 +36,28 @@ export interface ScannedBatch {
   recordsCount: number;
 }
 
+/** Byte range [start, end) of a segment whose batches were CRC-checked already (crc-pool.ts). */
+export interface VerifiedRange {
+  start: number;
+  end: number;
+}
+
 export interface ScanOptions {
   /** CRC-check each batch (recovery); otherwise only lengths and magic are checked. */
   verify: boolean;
   chunkBytes?: number;
+  /**
+   * With verify: ranges, ascending, whose batches another thread CRC-checked; the scan skips the
+   * CRC (and the body read) of a batch inside one. Only if this scan reached the range's start
+   * exactly: then both walks, one rule over the same bytes, saw the same batch boundaries.
+   */
+  verifiedRanges?: readonly VerifiedRange[];
+  /**
+   * A buffer to read into instead of a new one of chunkBytes (a batch larger than it still gets
+   * its own): a thread that scans again and again (the recovery CRC pool) spares itself the page
+   * faults of fresh memory on every scan.
+   */
+  scratch?: Buffer;
 }
 
 export interface ScanResult {
@@ -51,7 +69,8 @@ export interface ScanResult {
 
 /**
  * Scans batches in [startPosition, endPosition). `onBatch` returns false to stop early. With
- * verify, `body` holds the whole batch at `bodyPosition`; without it, only the header is certain.
+ * verify and no verifiedRanges, `body` holds the whole batch at `bodyPosition`; otherwise only the
+ * header is certain.
  */
 export function scanBatches(
   io: FileIo,
@@ -61,10 +80,11 @@ export function scanBatches(
   options: ScanOptions,
   onBatch: (batch: ScannedBatch, body: Buffer, bodyPosition: number) => boolean,
 ): ScanResult {
-  let buf = Buffer.allocUnsafe(Math.min(options.chunkBytes ?? SCAN_CHUNK_BYTES, Math.max(endPosition - startPosition, BATCH_HEADER_BYTES)));
+  let buf = options.scratch ?? Buffer.allocUnsafe(Math.min(options.chunkBytes ?? SCAN_CHUNK_BYTES, Math.max(endPosition - startPosition, BATCH_HEADER_BYTES)));
   let bufStart = startPosition;
   let bufLength = 0;
   let position = startPosition;
+  const trusted = trustedBatches(options.verifiedRanges ?? []);
   while (position < endPosition) {
     let rel = position - bufStart;
     if (rel + BATCH_HEADER_BYTES > bufLength) {
@@ -80,14 +100,15 @@ export function scanBatches(
     }
     if (sizeBytes > endPosition - position) return { validEndPosition: position, reason: 'truncated batch' };
     if (buf.readInt8(rel + MAGIC_OFFSET) !== CURRENT_MAGIC) return { validEndPosition: position, reason: 'bad magic' };
-    if (options.verify && rel + sizeBytes > bufLength) {
+    const verify = options.verify && !trusted(position, sizeBytes);
+    if (verify && rel + sizeBytes > bufLength) {
       if (sizeBytes > buf.length) buf = Buffer.allocUnsafe(sizeBytes);
       bufStart = position;
       bufLength = readFully(io, fd, buf, 0, Math.min(buf.length, endPosition - position), position);
       rel = 0;
       if (bufLength < sizeBytes) return { validEndPosition: position, reason: 'truncated batch' };
     }
-    if (options.verify) {
+    if (verify) {
       const check = checkBatch(buf, rel, rel + sizeBytes);
       if ('reason' in check) return { validEndPosition: position, reason: check.reason };
     }
@@ -97,6 +118,21 @@ export function scanBatches(
     position += sizeBytes;
   }
   return { validEndPosition: position, reason: null };
+}
+
+/** (position, sizeBytes) -> whether the batch there lies in a verified range the walk entered at its start. */
+function trustedBatches(ranges: readonly VerifiedRange[]): (position: number, sizeBytes: number) => boolean {
+  let index = 0;
+  let entered = false;
+  return (position, sizeBytes) => {
+    while (index < ranges.length && position >= ranges[index]!.end) {
+      index++;
+      entered = false;
+    }
+    if (index === ranges.length) return false;
+    if (position === ranges[index]!.start) entered = true;
+    return entered && position + sizeBytes <= ranges[index]!.end;
+  };
 }
 
 function headerAt(buf: Buffer, rel: number, position: number, sizeBytes: number): ScannedBatch {

@@ -6,7 +6,9 @@
  * tail (a torn page), from a shadow of synced lengths per file.
  *
  * Not thread-safe; owned by the test that made it. The shadow models append-only files, which is
- * how storage writes (small metadata files are replaced whole by rename).
+ * how storage writes (small metadata files are replaced whole by rename). It is kept per file, not
+ * per descriptor: an FdCache may close a file's descriptor and reopen it, and bytes written through
+ * the first are still lost by a crash unless an fsync on either made them durable.
  */
 import type { FileIo } from './io.js';
 
@@ -36,6 +38,12 @@ interface FileShadow {
 export class FaultyIo implements FileIo {
   private state: number;
   private readonly fdPaths = new Map<number, string>();
+  /**
+   * Descriptors a simulated crash killed: every use fails with EBADF until their owner closes
+   * them. They stay open in the inner io until then, so their numbers are not reused for other
+   * files while an owner (an FdCache) still holds them.
+   */
+  private readonly deadFds = new Set<number>();
   private readonly shadows = new Map<string, FileShadow>();
   private readonly queued: { op: FaultOp; code: FaultCode; afterCalls: number }[] = [];
   private faultsEnabled = true;
@@ -74,16 +82,10 @@ export class FaultyIo implements FileIo {
 
   /**
    * Power loss: every file written through this io loses its unsynced tail except a random prefix
-   * of it, and every open descriptor dies. Reopen the log afterwards (with this io or another).
+   * of it, and every open descriptor dies (EBADF until closed). Reopen the log afterwards.
    */
   simulateCrash(): void {
-    for (const fd of this.fdPaths.keys()) {
-      try {
-        this.inner.closeSync(fd);
-      } catch {
-        // already closed by its owner
-      }
-    }
+    for (const fd of this.fdPaths.keys()) this.deadFds.add(fd);
     this.fdPaths.clear();
     for (const shadow of this.shadows.values()) {
       if (!this.inner.existsSync(shadow.path)) continue;
@@ -115,10 +117,12 @@ export class FaultyIo implements FileIo {
 
   closeSync(fd: number): void {
     this.fdPaths.delete(fd);
+    this.deadFds.delete(fd);
     this.inner.closeSync(fd);
   }
 
   writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null): number {
+    this.checkAlive(fd);
     this.counts.write++;
     this.delay();
     const fault = this.takeFault('write', fd);
@@ -133,10 +137,12 @@ export class FaultyIo implements FileIo {
   }
 
   readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
+    this.checkAlive(fd);
     return this.inner.readSync(fd, buf, offset, length, position);
   }
 
   fsyncSync(fd: number): void {
+    this.checkAlive(fd);
     this.counts.fsync++;
     this.delay();
     const fault = this.takeFault('fsync', fd);
@@ -148,6 +154,7 @@ export class FaultyIo implements FileIo {
   }
 
   ftruncateSync(fd: number, length: number): void {
+    this.checkAlive(fd);
     this.inner.ftruncateSync(fd, length);
     const path = this.fdPaths.get(fd);
     const shadow = path === undefined ? undefined : this.shadows.get(path);
@@ -155,6 +162,7 @@ export class FaultyIo implements FileIo {
   }
 
   fstatSizeSync(fd: number): number {
+    this.checkAlive(fd);
     return this.inner.fstatSizeSync(fd);
   }
 
@@ -189,6 +197,7 @@ export class FaultyIo implements FileIo {
   }
 
   fileIdSync(fd: number): string {
+    this.checkAlive(fd);
     return this.inner.fileIdSync(fd);
   }
 
@@ -196,8 +205,16 @@ export class FaultyIo implements FileIo {
     return this.inner.pathIdSync(path);
   }
 
+  statSizeSync(path: string): number | null {
+    return this.inner.statSizeSync === undefined ? (this.inner.existsSync(path) ? fileSizeViaFd(this.inner, path) : null) : this.inner.statSizeSync(path);
+  }
+
   fsyncDirSync(path: string): void {
     this.inner.fsyncDirSync(path);
+  }
+
+  private checkAlive(fd: number): void {
+    if (this.deadFds.has(fd)) throw Object.assign(new Error('EBADF: bad file descriptor (killed by a simulated crash)'), { code: 'EBADF', errno: -9 });
   }
 
   private takeFault(op: FaultOp, fd: number): FaultCode | null {
@@ -226,6 +243,15 @@ export class FaultyIo implements FileIo {
   private delay(): void {
     const ms = this.options.latencyMs ?? 0;
     if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
+}
+
+function fileSizeViaFd(io: FileIo, path: string): number {
+  const fd = io.openSync(path, 'r');
+  try {
+    return io.fstatSizeSync(fd);
+  } finally {
+    io.closeSync(fd);
   }
 }
 

@@ -32,6 +32,11 @@ export interface FileIo {
   fileIdSync(fd: number): string;
   /** Identity of the file now at `path`, or null if there is none. */
   pathIdSync(path: string): string | null;
+  /**
+   * Size of the file at `path`, or null if there is none: one stat instead of open, fstat and
+   * close. Optional: fileSizeAt falls back to those without it.
+   */
+  statSizeSync?(path: string): number | null;
 }
 
 export const nodeIo: FileIo = {
@@ -58,6 +63,7 @@ export const nodeIo: FileIo = {
     const st = fs.statSync(path, { throwIfNoEntry: false });
     return st === undefined ? null : `${st.dev}:${st.ino}`;
   },
+  statSizeSync: (path) => fs.statSync(path, { throwIfNoEntry: false })?.size ?? null,
   fsyncDirSync: (path) => {
     const fd = fs.openSync(path, 'r');
     try {
@@ -115,9 +121,27 @@ export function writeFileAtomic(io: FileIo, dir: string, name: string, bytes: Ui
   io.fsyncDirSync(dir);
 }
 
-/** Reads a whole small file, or null when it does not exist. */
-export function readSmallFile(io: FileIo, path: string): Buffer | null {
-  if (!io.existsSync(path)) return null;
+/** Size of the file at `path` (io.statSizeSync, else open + fstat + close); throws ENOENT if none. */
+export function fileSizeAt(io: FileIo, path: string): number {
+  if (io.statSizeSync !== undefined) {
+    const size = io.statSizeSync(path);
+    if (size === null) throw Object.assign(new Error(`ENOENT: no such file, stat '${path}'`), { code: 'ENOENT', errno: -2 });
+    return size;
+  }
+  const fd = io.openSync(path, 'r');
+  try {
+    return io.fstatSizeSync(fd);
+  } finally {
+    io.closeSync(fd);
+  }
+}
+
+/**
+ * Reads a whole small file, or null when it does not exist; `exists` (from a directory listing
+ * the caller has) spares the existence check.
+ */
+export function readSmallFile(io: FileIo, path: string, exists: boolean = io.existsSync(path)): Buffer | null {
+  if (!exists) return null;
   const fd = io.openSync(path, 'r');
   try {
     const size = io.fstatSizeSync(fd);

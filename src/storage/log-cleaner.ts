@@ -35,6 +35,7 @@ import { readFully, readSmallFile, writeFileAtomic, writeFully, type FileIo } fr
 import type { LogConfig } from './log-config.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
 import { Segment } from './segment.js';
+import type { FdCache } from './fd-cache.js';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
 
 export type CleanerStep = 'cleaned' | 'swap' | 'log-replaced' | 'members-deleted' | 'indexes-replaced' | 'deleted-removed';
@@ -48,6 +49,8 @@ export interface CleanerCheckpoint {
 
 export interface CleanerInput {
   io: FileIo;
+  /** The log's descriptor cache: the cleaned segment's files join it. */
+  files: FdCache;
   dir: string;
   config: LogConfig;
   nowMs: number;
@@ -76,8 +79,10 @@ export interface CleanerStats {
   firstDirtyOffset: number;
 }
 
-export function readCleanerCheckpoint(io: FileIo, dir: string): CleanerCheckpoint {
-  const bytes = readSmallFile(io, `${dir}/${CLEANER_CHECKPOINT_FILE}`);
+/** `names`, a listing of `dir`, spares the existence check. */
+export function readCleanerCheckpoint(io: FileIo, dir: string, names?: ReadonlySet<string>): CleanerCheckpoint {
+  const path = `${dir}/${CLEANER_CHECKPOINT_FILE}`;
+  const bytes = readSmallFile(io, path, names === undefined ? io.existsSync(path) : names.has(CLEANER_CHECKPOINT_FILE));
   try {
     if (bytes !== null) {
       const parsed = JSON.parse(bytes.toString('utf8')) as { firstDirtyOffset: number; cleanedAtMs: [number, number][] };
@@ -305,7 +310,7 @@ function cleanGroup(input: CleanerInput, group: readonly Segment[], offsetMap: R
 
   io.renameSync(swap.log, final.log);
   io.fsyncDirSync(dir);
-  const segment = Segment.open(io, dir, baseOffset);
+  const segment = Segment.open(io, input.files, dir, baseOffset);
   segment.indexIntervalBytes = input.config.indexIntervalBytes;
   writer.installIndexes(segment);
   input.replace(group, segment);

@@ -5,6 +5,11 @@
  * files the writer appends to, plus a header scan. Its segment list is refreshed when a file has
  * gone (retention) or an offset lies past what it knows (a roll). It never returns bytes at or
  * above the high watermark it is given. Not thread-safe: one LogReader per thread.
+ *
+ * Its files are LazyFiles in the thread's FdCache (fd-cache.ts): opened on first use, closed by
+ * the cache past its cap and reopened when needed. A .log reopened after the cleaner replaced it
+ * is noticed by its identity (ESTALE), and the reader refreshes its segment list as it does for a
+ * deleted file (ENOENT).
  */
 import { OffsetIndex, OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
 import { BASE_OFFSET_OFFSET, BATCH_HEADER_BYTES, CURRENT_MAGIC, MAGIC_OFFSET } from '../protocol/record-batch.js';
@@ -15,6 +20,7 @@ import { OffsetOutOfRangeError } from './errors.js';
 import { locateBatches, offsetForTimestampIn, readBytesFor, readFromSegments, readLocated, wholeBatches, type BatchLocation, type SegmentView } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { ReadSlots, threadpoolReadSlots } from './read-slots.js';
+import { defaultFdCache, type FdCache, type LazyFile } from './fd-cache.js';
 
 /**
  * Reads this big or bigger go to libuv's threadpool (readAt); smaller ones, such as a tailing
@@ -23,39 +29,37 @@ import { ReadSlots, threadpoolReadSlots } from './read-slots.js';
 export const READ_ASYNC_MIN_BYTES = 64 * 1024;
 
 export class ReaderSegment implements SegmentView {
-  private fd: number | null = null;
-  private indexFd: number | null = null;
-  private timeIndexFd: number | null = null;
+  private readonly log: LazyFile;
+  private readonly index: LazyFile;
+  private readonly timeIndexFile: LazyFile;
   private offsetIndex: OffsetIndex;
   private timeIndex: TimeIndex;
   private indexBytesLoaded = 0;
   private timeBytesLoaded = 0;
-  private readonly paths: { log: string; index: string; timeIndex: string };
 
   constructor(
     private readonly io: FileIo,
+    files: FdCache,
     dir: string,
     readonly baseOffset: number,
   ) {
-    this.paths = segmentPaths(dir, baseOffset);
+    const paths = segmentPaths(dir, baseOffset);
+    // The .log's identity tells a reopen after eviction from a reopen of a file the cleaner swapped in.
+    this.log = files.file(io, paths.log, 'r', { trackIdentity: true });
+    this.index = files.file(io, paths.index, 'r');
+    this.timeIndexFile = files.file(io, paths.timeIndex, 'r');
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
   }
 
-  /** Identity of the .log file this object opened, to notice the cleaner replacing it. */
-  private logId: string | null = null;
-
   logFd(): number {
-    if (this.fd === null) {
-      this.fd = this.io.openSync(this.paths.log, 'r');
-      this.logId = this.io.fileIdSync(this.fd);
-    }
-    return this.fd;
+    return this.log.fd();
   }
 
   /** False once the .log at our path is another file than the one we read (a cleaner swap). */
   isCurrent(): boolean {
-    return this.fd === null || this.io.pathIdSync(this.paths.log) === this.logId;
+    const id = this.log.openedId;
+    return id === null || this.io.pathIdSync(this.log.path) === id;
   }
 
   readableBytes(): number {
@@ -94,19 +98,19 @@ export class ReaderSegment implements SegmentView {
    * time index is loaded only by timestamp lookups (loadNewTimeEntries): fetches never need it.
    */
   private loadNewOffsetEntries(logBytes = this.readableBytes()): void {
-    this.indexFd ??= this.io.openSync(this.paths.index, 'r');
-    const indexBytes = this.io.fstatSizeSync(this.indexFd);
+    const indexFd = this.index.fd();
+    const indexBytes = this.io.fstatSizeSync(indexFd);
     if (indexBytes < this.indexBytesLoaded) this.resetIndexes(); // rebuilt or cut back by the writer
-    const newIndex = readWhole(this.io, this.indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
+    const newIndex = readWhole(this.io, indexFd, this.indexBytesLoaded, indexBytes, OFFSET_INDEX_ENTRY_BYTES);
     this.offsetIndex.decodeAppend(newIndex, logBytes); // stops at the first entry the log does not bear out yet
     this.indexBytesLoaded = this.offsetIndex.entryCount * OFFSET_INDEX_ENTRY_BYTES;
   }
 
   private loadNewTimeEntries(): void {
-    this.timeIndexFd ??= this.io.openSync(this.paths.timeIndex, 'r');
-    const timeBytes = this.io.fstatSizeSync(this.timeIndexFd);
+    const timeIndexFd = this.timeIndexFile.fd();
+    const timeBytes = this.io.fstatSizeSync(timeIndexFd);
     if (timeBytes < this.timeBytesLoaded) this.resetIndexes();
-    const newTime = readWhole(this.io, this.timeIndexFd, this.timeBytesLoaded, timeBytes, TIME_INDEX_ENTRY_BYTES);
+    const newTime = readWhole(this.io, timeIndexFd, this.timeBytesLoaded, timeBytes, TIME_INDEX_ENTRY_BYTES);
     this.timeIndex.decodeAppend(newTime, Number.MAX_SAFE_INTEGER);
     this.timeBytesLoaded = this.timeIndex.entryCount * TIME_INDEX_ENTRY_BYTES;
   }
@@ -120,28 +124,31 @@ export class ReaderSegment implements SegmentView {
 
   /** Reads in flight on this segment's descriptor (readAt): close() waits for them. */
   private pins = 0;
-  private closeRequested = false;
+  private closed = false;
 
-  /** Keeps the .log descriptor open until unpin(), whatever close() is called meanwhile. */
+  /**
+   * Keeps the .log descriptor open until unpin(), whatever close() or the cache does meanwhile
+   * (reopening it if the cache had closed it: ENOENT / ESTALE if the file is gone or replaced).
+   */
   pin(): number {
-    const fd = this.logFd();
+    const fd = this.log.pin();
     this.pins++;
     return fd;
   }
 
   unpin(): void {
+    this.log.unpin();
     this.pins--;
-    if (this.pins === 0 && this.closeRequested) this.close();
+    if (this.pins === 0 && this.closed) this.close();
   }
 
+  /** Closes the descriptors; a pinned .log closes at its last unpin. */
   close(): void {
-    if (this.pins > 0) {
-      this.closeRequested = true;
-      return;
-    }
-    this.closeRequested = false;
-    for (const fd of [this.fd, this.indexFd, this.timeIndexFd]) if (fd !== null) this.io.closeSync(fd);
-    this.fd = this.indexFd = this.timeIndexFd = null;
+    this.closed = true;
+    if (this.pins > 0) return;
+    this.log.close();
+    this.index.close();
+    this.timeIndexFile.close();
   }
 }
 
@@ -166,14 +173,17 @@ async function readLocatedAsync(io: FileIo, fd: number, location: BatchLocation,
 export class LogReader {
   private readonly io: FileIo;
   private readonly readSlots: ReadSlots;
+  private readonly files: FdCache;
   private segments: ReaderSegment[] = [];
+  private closed = false;
 
   constructor(
     readonly dir: string,
-    options: { io?: FileIo; readSlots?: ReadSlots } = {},
+    options: { io?: FileIo; readSlots?: ReadSlots; files?: FdCache } = {},
   ) {
     this.io = options.io ?? nodeIo;
     this.readSlots = options.readSlots ?? threadpoolReadSlots;
+    this.files = options.files ?? defaultFdCache();
     this.refresh();
   }
 
@@ -186,7 +196,7 @@ export class LogReader {
       // A segment the cleaner replaced (new file at the same name) is reopened.
       const keep = old !== undefined && !old.staleIndex && old.isCurrent();
       if (keep) known.delete(baseOffset);
-      return keep ? old : new ReaderSegment(this.io, this.dir, baseOffset);
+      return keep ? old : new ReaderSegment(this.io, this.files, this.dir, baseOffset);
     });
     for (const gone of known.values()) gone.close();
   }
@@ -211,26 +221,48 @@ export class LogReader {
    * below `highWatermark`. A read of READ_ASYNC_MIN_BYTES or more runs in libuv's threadpool, so
    * the main thread serves other connections meanwhile and reads of several partitions use several
    * cores; at most the reader's ReadSlots of them run at once (read-slots.ts), each taking its
-   * buffer only when it starts. The segment's descriptor stays open until the read is done, even if
-   * the segment is deleted or the reader closed meanwhile.
+   * buffer only when it starts. A read pins its segment's .log only once it holds a slot, so the
+   * descriptors held by reads stay within the slots however many wait: the descriptor stays open
+   * until the read is done, even if the segment is deleted or the reader closed meanwhile. A read
+   * that waited and finds its file gone or replaced (its descriptor closed by the cache meanwhile)
+   * locates its batch again: out of range if retention deleted it, else the current bytes.
    */
   async readAt(location: BatchLocation<ReaderSegment>, maxBytes: number, highWatermark: number, buffers: ReadBuffers = freshReadBuffers): Promise<Buffer> {
     const wantBytes = readBytesFor(location, maxBytes);
-    const segment = location.segment;
-    const fd = segment.pin(); // open until unpin(), whatever close() is called meanwhile (a slot may take a while)
-    try {
-      if (wantBytes < READ_ASYNC_MIN_BYTES) {
-        return readLocated(this.io, fd, location, maxBytes, highWatermark, buffers);
-      }
-      await this.readSlots.acquire();
+    if (wantBytes < READ_ASYNC_MIN_BYTES) {
+      const fd = location.segment.pin(); // pin/unpin: a closed reader's segment closes again after
       try {
-        return await readLocatedAsync(this.io, fd, location, wantBytes, maxBytes, highWatermark, buffers);
+        return readLocated(this.io, fd, location, maxBytes, highWatermark, buffers);
       } finally {
-        this.readSlots.release();
+        location.segment.unpin();
       }
-    } finally {
-      segment.unpin();
     }
+    const waited = !this.readSlots.tryAcquire();
+    if (waited) await this.readSlots.acquire();
+    let pinned: BatchLocation<ReaderSegment> | null = null;
+    try {
+      // Without a wait this is the same synchronous step as locate(): the descriptor it used.
+      pinned = waited ? this.pinAfterWait(location, highWatermark) : (location.segment.pin(), location);
+      if (pinned === null) return Buffer.alloc(0);
+      return await readLocatedAsync(this.io, pinned.segment.logFd(), pinned, readBytesFor(pinned, maxBytes), maxBytes, highWatermark, buffers);
+    } finally {
+      pinned?.segment.unpin();
+      this.readSlots.release();
+    }
+  }
+
+  /** Pins a location's .log after waiting for a slot; locates again if the file went meanwhile. */
+  private pinAfterWait(location: BatchLocation<ReaderSegment>, highWatermark: number): BatchLocation<ReaderSegment> | null {
+    try {
+      location.segment.pin();
+      return location;
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== 'ENOENT' && code !== 'ESTALE') || this.closed) throw err;
+    }
+    const again = this.locate(location.first.baseOffset, highWatermark);
+    again?.segment.pin(); // just opened by locate, in this same step
+    return again;
   }
 
   offsetForTimestamp(timestampMs: number, highWatermark: number): { offset: number; timestamp: number } | null {
@@ -246,7 +278,8 @@ export class LogReader {
         const result = attempt();
         if (result !== null) return result;
       } catch (err) {
-        if ((err as { code?: string }).code !== 'ENOENT' || round > 0) throw err;
+        const code = (err as { code?: string }).code;
+        if ((code !== 'ENOENT' && code !== 'ESTALE') || round > 0) throw err;
       }
       this.refresh();
     }
@@ -256,6 +289,7 @@ export class LogReader {
   }
 
   close(): void {
+    this.closed = true;
     for (const segment of this.segments) segment.close();
     this.segments = [];
   }

@@ -39,6 +39,13 @@ export class ReadSlots {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** Takes a slot if one is free now (then no one waits either); release() it exactly once. */
+  tryAcquire(): boolean {
+    if (this.inFlight >= this.max) return false;
+    this.inFlight++;
+    return true;
+  }
+
   /** Hands the slot to the longest waiter, if any. */
   release(): void {
     assert(this.inFlight > 0, 'read slot released more often than acquired');

@@ -18,7 +18,10 @@ const LOOKUP_CHUNK_BYTES = 8 * 1024;
 
 export interface SegmentView {
   readonly baseOffset: number;
-  /** Open descriptor of the .log. */
+  /**
+   * Descriptor of the .log, opened if needed. Valid until the next use of another file on this
+   * thread (fd-cache.ts): take it right before the read or scan that uses it.
+   */
   logFd(): number;
   /** Bytes of the .log that may be read (the writer's size, or the file size for a reader). */
   readableBytes(): number;
@@ -156,7 +159,8 @@ export function offsetForTimestampIn(
     let hit: ScannedBatch | null = null;
     let passedMax = false;
     const endPosition = segment.readableBytes();
-    scanBatches(io, segment.logFd(), segment.floorPosition(startOffset, endPosition), endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
+    const position = segment.floorPosition(startOffset, endPosition); // before logFd(): it may use other files
+    scanBatches(io, segment.logFd(), position, endPosition, { verify: false, chunkBytes: LOOKUP_CHUNK_BYTES }, (batch) => {
       if (batch.lastOffset >= maxOffset) {
         passedMax = true;
         return false;

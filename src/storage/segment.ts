@@ -3,9 +3,13 @@
  * Owned by the PartitionLog of one partition worker; not thread-safe. Index entries are written
  * to their files right after the log bytes they point at, so a concurrent reader that finds an
  * entry also finds its batch.
+ *
+ * The three files are LazyFiles (fd-cache.ts): a segment holds no descriptor until it reads,
+ * writes or fsyncs, and its thread's FdCache may close one between two uses.
  */
 import { assert } from '../common/assert.js';
-import { readFully, writeFully, type FileIo } from './io.js';
+import { fileSizeAt, readFully, writeFully, type FileIo } from './io.js';
+import type { FdCache, LazyFile } from './fd-cache.js';
 import { segmentPaths } from './file-names.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
@@ -40,40 +44,57 @@ export class Segment implements SegmentView {
   private timeEntriesOnDisk = 0;
   private closed = false;
   private pendingTruncate = false;
+  private readonly log: LazyFile;
+  private readonly index: LazyFile;
+  private readonly timeIndexFile: LazyFile;
 
   private constructor(
     private readonly io: FileIo,
+    files: FdCache,
     dir: string,
     readonly baseOffset: number,
-    private readonly fd: number,
-    private indexFd: number,
-    private timeIndexFd: number,
   ) {
     this.paths = segmentPaths(dir, baseOffset);
+    this.log = files.file(io, this.paths.log, 'r+');
+    this.index = files.file(io, this.paths.index, 'r+');
+    this.timeIndexFile = files.file(io, this.paths.timeIndex, 'r+');
     this.offsetIndex = new OffsetIndex(baseOffset);
     this.timeIndex = new TimeIndex(baseOffset);
     this.nextOffset = baseOffset;
   }
 
-  /** Opens (creating if missing) the three files of a segment. */
-  static open(io: FileIo, dir: string, baseOffset: number): Segment {
-    const paths = segmentPaths(dir, baseOffset);
-    const fds: number[] = [];
+  /**
+   * The segment of `baseOffset` in `dir`, creating its files if missing (a roll, or an index lost
+   * since the last run); `existingNames` (a listing of `dir`) spares the existence checks. Opens
+   * no descriptor: the size comes from a stat of the .log.
+   */
+  static open(io: FileIo, files: FdCache, dir: string, baseOffset: number, existingNames?: ReadonlySet<string>): Segment {
+    const segment = new Segment(io, files, dir, baseOffset);
     try {
-      for (const path of [paths.log, paths.index, paths.timeIndex]) {
-        fds.push(io.openSync(path, io.existsSync(path) ? 'r+' : 'w+'));
+      for (const file of [segment.log, segment.index, segment.timeIndexFile]) {
+        const exists = existingNames === undefined ? io.existsSync(file.path) : existingNames.has(file.path.slice(dir.length + 1));
+        if (!exists) {
+          // Created empty now (a roll fsyncs the directory right after); reopened with r+ later.
+          io.closeSync(io.openSync(file.path, 'w+'));
+        }
       }
+      segment.sizeBytes = fileSizeAt(io, segment.log.path);
     } catch (err) {
-      for (const fd of fds) io.closeSync(fd);
+      segment.close();
       throw err;
     }
-    const segment = new Segment(io, dir, baseOffset, fds[0]!, fds[1]!, fds[2]!);
-    segment.sizeBytes = io.fstatSizeSync(segment.fd);
     return segment;
   }
 
   logFd(): number {
-    return this.fd;
+    return this.log.fd();
+  }
+
+  /** Closes the three descriptors (they reopen on the next use): an idle segment holds none. */
+  closeDescriptors(): void {
+    this.log.close();
+    this.index.close();
+    this.timeIndexFile.close();
   }
 
   readableBytes(): number {
@@ -90,8 +111,8 @@ export class Segment implements SegmentView {
 
   /** Loads index files written earlier; false if either is damaged or stale (rebuild then). */
   loadIndexes(): boolean {
-    const indexBytes = this.readAll(this.indexFd);
-    const timeBytes = this.readAll(this.timeIndexFd);
+    const indexBytes = this.readAll(this.index);
+    const timeBytes = this.readAll(this.timeIndexFile);
     const ok = this.offsetIndex.decodeAppend(indexBytes, this.sizeBytes) && this.timeIndex.decodeAppend(timeBytes, Number.MAX_SAFE_INTEGER);
     this.indexEntriesOnDisk = this.offsetIndex.entryCount;
     this.timeEntriesOnDisk = this.timeIndex.entryCount;
@@ -113,20 +134,18 @@ export class Segment implements SegmentView {
     this.offsetOfMaxTimestamp = offsetOfMaxTimestamp;
   }
 
-  /** After the cleaner renamed new index files over the old: point the descriptors at them. */
+  /** After the cleaner renamed new index files over the old: the next use opens the new ones. */
   reopenIndexFiles(): void {
-    this.io.closeSync(this.indexFd);
-    this.io.closeSync(this.timeIndexFd);
-    this.indexFd = this.io.openSync(this.paths.index, 'r+');
-    this.timeIndexFd = this.io.openSync(this.paths.timeIndex, 'r+');
+    this.index.close();
+    this.timeIndexFile.close();
   }
 
   /** Forgets all index entries, in memory and on disk, before a rebuild by `observe`. */
   resetIndexes(): void {
     this.offsetIndex.truncateEntries(0);
     this.timeIndex.truncateEntries(0);
-    this.io.ftruncateSync(this.indexFd, 0);
-    this.io.ftruncateSync(this.timeIndexFd, 0);
+    this.io.ftruncateSync(this.index.fd(), 0);
+    this.io.ftruncateSync(this.timeIndexFile.fd(), 0);
     this.indexEntriesOnDisk = 0;
     this.timeEntriesOnDisk = 0;
     this.bytesSinceLastIndexEntry = 0;
@@ -164,7 +183,7 @@ export class Segment implements SegmentView {
     this.truncateFilesToState();
     const saved = this.saveState();
     try {
-      writeFully(this.io, this.fd, buf, offset, length, saved.sizeBytes);
+      writeFully(this.io, this.log.fd(), buf, offset, length, saved.sizeBytes);
       for (const batch of batches) this.observe(batch);
       this.writePendingIndexEntries();
       if (fsync) this.flush();
@@ -174,16 +193,21 @@ export class Segment implements SegmentView {
     }
   }
 
+  /** Whether writePendingIndexEntries() would write anything. */
+  hasPendingIndexEntries(): boolean {
+    return this.offsetIndex.entryCount > this.indexEntriesOnDisk || this.timeIndex.entryCount > this.timeEntriesOnDisk;
+  }
+
   /** Appends index entries held in memory but not yet in the files. */
   writePendingIndexEntries(): void {
     if (this.offsetIndex.entryCount > this.indexEntriesOnDisk) {
       const bytes = this.offsetIndex.encode(this.indexEntriesOnDisk);
-      writeFully(this.io, this.indexFd, bytes, 0, bytes.length, this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_BYTES);
+      writeFully(this.io, this.index.fd(), bytes, 0, bytes.length, this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_BYTES);
       this.indexEntriesOnDisk = this.offsetIndex.entryCount;
     }
     if (this.timeIndex.entryCount > this.timeEntriesOnDisk) {
       const bytes = this.timeIndex.encode(this.timeEntriesOnDisk);
-      writeFully(this.io, this.timeIndexFd, bytes, 0, bytes.length, this.timeEntriesOnDisk * TIME_INDEX_ENTRY_BYTES);
+      writeFully(this.io, this.timeIndexFile.fd(), bytes, 0, bytes.length, this.timeEntriesOnDisk * TIME_INDEX_ENTRY_BYTES);
       this.timeEntriesOnDisk = this.timeIndex.entryCount;
     }
   }
@@ -195,27 +219,21 @@ export class Segment implements SegmentView {
   }
 
   flush(): void {
-    this.io.fsyncSync(this.fd);
-    this.io.fsyncSync(this.indexFd);
-    this.io.fsyncSync(this.timeIndexFd);
+    this.io.fsyncSync(this.log.fd());
+    this.io.fsyncSync(this.index.fd());
+    this.io.fsyncSync(this.timeIndexFile.fd());
   }
 
   /** Cuts the .log at `position` (recovery of a damaged tail); indexes must be rebuilt after. */
   truncateLog(position: number): void {
-    this.io.ftruncateSync(this.fd, position);
+    this.io.ftruncateSync(this.log.fd(), position);
     this.sizeBytes = position;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const fd of [this.fd, this.indexFd, this.timeIndexFd]) {
-      try {
-        this.io.closeSync(fd);
-      } catch {
-        // closing is best effort: the descriptor may be dead after a simulated crash
-      }
-    }
+    this.closeDescriptors(); // best effort: a descriptor may be dead after a simulated crash
   }
 
   deleteFiles(): void {
@@ -225,11 +243,15 @@ export class Segment implements SegmentView {
     }
   }
 
-  private readAll(fd: number): Buffer {
-    const size = this.io.fstatSizeSync(fd);
-    const buf = Buffer.allocUnsafe(size);
-    readFully(this.io, fd, buf, 0, size, 0);
-    return buf;
+  /** A whole index file; an empty one (most of them in an idle partition) without opening it. */
+  private readAll(file: LazyFile): Buffer {
+    if (!file.isOpen && fileSizeAt(this.io, file.path) === 0) return Buffer.alloc(0);
+    return file.use((fd) => {
+      const size = this.io.fstatSizeSync(fd);
+      const buf = Buffer.allocUnsafe(size);
+      readFully(this.io, fd, buf, 0, size, 0);
+      return buf;
+    });
   }
 
   private saveState() {
@@ -270,9 +292,9 @@ export class Segment implements SegmentView {
   /** Cuts the three files to the in-memory sizes, after a failed append left bytes past them. */
   private truncateFilesToState(): void {
     if (!this.pendingTruncate) return;
-    this.io.ftruncateSync(this.fd, this.sizeBytes);
-    this.io.ftruncateSync(this.indexFd, this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_BYTES);
-    this.io.ftruncateSync(this.timeIndexFd, this.timeEntriesOnDisk * TIME_INDEX_ENTRY_BYTES);
+    this.io.ftruncateSync(this.log.fd(), this.sizeBytes);
+    this.io.ftruncateSync(this.index.fd(), this.indexEntriesOnDisk * OFFSET_INDEX_ENTRY_BYTES);
+    this.io.ftruncateSync(this.timeIndexFile.fd(), this.timeEntriesOnDisk * TIME_INDEX_ENTRY_BYTES);
     this.pendingTruncate = false;
   }
 }

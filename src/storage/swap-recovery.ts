@@ -13,8 +13,15 @@ import { LOG_SUFFIX, CLEANED_SUFFIX, SWAP_SUFFIX, segmentBaseOffsets, segmentPat
 import type { FileIo } from './io.js';
 import { scanBatches } from './batch-scan.js';
 
-export function recoverCleanerSwaps(io: FileIo, dir: string): void {
-  let names = io.readdirSync(dir);
+/** Whether a listing of a partition directory holds files of an interrupted cleaner swap. */
+export function hasCleanerSwapFiles(names: readonly string[]): boolean {
+  return names.some((n) => n.endsWith(CLEANED_SUFFIX) || n.endsWith(SWAP_SUFFIX));
+}
+
+/** Finishes or undoes interrupted swaps; `names` is a listing of `dir`. */
+export function recoverCleanerSwaps(io: FileIo, dir: string, listing: readonly string[]): void {
+  if (!hasCleanerSwapFiles(listing)) return;
+  let names = listing;
   let changed = false;
   for (const name of names.filter((n) => n.endsWith(LOG_SUFFIX + CLEANED_SUFFIX))) {
     const stem = name.slice(0, -(LOG_SUFFIX + CLEANED_SUFFIX).length);

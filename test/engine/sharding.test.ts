@@ -123,6 +123,41 @@ describe('sharded partition workers', () => {
     expect(survivor.restartCount).toBe(0);
     expect(mine.every((p) => broker.workerOf('t', p) === crashed)).toBe(true);
   });
+  it('applies segment.ms and retention.ms to an idle partition from its worker\'s schedule, then sleeps again', async () => {
+    const broker = await open({ dataDir: tempDataDir(), workers: 1, coordinators: { workerCount: 1 } });
+    await broker.createTopic('expiring', { partitions: 1, configs: { 'segment.ms': '300', 'retention.ms': '600' } });
+    await broker.createTopic('quiet', { partitions: 50 });
+    const old = Date.now() - 10_000;
+    expect((await broker.produce('expiring', 0, batchOf(['a', 'b', 'c'], { timestamp: old }))).errorCode).toBe(ErrorCode.NONE);
+    // No produce, fetch or tick from outside: the worker's deadline for this partition rolls the
+    // segment, then retention deletes it and the log start moves past the three records.
+    await waitUntil('retention to delete the expired segment', () => broker.partitionState('expiring', 0)!.logStartOffset === 3);
+    await waitUntil('the worker to sleep with nothing due', () => broker.workerCounters().every((c) => c.sleeping));
+  });
+
+  it('keeps its segment files under the descriptor budget while many partitions roll, append and serve fetches at once', async () => {
+    // A limit of 300 leaves 16 descriptors to each partition worker and 16 to the main thread's readers.
+    const broker = await open({ dataDir: tempDataDir(), workers: 2, openFilesLimit: 300, coordinators: { workerCount: 1 } });
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    await broker.createTopic('many', { partitions: 40, configs: { 'segment.bytes': '2048' } });
+    const baseline = openFds();
+    let peak = baseline;
+    const expected: string[][] = Array.from({ length: 40 }, () => []);
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(expected.map(async (sent, p) => {
+        const batch = Array.from({ length: 10 }, (_, i) => `p${p}-r${round}-${i}-${'x'.repeat(140)}`);
+        expect((await broker.produce('many', p, batchOf(batch))).errorCode).toBe(ErrorCode.NONE);
+        sent.push(...batch);
+        // Fetch while the other partitions append: the readers' cache evicts and reopens too.
+        expect(await readAll(broker, 'many', p)).toHaveLength(sent.length);
+        peak = Math.max(peak, openFds());
+      }));
+    }
+    // 40 partitions of >= 8 segments would hold ~1,000 descriptors with every file open.
+    expect(broker.partitionState('many', 0)!.segmentCount).toBeGreaterThanOrEqual(8);
+    expect(peak - baseline).toBeLessThanOrEqual(3 * 16 + 16); // three caches, plus reads pinned in flight
+    for (let p = 0; p < 40; p++) expect(values(await readAll(broker, 'many', p))).toEqual(expected[p]);
+  });
 });
 
 /** readAll for a broker whose partition may not be open yet: its first fetch opens it. */

@@ -28,6 +28,7 @@ import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, type 
 import { SpinBackoff, SpinBudget } from './spin.js';
 import { WorkerControl } from './worker-control.js';
 import { DeadlineSchedule } from './deadlines.js';
+import { FdCache } from '../../storage/fd-cache.js';
 import { produceFrameBatches, produceFrameSlot } from './produce-frame.js';
 import type { OpenReply, PartitionSpec, PartitionWorkerData, WorkerRequest } from './messages.js';
 
@@ -51,8 +52,6 @@ interface OpenLog {
   name: string;
   log: PartitionLog;
   state: SharedPartitionState;
-  /** When the log last changed (append, tick), for the interim deadline rule below. */
-  changedMs: number;
 }
 
 const data = workerData as PartitionWorkerData;
@@ -66,6 +65,8 @@ const spinBackoff = new SpinBackoff(SPIN_BACKOFF_MAX_SKIP, SPIN_MISSES_BEFORE_SK
 const faults = workerFaultsFor(data.faults, 'partitions', `partition-worker-${data.workerIndex}`);
 const logs = new Map<number, OpenLog>();
 const schedule = new DeadlineSchedule();
+/** Every open segment and index file of this worker's partitions, under its descriptor budget. */
+const files = new FdCache(data.descriptorBudget);
 /** Partitions appended to since the last publishDone. */
 const touched = new Set<OpenLog>();
 let handledControlSeq = data.controlSeqAtStart;
@@ -87,19 +88,9 @@ function publishState(entry: OpenLog): void {
   });
 }
 
-/**
- * When the partition's log next has time-based work. PartitionLog.nextDeadlineMs gives it exactly;
- * without it, a partition is ticked every 100 ms for a minute after it last changed, then left
- * alone (no flush.ms/segment.ms/retention until it changes again).
- */
-function nextDeadlineMs(entry: OpenLog, nowMs: number): number {
-  const log = entry.log as PartitionLog & { nextDeadlineMs?: () => number };
-  if (typeof log.nextDeadlineMs === 'function') return log.nextDeadlineMs();
-  return nowMs - entry.changedMs < 60_000 ? nowMs + 100 : Infinity;
-}
-
-function reschedule(entry: OpenLog, nowMs = Date.now()): void {
-  schedule.set(entry.slot, nextDeadlineMs(entry, nowMs));
+/** Puts the partition's next time-based work (Infinity: none until it changes) on the schedule. */
+function reschedule(entry: OpenLog): void {
+  schedule.set(entry.slot, entry.log.nextDeadlineMs());
 }
 
 function appendFrame(entry: OpenLog | undefined, batches: Uint8Array): Completion {
@@ -119,11 +110,9 @@ function appendFrame(entry: OpenLog | undefined, batches: Uint8Array): Completio
 
 /** Makes the appends so far visible: state first (a fetch woken by a completion must find the new high watermark), ring space back, then the completions. */
 function publishDone(): void {
-  const nowMs = Date.now();
   for (const entry of touched) {
-    entry.changedMs = nowMs;
     publishState(entry);
-    reschedule(entry, nowMs);
+    reschedule(entry);
   }
   touched.clear();
   frames.release();
@@ -175,7 +164,7 @@ function runDue(nowMs: number): void {
       continue;
     }
     publishState(entry);
-    reschedule(entry, nowMs);
+    reschedule(entry);
   }
 }
 
@@ -225,8 +214,8 @@ function reply(requestId: number, run: () => unknown): void {
 function openLog(spec: PartitionSpec): void {
   // A new partition must not inherit files a crash left behind mid-deletion of an older topic.
   if (spec.fresh) fs.rmSync(spec.dir, { recursive: true, force: true });
-  const log = PartitionLog.open(spec.dir, spec.config, faults === null ? {} : { io: faults.io });
-  const entry: OpenLog = { slot: spec.slot, name: `${spec.topic}-${spec.partition}`, log, state: new SharedPartitionState(spec.stateSab), changedMs: 0 };
+  const log = PartitionLog.open(spec.dir, spec.config, faults === null ? { files } : { files, io: faults.io });
+  const entry: OpenLog = { slot: spec.slot, name: `${spec.topic}-${spec.partition}`, log, state: new SharedPartitionState(spec.stateSab) };
   logs.set(spec.slot, entry);
   publishState(entry);
   reschedule(entry);

@@ -19,6 +19,7 @@ import { BrookError } from '../../common/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import { LogReader } from '../../storage/log-reader.js';
+import type { FdCache } from '../../storage/fd-cache.js';
 import type { ActiveProducer, PartitionState, ProduceResult } from '../broker-types.js';
 import { createStateBuffer, SharedPartitionState } from './partition-state.js';
 import type { PartitionSpec } from './messages.js';
@@ -51,6 +52,8 @@ export class Partition {
     readonly dir: string,
     private configValue: LogConfig,
     private readonly assign: AssignWorker,
+    /** The main thread's descriptor cache, shared by every partition's LogReader. */
+    private readonly readerFiles: FdCache,
     /** True for a partition just created: leftovers of a deleted topic at `dir` are removed at its first open. */
     private fresh: boolean,
   ) {}
@@ -171,7 +174,7 @@ export class Partition {
    */
   reader(): LogReader {
     if (this.statusValue === 'closing' || this.statusValue === 'closed') throw new BrookError('PARTITION_CLOSED', `partition ${this.topic}-${this.partition} is closed`);
-    this.logReader ??= new LogReader(this.dir);
+    this.logReader ??= new LogReader(this.dir, { files: this.readerFiles });
     return this.logReader;
   }
 
