@@ -102,8 +102,8 @@ async function produceAll(client: KafkaClient, topic: string, batch: Buffer, cou
 }
 
 export async function run(options: { quick?: boolean } = {}): Promise<Row[]> {
-  const repetitions = options.quick ? 1 : 3;
-  const megabytesPerRun = options.quick ? 8 : 32;
+  const repetitions = options.quick ? 1 : 5;
+  const megabytesPerRun = options.quick ? 8 : 64;
   const samples = new Map<string, { mbps: number[]; cpu: number[] }>();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-validation-bench-'));
   try {
@@ -116,8 +116,10 @@ export async function run(options: { quick?: boolean } = {}): Promise<Row[]> {
           for (const kib of BATCH_KIB) {
             const { records, recordBytes } = recordsOf(kib * 1024);
             const count = Math.ceil((megabytesPerRun * 1e6) / recordBytes);
-            // Cases interleaved in each repetition, so a burst of load from elsewhere hits them alike.
-            for (const c of CASES) {
+            // Cases interleaved in each repetition, in an order rotated by one each time, so neither
+            // a burst of load from elsewhere nor going first (a colder server) favours one case.
+            const order = CASES.map((_, i) => CASES[(i + rep) % CASES.length]!);
+            for (const c of order) {
               const topic = `bench-${rep}-${kib}-${CASES.indexOf(c)}`;
               await createTopic(client, topic, c.topicConfigs);
               const batch = encodeRecordBatch(records, { compression: c.codec });
@@ -164,6 +166,6 @@ export async function run(options: { quick?: boolean } = {}): Promise<Row[]> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
   const rows = await run({ quick });
-  console.log(`produce validation and recompression, end to end (median of ${quick ? 1 : 3}) — ${describeMachine(machineInfo())}`);
+  console.log(`produce validation and recompression, end to end (median of ${quick ? 1 : 5}) — ${describeMachine(machineInfo())}`);
   console.table(rows);
 }
