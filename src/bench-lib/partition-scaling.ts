@@ -272,7 +272,7 @@ export async function runEngineCase(broker: Broker, topic: string, partitionCoun
     const consume = await consumeAll(broker, targets, produce.recordCount, consumeDurations(spec));
     return { produce, consume, footprint: used };
   } finally {
-    for (const t of topics) await broker.deleteTopic(t.name);
+    await broker.deleteTopics(topics.map((t) => t.name));
   }
 }
 

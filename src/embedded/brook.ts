@@ -34,6 +34,8 @@ export interface BrookOptions {
   workers?: number;
   /** Bytes of each partition worker's produce ring. Default 16 MiB. */
   ringBytes?: number;
+  /** The open-files limit Brook shares among its threads' segment-file caches. Default: RLIMIT_NOFILE. */
+  openFilesLimit?: number;
   /**
    * Close gracefully on SIGINT / SIGTERM (flush producers, write clean-shutdown markers), then
    * let the signal end the process as it would have. Default true. Pass false when the
@@ -71,6 +73,7 @@ export class Brook {
       numPartitions: options.numPartitions ?? 1,
       ringBytes: options.ringBytes,
       workers: options.workers,
+      openFilesLimit: options.openFilesLimit,
       // Usable at once; every partition opens (and recovers) in the background, or on first use.
       openPartitions: 'background',
     });

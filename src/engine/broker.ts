@@ -273,18 +273,41 @@ export class Broker {
     });
   }
 
-  deleteTopic(name: string): Promise<void> {
+  async deleteTopic(name: string): Promise<void> {
+    const [error] = await this.deleteTopics([name]);
+    if (error !== null && error !== undefined) throw error;
+  }
+
+  /**
+   * Deletes every existing topic of the list with ONE metadata-log record (one fsync), then closes
+   * and removes all their partitions together; answers per topic null or the error that refused it.
+   */
+  deleteTopics(names: string[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      // Kafka refuses to delete internal topics through the admin API.
-      if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
-      const entry = this.existing(name);
+      const errors: (Error | null)[] = [];
+      const entries = new Map<string, TopicEntry>();
+      for (const name of names) {
+        try {
+          // Kafka refuses to delete internal topics through the admin API.
+          if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
+          entries.set(name, this.existing(name)); // a name listed twice is deleted once
+          errors.push(null);
+        } catch (err) {
+          errors.push(asKafkaCodeError(err) as Error);
+        }
+      }
+      if (entries.size === 0) return errors;
       // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
-      this.metadata.deleteTopic(name);
-      this.topicsByName.delete(name);
-      this.traffic.forget(name);
-      this.topicsChanged([[name, 0]]);
-      await Promise.all(entry.partitions.map((partition) => partition.close(true)));
-      for (const partition of entry.partitions) fs.rmSync(partition.dir, { recursive: true, force: true });
+      this.metadata.deleteTopics([...entries.keys()]);
+      for (const name of entries.keys()) {
+        this.topicsByName.delete(name);
+        this.traffic.forget(name);
+      }
+      this.topicsChanged([...entries.keys()].map((name) => [name, 0]));
+      const partitions = [...entries.values()].flatMap((entry) => entry.partitions);
+      await Promise.all(partitions.map((partition) => partition.close(true)));
+      await Promise.all(partitions.map((partition) => fs.promises.rm(partition.dir, { recursive: true, force: true })));
+      return errors;
     });
   }
 

@@ -24,6 +24,8 @@ export interface BrokerApi {
   /** Creates several topics with one metadata-log record; per topic null or the error that refused it. */
   createTopics(topics: { name: string; partitions: number; configs?: Record<string, string> }[]): Promise<(Error | null)[]>;
   deleteTopic(name: string): Promise<void>;
+  /** Deletes several topics with one metadata-log record; per topic null or the error that refused it. */
+  deleteTopics(names: string[]): Promise<(Error | null)[]>;
   createPartitions(name: string, totalCount: number): Promise<void>;
   alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void>;
   topics(): TopicInfo[];

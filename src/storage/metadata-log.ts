@@ -28,6 +28,8 @@ type MetadataEvent =
   /** Several topics created by one request (one record, one fsync). */
   | { type: 'createTopics'; topics: TopicMetadata[] }
   | { type: 'deleteTopic'; name: string }
+  /** Several topics deleted by one request (one record, one fsync). */
+  | { type: 'deleteTopics'; names: string[] }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
   | { type: 'setConfigs'; name: string; configs: Record<string, string> }
   /** The dynamic broker configs of one broker resource ("0" or "" for the cluster default), replaced whole. */
@@ -110,6 +112,13 @@ export class MetadataLog implements SecurityMetadataStore {
     this.commit({ type: 'deleteTopic', name });
   }
 
+  /** Deletes every topic with one durable record; none is deleted if one does not exist. */
+  deleteTopics(names: string[]): void {
+    for (const name of names) this.existing(name);
+    if (names.length === 0) return;
+    this.commit({ type: 'deleteTopics', names: [...names] });
+  }
+
   setPartitionCount(name: string, partitionCount: number): void {
     const topic = this.existing(name);
     checkPartitionCount(partitionCount);
@@ -189,6 +198,9 @@ export class MetadataLog implements SecurityMetadataStore {
         break;
       case 'deleteTopic':
         this.state.delete(event.name);
+        break;
+      case 'deleteTopics':
+        for (const name of event.names) this.state.delete(name);
         break;
       case 'setPartitionCount': {
         const topic = this.state.get(event.name);

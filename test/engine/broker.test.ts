@@ -137,6 +137,25 @@ describe('Broker admin', () => {
     expect(reopened.topic('fresh')?.partitionCount).toBe(3);
   });
 
+  it('deletes the existing topics of one deleteTopics call together and answers each refused one with its code', async () => {
+    const dataDir = tempDataDir();
+    const broker = await openBroker(dataDir);
+    await broker.createTopics([{ name: 'a', partitions: 20 }, { name: 'b', partitions: 20 }, { name: 'kept', partitions: 1 }]);
+    expect((await broker.produce('a', 7, batchOf(['x']))).errorCode).toBe(ErrorCode.NONE);
+    const outcomes = await broker.deleteTopics(['a', 'missing', '__consumer_offsets', 'b']);
+    expect(outcomes.map((e) => (e === null ? null : (e as unknown as { errorCode: number }).errorCode))).toEqual([
+      null, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.TOPIC_AUTHORIZATION_FAILED, null,
+    ]);
+    expect(broker.topics().map((t) => t.name)).toEqual(['kept']);
+    expect(fs.readdirSync(dataDir).filter((name) => /^[ab]-\d+$/.test(name))).toEqual([]);
+    await broker.close();
+    const reopened = await openBroker(dataDir);
+    expect(reopened.topics().map((t) => t.name)).toEqual(['kept']);
+    // The names are free again, and the new topics start empty.
+    await reopened.createTopic('a', { partitions: 20 });
+    expect(reopened.partitionState('a', 7)!.logEndOffset).toBe(0);
+  });
+
   it('throws admin errors as Kafka codes', async () => {
     const broker = await openBroker(tempDataDir());
     await broker.createTopic('t', { partitions: 2 });

@@ -43,3 +43,19 @@ describe('MetadataLog.createTopics', () => {
     expect(recordCount(dataDir)).toBe(1);
   });
 });
+
+describe('MetadataLog.deleteTopics', () => {
+  it('deletes many topics with one record, replayed at the next open, and none when one does not exist', () => {
+    const dataDir = tempDir('brook-metadata-');
+    const metadata = MetadataLog.open(dataDir);
+    metadata.createTopics(Array.from({ length: 10 }, (_, i) => topic(`t${i}`)));
+    expect(() => metadata.deleteTopics(['t1', 'missing'])).toThrow(expect.objectContaining({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }));
+    expect(metadata.topics().size).toBe(10);
+    metadata.deleteTopics(['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8']);
+    metadata.close();
+    expect(recordCount(dataDir)).toBe(2);
+    const reopened = MetadataLog.open(dataDir);
+    expect([...reopened.topics().keys()].sort()).toEqual(['t0', 't9']);
+    reopened.close();
+  });
+});

@@ -7,7 +7,7 @@ import * as api from '../../protocol/apis/delete-topics.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { ZERO_UUID } from '../../protocol/apis/runtime.js';
-import { attempt } from './errors.js';
+import { kafkaErrorOf } from './errors.js';
 import { allowed } from '../security/session.js';
 
 type Result = api.DeletableTopicResult;
@@ -19,26 +19,44 @@ export const deleteTopicsHandler = defineHandler<api.DeleteTopicsRequest, api.De
     const wanted = context.apiVersion >= 6
       ? request.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
       : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
-    const responses: Result[] = [];
-    for (const topic of wanted) responses.push(await deleteOne(topic.name, topic.topicId, context));
+    const plans = wanted.map((topic) => planOne(topic.name, topic.topicId, context));
+    // Kafka's controller refuses a topic named twice in one request, each time.
+    const seen = new Map<string, number>();
+    for (const plan of plans) if ('pending' in plan) seen.set(plan.pending.name!, (seen.get(plan.pending.name!) ?? 0) + 1);
+    const finalPlans = plans.map((plan) => 'pending' in plan && seen.get(plan.pending.name!)! > 1
+      ? { done: { ...plan.pending, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' } }
+      : plan);
+    // Every deletable topic in one broker call: one metadata record, all partitions closed together.
+    const pending = finalPlans.flatMap((plan) => ('pending' in plan ? [plan.pending] : []));
+    const errors = await context.server.broker.deleteTopics(pending.map((r) => r.name!));
+    const outcomes = new Map(pending.map((r, i) => [r, errors[i] ?? null]));
+    const responses = finalPlans.map((plan): Result => {
+      if ('done' in plan) return plan.done;
+      const error = outcomes.get(plan.pending) ?? null;
+      if (error === null) return plan.pending;
+      const { errorCode, errorMessage } = kafkaErrorOf(error);
+      return { ...plan.pending, errorCode, errorMessage };
+    });
     return { ...api.defaultDeleteTopicsResponse(), responses };
   },
   errorResponse: () => api.defaultDeleteTopicsResponse(),
 });
 
-async function deleteOne(name: string | null, topicId: string, context: RequestContext): Promise<Result> {
+/** A topic's answer decided already (done), or to be decided by the deletion (pending, answered NONE if it succeeds). */
+type Plan = { done: Result } | { pending: Result };
+
+function planOne(name: string | null, topicId: string, context: RequestContext): Plan {
   const { broker } = context.server;
   const result = (errorCode: number, errorMessage: string | null, resolvedName = name, id = topicId): Result =>
     ({ ...api.defaultDeletableTopicResult(), name: resolvedName, topicId: id, errorCode, errorMessage });
   if ((name === null) === (topicId === ZERO_UUID)) {
-    return result(ErrorCode.INVALID_REQUEST, 'a topic to delete needs a name or a topic id, not both');
+    return { done: result(ErrorCode.INVALID_REQUEST, 'a topic to delete needs a name or a topic id, not both') };
   }
   const info = name === null ? broker.topics().find((t) => t.topicId === topicId) : broker.topic(name);
   if (name === null && (info === undefined || !allowed(context, 'describe', 'topic', info.name))) {
-    return result(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`);
+    return { done: result(ErrorCode.UNKNOWN_TOPIC_ID, `no topic with id ${topicId}`) };
   }
   const topicName = info?.name ?? name!;
-  if (!allowed(context, 'delete', 'topic', topicName)) return result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.', topicName);
-  const outcome = await attempt(() => broker.deleteTopic(topicName));
-  return result(outcome.errorCode, outcome.errorMessage, topicName, info?.topicId ?? ZERO_UUID);
+  if (!allowed(context, 'delete', 'topic', topicName)) return { done: result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.', topicName) };
+  return { pending: result(ErrorCode.NONE, null, topicName, info?.topicId ?? ZERO_UUID) };
 }
