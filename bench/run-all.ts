@@ -26,6 +26,7 @@ export const BENCHMARKS: BenchEntry[] = [
   { name: 'partition-scaling', module: './macro/partition-scaling.js', options: (quick) => ({ quick }) },
   { name: 'wire', module: './macro/wire.js', options: (quick) => ({ quick }) },
   { name: 'groups', module: './macro/groups.js', options: (quick) => ({ quick }) },
+  { name: 'produce-validation', module: './macro/produce-validation-wire.js', options: (quick) => ({ quick }) },
 ];
 
 export interface RunAllEntry {

@@ -87,10 +87,12 @@ export class BrokerBackend implements BrookBackend {
     return { ...topic, configs: { ...this.broker.topicConfig(name) }, partitions };
   }
 
-  async produce(topic: string, partition: number, batches: Buffer, _acks: Acks): Promise<BackendProduceResult> {
-    // One host, one replica: acks=1 and acks=all mean the same. acks=0 still waits in-process,
-    // because the append is what frees ring space (the embedded producer's backpressure).
-    return this.broker.produce(topic, partition, batches);
+  async produce(topic: string, partition: number, batches: Buffer, acks: Acks): Promise<BackendProduceResult> {
+    // One host, one replica: acks=1 and acks=all mean the same, except on a topic whose
+    // min.insync.replicas asks for more replicas than there are (acks=all: NOT_ENOUGH_REPLICAS).
+    // acks=0 still waits in-process, because the append is what frees ring space (the embedded
+    // producer's backpressure).
+    return this.broker.produce(topic, partition, batches, { acks: acks === 'all' ? -1 : acks });
   }
 
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }> {

@@ -22,13 +22,15 @@ import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { diskFullMessage } from '../storage/disk-space.js';
-import { configEntries, DEFAULT_LOG_CONFIG, parseTopicConfigs, resolveLogConfig, type LogConfig } from '../storage/log-config.js';
+import { parseTopicConfigs, resolveLogConfig, topicConfigValues, type LogConfig } from '../storage/log-config.js';
+import { parseBrokerConfigs, staticLayerFromTopicDefaults, topicDefaultsFrom, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
 import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
 import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
 import { Partition } from './partition/partition.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
-import { refuseKeylessRecords, validateBatches } from './produce-checks.js';
+import { validateBatches } from './produce-checks.js';
+import { ProduceValidation } from './produce-validation.js';
 import type { PartitionWorkerHandle } from './partition/worker-handle.js';
 import type { WorkerCounters } from './partition/worker-control.js';
 import { fetchWithLongPoll, readErrorCode, type FetchOptions } from './fetch.js';
@@ -73,7 +75,11 @@ export class Broker {
   /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
   readonly traffic = new TrafficCounters();
   private readonly topicsByName = new Map<string, TopicEntry>();
-  private readonly baseConfig: LogConfig;
+  /** Broker-level configs (broker-configs.ts) and the topic defaults they make. */
+  private brokerLayers: BrokerConfigLayers;
+  private topicDefaults: Record<string, string>;
+  /** Decompression, record checks and recompression of produces that need them. */
+  private readonly produceValidation = new ProduceValidation();
   private adminChain: Promise<unknown> = Promise.resolve();
   private readonly closeListeners = new Set<() => void>();
   private closing: Promise<void> | null = null;
@@ -95,7 +101,8 @@ export class Broker {
     /** The main thread's share of the descriptor budget, for the partitions' LogReaders. */
     private readonly readerFiles: FdCache,
   ) {
-    this.baseConfig = resolveLogConfig(options.topicDefaults ?? {}, DEFAULT_LOG_CONFIG);
+    this.brokerLayers = { perBroker: metadata.brokerConfigs('0'), clusterDefault: metadata.brokerConfigs(''), static: staticLayerFromTopicDefaults(options.topicDefaults ?? {}) };
+    this.topicDefaults = topicDefaultsFrom(this.brokerLayers);
     this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
   }
 
@@ -116,7 +123,7 @@ export class Broker {
     let metadata: MetadataLog | null = null;
     let workers: PartitionWorkers | null = null;
     try {
-      parseTopicConfigs(options.topicDefaults ?? {});
+      staticLayerFromTopicDefaults(options.topicDefaults ?? {});
       metadata = MetadataLog.open(dataDir);
       const workerCount = options.workers ?? os.availableParallelism();
       if (!Number.isSafeInteger(workerCount) || workerCount < 1) throw new InvalidConfigError(`workers=${workerCount} is not a positive integer`);
@@ -160,7 +167,7 @@ export class Broker {
   private addTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Partition[] {
     let entry = this.topicsByName.get(metadata.name);
     if (entry === undefined) {
-      entry = { metadata, config: resolveLogConfig(metadata.configs, this.baseConfig), partitions: [] };
+      entry = { metadata, config: resolveLogConfig(metadata.configs, this.topicDefaults), partitions: [] };
       this.topicsByName.set(metadata.name, entry);
     }
     entry.metadata = metadata;
@@ -271,7 +278,7 @@ export class Broker {
       try {
         validateTopicName(name);
         if (this.topicsByName.has(name) || names.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(metadata.configs);
+        parseTopicConfigs(metadata.configs, this.topicDefaults);
         this.metadata.checkNewTopic(metadata); // the partition count: INVALID_PARTITIONS
         names.add(name);
         accepted.push(metadata);
@@ -349,7 +356,8 @@ export class Broker {
       const overrides = mode === 'replace' ? { ...configs } : { ...entry.metadata.configs, ...configs };
       let config: LogConfig;
       try {
-        config = resolveLogConfig(overrides, this.baseConfig);
+        parseTopicConfigs(overrides, this.topicDefaults);
+        config = resolveLogConfig(overrides, this.topicDefaults);
       } catch (err) {
         throw asKafkaCodeError(err);
       }
@@ -378,7 +386,45 @@ export class Broker {
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
   topicConfig(name: string): Record<string, string> {
-    return configEntries(this.existing(name).config);
+    return topicConfigValues(this.existing(name).metadata.configs, this.topicDefaults);
+  }
+
+  /** The broker-level config layers DescribeConfigs reports (broker-configs.ts). */
+  brokerConfigLayers(): BrokerConfigLayers {
+    return this.brokerLayers;
+  }
+
+  /**
+   * AlterConfigs on a broker resource: replaces the dynamic configs of this broker ("0") or of the
+   * cluster default (""), durably, and gives every topic without its own override the new
+   * defaults. Bad names or values: KafkaCodeError INVALID_CONFIG, nothing changed.
+   */
+  alterBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>, validateOnly = false): Promise<void> {
+    return this.admin(async () => {
+      let layers: BrokerConfigLayers;
+      let topicDefaults: Record<string, string>;
+      try {
+        const parsed = parseBrokerConfigs(configs);
+        layers = scope === 'broker' ? { ...this.brokerLayers, perBroker: parsed } : { ...this.brokerLayers, clusterDefault: parsed };
+        topicDefaults = topicDefaultsFrom(layers);
+        topicConfigValues({}, topicDefaults); // e.g. log.roll.ms=0 would make segment.ms invalid
+        for (const entry of this.topicsByName.values()) parseTopicConfigs(entry.metadata.configs, topicDefaults);
+      } catch (err) {
+        throw asKafkaCodeError(err);
+      }
+      if (validateOnly) return;
+      this.metadata.setBrokerConfigs(scope === 'broker' ? String(this.nodeId) : '', scope === 'broker' ? layers.perBroker : layers.clusterDefault);
+      this.brokerLayers = layers;
+      this.topicDefaults = topicDefaults;
+      const updates: Promise<unknown>[] = [];
+      for (const entry of this.topicsByName.values()) {
+        const config = resolveLogConfig(entry.metadata.configs, topicDefaults);
+        if (JSON.stringify(config) === JSON.stringify(entry.config)) continue;
+        entry.config = config;
+        updates.push(...entry.partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
+      }
+      await Promise.all(updates);
+    });
   }
 
   /** The published state of an open partition; undefined for an unknown partition or one not opened yet (see loadPartitionState). */
@@ -442,7 +488,12 @@ export class Broker {
     return { producerId: this.producerIds.allocate(), producerEpoch: 0 };
   }
 
-  produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult> {
+  /**
+   * Appends a produce's batches to a partition. `acks` is the request's: with acks=-1 (all) a
+   * topic whose min.insync.replicas exceeds this host's single replica answers NOT_ENOUGH_REPLICAS
+   * and writes nothing, as Kafka does when its in-sync replicas are too few.
+   */
+  produce(topic: string, partition: number, batches: Buffer, options: { acks?: number } = {}): Promise<ProduceResult> {
     if (this.closing !== null) return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is closing'));
     // Kafka: "Cannot append to internal topic" (only the coordinators write __consumer_offsets).
     if (INTERNAL_TOPICS.has(topic)) return Promise.resolve(produceError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`));
@@ -451,12 +502,19 @@ export class Broker {
     if (entry === undefined || target === undefined) {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
     }
-    const invalid = validateBatches(batches, entry.config.maxMessageBytes, this.workers.maxProduceBytes)
-      ?? (entry.config.cleanupPolicy === 'delete' ? null : refuseKeylessRecords(batches));
+    const maxFrameBytes = this.workers.maxProduceBytes;
+    const invalid = validateBatches(batches, entry.config.maxMessageBytes, maxFrameBytes);
     if (invalid !== null) return Promise.resolve(invalid);
+    if (options.acks === -1 && entry.config.minInsyncReplicas > 1) {
+      return Promise.resolve(produceError(ErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${entry.config.minInsyncReplicas} but this broker is the only replica`));
+    }
     // Counted before the append (the caller may reuse `batches` once answered), added on success.
     const recordCount = countRecords(batches);
-    return target.produce(batches).then((result) => {
+    // Recompression can change the size: the ring frame limit is checked again on the result.
+    return this.produceValidation.produce(`${topic}\0${partition}`, batches, entry.config, (prepared) =>
+      prepared.length > maxFrameBytes
+        ? Promise.resolve(produceError(ErrorCode.RECORD_LIST_TOO_LARGE, `${prepared.length} bytes after recompression exceed the ring's frame limit ${maxFrameBytes}`))
+        : target.produce(prepared)).then((result) => {
       if (result.errorCode === ErrorCode.NONE) this.traffic.produced(topic, partition, recordCount, batches.length);
       return explainStorageError(result, this.dataDir, batches.length);
     });
@@ -551,6 +609,7 @@ export class Broker {
     await this.openingAll.catch(() => {});
     try {
       await Promise.all([this.workers.close(), this.groupsService?.close()]);
+      await this.produceValidation.close();
     } finally {
       for (const entry of this.topicsByName.values()) for (const partition of entry.partitions) partition.markClosed();
       this.metadata.close();

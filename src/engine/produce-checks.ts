@@ -1,11 +1,12 @@
 /**
  * What Broker.produce checks on the main thread before a produce reaches its partition worker's
- * ring. The CRCs and the record-level checks run in the worker (PartitionLog.append), where they
- * spread over the cores.
+ * ring: framing, sizes and Kafka's batch header rules. The CRCs and the record-level checks run in
+ * the worker (PartitionLog.append), where they spread over the cores, except for compressed
+ * batches and recompression (produce-validation.ts).
  */
 import { ErrorCode } from '../protocol/error-codes.js';
-import { ATTR_CONTROL, batchCrcMatches, checkBatchFraming, iterateBatches } from '../protocol/record-batch.js';
-import { RecordWalker } from '../protocol/record-walker.js';
+import { batchCrcMatches, checkBatchFraming } from '../protocol/record-batch.js';
+import { checkBatchHeader } from '../storage/log-validator.js';
 import type { ProduceResult } from './broker-types.js';
 import { produceError } from './partition/worker-handle.js';
 
@@ -27,34 +28,14 @@ export function validateBatches(batches: Buffer, maxMessageBytes: number, maxFra
       return produceError(checked.errorCode, `record batch at byte ${pos}: ${checked.reason}`);
     }
     if (checked.sizeBytes > maxMessageBytes) return produceError(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${checked.sizeBytes} bytes exceeds max.message.bytes ${maxMessageBytes}`);
-    pos += checked.sizeBytes;
-  }
-  return null;
-}
-
-/**
- * Kafka's LogValidator refuses a record without a key in a compacted topic (INVALID_RECORD): the
- * cleaner keeps the latest record per key, so a keyless one would be dropped at the first pass.
- * This walks the records (decompressing if needed), so it runs for compacted topics only; the
- * bytes stored are still the ones received. Each batch's CRC is checked before its records are
- * read, so a corrupt batch gets CORRUPT_MESSAGE for its CRC as in Kafka, not whatever its garbage
- * would decode to (the worker checks CRCs again on append, for every topic).
- */
-export function refuseKeylessRecords(batches: Buffer): ProduceResult | null {
-  const walker = new RecordWalker();
-  for (const { pos, sizeBytes, header } of iterateBatches(batches)) {
-    if (!batchCrcMatches(batches, pos, sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
-    if ((header.attributes & ATTR_CONTROL) !== 0) continue;
-    try {
-      walker.reset(batches.subarray(pos, pos + sizeBytes));
-      while (walker.next()) {
-        if (walker.keyLength < 0) {
-          return produceError(ErrorCode.INVALID_RECORD, `compacted topic cannot accept a record without a key (offset delta ${walker.offset - header.baseOffset})`);
-        }
-      }
-    } catch (err) {
-      return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: ${(err as Error).message}`);
+    // Kafka's header checks (recordsCount = lastOffsetDelta + 1, ...) are a few reads, so here, with
+    // a message. Kafka checks the CRC first: a batch that fails both is CORRUPT_MESSAGE.
+    const header = checkBatchHeader(batches, pos);
+    if (header !== null) {
+      if (!batchCrcMatches(batches, pos, checked.sizeBytes)) return produceError(ErrorCode.CORRUPT_MESSAGE, `record batch at byte ${pos}: CRC mismatch`);
+      return produceError(header.errorCode, `record batch at byte ${pos}: ${header.errorMessage}`);
     }
+    pos += checked.sizeBytes;
   }
   return null;
 }

@@ -21,7 +21,8 @@
  *   collide with a live producer of the target cluster.
  *
  * - Re-encode: the records are decoded and written into new batches (one per target partition)
- *   when the partition count differs (records go by key hash), when the batch starts before the
+ *   when the partition count differs (records go by key hash), when the batch was compacted (its
+ *   offset deltas have holes, which a broker refuses from a producer), when the batch starts before the
  *   resume offset (it holds records the target already has), when --compression asks for another
  *   codec, when the batch uses LogAppendTime (its records carry the source broker's time, which
  *   re-encoding turns into explicit create times), or when the target cannot take its codec.
@@ -104,8 +105,11 @@ export function planPartition(records: Buffer, fromOffset: number, mapping: Mapp
 function mapBatch(batch: Buffer, baseOffset: number, fromOffset: number, attributes: number, mapping: MappingOptions,
   producer: TargetProducer): TargetBatch[] {
   const codec = attributes & ATTR_COMPRESSION_MASK;
+  // A compacted batch keeps its offsets but not all its records (offset deltas with holes): a
+  // Kafka broker refuses it from a producer (INVALID_RECORD), so it is re-encoded.
   const asIs = mapping.samePartition
     && baseOffset >= fromOffset
+    && batch.readInt32BE(RECORDS_COUNT_OFFSET) === batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET) + 1
     && (attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) === 0
     && (mapping.compression === null || mapping.compression === codec)
     && mapping.acceptsCodec(codec);

@@ -1,7 +1,7 @@
 /**
  * Record-batch compression codecs, by the attribute bits Kafka uses (0 none, 1 gzip, 2 snappy,
- * 3 lz4, 4 zstd). The broker never calls these on the produce path (batches are stored as sent);
- * Brook's own producers and consumers do.
+ * 3 lz4, 4 zstd). The broker decompresses produced batches to check their records and recompresses
+ * them for a topic's compression.type (storage/log-validator.ts); Brook's own clients use them too.
  *
  * Formats as Kafka clients write them:
  * - gzip: a plain gzip member.
@@ -17,6 +17,7 @@ import type snappyModule from 'snappy';
 import type lz4Module from 'lz4-napi';
 import type zstdModule from 'zstd-napi';
 import { DecodeError } from './decode-error.js';
+import { lz4DecompressBounded, snappyStatedBytes, zstdDecompressBounded } from './bounded-decompress.js';
 
 // The codecs are native addons: loaded on first use, so a process that never compresses (most
 // CLI commands, the broker's produce path) does not pay for loading three of them at start.
@@ -57,7 +58,8 @@ export function compress(codec: number, data: Buffer): Buffer {
 
 /**
  * Decompresses a batch's record section. `maxBytes` bounds the output so a tiny "zip bomb" cannot
- * exhaust memory; past it we throw DecodeError.
+ * exhaust memory: nothing much larger is allocated (bounded-decompress.ts), past it we throw
+ * DecodeError.
  */
 export function decompress(codec: number, data: Buffer, maxBytes: number): Buffer {
   let out: Buffer;
@@ -72,10 +74,10 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
         out = snappyDecompress(data, maxBytes);
         break;
       case Compression.lz4:
-        out = lz4().decompressFrameSync(data);
+        out = lz4DecompressBounded(data, maxBytes);
         break;
       case Compression.zstd:
-        out = zstd().decompress(data);
+        out = zstdDecompressBounded(data, maxBytes);
         break;
       default:
         throw new DecodeError(`unknown compression codec ${codec}`);
@@ -101,6 +103,7 @@ function snappyXerialCompress(data: Buffer): Buffer {
 
 function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
   if (data.length < XERIAL_HEADER_BYTES || !data.subarray(0, 8).equals(XERIAL_MAGIC)) {
+    if (snappyStatedBytes(data) > maxBytes) throw new DecodeError(`decompressed records exceed ${maxBytes} bytes`);
     return snappy().uncompressSync(data, { asBuffer: true }) as Buffer;
   }
   const blocks: Buffer[] = [];
@@ -111,6 +114,7 @@ function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
     const blockBytes = data.readInt32BE(pos);
     pos += 4;
     if (blockBytes < 0 || pos + blockBytes > data.length) throw new DecodeError('bad xerial snappy block length');
+    if (total + snappyStatedBytes(data.subarray(pos, pos + blockBytes)) > maxBytes) throw new DecodeError(`decompressed records exceed ${maxBytes} bytes`);
     const block = snappy().uncompressSync(data.subarray(pos, pos + blockBytes), { asBuffer: true }) as Buffer;
     total += block.length;
     if (total > maxBytes) throw new DecodeError(`decompressed records exceed ${maxBytes} bytes`);

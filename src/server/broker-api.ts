@@ -5,6 +5,7 @@
  */
 import type { FetchByteBudget } from '../engine/fetch.js';
 import type { ReadBuffers } from '../storage/read-buffers.js';
+import type { BrokerConfigLayers, BrokerConfigScope } from '../storage/broker-configs.js';
 import type { SecurityMetadataStore } from '../storage/metadata-security.js';
 import type { ActiveProducer, FetchRequest, FetchResult, PartitionState, ProduceResult, TopicInfo } from '../engine/broker-types.js';
 
@@ -30,8 +31,13 @@ export interface BrokerApi {
   topics(): TopicInfo[];
   topic(name: string): TopicInfo | undefined;
   topicConfig(name: string): Record<string, string>;
+  /** Broker-level configs by layer (dynamic per broker, dynamic cluster default, static). */
+  brokerConfigLayers(): BrokerConfigLayers;
+  /** Replaces the dynamic configs of broker resource "0" ('broker') or "" ('default'); INVALID_CONFIG on bad input. */
+  alterBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>, validateOnly?: boolean): Promise<void>;
   partitionState(topic: string, partition: number): PartitionState | undefined;
-  produce(topic: string, partition: number, batches: Buffer): Promise<ProduceResult>;
+  /** `acks` is the request's (min.insync.replicas applies to acks=-1). */
+  produce(topic: string, partition: number, batches: Buffer, options?: { acks?: number }): Promise<ProduceResult>;
   /** A fresh producerId (epoch 0) for InitProducerId; ids never repeat across restarts. */
   initProducerId(): Promise<{ producerId: number; producerEpoch: number }>;
   fetch(

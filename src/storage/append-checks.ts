@@ -1,24 +1,33 @@
 /**
  * Checks an append makes before writing anything: framing of the batches laid end to end, each
- * batch's CRC-32C, size limits, and the idempotent-producer sequence check. Client mistakes become Kafka error codes
- * (data, not exceptions), so a bad produce changes nothing (DESIGN.md rule 6). Then, for a batch
- * that passed, the offsets (and LogAppendTime) stamped into it in place.
+ * batch's CRC-32C, size limits, Kafka's LogValidator header and record checks (log-validator.ts),
+ * and the idempotent-producer sequence check. Client mistakes become Kafka error codes (data, not
+ * exceptions), so a bad produce changes nothing (DESIGN.md rule 6). Then, for a batch that passed,
+ * the offsets (and LogAppendTime) stamped into it in place.
+ *
+ * The records of an uncompressed batch are walked here, in the partition worker. A compressed
+ * batch's records were walked before the batch reached the ring (engine/produce-validation.ts:
+ * decompressing is CPU work that runs off this thread), so only its header is checked here.
  */
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
+  ATTR_COMPRESSION_MASK,
+  ATTRIBUTES_OFFSET,
   BASE_SEQUENCE_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
   MAX_TIMESTAMP_OFFSET,
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
-  ATTRIBUTES_OFFSET,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
   CRC_OFFSET,
   batchCrcMatches,
   checkBatchFraming,
   writeBaseOffset,
 } from '../protocol/record-batch.js';
+import { RecordWalker } from '../protocol/record-walker.js';
+import type { LogConfig } from './log-config.js';
+import { checkBatchHeader, checkRecords, recordPolicyOf } from './log-validator.js';
 import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
 import type { AppendedBatch } from './segment.js';
 import { crc32c } from '../protocol/crc32c.js';
@@ -39,8 +48,15 @@ export function appendError(errorCode: number) {
   return { errorCode, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, duplicate: false };
 }
 
-/** Splits `buf` into batches; an error code when framing is broken, a CRC fails or a batch is too large. */
-export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[] | { errorCode: number } {
+const walker = new RecordWalker();
+
+/**
+ * Splits `buf` into batches; an error code when framing is broken, a CRC fails, a batch is too
+ * large, or its header or records break the rules for a client batch under `config`.
+ */
+export function frameBatches(buf: Buffer, config: LogConfig, nowMs: number): FramedBatch[] | { errorCode: number } {
+  const { maxMessageBytes } = config;
+  const policy = recordPolicyOf(config);
   const out: FramedBatch[] = [];
   let position = 0;
   while (position < buf.length) {
@@ -50,6 +66,11 @@ export function frameBatches(buf: Buffer, maxMessageBytes: number): FramedBatch[
     if (sizeBytes > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE };
     // Kafka checks every client batch's CRC on append (LogValidator); so does the log, before writing.
     if (!batchCrcMatches(buf, position, sizeBytes)) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    const problem = checkBatchHeader(buf, position)
+      ?? ((buf.readInt16BE(position + ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK) === 0
+        ? checkRecords(walker, buf.subarray(position, position + sizeBytes), policy, nowMs)
+        : null);
+    if (problem !== null) return { errorCode: problem.errorCode };
     out.push({
       position,
       sizeBytes,

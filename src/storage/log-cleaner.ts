@@ -1,6 +1,9 @@
 /**
  * Log compaction for cleanup.policy=compact (Kafka's LogCleaner, one pass in the writer's thread).
- * Run by the partition's PartitionLog only (DESIGN.md rule 1); not thread-safe.
+ * Run by the partition's PartitionLog only (DESIGN.md rule 1); not thread-safe. The log passes only
+ * the segments min.compaction.lag.ms allows (cleanableSegments), and cleans when the dirty ratio
+ * reaches min.cleanable.dirty.ratio or a record waited past max.compaction.lag.ms
+ * (compactionDueMs).
  *
  * A pass: (1) build an offset map, key -> latest offset, over the dirty segments from
  * firstDirtyOffset (at most `maxBytes` of them, at least one); (2) rewrite every closed segment up
@@ -17,23 +20,23 @@
  *   3 rename B.log.swap -> B.log, atomically replacing the old first segment  ('log-replaced')
  *   4 rename the group's other segments to .deleted                          ('members-deleted')
  *   5 rename B.index.swap, B.timeindex.swap to their final names              ('indexes-replaced')
- *   6 unlink the .deleted files                                               ('deleted-removed')
+ *   6 unlink the .deleted files (after file.delete.delay.ms: deleteLater)     ('deleted-removed')
  * Kafka renames old segments to .deleted before the swap; we replace the first segment first so a
  * LogReader in another thread never lists a hole in the offsets (it sees old or new segments, and
  * re-checks index positions against batch headers while log and index are of different ages).
  */
 import { assert } from '../common/assert.js';
 import { CorruptRecordError } from '../common/errors.js';
-import { BASE_OFFSET_OFFSET, LAST_OFFSET_DELTA_OFFSET, MAX_TIMESTAMP_OFFSET } from '../protocol/record-batch.js';
+import { BASE_OFFSET_OFFSET, BATCH_HEADER_BYTES, LAST_OFFSET_DELTA_OFFSET, MAX_TIMESTAMP_OFFSET } from '../protocol/record-batch.js';
 import { scanBatches } from './batch-scan.js';
 import { isControlBatch, listRecords, rebuildBatch } from './cleaner-batch.js';
 import { CLEANED_SUFFIX, CLEANER_CHECKPOINT_FILE, DELETED_SUFFIX, SWAP_SUFFIX, segmentPaths } from './file-names.js';
-import { readSmallFile, writeFileAtomic, writeFully, type FileIo } from './io.js';
+import { readFully, readSmallFile, writeFileAtomic, writeFully, type FileIo } from './io.js';
 import type { LogConfig } from './log-config.js';
-import { OffsetIndex } from './offset-index.js';
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
 import { Segment } from './segment.js';
 import type { FdCache } from './fd-cache.js';
-import { TimeIndex } from './time-index.js';
+import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
 
 export type CleanerStep = 'cleaned' | 'swap' | 'log-replaced' | 'members-deleted' | 'indexes-replaced' | 'deleted-removed';
 
@@ -61,6 +64,11 @@ export interface CleanerInput {
   replace(replaced: readonly Segment[], cleaned: Segment): void;
   /** Test hook: called after each swap step; a throw simulates a crash there. */
   afterStep?: (step: CleanerStep) => void;
+  /**
+   * Removes the replaced segments' files, already renamed to .deleted (step 6): file.delete.delay.ms
+   * later, through the log's DelayedDeletes. Default: at once.
+   */
+  deleteLater?: (deletedPaths: string[]) => void;
 }
 
 export interface CleanerStats {
@@ -105,6 +113,55 @@ export function dirtyRatio(segments: readonly Segment[], firstDirtyOffset: numbe
   return { dirtyBytes, ratio: total === 0 ? 0 : dirtyBytes / total };
 }
 
+/**
+ * min.compaction.lag.ms (Kafka's firstUncleanableDirtyOffset): the closed segments the cleaner may
+ * touch, up to the first dirty one whose newest record is younger than the lag.
+ */
+export function cleanableSegments(segments: readonly Segment[], firstDirtyOffset: number, config: LogConfig, nowMs: number): Segment[] {
+  if (config.minCompactionLagMs <= 0) return [...segments];
+  const end = segments.findIndex((s) => s.baseOffset >= firstDirtyOffset && s.maxTimestamp > nowMs - config.minCompactionLagMs);
+  return end < 0 ? [...segments] : segments.slice(0, end);
+}
+
+const firstBatchTimestamps = new WeakMap<Segment, number>();
+
+/** maxTimestamp of a segment's first batch (Kafka's getFirstBatchTimestamp), read once per segment. */
+function firstBatchTimestamp(io: FileIo, segment: Segment): number {
+  let timestamp = firstBatchTimestamps.get(segment);
+  if (timestamp === undefined) {
+    const header = Buffer.alloc(BATCH_HEADER_BYTES);
+    const read = readFully(io, segment.logFd(), header, 0, BATCH_HEADER_BYTES, 0);
+    timestamp = read === BATCH_HEADER_BYTES ? Number(header.readBigInt64BE(MAX_TIMESTAMP_OFFSET)) : -1;
+    firstBatchTimestamps.set(segment, timestamp);
+  }
+  return timestamp;
+}
+
+/**
+ * When a compaction pass falls due, from the closed segments (oldest first): `nowMs` when it is
+ * due now — the cleanable dirty share has reached min.cleanable.dirty.ratio, or a dirty record has
+ * waited past max.compaction.lag.ms (Kafka's "needCompactionNow") — else the earliest ms at which
+ * time alone could make it due (a segment held back by min.compaction.lag.ms becoming cleanable,
+ * a record reaching max.compaction.lag.ms), or Infinity. Shaped like the other log deadlines so a
+ * scheduler can wait for it; tick() cleans when it is not in the future.
+ */
+export function compactionDueMs(io: FileIo, closed: readonly Segment[], firstDirtyOffset: number, config: LogConfig, nowMs: number): number {
+  const cleanable = cleanableSegments(closed, firstDirtyOffset, config, nowMs);
+  const { dirtyBytes, ratio } = dirtyRatio(cleanable, firstDirtyOffset);
+  if (dirtyBytes > 0 && ratio >= config.minCleanableDirtyRatio) return nowMs;
+  let dueMs = Infinity;
+  if (config.maxCompactionLagMs !== Infinity) {
+    for (const segment of cleanable) {
+      if (segment.baseOffset < firstDirtyOffset || segment.sizeBytes === 0) continue;
+      const timestamp = firstBatchTimestamp(io, segment);
+      if (timestamp >= 0) dueMs = Math.min(dueMs, timestamp + config.maxCompactionLagMs + 1); // overdue once now - timestamp > lag
+    }
+  }
+  const heldBack = closed[cleanable.length];
+  if (heldBack !== undefined) dueMs = Math.min(dueMs, heldBack.maxTimestamp + config.minCompactionLagMs);
+  return Math.max(dueMs, nowMs);
+}
+
 /** One cleaning pass; returns what it did. The caller persists nothing else. */
 export function cleanLog(input: CleanerInput): CleanerStats {
   const { segments, checkpoint } = input;
@@ -121,7 +178,7 @@ export function cleanLog(input: CleanerInput): CleanerStats {
     endIndex++;
   }
   const nextDirtyOffset = endIndex < segments.length ? segments[endIndex]!.baseOffset : segments[segments.length - 1]!.nextOffset;
-  const groups = groupSegments(segments.slice(0, endIndex), input.config.segmentBytes);
+  const groups = groupSegments(segments.slice(0, endIndex), input.config.segmentBytes, input.config.segmentIndexBytes);
   // Stamp the tombstone clock before swapping: a crash then only keeps tombstones longer.
   const cleanedAtMs = new Map(checkpoint.cleanedAtMs);
   for (const group of groups) {
@@ -174,20 +231,32 @@ function checkScanned(segment: Segment, reason: string | null): void {
   if (reason !== null) throw new CorruptRecordError(`cannot clean segment ${segment.baseOffset}: corrupt batch (${reason})`);
 }
 
-/** Consecutive segments whose total size fits segment.bytes and whose offsets fit an int32 span. */
-function groupSegments(segments: readonly Segment[], segmentBytes: number): Segment[][] {
+/**
+ * Consecutive segments whose total size fits segment.bytes, whose indexes together fit
+ * segment.index.bytes (as Kafka's groupSegmentsBySize), and whose offsets fit an int32 span.
+ */
+function groupSegments(segments: readonly Segment[], segmentBytes: number, segmentIndexBytes: number): Segment[][] {
   const groups: Segment[][] = [];
   let current: Segment[] = [];
   let bytes = 0;
+  let indexBytes = 0;
+  let timeIndexBytes = 0;
   for (const s of segments) {
     const span = s.nextOffset - (current[0]?.baseOffset ?? s.baseOffset);
-    if (current.length > 0 && (bytes + s.sizeBytes > segmentBytes || span > 2 ** 31 - 1)) {
+    const sIndexBytes = s.offsetIndex.entryCount * OFFSET_INDEX_ENTRY_BYTES;
+    const sTimeIndexBytes = s.timeIndex.entryCount * TIME_INDEX_ENTRY_BYTES;
+    const full = bytes + s.sizeBytes > segmentBytes || indexBytes + sIndexBytes > segmentIndexBytes || timeIndexBytes + sTimeIndexBytes > segmentIndexBytes;
+    if (current.length > 0 && (full || span > 2 ** 31 - 1)) {
       groups.push(current);
       current = [];
       bytes = 0;
+      indexBytes = 0;
+      timeIndexBytes = 0;
     }
     current.push(s);
     bytes += s.sizeBytes;
+    indexBytes += sIndexBytes;
+    timeIndexBytes += sTimeIndexBytes;
   }
   if (current.length > 0) groups.push(current);
   return groups;
@@ -262,9 +331,9 @@ function cleanGroup(input: CleanerInput, group: readonly Segment[], offsetMap: R
   segment.reopenIndexFiles();
   step(input, 'indexes-replaced');
 
-  for (const member of members) {
-    for (const path of Object.values(member.paths)) if (io.existsSync(path + DELETED_SUFFIX)) io.unlinkSync(path + DELETED_SUFFIX);
-  }
+  const deleted = members.flatMap((member) => Object.values(member.paths).map((path) => path + DELETED_SUFFIX));
+  if (input.deleteLater !== undefined) input.deleteLater(deleted);
+  else for (const path of deleted) if (io.existsSync(path)) io.unlinkSync(path);
   step(input, 'deleted-removed');
   return { sizeBytes, recordsRemoved };
 }

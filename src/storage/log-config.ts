@@ -1,25 +1,29 @@
 /**
- * Per-topic log configuration, named and defaulted as Kafka's topic configs (LogConfig.java).
- * Values arrive as strings (CreateTopics, AlterConfigs, the CLI); parseTopicConfigs checks each
- * against its allowed range and never half-applies: it throws before returning anything.
+ * Per-topic log configuration, named and defaulted as Kafka's topic configs (LogConfig.java); the
+ * definitions are in topic-config-defs.ts. Configs travel as strings (CreateTopics, AlterConfigs,
+ * the CLI, the metadata log): `parseTopicConfigs` validates a set of overrides and never
+ * half-applies (it throws before returning anything); `topicConfigValues` merges overrides over
+ * the broker's topic defaults and Kafka's defaults into the full set of canonical strings that
+ * DescribeConfigs reports; `logConfigFrom` turns that set into the typed LogConfig the storage code
+ * reads (only the configs Brook enforces have a field).
  */
 import { InvalidConfigError } from '../common/errors.js';
-import {
-  INDEX_INTERVAL_BYTES_DEFAULT,
-  MESSAGE_MAX_BYTES_DEFAULT,
-  MESSAGE_MAX_BYTES_LIMIT,
-  RETENTION_MS_DEFAULT,
-  SEGMENT_BYTES_DEFAULT,
-  SEGMENT_BYTES_MAX,
-  SEGMENT_BYTES_MIN,
-} from '../common/limits.js';
+import { longToNumber, parseConfigValue, type ParsedValue } from './config-values.js';
+import { TOPIC_CONFIG_BY_NAME, TOPIC_CONFIG_DEFS, type CompressionType } from './topic-config-defs.js';
 
-export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete';
+export { TOPIC_CONFIG_NAMES } from './topic-config-defs.js';
+export type { CompressionType } from './topic-config-defs.js';
+
+/** cleanup.policy as a set; '' (neither) keeps everything forever, as in Kafka. */
+export type CleanupPolicy = '' | 'delete' | 'compact' | 'compact,delete';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
 export interface LogConfig {
   segmentBytes: number;
   segmentMs: number;
+  segmentJitterMs: number;
+  /** segment.index.bytes: the most bytes a segment's offset (or time) index may take. */
+  segmentIndexBytes: number;
   /** -1 = forever. */
   retentionMs: number;
   /** -1 = unlimited. */
@@ -29,111 +33,116 @@ export interface LogConfig {
   flushMessages: number;
   /** Infinity = never by time. */
   flushMs: number;
+  fileDeleteDelayMs: number;
   cleanupPolicy: CleanupPolicy;
   maxMessageBytes: number;
   messageTimestampType: TimestampType;
+  /** Effective limits (message.timestamp.difference.max.ms folded in); Infinity = none. */
+  messageTimestampBeforeMaxMs: number;
+  messageTimestampAfterMaxMs: number;
   deleteRetentionMs: number;
   minCleanableDirtyRatio: number;
+  minCompactionLagMs: number;
+  /** Infinity = no limit. */
+  maxCompactionLagMs: number;
+  minInsyncReplicas: number;
+  compressionType: CompressionType;
+  compressionGzipLevel: number;
+  compressionZstdLevel: number;
 }
 
-export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze({
-  segmentBytes: SEGMENT_BYTES_DEFAULT,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  retentionMs: RETENTION_MS_DEFAULT,
-  retentionBytes: -1,
-  indexIntervalBytes: INDEX_INTERVAL_BYTES_DEFAULT,
-  flushMessages: Infinity,
-  flushMs: Infinity,
-  cleanupPolicy: 'delete',
-  maxMessageBytes: MESSAGE_MAX_BYTES_DEFAULT,
-  messageTimestampType: 'CreateTime',
-  deleteRetentionMs: 24 * 3600 * 1000,
-  minCleanableDirtyRatio: 0.5,
-});
-
-/** Kafka writes "unbounded" as Long.MAX_VALUE; we read it (or anything past 2^53) as Infinity. */
-const KAFKA_LONG_MAX = '9223372036854775807';
-const INT32_MAX = 2 ** 31 - 1;
-
-type Field = keyof LogConfig;
-interface Spec {
-  field: Field;
-  kind: 'long' | 'int' | 'double' | 'enum';
-  min?: number;
-  max?: number;
-  /** The long may be unbounded (Long.MAX_VALUE -> Infinity). */
-  unbounded?: boolean;
-  values?: readonly string[];
-}
-
-const SPECS: Readonly<Record<string, Spec>> = {
-  'segment.bytes': { field: 'segmentBytes', kind: 'int', min: SEGMENT_BYTES_MIN, max: SEGMENT_BYTES_MAX },
-  'segment.ms': { field: 'segmentMs', kind: 'long', min: 1 },
-  'retention.ms': { field: 'retentionMs', kind: 'long', min: -1 },
-  'retention.bytes': { field: 'retentionBytes', kind: 'long', min: -1 },
-  'index.interval.bytes': { field: 'indexIntervalBytes', kind: 'int', min: 0, max: INT32_MAX },
-  'flush.messages': { field: 'flushMessages', kind: 'long', min: 1, unbounded: true },
-  'flush.ms': { field: 'flushMs', kind: 'long', min: 0, unbounded: true },
-  'cleanup.policy': { field: 'cleanupPolicy', kind: 'enum', values: ['delete', 'compact', 'compact,delete'] },
-  'max.message.bytes': { field: 'maxMessageBytes', kind: 'int', min: 0, max: MESSAGE_MAX_BYTES_LIMIT },
-  'message.timestamp.type': { field: 'messageTimestampType', kind: 'enum', values: ['CreateTime', 'LogAppendTime'] },
-  'delete.retention.ms': { field: 'deleteRetentionMs', kind: 'long', min: 0 },
-  'min.cleanable.dirty.ratio': { field: 'minCleanableDirtyRatio', kind: 'double', min: 0, max: 1 },
-};
-
-export const TOPIC_CONFIG_NAMES: readonly string[] = Object.freeze(Object.keys(SPECS));
-
-/** Parses Kafka-named topic configs. Unknown key or bad value -> InvalidConfigError naming both. */
-export function parseTopicConfigs(configs: Record<string, string>): Partial<LogConfig> {
-  const out: Partial<Record<Field, unknown>> = {};
-  for (const [name, raw] of Object.entries(configs)) {
-    const spec = SPECS[name];
-    if (spec === undefined) {
-      throw new InvalidConfigError(`unknown topic config '${name}' (supported: ${TOPIC_CONFIG_NAMES.join(', ')})`);
-    }
-    out[spec.field] = parseValue(name, spec, String(raw).trim());
-  }
-  return out as Partial<LogConfig>;
-}
-
-function parseValue(name: string, spec: Spec, raw: string): number | string {
-  if (spec.kind === 'enum') {
-    // Kafka accepts the list in either order: "delete,compact" is "compact,delete".
-    const value = name === 'cleanup.policy' ? normalizePolicy(raw) : raw;
-    if (!spec.values!.includes(value)) {
-      throw new InvalidConfigError(`invalid value '${raw}' for '${name}': expected one of ${spec.values!.join(', ')}`);
-    }
-    return value;
-  }
-  const pattern = spec.kind === 'double' ? /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/ : /^-?\d+$/;
-  const min = spec.min ?? -Infinity;
-  const max = spec.max ?? (spec.unbounded ? Infinity : Number.MAX_SAFE_INTEGER);
-  const range = `[${min}, ${max === Infinity ? KAFKA_LONG_MAX : max}]`;
-  if (!pattern.test(raw)) throw new InvalidConfigError(`invalid value '${raw}' for '${name}': expected a number in ${range}`);
-  let value = Number(raw);
-  if (spec.unbounded && value >= Number.MAX_SAFE_INTEGER) value = Infinity;
-  if (!(value >= min && value <= max)) {
-    throw new InvalidConfigError(`invalid value '${raw}' for '${name}': must be in ${range}`);
-  }
-  return value;
-}
-
-function normalizePolicy(raw: string): string {
-  const parts = raw.split(',').map((p) => p.trim()).filter((p) => p.length > 0).sort();
-  return parts.join(',');
-}
-
-/** The effective config as Kafka-named strings, for DescribeConfigs. */
-export function configEntries(config: LogConfig): Record<string, string> {
+/**
+ * Validates Kafka-named topic config overrides (unknown name or bad value: InvalidConfigError
+ * naming both) and returns them as canonical strings. `defaults` (the broker's topic defaults) take
+ * part in the checks that span configs: min.compaction.lag.ms <= max.compaction.lag.ms.
+ */
+export function parseTopicConfigs(configs: Record<string, string>, defaults: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(SPECS)) {
-    const value = config[spec.field];
-    out[name] = value === Infinity ? KAFKA_LONG_MAX : String(value);
+  for (const [name, raw] of Object.entries(configs)) {
+    const def = TOPIC_CONFIG_BY_NAME.get(name);
+    if (def === undefined) throw new InvalidConfigError(`Unknown topic config name: ${name}`);
+    out[name] = parseConfigValue(def, raw).text;
+  }
+  const merged = { ...defaultValues(), ...defaults, ...out };
+  if (BigInt(merged['min.compaction.lag.ms']!) > BigInt(merged['max.compaction.lag.ms']!)) {
+    throw new InvalidConfigError(`conflict topic config setting min.compaction.lag.ms (${merged['min.compaction.lag.ms']}) > max.compaction.lag.ms (${merged['max.compaction.lag.ms']})`);
+  }
+  if (out['remote.storage.enable'] === 'true') {
+    throw new InvalidConfigError('Invalid value true for configuration remote.storage.enable: Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage.');
   }
   return out;
 }
 
-/** Defaults overlaid with a topic's explicit overrides (as stored in the metadata log). */
-export function resolveLogConfig(overrides: Record<string, string>, base: LogConfig = DEFAULT_LOG_CONFIG): LogConfig {
-  return { ...base, ...parseTopicConfigs(overrides) };
+let defaultsCache: Record<string, string> | null = null;
+
+/** Kafka's default for every topic config, as canonical strings. */
+export function defaultValues(): Record<string, string> {
+  defaultsCache ??= Object.fromEntries(TOPIC_CONFIG_DEFS.map((d) => [d.name, d.defaultValue ?? '']));
+  return { ...defaultsCache };
+}
+
+/**
+ * Every topic config's effective value, canonical strings: `overrides` over the broker's
+ * `topicDefaults` over Kafka's defaults. Throws InvalidConfigError on a bad override.
+ */
+export function topicConfigValues(overrides: Record<string, string>, topicDefaults: Record<string, string> = {}): Record<string, string> {
+  const values = defaultValues();
+  for (const source of [topicDefaults, overrides]) {
+    for (const [name, raw] of Object.entries(source)) {
+      const def = TOPIC_CONFIG_BY_NAME.get(name);
+      if (def === undefined) throw new InvalidConfigError(`Unknown topic config name: ${name}`);
+      values[name] = parseConfigValue(def, raw).text;
+    }
+  }
+  return values;
+}
+
+/** The typed config from a full set of canonical values (topicConfigValues). */
+export function logConfigFrom(values: Record<string, string>): LogConfig {
+  const get = (name: string): ParsedValue => parseConfigValue(TOPIC_CONFIG_BY_NAME.get(name)!, values[name] ?? '').value;
+  const long = (name: string): number => longToNumber(get(name) as bigint);
+  const int = (name: string): number => Number(get(name) as bigint);
+  const policy = [...new Set(get('cleanup.policy') as string[])].sort().join(',') as CleanupPolicy;
+  // Kafka 3.x: a before/after limit left at its default (Long.MAX_VALUE) takes the deprecated
+  // message.timestamp.difference.max.ms instead.
+  const difference = long('message.timestamp.difference.max.ms');
+  const before = long('message.timestamp.before.max.ms');
+  const after = long('message.timestamp.after.max.ms');
+  return {
+    segmentBytes: int('segment.bytes'),
+    segmentMs: long('segment.ms'),
+    segmentJitterMs: long('segment.jitter.ms'),
+    segmentIndexBytes: int('segment.index.bytes'),
+    retentionMs: Math.max(long('retention.ms'), -1),
+    retentionBytes: Math.max(long('retention.bytes'), -1),
+    indexIntervalBytes: int('index.interval.bytes'),
+    flushMessages: long('flush.messages'),
+    flushMs: long('flush.ms'),
+    fileDeleteDelayMs: long('file.delete.delay.ms'),
+    cleanupPolicy: policy,
+    maxMessageBytes: int('max.message.bytes'),
+    messageTimestampType: get('message.timestamp.type') as TimestampType,
+    messageTimestampBeforeMaxMs: before === Infinity ? difference : before,
+    messageTimestampAfterMaxMs: after === Infinity ? difference : after,
+    deleteRetentionMs: long('delete.retention.ms'),
+    minCleanableDirtyRatio: get('min.cleanable.dirty.ratio') as number,
+    minCompactionLagMs: long('min.compaction.lag.ms'),
+    maxCompactionLagMs: long('max.compaction.lag.ms'),
+    minInsyncReplicas: int('min.insync.replicas'),
+    compressionType: get('compression.type') as CompressionType,
+    compressionGzipLevel: int('compression.gzip.level'),
+    compressionZstdLevel: int('compression.zstd.level'),
+  };
+}
+
+export const DEFAULT_LOG_CONFIG: LogConfig = Object.freeze(logConfigFrom(defaultValues()));
+
+/** Kafka's defaults, overlaid with the broker's topic defaults, overlaid with a topic's overrides. */
+export function resolveLogConfig(overrides: Record<string, string>, topicDefaults: Record<string, string> = {}): LogConfig {
+  return logConfigFrom(topicConfigValues(overrides, topicDefaults));
+}
+
+/** Names of the configs whose value is a list (APPEND/SUBTRACT in IncrementalAlterConfigs). */
+export function isListConfig(name: string): boolean {
+  return TOPIC_CONFIG_BY_NAME.get(name)?.type === 'list';
 }

@@ -1,6 +1,7 @@
 /**
- * When a log's clock-driven work falls due: flush.ms, segment.ms, retention.ms, retention.bytes,
- * compaction (min.cleanable.dirty.ratio) and the periodic recovery-point checkpoint. PartitionLog
+ * When a log's clock-driven work falls due: flush.ms, retention.ms, retention.bytes and the
+ * periodic recovery-point checkpoint (segment.ms with its jitter: segment-roll.ts rollDueMs;
+ * compaction with min/max.compaction.lag.ms: log-cleaner.ts compactionDueMs). PartitionLog
  * uses the same functions in tick() (run what is due) and nextDeadlineMs() (the earliest time
  * anything will be), so the two never disagree: a scheduler that calls tick() at that time finds
  * work, and a tick() before it does nothing.
@@ -11,17 +12,10 @@
  */
 import type { LogConfig } from './log-config.js';
 import type { Segment } from './segment.js';
-import { dirtyRatio } from './log-cleaner.js';
 
 /** flush.ms counts from the first append not yet fsynced (Kafka: "how long a message may sit unflushed"). */
 export function flushDueMs(config: LogConfig, firstUnflushedAppendMs: number | null): number {
   return firstUnflushedAppendMs === null ? Infinity : firstUnflushedAppendMs + config.flushMs;
-}
-
-/** segment.ms counts from the active segment's first batch (Segment.rollingBasedTimestamp). */
-export function rollDueMs(config: LogConfig, active: Segment): number {
-  if (active.sizeBytes === 0 || active.rollingBasedTimestamp === null) return Infinity;
-  return active.rollingBasedTimestamp + config.segmentMs;
 }
 
 /**
@@ -35,13 +29,6 @@ export function retentionDueMs(config: LogConfig, segments: readonly Segment[], 
   if (config.retentionBytes >= 0 && totalBytes - oldest.sizeBytes >= config.retentionBytes) return nowMs;
   if (config.retentionMs < 0 || oldest.maxTimestamp < 0) return Infinity;
   return oldest.maxTimestamp + config.retentionMs + 1; // expired once now - maxTimestamp > retention.ms
-}
-
-/** A compaction pass is due while the closed segments' dirty ratio is at min.cleanable.dirty.ratio. */
-export function cleaningDueMs(config: LogConfig, segments: readonly Segment[], firstDirtyOffset: number, uncleanable: boolean, nowMs: number): number {
-  if (!config.cleanupPolicy.includes('compact') || uncleanable) return Infinity;
-  const { dirtyBytes, ratio } = dirtyRatio(segments.slice(0, -1), firstDirtyOffset);
-  return dirtyBytes > 0 && ratio >= config.minCleanableDirtyRatio ? nowMs : Infinity;
 }
 
 /** The checkpoint is rewritten every interval, but only when what it records has changed. */

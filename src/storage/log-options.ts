@@ -28,6 +28,8 @@ export interface PartitionLogOptions {
   hooks?: LogTestHooks;
   /** The thread's descriptor cache for the segment files (default: defaultFdCache()). */
   files?: FdCache;
+  /** [0, 1) like Math.random (the default), for segment.jitter.ms; tests pass a fixed one. */
+  random?: () => number;
 }
 
 /** What the last open found (for logs, stats and tests). */
@@ -40,9 +42,9 @@ export interface RecoveryInfo {
   truncatedBytes: number;
 }
 
-/** The defaults: node's fs, the system clock, this thread's FdCache. */
+/** The defaults: node's fs, the system clock, this thread's FdCache, Math.random. */
 export function resolveOptions(options: PartitionLogOptions): Required<Omit<PartitionLogOptions, 'hooks'>> {
-  return { io: options.io ?? nodeIo, clock: options.clock ?? systemClock, files: options.files ?? defaultFdCache() };
+  return { io: options.io ?? nodeIo, clock: options.clock ?? systemClock, files: options.files ?? defaultFdCache(), random: options.random ?? Math.random };
 }
 
 /** Runs an open; an I/O error (errno) becomes a StorageError naming the log. */

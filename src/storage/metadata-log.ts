@@ -37,7 +37,9 @@ type MetadataEvent =
   /** Several topics deleted by one request (one record, one fsync). */
   | { type: 'deleteTopics'; names: string[] }
   | { type: 'setPartitionCount'; name: string; partitionCount: number }
-  | { type: 'setConfigs'; name: string; configs: Record<string, string> };
+  | { type: 'setConfigs'; name: string; configs: Record<string, string> }
+  /** The dynamic broker configs of one broker resource ("0" or "" for the cluster default), replaced whole. */
+  | { type: 'setBrokerConfigs'; resourceName: string; configs: Record<string, string> };
 
 export const METADATA_DIR_NAME = '__metadata';
 
@@ -45,6 +47,8 @@ const METADATA_LOG_CONFIG: LogConfig = { ...DEFAULT_LOG_CONFIG, segmentBytes: 64
 
 export class MetadataLog implements SecurityMetadataStore {
   private readonly state = new Map<string, TopicMetadata>();
+  /** Dynamic broker configs by broker resource name ("0", ""), as AlterConfigs left them. */
+  private readonly brokerConfigState = new Map<string, Record<string, string>>();
   /** ACLs and SCRAM credentials created through the admin APIs (metadata-security.ts). */
   private readonly security = new SecurityState();
   /**
@@ -141,6 +145,16 @@ export class MetadataLog implements SecurityMetadataStore {
     this.commit({ type: 'setConfigs', name, configs: { ...configs } });
   }
 
+  /** The dynamic broker configs of a broker resource ("0" or ""), a copy. */
+  brokerConfigs(resourceName: string): Record<string, string> {
+    return { ...(this.brokerConfigState.get(resourceName) ?? {}) };
+  }
+
+  /** Replaces a broker resource's dynamic configs (validated by the caller: broker-configs.ts). */
+  setBrokerConfigs(resourceName: string, configs: Record<string, string>): void {
+    this.commit({ type: 'setBrokerConfigs', resourceName, configs: { ...configs } });
+  }
+
   acls(): AclBinding[] {
     return this.security.acls();
   }
@@ -214,6 +228,9 @@ export class MetadataLog implements SecurityMetadataStore {
         if (topic) topic.configs = event.configs;
         break;
       }
+      case 'setBrokerConfigs':
+        this.brokerConfigState.set(event.resourceName, event.configs);
+        break;
     }
   }
 }

@@ -21,7 +21,7 @@ import { loadLog, loadLogAsync, writeCheckpoint, type LoadedLog } from './log-lo
 import type { CleanShutdownMarker } from './clean-shutdown.js';
 import type { FdCache } from './fd-cache.js';
 import type { CrcPool } from './crc-pool.js';
-import { checkpointDueMs, cleaningDueMs, flushDueMs, retentionDeleteCount, retentionDueMs, rollDueMs } from './log-deadlines.js';
+import { checkpointDueMs, flushDueMs, retentionDeleteCount, retentionDueMs } from './log-deadlines.js';
 import { resolveOptions, wrapOpenError, type AppendResult, type LogTestHooks, type PartitionLogOptions, type RecoveryInfo } from './log-options.js';
 import { OffsetOutOfRangeError } from './errors.js';
 import { ProducerStateManager } from './producer-state.js';
@@ -29,7 +29,9 @@ import { Segment } from './segment.js';
 import { offsetForTimestampIn, readFromSegments } from './segment-read.js';
 import { freshReadBuffers, type ReadBuffers } from './read-buffers.js';
 import { appendError, assignOffsets, checkProducers, frameBatches } from './append-checks.js';
-import { cleanLog, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats } from './log-cleaner.js';
+import { cleanableSegments, cleanLog, compactionDueMs, readCleanerCheckpoint, type CleanerCheckpoint, type CleanerStats } from './log-cleaner.js';
+import { indexesWouldOverflow, SegmentRollPolicy } from './segment-roll.js';
+import { DelayedDeletes } from './delayed-deletes.js';
 
 export type { AppendResult, LogTestHooks, PartitionLogOptions, RecoveryInfo } from './log-options.js';
 
@@ -60,6 +62,10 @@ export class PartitionLog {
   private readonly marker: CleanShutdownMarker;
   private readonly files: FdCache;
   readonly recovery: RecoveryInfo;
+  /** segment.jitter.ms and max.compaction.lag.ms in roll decisions (segment-roll.ts). */
+  private readonly rollPolicy: SegmentRollPolicy;
+  /** file.delete.delay.ms (delayed-deletes.ts). */
+  private readonly delayedDeletes: DelayedDeletes;
 
   private constructor(
     readonly dir: string,
@@ -71,6 +77,8 @@ export class PartitionLog {
     this.io = options.io;
     this.clock = options.clock;
     this.files = options.files;
+    this.rollPolicy = new SegmentRollPolicy(options.random);
+    this.delayedDeletes = new DelayedDeletes(options.io);
     this.segments = loaded.segments;
     this.producerState = loaded.producerState;
     this.logStartOffsetValue = loaded.logStartOffset;
@@ -146,7 +154,8 @@ export class PartitionLog {
   append(batches: Uint8Array): AppendResult {
     assert(!this.closed, 'append to a closed log');
     const buf = Buffer.from(batches.buffer, batches.byteOffset, batches.byteLength);
-    const framed = frameBatches(buf, this.config.maxMessageBytes);
+    const nowMs = this.clock.nowMs();
+    const framed = frameBatches(buf, this.config, nowMs);
     if (!Array.isArray(framed)) return appendError(framed.errorCode);
     const producerCheck = checkProducers(this.producerState, framed);
     if (producerCheck.kind === 'error') return appendError(producerCheck.errorCode);
@@ -156,9 +165,8 @@ export class PartitionLog {
     if (buf.length > this.config.segmentBytes) return appendError(ErrorCode.RECORD_LIST_TOO_LARGE);
 
     this.beforeMutation();
-    const nowMs = this.clock.nowMs();
     const lastOffsetDeltaTotal = framed.reduce((sum, b) => sum + b.lastOffsetDelta + 1, 0);
-    if (this.shouldRoll(buf.length, lastOffsetDeltaTotal, nowMs)) this.roll();
+    if (this.shouldRoll(buf.length, lastOffsetDeltaTotal, nowMs) || this.indexesFull(framed.length)) this.roll();
 
     const logAppendTime = this.config.messageTimestampType === 'LogAppendTime';
     const { appended, recordCount } = assignOffsets(buf, framed, this.active.sizeBytes, this.logEndOffset, logAppendTime ? nowMs : null);
@@ -199,7 +207,13 @@ export class PartitionLog {
     if (active.sizeBytes === 0) return false;
     if (active.sizeBytes + bytes > this.config.segmentBytes) return true;
     if (active.nextOffset + offsetCount - 1 - active.baseOffset > RELATIVE_OFFSET_MAX) return true;
-    return active.rollingBasedTimestamp !== null && nowMs - active.rollingBasedTimestamp >= this.config.segmentMs;
+    return this.rollPolicy.rollDueMs(active, this.config) <= nowMs;
+  }
+
+  /** segment.index.bytes: roll before `batchCount` more batches could overfill an index. */
+  private indexesFull(batchCount: number): boolean {
+    const active = this.active;
+    return active.sizeBytes > 0 && indexesWouldOverflow(active.offsetIndex.entryCount, active.timeIndex.entryCount, batchCount, this.config);
   }
 
   /**
@@ -265,8 +279,9 @@ export class PartitionLog {
   }
 
   /**
-   * Clock-driven work: flush.ms, segment.ms roll, retention, compaction, periodic checkpoint.
-   * Each runs only once due (log-deadlines.ts), so a call before nextDeadlineMs() does nothing.
+   * Clock-driven work: flush.ms, segment.ms roll (jitter, max.compaction.lag.ms), retention,
+   * compaction (dirty ratio, min/max.compaction.lag.ms), file.delete.delay.ms deletes, periodic
+   * checkpoint. Each runs only once due (dueMs), so a call before nextDeadlineMs() does nothing.
    */
   tick(): void {
     const nowMs = this.clock.nowMs();
@@ -275,6 +290,7 @@ export class PartitionLog {
     if (this.dueMs('roll', nowMs) <= nowMs) this.roll();
     if (this.dueMs('retention', nowMs) <= nowMs) this.applyRetention(nowMs);
     if (this.dueMs('cleaning', nowMs) <= nowMs) this.cleanOrMarkUncleanable();
+    if (this.dueMs('deletes', nowMs) <= nowMs) this.delayedDeletes.tick(nowMs);
     if (this.dueMs('checkpoint', nowMs) <= nowMs) this.checkpoint();
   }
 
@@ -285,19 +301,22 @@ export class PartitionLog {
    */
   nextDeadlineMs(): number {
     const nowMs = this.clock.nowMs();
-    return Math.min(...(['flush', 'roll', 'retention', 'cleaning', 'checkpoint'] as const).map((kind) => this.dueMs(kind, nowMs)));
+    return Math.min(...(['flush', 'roll', 'retention', 'cleaning', 'deletes', 'checkpoint'] as const).map((kind) => this.dueMs(kind, nowMs)));
   }
 
-  private dueMs(kind: 'flush' | 'roll' | 'retention' | 'cleaning' | 'checkpoint', nowMs: number): number {
+  private dueMs(kind: 'flush' | 'roll' | 'retention' | 'cleaning' | 'deletes' | 'checkpoint', nowMs: number): number {
     switch (kind) {
       case 'flush':
         return flushDueMs(this.config, this.firstUnflushedAppendMs);
       case 'roll':
-        return rollDueMs(this.config, this.active);
+        return this.rollPolicy.rollDueMs(this.active, this.config);
       case 'retention':
         return retentionDueMs(this.config, this.segments, this.sizeBytes, nowMs);
       case 'cleaning':
-        return cleaningDueMs(this.config, this.segments, this.cleanerCheckpoint.firstDirtyOffset, this.uncleanableReason !== null, nowMs);
+        if (!this.config.cleanupPolicy.includes('compact') || this.uncleanableReason !== null) return Infinity;
+        return compactionDueMs(this.io, this.segments.slice(0, -1), this.cleanerCheckpoint.firstDirtyOffset, this.config, nowMs);
+      case 'deletes':
+        return this.delayedDeletes.nextDueMs();
       case 'checkpoint': {
         const changed = this.checkpointed.recoveryPoint !== this.recoveryPointValue || this.checkpointed.logStartOffset !== this.logStartOffsetValue;
         return checkpointDueMs(this.lastCheckpointMs, CHECKPOINT_INTERVAL_MS, changed);
@@ -347,7 +366,7 @@ export class PartitionLog {
         dir: this.dir,
         config: this.config,
         nowMs: this.clock.nowMs(),
-        segments: this.segments.slice(0, -1),
+        segments: cleanableSegments(this.segments.slice(0, -1), this.cleanerCheckpoint.firstDirtyOffset, this.config, this.clock.nowMs()),
         checkpoint: this.cleanerCheckpoint,
         producerLastBatches: this.producerState.lastBatchBaseOffsets(),
         maxBytes,
@@ -358,6 +377,7 @@ export class PartitionLog {
           this.unflushedSegments = this.unflushedSegments.filter((s) => !replaced.includes(s));
         },
         afterStep: this.hooks.afterCleanerStep,
+        deleteLater: (paths) => this.delayedDeletes.later(paths, this.clock.nowMs(), this.config.fileDeleteDelayMs),
       });
     } catch (err) {
       if (err instanceof Error && 'errno' in err) throw new StorageError(`cleaning of ${this.dir} failed: ${err.message}`, err);
@@ -403,7 +423,10 @@ export class PartitionLog {
     this.logStartOffsetValue = newLogStartOffset;
     this.producerState.retainFrom(newLogStartOffset);
     try {
-      for (const segment of doomed) segment.deleteFiles();
+      for (const segment of doomed) {
+        segment.close();
+        this.delayedDeletes.delete(Object.values(segment.paths), this.clock.nowMs(), this.config.fileDeleteDelayMs);
+      }
     } catch (err) {
       throw new StorageError(`retention in ${this.dir} failed: ${(err as Error).message}`, err);
     }
@@ -440,6 +463,11 @@ export class PartitionLog {
     } finally {
       this.closed = true;
       for (const segment of this.segments) segment.close();
+      try {
+        this.delayedDeletes.flushAll();
+      } catch {
+        // best effort: the loader removes leftover .deleted files at the next open
+      }
     }
   }
 

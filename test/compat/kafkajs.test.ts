@@ -183,7 +183,10 @@ describe('kafkajs admin', () => {
     const broker = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 4, name: '0' }] });
     const entries = broker.resources[0]!.configEntries;
     expect(entries.find((e) => e.configName === 'num.partitions')?.configValue).toBe('1');
-    expect(entries.every((e) => e.readOnly)).toBe(true);
+    // What the server was started with is read-only; Kafka's dynamic broker configs are not.
+    expect(entries.find((e) => e.configName === 'node.id')?.readOnly).toBe(true);
+    expect(entries.find((e) => e.configName === 'log.retention.ms')?.readOnly).toBe(false);
+    expect(entries.find((e) => e.configName === 'log.retention.hours')).toMatchObject({ readOnly: true, configValue: '168' });
   });
 
   it('deletes records below an offset and fetches offsets by timestamp', async () => {

@@ -106,7 +106,8 @@ describe('Broker produce to compacted topics', () => {
     const corrupt = encodeRecordBatch([{ value: Buffer.from('no key either') }]);
     corrupt[corrupt.length - 3]! ^= 0x5a;
     const corruptAnswer = await broker.produce('state', 0, corrupt);
-    expect([corruptAnswer.errorCode, corruptAnswer.errorMessage]).toEqual([ErrorCode.CORRUPT_MESSAGE, 'record batch at byte 0: CRC mismatch']);
+    expect(corruptAnswer.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(corruptAnswer.errorMessage).toMatch(/CRC/);
     expect(broker.partitionState('state', 0)!.logEndOffset).toBe(0);
     const keyed = await broker.produce('state', 0, encodeRecordBatch([{ key: Buffer.from('k1'), value: Buffer.from('v1') }]));
     expect(keyed.errorCode).toBe(ErrorCode.NONE);

@@ -135,6 +135,21 @@ describe('sharded partition workers', () => {
     await waitUntil('the worker to sleep with nothing due', () => broker.workerCounters().every((c) => c.sleeping));
   });
 
+  it('unlinks segment files file.delete.delay.ms after retention from its worker\'s schedule', async () => {
+    const dataDir = tempDataDir();
+    const broker = await open({ dataDir, workers: 1, coordinators: { workerCount: 1 } });
+    await broker.createTopic('delayed', { partitions: 1, configs: { 'segment.ms': '300', 'retention.ms': '600', 'file.delete.delay.ms': '500' } });
+    const old = Date.now() - 10_000;
+    expect((await broker.produce('delayed', 0, batchOf(['a', 'b'], { timestamp: old }))).errorCode).toBe(ErrorCode.NONE);
+    await waitUntil('retention to delete the expired segment', () => broker.partitionState('delayed', 0)!.logStartOffset === 2);
+    // Renamed to .deleted by retention; only the worker's deadline for them unlinks them (no
+    // produce, fetch or close from outside).
+    const partitionDir = fs.readdirSync(dataDir).map((name) => path.join(dataDir, name)).find((dir) => path.basename(dir).startsWith('delayed'))!;
+    const firstSegment = (name: string) => name.startsWith('00000000000000000000.');
+    await waitUntil('the delayed deletion to unlink the first segment\'s files', () => !fs.readdirSync(partitionDir).some(firstSegment));
+    await waitUntil('the worker to sleep with nothing due', () => broker.workerCounters().every((c) => c.sleeping));
+  });
+
   it('keeps its segment files under the descriptor budget while many partitions roll, append and serve fetches at once', async () => {
     // A limit of 300 leaves 16 descriptors to each partition worker and 16 to the main thread's readers.
     const broker = await open({ dataDir: tempDataDir(), workers: 2, openFilesLimit: 300, coordinators: { workerCount: 1 } });

@@ -30,10 +30,15 @@ describe('coordinator replay', () => {
     const offsetsTopic: TopicMetadata = { name: OFFSETS_TOPIC, topicId: '00000000-0000-0000-0000-000000000001', partitionCount: 1, configs: { ...OFFSETS_TOPIC_CONFIGS } };
     const log = PartitionLog.open(path.join(dataDir, partitionDirName(OFFSETS_TOPIC, 0)), offsetsLogConfig(offsetsTopic));
     log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 0, 5))]));
-    // Keyless: the cleaner drops it, leaving an empty batch that ends the cleaned segment.
-    log.append(encodeRecordBatch([{ key: null, value: Buffer.from('x') }]));
+    // Superseded by the next segment's commit of the same partition: the cleaner empties this
+    // batch, which ends the cleaned segment. (A keyless record would be refused: compacted topic.)
+    log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 1, 3))]));
+    const firstSegmentBytes = log.sizeBytes;
     log.roll();
     log.append(encodeRecordBatch([encodeGroupRecord(commit('g', 1, 7))]));
+    log.roll();
+    // segment.bytes no larger than the first segment: the cleaner rewrites the two apart.
+    log.updateConfig({ ...offsetsLogConfig(offsetsTopic), segmentBytes: firstSegmentBytes });
     log.clean();
     // The cleaned segment still ends at offset 1, in a batch with no records.
     expect(log.read(1, 1 << 20).readInt32BE(RECORDS_COUNT_OFFSET)).toBe(0);

@@ -125,6 +125,10 @@ describe('PartitionLog.nextDeadlineMs', () => {
     const sizeBefore = log.sizeBytes;
     log.tick();
     expect(log.sizeBytes).toBeLessThan(sizeBefore);
+    // The replaced segments' .deleted files wait file.delete.delay.ms (60 s by default), then go.
+    expect(log.nextDeadlineMs()).toBe(clock.nowMs() + 60_000);
+    clock.advance(60_000);
+    log.tick();
     expect(log.nextDeadlineMs()).toBe(Infinity);
     log.close();
   });

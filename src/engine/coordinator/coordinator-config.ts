@@ -15,7 +15,7 @@
 import os from 'node:os';
 import { InvalidConfigError } from '../../common/errors.js';
 import type { GroupConfig } from '../../groups/index.js';
-import { DEFAULT_LOG_CONFIG, resolveLogConfig, type LogConfig } from '../../storage/log-config.js';
+import { resolveLogConfig, type LogConfig } from '../../storage/log-config.js';
 import type { MetadataLog, TopicMetadata } from '../../storage/metadata-log.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
@@ -76,5 +76,5 @@ export function ensureOffsetsTopic(metadata: MetadataLog, partitionCount: number
 }
 
 export function offsetsLogConfig(topic: TopicMetadata): LogConfig {
-  return resolveLogConfig({ ...OFFSETS_TOPIC_CONFIGS, ...topic.configs }, DEFAULT_LOG_CONFIG);
+  return resolveLogConfig({ ...OFFSETS_TOPIC_CONFIGS, ...topic.configs });
 }

@@ -51,9 +51,19 @@ export function produceError(errorCode: number, errorMessage: string): ProduceRe
   return { errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
 
-/** A completion carries only a code; the broker checked everything else before the ring, so CORRUPT_MESSAGE here is a CRC. */
+/** A completion carries only a code; the broker checked framing and headers before the ring. */
 function completionMessage(errorCode: number): string | null {
-  return errorCode === ErrorCode.CORRUPT_MESSAGE ? 'a record batch failed its CRC-32C check' : null;
+  switch (errorCode) {
+    case ErrorCode.CORRUPT_MESSAGE:
+      return 'a record batch failed its CRC-32C check';
+    // From the record walk of storage/append-checks.ts (the broker checked framing and headers).
+    case ErrorCode.INVALID_RECORD:
+      return 'a record batch\'s records do not match its header (recordsCount, lastOffsetDelta, offset deltas 0..n-1) or lack a key on a compacted topic';
+    case ErrorCode.INVALID_TIMESTAMP:
+      return 'a record timestamp is outside message.timestamp.before.max.ms / message.timestamp.after.max.ms of the broker clock';
+    default:
+      return null;
+  }
 }
 
 interface QueuedProduce {

@@ -1,55 +1,72 @@
 /**
- * Shared by DescribeConfigs, AlterConfigs and IncrementalAlterConfigs: Kafka's config resource
- * types and sources, and the broker resource's read-only entries.
+ * Shared by DescribeConfigs, AlterConfigs, IncrementalAlterConfigs and CreateTopics: Kafka's config
+ * resource types, which resource a request names, the server's read-only broker entries, and the
+ * wire shape of a described config at each version. The config rules themselves live in
+ * src/storage (log-config.ts, broker-configs.ts, config-describe.ts).
  */
-import { FETCH_MAX_BYTES, MESSAGE_MAX_BYTES_DEFAULT, SOCKET_REQUEST_MAX_BYTES } from '../../common/limits.js';
+import { FETCH_MAX_BYTES, SOCKET_REQUEST_MAX_BYTES } from '../../common/limits.js';
 import { KafkaCodeError } from '../../common/errors.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
+import { ConfigType } from '../../storage/config-values.js';
+import { ConfigSource, type DescribedConfig } from '../../storage/config-describe.js';
+import type { BrokerConfigScope } from '../../storage/broker-configs.js';
 import type { TopicInfo } from '../broker-api.js';
 import type { RequestContext, ServerContext } from '../handler.js';
 import { allowed } from '../security/session.js';
 
+export { ConfigSource } from '../../storage/config-describe.js';
+
 /** ConfigResource.Type in Kafka. */
 export const ResourceType = { TOPIC: 2, BROKER: 4 } as const;
 
-/** DescribeConfigsResponse.ConfigSource in Kafka. */
-export const ConfigSource = {
-  DYNAMIC_TOPIC_CONFIG: 1,
-  STATIC_BROKER_CONFIG: 4,
-  DEFAULT_CONFIG: 5,
-} as const;
-
-/** The broker resource is named by its node id ("0"); Kafka also accepts "" for the default. */
-export function isThisBroker(resourceName: string, context: ServerContext): boolean {
-  return resourceName === '' || resourceName === String(context.broker.nodeId);
+/**
+ * Which broker resource a name means: "" is the cluster-wide default, this broker's id the broker
+ * itself. Anything else is INVALID_REQUEST, with Kafka's messages.
+ */
+export function brokerScope(resourceName: string, context: ServerContext): BrokerConfigScope {
+  if (resourceName === '') return 'default';
+  if (!/^-?\d+$/.test(resourceName)) throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${resourceName}`);
+  if (Number(resourceName) !== context.broker.nodeId) {
+    throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${context.broker.nodeId} or empty string, but received ${resourceName}`);
+  }
+  return 'broker';
 }
 
-/** What a broker resource describes: fixed at start, so every entry is read-only. */
-export function brokerConfigEntries(context: ServerContext): Record<string, string> {
-  return {
-    'node.id': String(context.broker.nodeId),
-    'broker.id': String(context.broker.nodeId),
-    'advertised.listeners': `PLAINTEXT://${context.advertisedHost}:${context.advertisedPort}`,
-    'auto.create.topics.enable': String(context.autoCreateTopics),
-    'num.partitions': String(context.numPartitions),
-    'default.replication.factor': '1',
-    'message.max.bytes': String(MESSAGE_MAX_BYTES_DEFAULT),
-    'socket.request.max.bytes': String(SOCKET_REQUEST_MAX_BYTES),
-    'fetch.max.bytes': String(FETCH_MAX_BYTES),
-  };
+/** What the server was started with: fixed until a restart, so read-only (STATIC_BROKER_CONFIG). */
+export function serverConfigEntries(context: ServerContext): DescribedConfig[] {
+  const fixed: [string, string, keyof typeof ConfigType][] = [
+    ['advertised.listeners', `PLAINTEXT://${context.advertisedHost}:${context.advertisedPort}`, 'string'],
+    ['auto.create.topics.enable', String(context.autoCreateTopics), 'boolean'],
+    ['broker.id', String(context.broker.nodeId), 'int'],
+    ['default.replication.factor', '1', 'int'],
+    ['fetch.max.bytes', String(FETCH_MAX_BYTES), 'int'],
+    ['node.id', String(context.broker.nodeId), 'int'],
+    ['num.partitions', String(context.numPartitions), 'int'],
+    ['socket.request.max.bytes', String(SOCKET_REQUEST_MAX_BYTES), 'int'],
+  ];
+  return fixed.map(([name, value, type]) => ({
+    name, value, source: ConfigSource.STATIC_BROKER_CONFIG, readOnly: true, isSensitive: false,
+    configType: ConfigType[type], documentation: 'Set when the broker starts.',
+    synonyms: [{ name, value, source: ConfigSource.STATIC_BROKER_CONFIG }],
+  }));
 }
+
+/** A resource AlterConfigs / IncrementalAlterConfigs may change. */
+export type AlterableResource = { kind: 'topic'; info: TopicInfo } | { kind: 'broker'; scope: BrokerConfigScope };
 
 /**
  * The checks AlterConfigs and IncrementalAlterConfigs make before changing a resource, in Kafka's
- * order: only topics are alterable here, the principal needs alter on it, and it must exist.
- * Throws KafkaCodeError with the code to answer.
+ * order: a known resource type, the principal's alter permission (on the topic, or on the cluster
+ * for broker configs), and an existing topic or this broker's id. Throws KafkaCodeError.
  */
-export function alterableTopic(resourceType: number, resourceName: string, context: RequestContext): TopicInfo {
-  if (resourceType !== ResourceType.TOPIC) {
-    throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'only topic configs can be altered; broker configs are fixed at start');
+export function alterableResource(resourceType: number, resourceName: string, context: RequestContext): AlterableResource {
+  if (resourceType === ResourceType.BROKER) {
+    if (!allowed(context, 'alter', 'cluster', 'kafka-cluster')) throw new KafkaCodeError(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, 'Authorization failed.');
+    return { kind: 'broker', scope: brokerScope(resourceName, context.server) };
   }
+  if (resourceType !== ResourceType.TOPIC) throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resourceType}`);
   if (!allowed(context, 'alter', 'topic', resourceName)) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
   const info = context.server.broker.topic(resourceName);
   if (info === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${resourceName}' does not exist`);
-  return info;
+  return { kind: 'topic', info };
 }

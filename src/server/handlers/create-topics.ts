@@ -14,11 +14,12 @@ import * as api from '../../protocol/apis/create-topics.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { PARTITIONS_MAX } from '../../common/limits.js';
 import { KafkaCodeError } from '../../common/errors.js';
-import { parseTopicConfigs } from '../../storage/log-config.js';
+import { parseTopicConfigs, topicConfigValues } from '../../storage/log-config.js';
+import { topicDefaultsFrom } from '../../storage/broker-configs.js';
+import { describeTopicConfigs } from '../../storage/config-describe.js';
 import { validateTopicName } from '../../storage/topic-names.js';
 import { defineHandler, type RequestContext } from '../handler.js';
 import { attempt, kafkaErrorOf } from './errors.js';
-import { ConfigSource } from './config-resources.js';
 import { ZERO_UUID } from '../../protocol/apis/runtime.js';
 import { allowed } from '../security/session.js';
 
@@ -63,21 +64,14 @@ export const createTopicsHandler = defineHandler<api.CreateTopicsRequest, api.Cr
   errorResponse: () => api.defaultCreateTopicsResponse(),
 });
 
-/** What a v5+ answer tells about a created (or, validateOnly, checked) topic. */
+/** What a v5+ answer tells about a created (or, validateOnly, checked) topic: every config with its source. */
 function describeCreated(plan: TopicPlan, context: RequestContext, validateOnly: boolean): Partial<TopicResult> {
-  const { broker } = context.server;
-  const info = validateOnly ? undefined : broker.topic(plan.name);
-  const effective = info === undefined ? plan.configs : broker.topicConfig(plan.name);
+  const info = validateOnly ? undefined : context.server.broker.topic(plan.name);
   return {
     topicId: info?.topicId ?? ZERO_UUID,
     numPartitions: plan.partitions,
     replicationFactor: 1,
-    configs: Object.entries(effective).map(([name, value]) => ({
-      ...api.defaultCreatableTopicConfigs(),
-      name,
-      value,
-      configSource: name in plan.configs ? ConfigSource.DYNAMIC_TOPIC_CONFIG : ConfigSource.DEFAULT_CONFIG,
-    })),
+    configs: createdTopicConfigs(plan.configs, context),
   };
 }
 
@@ -115,7 +109,22 @@ function planOne(topic: api.CreatableTopic, validateOnly: boolean, context: Requ
   if (validateOnly) {
     validateTopicName(topic.name);
     if (broker.topic(topic.name) !== undefined) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${topic.name}' already exists`);
-    parseTopicConfigs(configs);
+    parseTopicConfigs(configs, topicDefaultsFrom(broker.brokerConfigLayers()));
   }
   return { name: topic.name, partitions: partitionCount, configs };
+}
+
+/** CreateTopics v5+'s config list: every topic config with its value and source, as DescribeConfigs. */
+function createdTopicConfigs(configs: Record<string, string>, context: RequestContext): api.CreatableTopicConfigs[] {
+  const layers = context.server.broker.brokerConfigLayers();
+  const defaults = topicDefaultsFrom(layers);
+  const canonical = parseTopicConfigs(configs, defaults);
+  return describeTopicConfigs(topicConfigValues(canonical, defaults), canonical, layers).map((c) => ({
+    ...api.defaultCreatableTopicConfigs(),
+    name: c.name,
+    value: c.value,
+    readOnly: c.readOnly,
+    configSource: c.source,
+    isSensitive: c.isSensitive,
+  }));
 }

@@ -17,7 +17,9 @@
  * whose compression.type is zstd answers UNSUPPORTED_COMPRESSION_TYPE, as Kafka decides it (by the
  * topic's config, not the batches: kafka-python 2.0.2 produces zstd at Produce v7 yet fetches at
  * v4, and reads zstd batches of a `producer` topic fine); v0-v3 consumers read message format 0
- * (v0-v1) or 1 (v2-v3), so their records are down-converted (legacy-records.ts), as Kafka 3.9 does.
+ * (v0-v1) or 1 (v2-v3), so their records are down-converted (legacy-records.ts), as Kafka 3.9 does,
+ * unless the topic's message.downconversion.enable is false: then a partition with records to
+ * convert answers UNSUPPORTED_VERSION (Kafka's KafkaApis does the same for consumers).
  *
  * A partition with an error always gets empty records (size 0), never null (-1): librdkafka cannot
  * parse -1, refetches in a loop and never applies auto.offset.reset.
@@ -98,8 +100,7 @@ export const fetchHandler = defineHandler<Request, Response>({
     for (const result of results) byKey.set(key(result.topic, result.partition), result);
     const { broker, advertisedHost, advertisedPort } = context.server;
     let fenced = false;
-    const zstdTopics = new Set(version >= ZSTD_FETCH_VERSION_MIN ? [] : topics
-      .filter((t) => t.info !== undefined && broker.topicConfig(t.info.name)['compression.type'] === 'zstd').map((t) => t.info!.name));
+    const readRules = oldReaderRules(topics, version, context);
     const responses = topics.map((topic) => ({
       ...api.defaultFetchableTopicResponse(),
       topic: topic.request.topic,
@@ -107,7 +108,7 @@ export const fetchHandler = defineHandler<Request, Response>({
       partitions: topic.request.partitions.map((partition) => {
         const name = topic.info?.name ?? topic.request.topicId;
         const preset = presetErrors.get(key(name, partition.partition));
-        if (preset === undefined) return partitionData(partition, byKey.get(key(name, partition.partition)), version, zstdTopics.has(name));
+        if (preset === undefined) return partitionData(partition, byKey.get(key(name, partition.partition)), version, readRules.get(name));
         const data = errorPartition(partition.partition, preset);
         if (version >= 12 && (preset === ErrorCode.FENCED_LEADER_EPOCH || preset === ErrorCode.UNKNOWN_LEADER_EPOCH)) {
           fenced = true;
@@ -136,13 +137,35 @@ function resolveTopics(request: Request, context: RequestContext): ResolvedTopic
   });
 }
 
-function partitionData(partition: api.FetchPartition, result: FetchPartitionResult | undefined, version: number, zstdTopic: boolean): PartitionData {
+/** What an old (v0-v9) fetcher may read of one topic, by the topic's configs. */
+interface OldReaderRules {
+  /** compression.type is zstd: below v10, UNSUPPORTED_COMPRESSION_TYPE. */
+  zstd: boolean;
+  /** message.downconversion.enable: false refuses v0-v3 records with UNSUPPORTED_VERSION. */
+  downConversion: boolean;
+}
+
+/** Per topic name, the configs that refuse old fetch versions; empty from v10 on (nothing to refuse). */
+function oldReaderRules(topics: ResolvedTopic[], version: number, context: RequestContext): Map<string, OldReaderRules> {
+  const rules = new Map<string, OldReaderRules>();
+  if (version >= ZSTD_FETCH_VERSION_MIN) return rules;
+  for (const { info } of topics) {
+    if (info === undefined || rules.has(info.name)) continue;
+    const config = context.server.broker.topicConfig(info.name);
+    rules.set(info.name, { zstd: config['compression.type'] === 'zstd', downConversion: config['message.downconversion.enable'] !== 'false' });
+  }
+  return rules;
+}
+
+function partitionData(partition: api.FetchPartition, result: FetchPartitionResult | undefined, version: number, rules: OldReaderRules | undefined): PartitionData {
   if (result === undefined) return errorPartition(partition.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   let errorCode = result.errorCode;
   let records = result.records ?? EMPTY_RECORDS;
-  if (errorCode === ErrorCode.NONE && zstdTopic) errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
+  if (errorCode === ErrorCode.NONE && rules?.zstd === true) errorCode = ErrorCode.UNSUPPORTED_COMPRESSION_TYPE;
   if (errorCode === ErrorCode.NONE && records.length > 0 && version < V2_FORMAT_FETCH_VERSION_MIN) {
-    records = downConvert(records, version <= 1 ? 0 : 1, partition.fetchOffset);
+    // Kafka checks message.downconversion.enable only when there are records to convert.
+    if (rules?.downConversion === false) errorCode = ErrorCode.UNSUPPORTED_VERSION;
+    else records = downConvert(records, version <= 1 ? 0 : 1, partition.fetchOffset);
   }
   if (errorCode !== ErrorCode.NONE) records = EMPTY_RECORDS;
   return {

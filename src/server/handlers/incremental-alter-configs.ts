@@ -1,15 +1,18 @@
 /**
- * IncrementalAlterConfigs (api key 44), v0: SET / DELETE / APPEND / SUBTRACT on a topic's
- * overrides (APPEND and SUBTRACT treat the value as a comma-separated list, as Kafka does for list
- * configs such as cleanup.policy). The new override set is computed here and applied with
- * Broker.alterTopicConfigs(..., 'replace'), so the result does not depend on how the engine merges.
+ * IncrementalAlterConfigs (api key 44), every version the codec serves: SET / DELETE / APPEND /
+ * SUBTRACT on a topic's overrides or on the dynamic configs of broker resource "0" or "" (the
+ * cluster default). APPEND and SUBTRACT treat the value as a comma-separated list and apply only
+ * to LIST configs (cleanup.policy, ...), else INVALID_CONFIG, as Kafka. The same key twice in one
+ * resource -> INVALID_REQUEST. The new set is computed here and applied whole ('replace'), so the
+ * result does not depend on how the engine merges; a failed resource changes nothing.
  */
 import * as api from '../../protocol/apis/incremental-alter-configs.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { KafkaCodeError } from '../../common/errors.js';
-import { parseTopicConfigs } from '../../storage/log-config.js';
+import { BROKER_CONFIG_DEFS, brokerConfigValue, topicDefaultsFrom } from '../../storage/broker-configs.js';
+import { isListConfig, parseTopicConfigs } from '../../storage/log-config.js';
 import { defineHandler, type RequestContext } from '../handler.js';
-import { alterableTopic } from './config-resources.js';
+import { alterableResource } from './config-resources.js';
 import { attempt } from './errors.js';
 
 /** AlterConfigOp.OpType in Kafka. */
@@ -23,10 +26,21 @@ export const incrementalAlterConfigsHandler = defineHandler<api.IncrementalAlter
     const responses: api.AlterConfigsResourceResponse[] = [];
     for (const resource of request.resources) {
       const outcome = await attempt(async () => {
-        const info = alterableTopic(resource.resourceType, resource.resourceName, context);
-        const overrides = { ...info.configs };
-        for (const config of resource.configs) applyOp(overrides, config, broker.topicConfig(resource.resourceName));
-        parseTopicConfigs(overrides);
+        const target = alterableResource(resource.resourceType, resource.resourceName, context);
+        const names = resource.configs.map((c) => c.name);
+        if (new Set(names).size !== names.length) throw new KafkaCodeError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate config keys');
+        const layers = broker.brokerConfigLayers();
+        if (target.kind === 'broker') {
+          const current = { ...(target.scope === 'broker' ? layers.perBroker : layers.clusterDefault) };
+          const isList = (name: string): boolean => BROKER_CONFIG_DEFS.get(name)?.type === 'list';
+          for (const config of resource.configs) applyOp(current, config, isList, (name) => brokerConfigValue(layers, name) ?? '');
+          await broker.alterBrokerConfigs(target.scope, current, request.validateOnly);
+          return;
+        }
+        const overrides = { ...target.info.configs };
+        const effective = broker.topicConfig(resource.resourceName);
+        for (const config of resource.configs) applyOp(overrides, config, isListConfig, (name) => effective[name] ?? '');
+        parseTopicConfigs(overrides, topicDefaultsFrom(layers));
         if (!request.validateOnly) await broker.alterTopicConfigs(resource.resourceName, overrides, 'replace');
       });
       responses.push({ ...api.defaultAlterConfigsResourceResponse(), resourceType: resource.resourceType, resourceName: resource.resourceName, ...outcome });
@@ -36,24 +50,29 @@ export const incrementalAlterConfigsHandler = defineHandler<api.IncrementalAlter
   errorResponse: () => api.defaultIncrementalAlterConfigsResponse(),
 });
 
-function applyOp(overrides: Record<string, string>, config: api.AlterableConfig, effective: Record<string, string>): void {
-  const listOf = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+function applyOp(
+  values: Record<string, string>,
+  config: api.AlterableConfig,
+  isList: (name: string) => boolean,
+  effective: (name: string) => string,
+): void {
+  const listOf = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   switch (config.configOperation) {
     case OpType.SET:
       if (config.value === null) throw new KafkaCodeError(ErrorCode.INVALID_CONFIG, `SET of '${config.name}' needs a value`);
-      overrides[config.name] = config.value;
+      values[config.name] = config.value;
       return;
     case OpType.DELETE:
-      delete overrides[config.name];
+      delete values[config.name];
       return;
     case OpType.APPEND:
     case OpType.SUBTRACT: {
-      const current = listOf(overrides[config.name] ?? effective[config.name]);
+      const op = config.configOperation === OpType.APPEND ? 'APPEND' : 'SUBTRACT';
+      if (!isList(config.name)) throw new KafkaCodeError(ErrorCode.INVALID_CONFIG, `Can't ${op} to key ${config.name} because its type is not LIST.`);
+      const current = listOf(values[config.name] ?? effective(config.name));
       const given = listOf(config.value ?? '');
-      const next = config.configOperation === OpType.APPEND
-        ? [...current, ...given.filter((v) => !current.includes(v))]
-        : current.filter((v) => !given.includes(v));
-      overrides[config.name] = next.join(',');
+      const next = op === 'APPEND' ? [...current, ...given.filter((v) => !current.includes(v))] : current.filter((v) => !given.includes(v));
+      values[config.name] = next.join(',');
       return;
     }
     default:

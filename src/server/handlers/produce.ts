@@ -72,7 +72,7 @@ export const produceHandler = defineHandler<Request, Response>({
         if (typeof records !== 'number') stampLeaderEpoch(records, broker.topic(topic.name)?.leaderEpoch ?? 0);
         const result =
           typeof records !== 'number'
-            ? broker.produce(topic.name, partition.index, records).then(
+            ? broker.produce(topic.name, partition.index, records, { acks: request.acks }).then(
                 (r) => partitionResponse(partition.index, r.errorCode, r.baseOffset, r.logAppendTimeMs, r.logStartOffset, r.errorMessage),
                 (error: unknown) =>
                   partitionResponse(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1, -1, String(error)),
