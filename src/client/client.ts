@@ -16,6 +16,7 @@ import { BrokerConnection, type ApiCodec, type ConnectionOptions, type SendOptio
 import * as alterConfigs from '../protocol/apis/alter-configs.js';
 import * as createPartitions from '../protocol/apis/create-partitions.js';
 import * as createTopics from '../protocol/apis/create-topics.js';
+import * as describeLogDirs from '../protocol/apis/describe-log-dirs.js';
 import * as deleteGroups from '../protocol/apis/delete-groups.js';
 import * as deleteRecords from '../protocol/apis/delete-records.js';
 import * as deleteTopics from '../protocol/apis/delete-topics.js';
@@ -130,6 +131,10 @@ export class KafkaClient {
 
   describeConfigs(request: Partial<describeConfigs.DescribeConfigsRequest>, options?: SendOptions): Promise<describeConfigs.DescribeConfigsResponse> {
     return this.call(describeConfigs, request, options);
+  }
+
+  describeLogDirs(request: Partial<describeLogDirs.DescribeLogDirsRequest>, options?: SendOptions): Promise<describeLogDirs.DescribeLogDirsResponse> {
+    return this.call(describeLogDirs, request, options);
   }
 
   alterConfigs(request: Partial<alterConfigs.AlterConfigsRequest>, options?: SendOptions): Promise<alterConfigs.AlterConfigsResponse> {

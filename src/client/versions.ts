@@ -14,7 +14,7 @@ const CLIENT_MAX_VERSION: ReadonlyMap<number, number> = new Map([
   [ApiKey.ListGroups, 2], [ApiKey.SaslHandshake, 1], [ApiKey.ApiVersions, 3], [ApiKey.CreateTopics, 3],
   [ApiKey.DeleteTopics, 1], [ApiKey.DeleteRecords, 1], [ApiKey.InitProducerId, 1], [ApiKey.DescribeConfigs, 1],
   [ApiKey.AlterConfigs, 1], [ApiKey.SaslAuthenticate, 1], [ApiKey.CreatePartitions, 1], [ApiKey.DeleteGroups, 1],
-  [ApiKey.IncrementalAlterConfigs, 0], [ApiKey.OffsetDelete, 0],
+  [ApiKey.IncrementalAlterConfigs, 0], [ApiKey.OffsetDelete, 0], [ApiKey.DescribeLogDirs, 1],
 ]);
 
 /** The newest version of `apiKey` this client sends (the codec's newest for APIs not listed). */

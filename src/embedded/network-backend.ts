@@ -8,8 +8,8 @@
  * Operating failures (broker unreachable, timeout) reject with the client's BrookErrors.
  *
  * What the protocol cannot say:
- * - describeTopic's sizeBytes and segmentCount are -1 (unknown). Kafka reports them only through
- *   DescribeLogDirs, which Brook does not implement. logStartOffset comes from ListOffsets
+ * - describeTopic's sizeBytes comes from DescribeLogDirs (-1 where the broker refuses it, e.g. a
+ *   user without DESCRIBE on the cluster); segmentCount is -1 (unknown: no Kafka API reports it). logStartOffset comes from ListOffsets
  *   EARLIEST; logEndOffset and highWatermark both from ListOffsets LATEST (on one host with
  *   acks=1 they are the same once a produce is acknowledged).
  * - topicId is the zero UUID: Metadata carries it only from v10, above what Brook advertises.
@@ -202,16 +202,17 @@ export class NetworkBackend implements BrookBackend {
     const effective = configs.get(name);
     if (effective === undefined) return undefined; // deleted between the two requests
     const partitionIndexes = topic.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b);
-    const [earliest, latest] = await Promise.all([
+    const [earliest, latest, sizes] = await Promise.all([
       this.listOffsets(name, partitionIndexes, EARLIEST_TIMESTAMP),
       this.listOffsets(name, partitionIndexes, LATEST_TIMESTAMP),
+      this.partitionSizes(name, partitionIndexes),
     ]);
     const partitions: PartitionDescription[] = partitionIndexes.map((partition) => ({
       partition,
       logStartOffset: earliest.get(partition) ?? -1,
       logEndOffset: latest.get(partition) ?? -1,
       highWatermark: latest.get(partition) ?? -1,
-      sizeBytes: -1,
+      sizeBytes: sizes.get(partition) ?? -1,
       segmentCount: -1,
     }));
     return {
@@ -323,6 +324,26 @@ export class NetworkBackend implements BrookBackend {
   }
 
   /** Offsets per partition from one ListOffsets request; partitions answering an error are left out. */
+  /** Partition sizes on disk by DescribeLogDirs (summed over log dirs); empty when the broker refuses or lacks it. */
+  private async partitionSizes(topic: string, partitions: number[]): Promise<Map<number, number>> {
+    const sizes = new Map<number, number>();
+    let response;
+    try {
+      response = await this.client.describeLogDirs({ topics: [{ topic, partitions }] });
+    } catch {
+      return sizes; // an older broker without the API, or a refused request: sizes stay unknown
+    }
+    if (response.errorCode !== ErrorCode.NONE) return sizes;
+    for (const dir of response.results) {
+      if (dir.errorCode !== ErrorCode.NONE) continue;
+      for (const t of dir.topics) {
+        if (t.name !== topic) continue;
+        for (const p of t.partitions) if (!p.isFutureKey) sizes.set(p.partitionIndex, (sizes.get(p.partitionIndex) ?? 0) + p.partitionSize);
+      }
+    }
+    return sizes;
+  }
+
   private async listOffsets(topic: string, partitions: number[], timestamp: number): Promise<Map<number, number>> {
     const response = await this.client.listOffsets({
       replicaId: -1,

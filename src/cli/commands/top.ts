@@ -3,8 +3,8 @@
  * bytes/s, messages and size; the busiest partitions; per consumer group its state, members, lag
  * and the lag's trend. Works through the backend like every command (on a data dir, or a running
  * broker with --broker), sampling every --interval seconds. Records/s is the growth of the
- * partitions' high watermarks; bytes/s the growth of their size on disk (known on a data dir;
- * Kafka's protocol does not report sizes, so over --broker it shows '-'). On a TTY the view
+ * partitions' high watermarks; bytes/s the growth of their size on disk (over --broker from
+ * DescribeLogDirs; '-' where the broker refuses it). On a TTY the view
  * refreshes in place until q or Ctrl-C; otherwise (or with --json) it prints --iterations
  * snapshots (default 1, taken one interval apart so rates are there) and exits.
  */
@@ -210,7 +210,7 @@ export function topCommand(): Command {
     .addOption(new Option('-n, --iterations <n>', 'print n snapshots and exit (default on a TTY: refresh until q; otherwise 1)').argParser(parsePositiveInteger))
     .addHelpText('after', `
 Records/s is the growth of the high watermarks between samples; bytes/s the growth of the log size
-on disk (shown on a data dir; over --broker the Kafka protocol reports no sizes: '-'). A group's lag
+on disk (over --broker from DescribeLogDirs; '-' where the broker refuses it). A group's lag
 is its committed offsets behind the high watermarks; TREND draws the last ${TREND_SAMPLES} samples.
 
 Examples:
