@@ -71,6 +71,9 @@ export function describeError(err: unknown): string {
   if (err instanceof KafkaError && isDiskFullMessage(err.detail)) return err.detail!;
   const errno = errnoError(err);
   if (errno === null) return oneLine(err instanceof Error ? err.message : String(err));
+  // A Brook error that already says it in its own words ("cannot reach broker h:p (connect
+  // ECONNREFUSED h:p)") is kept whole; only "doing: CODE: words" messages are reworded below.
+  if (err !== errno && err instanceof BrookError && !err.message.includes(': ')) return oneLine(err.message);
   const words = EXPLANATIONS[errno.code] ?? errno.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '');
   const where = errno.path ?? errno.dest ?? pathIn(err);
   // The wrapping error's own words say what was being done ("cannot open log /x/__metadata").
