@@ -271,6 +271,14 @@ export class Broker {
 
   private commitPendingCreates(): void {
     const calls = this.pendingCreates.splice(0);
+    try {
+      this.commitCreates(calls);
+    } catch (err) {
+      for (const call of calls) call.reject(err); // a call already resolved ignores this
+    }
+  }
+
+  private commitCreates(calls: Broker['pendingCreates']): void {
     const accepted: TopicMetadata[] = [];
     const names = new Set<string>();
     const errorsOf = calls.map((call) => call.topics.map(({ name, partitions, configs }): Error | null => {
@@ -287,12 +295,7 @@ export class Broker {
         return asKafkaCodeError(err) as Error;
       }
     }));
-    try {
-      if (accepted.length > 0) this.metadata.createTopics(accepted);
-    } catch (err) {
-      for (const call of calls) call.reject(err);
-      return;
-    }
+    if (accepted.length > 0) this.metadata.createTopics(accepted);
     const added = new Map(accepted.map((metadata) => [metadata.name, this.addTopic(metadata, true)]));
     if (accepted.length > 0) this.topicsChanged(accepted.map((m) => [m.name, m.partitionCount]));
     calls.forEach((call, i) => call.resolve({

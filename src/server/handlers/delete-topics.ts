@@ -28,7 +28,12 @@ export const deleteTopicsHandler = defineHandler<api.DeleteTopicsRequest, api.De
       : plan);
     // Every deletable topic in one broker call: one metadata record, all partitions closed together.
     const pending = finalPlans.flatMap((plan) => ('pending' in plan ? [plan.pending] : []));
-    const errors = await context.server.broker.deleteTopics(pending.map((r) => r.name!));
+    let errors: (Error | null)[];
+    try {
+      errors = await context.server.broker.deleteTopics(pending.map((r) => r.name!));
+    } catch (err) {
+      errors = pending.map(() => err as Error); // the metadata record failed (e.g. a full disk): none was deleted
+    }
     const outcomes = new Map(pending.map((r, i) => [r, errors[i] ?? null]));
     const responses = finalPlans.map((plan): Result => {
       if ('done' in plan) return plan.done;
