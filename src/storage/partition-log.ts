@@ -42,6 +42,10 @@ const CHECKPOINT_INTERVAL_MS = 60_000;
 /** Dirty bytes one cleaning pass maps (bounds the offset map and the time tick() blocks appends). */
 export const CLEAN_BYTES_PER_PASS_DEFAULT = 64 * 1024 * 1024;
 
+/** The time-based work tick() does, in the order it does it. */
+const DEADLINE_KINDS = ['flush', 'roll', 'retention', 'cleaning', 'deletes', 'checkpoint'] as const;
+type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+
 export class PartitionLog {
   private readonly io: FileIo;
   private readonly clock: Clock;
@@ -300,11 +304,14 @@ export class PartitionLog {
    * Work due already answers the clock's now. A scheduler keeps one timer for many logs with it.
    */
   nextDeadlineMs(): number {
+    // Called by the partition worker after every drain that appended here: no array per call.
     const nowMs = this.clock.nowMs();
-    return Math.min(...(['flush', 'roll', 'retention', 'cleaning', 'deletes', 'checkpoint'] as const).map((kind) => this.dueMs(kind, nowMs)));
+    let earliest = Infinity;
+    for (const kind of DEADLINE_KINDS) earliest = Math.min(earliest, this.dueMs(kind, nowMs));
+    return earliest;
   }
 
-  private dueMs(kind: 'flush' | 'roll' | 'retention' | 'cleaning' | 'deletes' | 'checkpoint', nowMs: number): number {
+  private dueMs(kind: DeadlineKind, nowMs: number): number {
     switch (kind) {
       case 'flush':
         return flushDueMs(this.config, this.firstUnflushedAppendMs);
