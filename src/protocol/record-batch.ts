@@ -131,8 +131,26 @@ export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
 }
 
 /** Rewrites baseOffset in place: outside the CRC, so the batch stays valid. */
-export function writeBaseOffset(buf: Uint8Array, pos: number, baseOffset: number): void {
-  new DataView(buf.buffer, buf.byteOffset, buf.byteLength).setBigInt64(pos + BASE_OFFSET_OFFSET, BigInt(baseOffset));
+export function writeBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
+  writeInt64(buf, pos + BASE_OFFSET_OFFSET, baseOffset);
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * An int64 field as a number, exact within ±2^53 (offsets, timestamps, producer ids). Two 32-bit
+ * reads instead of readBigInt64BE: the append path reads a few per batch, and a BigInt each was
+ * ~5% of appending single-record batches.
+ */
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * TWO_32 + buf.readUInt32BE(pos + 4);
+}
+
+/** Writes `value` (a safe integer) as an int64 field; see readInt64. */
+export function writeInt64(buf: Buffer, pos: number, value: number): void {
+  const high = Math.floor(value / TWO_32);
+  buf.writeInt32BE(high, pos);
+  buf.writeUInt32BE(value - high * TWO_32, pos + 4);
 }
 
 /** Why a batch was refused, and the Kafka error code a produce of it gets. */

@@ -5,7 +5,8 @@
  * exceptions), so a bad produce changes nothing (DESIGN.md rule 6). Then, for a batch that passed,
  * the offsets (and LogAppendTime) stamped into it in place.
  *
- * The records of an uncompressed batch are walked here, in the partition worker. A compressed
+ * The records of an uncompressed batch are walked here, in the partition worker (record-scan.ts
+ * for the common case, checkRecords when in doubt). A compressed
  * batch's records were walked before the batch reached the ring (engine/produce-validation.ts:
  * decompressing is CPU work that runs off this thread), so only its header is checked here.
  */
@@ -24,10 +25,13 @@ import {
   batchCrcMatches,
   checkBatchFraming,
   writeBaseOffset,
+  readInt64,
+  writeInt64,
 } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import type { LogConfig } from './log-config.js';
 import { checkBatchHeader, checkRecords, recordPolicyOf } from './log-validator.js';
+import { recordsPlainlyValid } from './record-scan.js';
 import { addSequence, type ProducerStateManager, type SequenceCheck } from './producer-state.js';
 import type { AppendedBatch } from './segment.js';
 import { crc32c } from '../protocol/crc32c.js';
@@ -66,9 +70,10 @@ export function frameBatches(buf: Buffer, config: LogConfig, nowMs: number): Fra
     if (sizeBytes > maxMessageBytes) return { errorCode: ErrorCode.MESSAGE_TOO_LARGE };
     // Kafka checks every client batch's CRC on append (LogValidator); so does the log, before writing.
     if (!batchCrcMatches(buf, position, sizeBytes)) return { errorCode: ErrorCode.CORRUPT_MESSAGE };
+    const batch = buf.subarray(position, position + sizeBytes);
     const problem = checkBatchHeader(buf, position)
-      ?? ((buf.readInt16BE(position + ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK) === 0
-        ? checkRecords(walker, buf.subarray(position, position + sizeBytes), policy, nowMs)
+      ?? ((buf.readInt16BE(position + ATTRIBUTES_OFFSET) & ATTR_COMPRESSION_MASK) === 0 && !recordsPlainlyValid(batch, policy)
+        ? checkRecords(walker, batch, policy, nowMs)
         : null);
     if (problem !== null) return { errorCode: problem.errorCode };
     out.push({
@@ -76,8 +81,8 @@ export function frameBatches(buf: Buffer, config: LogConfig, nowMs: number): Fra
       sizeBytes,
       lastOffsetDelta: buf.readInt32BE(position + LAST_OFFSET_DELTA_OFFSET),
       recordsCount: buf.readInt32BE(position + RECORDS_COUNT_OFFSET),
-      maxTimestamp: Number(buf.readBigInt64BE(position + MAX_TIMESTAMP_OFFSET)),
-      producerId: Number(buf.readBigInt64BE(position + PRODUCER_ID_OFFSET)),
+      maxTimestamp: readInt64(buf, position + MAX_TIMESTAMP_OFFSET),
+      producerId: readInt64(buf, position + PRODUCER_ID_OFFSET),
       producerEpoch: buf.readInt16BE(position + PRODUCER_EPOCH_OFFSET),
       baseSequence: buf.readInt32BE(position + BASE_SEQUENCE_OFFSET),
     });
@@ -145,7 +150,7 @@ export function assignOffsets(buf: Buffer, framed: readonly FramedBatch[], segme
 /** LogAppendTime: the broker's clock becomes maxTimestamp, the type bit is set, the CRC redone. */
 function stampLogAppendTime(buf: Buffer, batch: FramedBatch, nowMs: number): void {
   const pos = batch.position;
-  buf.writeBigInt64BE(BigInt(nowMs), pos + MAX_TIMESTAMP_OFFSET);
+  writeInt64(buf, pos + MAX_TIMESTAMP_OFFSET, nowMs);
   buf.writeInt16BE(buf.readInt16BE(pos + ATTRIBUTES_OFFSET) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + ATTRIBUTES_OFFSET);
   buf.writeUInt32BE(crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + batch.sizeBytes)), pos + CRC_OFFSET);
 }

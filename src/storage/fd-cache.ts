@@ -27,6 +27,8 @@ import { filesPerThread } from './open-files.js';
 export class FdCache {
   /** Open LazyFiles, least recently used first (a Map keeps insertion order). */
   private readonly lru = new Map<LazyFile, true>();
+  /** The most recently used file (the Map's last key), so a repeated touch costs nothing. */
+  private last: LazyFile | null = null;
   /** Counters for stats and tests. */
   readonly stats = { opens: 0, evictions: 0 };
 
@@ -58,11 +60,15 @@ export class FdCache {
   /** @internal */
   opened(file: LazyFile): void {
     this.lru.set(file, true);
+    this.last = file;
     this.stats.opens++;
   }
 
   /** @internal Marks `file` most recently used. */
   touch(file: LazyFile): void {
+    // A partition appending batch after batch touches the same file each time: already last.
+    if (this.last === file) return;
+    this.last = file;
     this.lru.delete(file);
     this.lru.set(file, true);
   }
@@ -70,6 +76,7 @@ export class FdCache {
   /** @internal */
   closed(file: LazyFile): void {
     this.lru.delete(file);
+    if (this.last === file) this.last = null;
   }
 }
 

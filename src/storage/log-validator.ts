@@ -25,7 +25,7 @@ import { ErrorCode } from '../protocol/error-codes.js';
 import {
   ATTR_COMPRESSION_MASK, ATTR_CONTROL, ATTR_TIMESTAMP_TYPE_LOG_APPEND, ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET,
   BASE_SEQUENCE_OFFSET, BATCH_HEADER_BYTES, BATCH_LENGTH_OFFSET, CRC_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD_BYTES,
-  PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET, batchCrcMatches, checkBatchFraming,
+  PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET, batchCrcMatches, checkBatchFraming, readInt64,
 } from '../protocol/record-batch.js';
 import { RecordWalker } from '../protocol/record-walker.js';
 import type { LogConfig, TimestampType } from './log-config.js';
@@ -87,9 +87,9 @@ export function checkBatchHeader(buf: Buffer, pos: number): Refusal | null {
     return invalidRecord(`Inconsistent batch offset range [0, ${lastOffsetDelta}] and count of records ${recordsCount}`);
   }
   if ((buf.readInt16BE(pos + ATTRIBUTES_OFFSET) & ATTR_CONTROL) !== 0) return invalidRecord('Clients are not allowed to write control records');
-  const producerId = buf.readBigInt64BE(pos + PRODUCER_ID_OFFSET);
+  const producerId = readInt64(buf, pos + PRODUCER_ID_OFFSET);
   const baseSequence = buf.readInt32BE(pos + BASE_SEQUENCE_OFFSET);
-  if (producerId >= 0n && baseSequence < 0) return invalidRecord(`Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
+  if (producerId >= 0 && baseSequence < 0) return invalidRecord(`Invalid sequence number ${baseSequence} in record batch with producerId ${producerId}`);
   return null;
 }
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { crc32c } from '../../src/protocol/crc32c.js';
 import { Compression } from '../../src/protocol/compression.js';
 import { DecodeError } from '../../src/protocol/decode-error.js';
-import { checkBatch, decodeRecords, encodeRecordBatch, encodeRecordBatches, iterateBatches, readBatchHeader } from '../../src/protocol/record-batch.js';
+import { checkBatch, decodeRecords, encodeRecordBatch, encodeRecordBatches, iterateBatches, readBatchHeader, readInt64, writeInt64 } from '../../src/protocol/record-batch.js';
 import { readZigzagVarint, readZigzagVarlong, writeZigzagVarint, writeZigzagVarlong } from '../../src/protocol/varint.js';
 
 const require = createRequire(import.meta.url);
@@ -133,5 +133,16 @@ describe('encodeRecordBatches', () => {
     const batches = split(encodeRecordBatches([record(1, 10), record(2, 5000), record(3, 10)], 1000));
     expect(batches.map((b) => decodeRecords(b).length)).toEqual([1, 1, 1]);
     expect(batches[1]!.length).toBeGreaterThan(5000);
+  });
+});
+
+describe('readInt64 / writeInt64', () => {
+  it('agree with BigInt64 for every safe integer, negative ones (producer id -1) included', () => {
+    fc.assert(fc.property(fc.oneof(fc.maxSafeInteger(), fc.constantFrom(-1, 0, 2 ** 32 - 1, 2 ** 32, -(2 ** 32), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER)), (value) => {
+      const buf = Buffer.alloc(10);
+      writeInt64(buf, 1, value);
+      expect(buf.readBigInt64BE(1)).toBe(BigInt(value));
+      expect(readInt64(buf, 1)).toBe(value);
+    }), { numRuns: 500 });
   });
 });
