@@ -17,7 +17,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { needsRecordPass, recordPolicyOf, targetCompressionOf, validateProduce, type Refusal } from '../storage/log-validator.js';
@@ -25,6 +26,10 @@ import type { BatchPoolResult, BatchPoolTask } from './batch-pool-worker.js';
 import { produceError } from './partition/worker-handle.js';
 import type { ProduceResult } from './broker-types.js';
 import { workerExecArgv } from './worker-exec-argv.js';
+
+// piscina (and its 30-odd modules) loads when a pool is first made: most processes never make one.
+const require = createRequire(import.meta.url);
+const piscina = (): typeof import('piscina') => require('piscina') as typeof import('piscina');
 
 /** Produces of at least this many bytes go to the pool (docs/benchmarks.md, "produce validation"). */
 export const POOL_MIN_BYTES = 128 * 1024;
@@ -94,7 +99,7 @@ export class ProduceValidation {
   }
 
   private async runInPool(batches: Buffer, task: Omit<BatchPoolTask, 'batches'>): Promise<Prepared> {
-    this.pool ??= new Piscina<BatchPoolTask, BatchPoolResult>({
+    this.pool ??= new (piscina().Piscina)<BatchPoolTask, BatchPoolResult>({
       filename: poolWorkerPath(),
       minThreads: 0,
       maxThreads: Math.max(1, os.availableParallelism() - 1),

@@ -29,6 +29,11 @@ const snappy = (): typeof snappyModule => (snappyCodec ??= require('snappy') as 
 const lz4 = (): typeof lz4Module => (lz4Codec ??= require('lz4-napi') as typeof lz4Module);
 const zstd = (): typeof zstdModule => (zstdCodec ??= require('zstd-napi') as typeof zstdModule);
 
+/** zstd at a given compression.zstd.level (broker-side recompression). */
+export function zstdCompress(data: Buffer, level: number): Buffer {
+  return zstd().compress(data, { compressionLevel: level });
+}
+
 export const Compression = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const;
 export type CompressionName = keyof typeof Compression;
 export type CompressionCodec = (typeof Compression)[CompressionName];

@@ -17,9 +17,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { createRequire } from 'node:module';
+import type { Piscina } from 'piscina';
 import { scanBatches, type ScanResult, type VerifiedRange } from './batch-scan.js';
 import type { FileIo } from './io.js';
+
+// piscina (and its 30-odd modules) loads when a pool is first made: most processes never make one.
+const require = createRequire(import.meta.url);
+const piscina = (): typeof import('piscina') => require('piscina') as typeof import('piscina');
 
 /** One task: check every batch in [start, end) of the .log at `path`; start is a batch boundary. */
 export interface CrcTask {
@@ -52,7 +57,7 @@ export function createCrcPool(options: { threads?: number } = {}): Piscina<CrcTa
   const threads = options.threads ?? os.availableParallelism();
   // Two tasks per worker in flight: a worker finds its next range already queued instead of
   // idling while its answer travels to the loading thread's event loop and a new task comes back.
-  return new Piscina<CrcTask, ScanResult>({ filename: workerScriptPath(), name: 'default', minThreads: threads, maxThreads: threads, idleTimeout: Infinity, concurrentTasksPerWorker: 2 });
+  return new (piscina().Piscina)<CrcTask, ScanResult>({ filename: workerScriptPath(), name: 'default', minThreads: threads, maxThreads: threads, idleTimeout: Infinity, concurrentTasksPerWorker: 2 });
 }
 
 /**

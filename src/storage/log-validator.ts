@@ -18,8 +18,7 @@
  * recompression) on the main thread or in a piscina pool before the batches reach the ring.
  */
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
-import zstd from 'zstd-napi';
-import { compress, Compression } from '../protocol/compression.js';
+import { compress, Compression, zstdCompress } from '../protocol/compression.js';
 import { crc32c } from '../protocol/crc32c.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
@@ -154,7 +153,7 @@ function compressWithLevel(target: TargetCompression, section: Buffer): Buffer {
     case Compression.gzip:
       return gzipSync(section, { level: target.level === -1 ? zlibConstants.Z_DEFAULT_COMPRESSION : target.level });
     case Compression.zstd:
-      return zstd.compress(section, { compressionLevel: target.level });
+      return zstdCompress(section, target.level);
     default:
       return compress(target.codec, section);
   }
