@@ -8,8 +8,10 @@
  * typo that needs "did you mean") registers them all. Node 20 caches no compiled code, so every
  * module loaded is paid for at each start of a short pipe command.
  */
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { DATA_DIR_DEFAULT } from '../embedded/defaults.js';
+import { prestartWorker } from '../engine/worker-prestart.js';
 
 type Register = (program: Command) => void;
 
@@ -69,8 +71,25 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
   return program;
 }
 
+/** Commands that append to or read partitions of a data dir in this process (unless --broker). */
+const PARTITION_COMMANDS = new Set(['produce', 'consume', 'tail', 'demo']);
+
+/**
+ * Starts a partition worker now, to load its modules while this thread loads the command's
+ * (worker-prestart.ts): `brook produce` then starts ~0.15 s sooner. Not for --help, --broker, or
+ * a command that opens no partition.
+ */
+function prestartPartitionWorker(argv: readonly string[]): void {
+  const named = commandNamed(argv);
+  if (named === null || !PARTITION_COMMANDS.has(named)) return;
+  if (process.env.BROOK_BROKER !== undefined || argv.some((a) => a === '-b' || a.startsWith('--broker') || a === '-h' || a === '--help')) return;
+  if (!import.meta.url.endsWith('.js')) return; // run from sources (tests): no compiled worker beside it
+  prestartWorker(fileURLToPath(new URL('../engine/partition/partition-worker.js', import.meta.url)));
+}
+
 function allCommands(command: Command): Command[] {
   return command.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
+prestartPartitionWorker(process.argv);
 await (await buildProgram()).parseAsync(process.argv);

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { BrookError } from '../common/errors.js';
 import { workerExecArgv } from './worker-exec-argv.js';
+import { adoptPrestartedWorker } from './worker-prestart.js';
 import type { SupervisedEvent, WireError } from './worker-protocol.js';
 
 export type { SupervisedEvent, WireError } from './worker-protocol.js';
@@ -112,7 +113,9 @@ export class SupervisedWorker {
 
   private spawn(): void {
     const generation = ++this.generationValue;
-    const worker = new Worker(this.options.scriptPath, { workerData: this.options.workerData(), execArgv: workerExecArgv(), name: this.options.name });
+    const workerData = this.options.workerData();
+    const worker = (generation === 1 ? adoptPrestartedWorker(this.options.scriptPath, workerData) : null)
+      ?? new Worker(this.options.scriptPath, { workerData, execArgv: workerExecArgv(), name: this.options.name });
     this.worker = worker;
     let markReady!: () => void;
     let markFailed!: (err: unknown) => void;

@@ -24,6 +24,7 @@ import { PartitionLog, type AppendResult } from '../../storage/partition-log.js'
 import { RingConsumer, RingProducer } from '../ring.js';
 import { toWire, type SupervisedEvent } from '../worker-protocol.js';
 import { workerFaultsFor } from '../fault-injection.js';
+import { isPrestarted } from '../worker-prestart.js';
 import { COMPLETION_PAYLOAD_BYTES, encodeCompletion, SharedPartitionState, type Completion } from './partition-state.js';
 import { SpinBackoff, SpinBudget } from './spin.js';
 import { WorkerControl } from './worker-control.js';
@@ -54,8 +55,9 @@ interface OpenLog {
   state: SharedPartitionState;
 }
 
-const data = workerData as PartitionWorkerData;
 const port = parentPort!;
+/** A prestarted worker (worker-prestart.ts) gets its workerData as its first message. */
+const data = (isPrestarted(workerData) ? await new Promise((resolve) => port.once('message', resolve)) : workerData) as PartitionWorkerData;
 const frames = new RingConsumer(data.ringSab);
 const completions = new RingProducer(data.completionSab);
 const control = new WorkerControl(data.controlSab);
