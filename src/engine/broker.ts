@@ -15,17 +15,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { BrookError, InvalidConfigError, InvalidTopicError, KafkaCodeError } from '../common/errors.js';
+import { BrookError, InvalidConfigError } from '../common/errors.js';
 import { RING_BYTES_DEFAULT } from '../common/limits.js';
 import { kafkaCodeFor } from '../common/error-table.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import { lockDataDir } from '../storage/data-dir.js';
 import { diskFullMessage } from '../storage/disk-space.js';
-import { parseTopicConfigs, resolveLogConfig, topicConfigValues, type LogConfig } from '../storage/log-config.js';
-import { parseBrokerConfigs, staticLayerFromTopicDefaults, topicDefaultsFrom, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
-import { MetadataLog, type TopicMetadata } from '../storage/metadata-log.js';
-import { partitionDirName, validateTopicName } from '../storage/topic-names.js';
+import { staticLayerFromTopicDefaults, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
+import { MetadataLog } from '../storage/metadata-log.js';
 import { Partition } from './partition/partition.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
@@ -42,20 +39,13 @@ import { descriptorBudgets } from './descriptor-budget.js';
 import { FdCache } from '../storage/fd-cache.js';
 import type { SecurityMetadataStore } from '../storage/metadata-security.js';
 import type { ActiveProducer, BrokerOptions, NewTopic, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
+import { INTERNAL_TOPICS, TopicTable } from './topic-table.js';
 
 export type { ActiveProducer, BrokerOptions, FetchRequest, FetchResult, PartitionState, ProduceResult, Readiness, TopicInfo, WorkerStats } from './broker-types.js';
 import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
-/** Kafka's internal topics: hidden from regex subscriptions, managed by the broker itself. */
-const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 /** Partitions opened per step of a background open: each step is one message per worker. */
 const OPEN_CHUNK_PARTITIONS = 512;
-
-interface TopicEntry {
-  metadata: TopicMetadata;
-  config: LogConfig;
-  partitions: Partition[];
-}
 
 /** A KAFKA_STORAGE_ERROR answer on a full disk says so (storage/disk-space.ts). */
 function explainStorageError(result: ProduceResult, dataDir: string, appendBytes: number): ProduceResult {
@@ -64,20 +54,12 @@ function explainStorageError(result: ProduceResult, dataDir: string, appendBytes
   return message === null ? result : { ...result, errorMessage: message };
 }
 
-/** Turns storage-layer validation errors into the Kafka codes admin callers expect. */
-function asKafkaCodeError(err: unknown): unknown {
-  if (err instanceof InvalidTopicError || err instanceof InvalidConfigError) return new KafkaCodeError(kafkaCodeFor(err, 'admin'), err.message);
-  return err;
-}
-
 export class Broker {
   readonly nodeId = 0;
   /** Records and bytes in/out per partition, counted where produce and fetch results pass (metrics, console). */
   readonly traffic = new TrafficCounters();
-  private readonly topicsByName = new Map<string, TopicEntry>();
-  /** Broker-level configs (broker-configs.ts) and the topic defaults they make. */
-  private brokerLayers: BrokerConfigLayers;
-  private topicDefaults: Record<string, string>;
+  /** Topics, their configs and Partition objects, and the broker config layers (topic-table.ts). */
+  private readonly table: TopicTable;
   /** Decompression, record checks and recompression of produces that need them. */
   private readonly produceValidation = new ProduceValidation();
   private adminChain: Promise<unknown> = Promise.resolve();
@@ -101,8 +83,8 @@ export class Broker {
     /** The main thread's share of the descriptor budget, for the partitions' LogReaders. */
     private readonly readerFiles: FdCache,
   ) {
-    this.brokerLayers = { perBroker: metadata.brokerConfigs('0'), clusterDefault: metadata.brokerConfigs(''), static: staticLayerFromTopicDefaults(options.topicDefaults ?? {}) };
-    this.topicDefaults = topicDefaultsFrom(this.brokerLayers);
+    this.table = new TopicTable(dataDir, metadata, options.topicDefaults ?? {},
+      (topic, partition, dir, config, fresh) => new Partition(topic, partition, dir, config, workers.assign, readerFiles, fresh));
     this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
   }
 
@@ -139,12 +121,12 @@ export class Broker {
       // __consumer_offsets is owned by the coordinator workers, not by partition workers.
       const settings = { ...COORDINATOR_SETTINGS_DEFAULT, ...options.coordinators, groupConfig: { ...options.coordinators?.groupConfig } };
       const offsetsTopic = ensureOffsetsTopic(metadata, settings.offsetsTopicPartitionCount);
-      for (const topic of metadata.topics().values()) if (topic.name !== OFFSETS_TOPIC) broker.addTopic(topic, false);
+      for (const topic of metadata.topics().values()) if (topic.name !== OFFSETS_TOPIC) broker.table.add(topic, false);
       if (options.groups !== false) {
         // Lazily opened brokers (CLI commands) start the coordinator threads on the first group call.
         broker.groupsService = await GroupsService.start({
           dataDir, offsetsTopic, workerCount: settings.workerCount, groupConfig: settings.groupConfig,
-          topics: broker.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
+          topics: broker.table.partitionCounts(), tickIntervalMs: options.tickIntervalMs, faults: options.faults,
         }, lazy).catch(async (err: unknown) => {
           await workers!.close();
           throw err;
@@ -163,31 +145,13 @@ export class Broker {
     }
   }
 
-  /** Creates the Partition objects of a topic (none opened); partitions from `fromPartition` on. */
-  private addTopic(metadata: TopicMetadata, fresh: boolean, fromPartition = 0): Partition[] {
-    let entry = this.topicsByName.get(metadata.name);
-    if (entry === undefined) {
-      entry = { metadata, config: resolveLogConfig(metadata.configs, this.topicDefaults), partitions: [] };
-      this.topicsByName.set(metadata.name, entry);
-    }
-    entry.metadata = metadata;
-    const added: Partition[] = [];
-    for (let p = fromPartition; p < metadata.partitionCount; p++) {
-      const dir = path.join(this.dataDir, partitionDirName(metadata.name, p));
-      const partition = new Partition(metadata.name, p, dir, entry.config, this.workers.assign, this.readerFiles, fresh);
-      entry.partitions[p] = partition;
-      added.push(partition);
-    }
-    return added;
-  }
-
   /**
    * Opens every partition, a chunk at a time (each chunk is one message per worker and is answered
    * as a whole), so produces and fetches to partitions of later chunks open theirs on demand
    * meanwhile. A partition that fails to open goes offline alone.
    */
   private async openEveryPartition(): Promise<void> {
-    const all = [...this.topicsByName.values()].flatMap((e) => e.partitions);
+    const all = this.table.allPartitions();
     for (let i = 0; i < all.length && this.closing === null; i += OPEN_CHUNK_PARTITIONS) {
       await Promise.all(all.slice(i, i + OPEN_CHUNK_PARTITIONS).map((p) => p.ensureOpen().catch(() => {})));
     }
@@ -198,11 +162,9 @@ export class Broker {
   readiness(): Readiness {
     let partitionsOpen = 0;
     let partitionsTotal = 0;
-    for (const entry of this.topicsByName.values()) {
-      for (const partition of entry.partitions) {
-        partitionsTotal++;
-        if (partition.isOpen) partitionsOpen++;
-      }
+    for (const partition of this.table.allPartitions()) {
+      partitionsTotal++;
+      if (partition.isOpen) partitionsOpen++;
     }
     return { ready: this.openedAll, partitionsOpen, partitionsTotal };
   }
@@ -227,17 +189,6 @@ export class Broker {
 
   private assertOpen(): void {
     if (this.closing !== null) throw new BrookError('BROKER_CLOSED', 'the broker is closed');
-  }
-
-  /** Partition count per topic, for the group coordinators' topicExists. */
-  private partitionCounts(): [string, number][] {
-    return [...this.topicsByName].map(([name, entry]) => [name, entry.metadata.partitionCount]);
-  }
-
-  private existing(name: string): TopicEntry {
-    const entry = this.topicsByName.get(name);
-    if (entry === undefined) throw new KafkaCodeError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic '${name}' does not exist`);
-    return entry;
   }
 
   /**
@@ -279,28 +230,11 @@ export class Broker {
   }
 
   private commitCreates(calls: Broker['pendingCreates']): void {
-    const accepted: TopicMetadata[] = [];
-    const names = new Set<string>();
-    const errorsOf = calls.map((call) => call.topics.map(({ name, partitions, configs }): Error | null => {
-      const metadata: TopicMetadata = { name, topicId: randomUUID(), partitionCount: partitions, configs: { ...(configs ?? {}) } };
-      try {
-        validateTopicName(name);
-        if (this.topicsByName.has(name) || names.has(name)) throw new KafkaCodeError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic '${name}' already exists`);
-        parseTopicConfigs(metadata.configs, this.topicDefaults);
-        this.metadata.checkNewTopic(metadata); // the partition count: INVALID_PARTITIONS
-        names.add(name);
-        accepted.push(metadata);
-        return null;
-      } catch (err) {
-        return asKafkaCodeError(err) as Error;
-      }
-    }));
-    if (accepted.length > 0) this.metadata.createTopics(accepted);
-    const added = new Map(accepted.map((metadata) => [metadata.name, this.addTopic(metadata, true)]));
+    const { errors, accepted, added } = this.table.create(calls.map((call) => call.topics));
     if (accepted.length > 0) this.topicsChanged(accepted.map((m) => [m.name, m.partitionCount]));
     calls.forEach((call, i) => call.resolve({
-      errors: errorsOf[i]!,
-      added: call.topics.flatMap((topic, j) => (errorsOf[i]![j] === null ? added.get(topic.name) ?? [] : [])),
+      errors: errors[i]!,
+      added: call.topics.flatMap((topic, j) => (errors[i]![j] === null ? added.get(topic.name) ?? [] : [])),
     }));
   }
 
@@ -315,27 +249,10 @@ export class Broker {
    */
   deleteTopics(names: string[]): Promise<(Error | null)[]> {
     return this.admin(async () => {
-      const errors: (Error | null)[] = [];
-      const entries = new Map<string, TopicEntry>();
-      for (const name of names) {
-        try {
-          // Kafka refuses to delete internal topics through the admin API.
-          if (name === OFFSETS_TOPIC) throw new KafkaCodeError(ErrorCode.TOPIC_AUTHORIZATION_FAILED, `topic '${name}' is internal`);
-          entries.set(name, this.existing(name)); // a name listed twice is deleted once
-          errors.push(null);
-        } catch (err) {
-          errors.push(asKafkaCodeError(err) as Error);
-        }
-      }
-      if (entries.size === 0) return errors;
-      // Metadata first: a crash before the files are gone leaves only garbage, which createTopic clears.
-      this.metadata.deleteTopics([...entries.keys()]);
-      for (const name of entries.keys()) {
-        this.topicsByName.delete(name);
-        this.traffic.forget(name);
-      }
-      this.topicsChanged([...entries.keys()].map((name) => [name, 0]));
-      const partitions = [...entries.values()].flatMap((entry) => entry.partitions);
+      const { errors, deleted, partitions } = this.table.delete(names);
+      if (deleted.length === 0) return errors;
+      for (const name of deleted) this.traffic.forget(name);
+      this.topicsChanged(deleted.map((name) => [name, 0]));
       await Promise.all(partitions.map((partition) => partition.close(true)));
       await Promise.all(partitions.map((partition) => fs.promises.rm(partition.dir, { recursive: true, force: true })));
       return errors;
@@ -344,10 +261,7 @@ export class Broker {
 
   createPartitions(name: string, totalCount: number): Promise<void> {
     return this.admin(async () => {
-      const entry = this.existing(name);
-      const previousCount = entry.metadata.partitionCount;
-      this.metadata.setPartitionCount(name, totalCount); // INVALID_PARTITIONS unless it grows
-      const added = this.addTopic({ ...entry.metadata, partitionCount: totalCount }, true, previousCount);
+      const added = this.table.grow(name, totalCount);
       this.topicsChanged([[name, totalCount]]);
       return added;
     }).then((added) => Promise.all(added.map((p) => p.ensureOpen().catch(() => {})))).then(() => {});
@@ -355,31 +269,17 @@ export class Broker {
 
   alterTopicConfigs(name: string, configs: Record<string, string>, mode: 'replace' | 'incremental'): Promise<void> {
     return this.admin(async () => {
-      const entry = this.existing(name);
-      const overrides = mode === 'replace' ? { ...configs } : { ...entry.metadata.configs, ...configs };
-      let config: LogConfig;
-      try {
-        parseTopicConfigs(overrides, this.topicDefaults);
-        config = resolveLogConfig(overrides, this.topicDefaults);
-      } catch (err) {
-        throw asKafkaCodeError(err);
-      }
-      this.metadata.setConfigs(name, overrides);
-      entry.metadata = { ...entry.metadata, configs: overrides };
-      entry.config = config;
-      await Promise.all(entry.partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
+      const { partitions, config } = this.table.alterConfigs(name, configs, mode);
+      await Promise.all(partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
     });
   }
 
   topics(): TopicInfo[] {
-    return [...this.topicsByName.keys()].sort().map((name) => this.topic(name)!);
+    return this.table.list();
   }
 
   topic(name: string): TopicInfo | undefined {
-    const entry = this.topicsByName.get(name);
-    if (entry === undefined) return undefined;
-    const { topicId, partitionCount, configs } = entry.metadata;
-    return { name, topicId, partitionCount, configs: { ...configs }, internal: INTERNAL_TOPICS.has(name), leaderEpoch: this.metadata.leaderEpoch(name) };
+    return this.table.info(name);
   }
 
   /** ACLs and SCRAM credentials kept in the metadata log (CreateAcls, AlterUserScramCredentials). */
@@ -389,12 +289,12 @@ export class Broker {
 
   /** The effective config (broker defaults overlaid with the topic's overrides), Kafka names. */
   topicConfig(name: string): Record<string, string> {
-    return topicConfigValues(this.existing(name).metadata.configs, this.topicDefaults);
+    return this.table.topicConfig(name);
   }
 
   /** The broker-level config layers DescribeConfigs reports (broker-configs.ts). */
   brokerConfigLayers(): BrokerConfigLayers {
-    return this.brokerLayers;
+    return this.table.brokerConfigLayers();
   }
 
   /**
@@ -404,29 +304,8 @@ export class Broker {
    */
   alterBrokerConfigs(scope: BrokerConfigScope, configs: Record<string, string>, validateOnly = false): Promise<void> {
     return this.admin(async () => {
-      let layers: BrokerConfigLayers;
-      let topicDefaults: Record<string, string>;
-      try {
-        const parsed = parseBrokerConfigs(configs);
-        layers = scope === 'broker' ? { ...this.brokerLayers, perBroker: parsed } : { ...this.brokerLayers, clusterDefault: parsed };
-        topicDefaults = topicDefaultsFrom(layers);
-        topicConfigValues({}, topicDefaults); // e.g. log.roll.ms=0 would make segment.ms invalid
-        for (const entry of this.topicsByName.values()) parseTopicConfigs(entry.metadata.configs, topicDefaults);
-      } catch (err) {
-        throw asKafkaCodeError(err);
-      }
-      if (validateOnly) return;
-      this.metadata.setBrokerConfigs(scope === 'broker' ? String(this.nodeId) : '', scope === 'broker' ? layers.perBroker : layers.clusterDefault);
-      this.brokerLayers = layers;
-      this.topicDefaults = topicDefaults;
-      const updates: Promise<unknown>[] = [];
-      for (const entry of this.topicsByName.values()) {
-        const config = resolveLogConfig(entry.metadata.configs, topicDefaults);
-        if (JSON.stringify(config) === JSON.stringify(entry.config)) continue;
-        entry.config = config;
-        updates.push(...entry.partitions.map((partition) => partition.updateConfig(config).catch(() => {})));
-      }
-      await Promise.all(updates);
+      const changed = this.table.alterBrokerConfigs(this.nodeId, scope, configs, validateOnly);
+      await Promise.all(changed.map(({ partition, config }) => partition.updateConfig(config).catch(() => {})));
     });
   }
 
@@ -454,7 +333,7 @@ export class Broker {
   }
 
   private partition(topic: string, partition: number): Partition | undefined {
-    return this.topicsByName.get(topic)?.partitions[partition];
+    return this.table.partition(topic, partition);
   }
 
   /** The partition worker holding a partition (tests: crash and fault injection); undefined unless it is open. */
@@ -500,7 +379,7 @@ export class Broker {
     if (this.closing !== null) return Promise.resolve(produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the broker is closing'));
     // Kafka: "Cannot append to internal topic" (only the coordinators write __consumer_offsets).
     if (INTERNAL_TOPICS.has(topic)) return Promise.resolve(produceError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`));
-    const entry = this.topicsByName.get(topic);
+    const entry = this.table.get(topic);
     const target = entry?.partitions[partition];
     if (entry === undefined || target === undefined) {
       return Promise.resolve(produceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown partition ${topic}-${partition}`));
@@ -614,7 +493,7 @@ export class Broker {
       await Promise.all([this.workers.close(), this.groupsService?.close()]);
       await this.produceValidation.close();
     } finally {
-      for (const entry of this.topicsByName.values()) for (const partition of entry.partitions) partition.markClosed();
+      for (const partition of this.table.allPartitions()) partition.markClosed();
       this.metadata.close();
       this.unlock();
     }
