@@ -91,11 +91,12 @@ export function timeWindowAggregateNode(storeName: string, windows: TimeWindows,
         context.recordDropped('late: its window is closed');
         return;
       }
-      const old = store.get(record.key, start);
-      const value = old === null ? spec.first(record.key, record.value) : spec.next(record.key, record.value, old.value);
+      const old = store.current(record.key, start); // live: read before the put below
+      const oldValue = old === null ? null : old.value;
+      const value = old === null ? spec.first(record.key, record.value) : spec.next(record.key, record.value, oldValue);
       const timestamp = old === null ? record.timestamp : Math.max(old.timestamp, record.timestamp);
       store.put(record.key, start, value, timestamp);
-      if (!caching) forward({ key: windowedKey(record.key, start, end), value, oldValue: old?.value ?? null, timestamp, headers: record.headers });
+      if (!caching) forward({ key: windowedKey(record.key, start, end), value, oldValue, timestamp, headers: record.headers });
     };
     return {
       process(record) {

@@ -77,6 +77,15 @@ export class TimeKeyedStore implements StateStore {
     return entry.value === null ? null : snapshot(entry);
   }
 
+  /**
+   * The live entry, not a copy, or null: for a processor that reads it and then puts at once (an
+   * aggregation: one snapshot object less per record). Its fields change with the next put.
+   */
+  current(key: unknown, time: number, suffix = 0): Readonly<TimeKeyedEntry> | null {
+    const entry = this.entry(key, time, suffix, true)!;
+    return entry.value === null ? null : entry;
+  }
+
   put(key: unknown, time: number, value: unknown, timestamp: number, suffix = 0): void {
     const entry = this.entry(key, time, suffix, true)!;
     entry.value = value ?? null;
