@@ -5,9 +5,10 @@
  * a bug and keeps its stack).
  *
  * Signals: the first SIGINT/SIGTERM aborts `signal`; commands stop reading, flush, and return,
- * and the backend is closed gracefully (clean-shutdown markers). The exit code is then 130 for
- * SIGINT and 143 for SIGTERM (128 + the signal's number, as shells report it), for every command.
- * A second signal exits at once with the same code.
+ * and the backend is closed gracefully (clean-shutdown markers). A command that stops early then
+ * returns exitCodeFor(signal): 130 for SIGINT and 143 for SIGTERM (128 + the signal's number, as
+ * shells report it); one whose normal end is a signal (serve, tail, mirror --follow, streams run,
+ * top) returns 0 after a clean stop. A second signal exits at once with 130/143.
  *
  * Exit codes: 0 success; 1 an error (one line on stderr); 130/143 interrupted.
  */

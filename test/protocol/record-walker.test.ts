@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Compression } from '../../src/protocol/compression.js';
 import { DecodeError } from '../../src/protocol/decode-error.js';
-import { ATTRIBUTES_OFFSET, ATTR_TIMESTAMP_TYPE_LOG_APPEND, decodeRecords, encodeRecordBatch, type ProducerRecord, type StoredRecord } from '../../src/protocol/record-batch.js';
+import { ATTRIBUTES_OFFSET, ATTR_TIMESTAMP_TYPE_LOG_APPEND, decodeRecords, encodeRecordBatch, type StoredRecord } from '../../src/protocol/record-batch.js';
 import { RecordWalker } from '../../src/protocol/record-walker.js';
+import { producerRecord } from '../helpers/records.js';
 
 /** Everything the walker yields for one batch, as decodeRecords' objects. */
 function walk(batch: Buffer, walker = new RecordWalker()): StoredRecord[] {
@@ -25,13 +26,6 @@ function outcome(read: () => StoredRecord[]): StoredRecord[] | string {
   }
 }
 
-const bytesOrNull = fc.option(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { nil: null });
-const producerRecord: fc.Arbitrary<ProducerRecord> = fc.record({
-  key: bytesOrNull,
-  value: bytesOrNull,
-  headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: bytesOrNull }), { maxLength: 3 }),
-  timestamp: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
-});
 const codec = fc.constantFrom(Compression.none, Compression.gzip, Compression.snappy, Compression.lz4, Compression.zstd);
 
 describe('RecordWalker', () => {

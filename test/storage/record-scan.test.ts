@@ -5,23 +5,17 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeRecordBatch, RECORDS_OFFSET, type ProducerRecord } from '../../src/protocol/record-batch.js';
+import { encodeRecordBatch, RECORDS_OFFSET } from '../../src/protocol/record-batch.js';
 import { RecordWalker } from '../../src/protocol/record-walker.js';
 import { checkRecords, type RecordPolicy } from '../../src/storage/log-validator.js';
 import { recordsPlainlyValid } from '../../src/storage/record-scan.js';
 import { withOffsetDelta } from './lying-batches.js';
+import { producerRecord } from '../helpers/records.js';
 
 const NOW = 1_700_000_000_000;
 const OPEN: RecordPolicy = { requireKeys: false, timestampType: 'CreateTime', timestampBeforeMaxMs: Infinity, timestampAfterMaxMs: Infinity };
 const COMPACTED: RecordPolicy = { ...OPEN, requireKeys: true };
 
-const bytesOrNull = fc.option(fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)), { nil: null });
-const producerRecord: fc.Arbitrary<ProducerRecord> = fc.record({
-  key: bytesOrNull,
-  value: bytesOrNull,
-  headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: bytesOrNull }), { maxLength: 3 }),
-  timestamp: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
-});
 
 const walker = new RecordWalker();
 const accepted = (batch: Buffer, policy: RecordPolicy) => checkRecords(walker, batch, policy, NOW) === null;
