@@ -68,7 +68,7 @@ describe('brook top', () => {
     const { dir, cleanup } = tempDataDir();
     cleanups.push(cleanup);
     expect((await brook(['-d', dir, 'produce', 'tty-topic'], { input: lines(3) })).code).toBe(0);
-    const child = spawn('script', ['-qfec', `"${process.execPath}" "${BROOK}" -d "${dir}" top --interval 0.2`, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', `exec "${process.execPath}" "${BROOK}" -d "${dir}" top --interval 0.2`, '/dev/null'], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
     const done = finished(child);
     let screen = '';
     child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));

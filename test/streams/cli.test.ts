@@ -34,7 +34,10 @@ describe('brook streams', () => {
     expect(brook(['-d', dataDir, 'produce', 'logs'], lines).status).toBe(0);
     // `script` gives the process a terminal; Ctrl-C is the byte 0x03 typed into it. Commits happen
     // only at Ctrl-C (the interval is far away), so the committed offsets below prove that commit.
-    const command = `"${process.execPath}" "${BIN}" -d "${dataDir}" streams run "${EXAMPLE}" --state-dir "${stateDir}" --threads 1 --status-interval-ms 100 --commit-interval-ms 3600000`;
+    // `exec`: script runs the command through $SHELL -c, and dash (/bin/sh, when SHELL is unset as
+    // in CI) stays as its parent in the terminal's foreground group; Ctrl-C then killed the shell
+    // too, and script reported the shell's 130 whatever brook did.
+    const command = `exec "${process.execPath}" "${BIN}" -d "${dataDir}" streams run "${EXAMPLE}" --state-dir "${stateDir}" --threads 1 --status-interval-ms 100 --commit-interval-ms 3600000`;
     const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...env, CI: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
     children.push(child);
     let screen = '';
