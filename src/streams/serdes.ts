@@ -16,6 +16,8 @@ export interface Serde<T> {
   deserialize(bytes: Buffer | null, topic?: string): T | null;
   /** Optional fast path: deserialize bytes[start, end) without a Buffer view (String does). */
   deserializeRange?(bytes: Buffer, start: number, end: number, topic?: string): T;
+  /** True when deserialize never fails: any bytes are a value (String). */
+  readonly total?: boolean;
   /** A key typed on a command line, as this serde's type. */
   parse(text: string): T;
   /** The value as JSON can show it. */
@@ -77,6 +79,7 @@ const stringSerde: Serde<string> = {
   }),
   // Decoding UTF-8 cannot fail (bad sequences become U+FFFD), so no error wrapping is needed.
   deserializeRange: (bytes, start, end) => bytes.toString('utf8', start, end),
+  total: true,
 };
 
 const jsonSerde = make<unknown>({

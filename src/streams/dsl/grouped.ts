@@ -70,6 +70,7 @@ export class KGroupedStream<K, V> {
     });
     const from = aggregationInput(this.input, store.name);
     const node = addNode(dsl, prefix, [from], aggregateNode(store.name, spec, store.caching), [store.name]);
+    node.readsValue = spec !== countSpec;
     return new KTable(dsl, node, { keySerde: store.keySerde, valueSerde: store.valueSerde }, storeGetter(store.name), [store.name], store.name, null);
   }
 }
@@ -117,6 +118,7 @@ export class TimeWindowedKStream<K, V> {
       ? timeWindowAggregateNode(store.name, windows, spec, store.caching)
       : slidingWindowAggregateNode(store.name, windows, spec, store.caching);
     const node = addNode(dsl, 'KSTREAM-AGGREGATE', [from], create, [store.name]);
+    node.readsValue = !(spec === countSpec && windows.kind === 'time');
     return new KTable(dsl, node, { keySerde: timeWindowedSerde(keySerde, sizeMs) as Serde<unknown>, valueSerde: store.valueSerde }, null, [store.name], store.name,
       { graceMs: windows.graceMs, keySerde: timeWindowedSerde(keySerde, sizeMs) as Serde<unknown> });
   }

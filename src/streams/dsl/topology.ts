@@ -15,6 +15,11 @@ import { TopologyError } from '../errors.js';
 
 export class TopologyNode implements NodeDef {
   readonly children: TopologyNode[] = [];
+  /**
+   * False for a node whose processor never reads a record's value, only whether it is null (a
+   * count): a source feeding only such nodes need not decode values (deserialize.ts).
+   */
+  readsValue = true;
   constructor(
     readonly name: string,
     readonly stores: readonly string[],

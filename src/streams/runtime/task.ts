@@ -21,7 +21,7 @@ import type { StateStore, StoreContext } from '../state/store.js';
 import { TimeKeyedStore } from '../state/time-keyed-store.js';
 import { StateStoreError } from '../errors.js';
 import { RecordQueue } from './record-queue.js';
-import { deserializeInto, type BytesAt, type DeadLetterSink } from './deserialize.js';
+import { deserializeInto, valuesUnread, type BytesAt, type DeadLetterSink } from './deserialize.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -58,6 +58,8 @@ export class Task {
   commitRequested = false;
   private readonly sources: SourceDef[];
   private readonly sourceProcessors: Forward[] = [];
+  /** Per source: its values are never read, only null or not (deserialize.ts valuesUnread). */
+  private readonly valueUnread: boolean[];
   /** Processors with their stores, upstream first: the flush order. */
   private readonly flushOrder: Array<{ processor: Processor; stores: StateStore[] }> = [];
   private origin: RecordOrigin | null = null;
@@ -75,6 +77,7 @@ export class Task {
     if (sub === undefined) throw new StateStoreError(`task ${this.id} names sub-topology ${taskId.subtopology}, which the topology does not have`);
     for (const storeName of sub.stores) this.stores.set(storeName, this.createStore(storeName));
     this.sources = topology.sourcesOf(taskId.subtopology);
+    this.valueUnread = this.sources.map(valuesUnread);
     this.instantiate();
   }
 
@@ -95,7 +98,8 @@ export class Task {
   /** The same, reading key and value in place from a fetched batch. */
   enqueueAt(queue: RecordQueue, offset: number, timestamp: number, keyAt: BytesAt, valueAt: BytesAt, headers: RecordHeader[]): void {
     const source = this.sources[queue.sourceIndex]!;
-    const record = deserializeInto(source, queue, offset, timestamp, keyAt, valueAt, headers, this.config.deserializationExceptionHandler, this.deadLetters);
+    const record = deserializeInto(source, queue, offset, timestamp, keyAt, valueAt, headers, this.config.deserializationExceptionHandler, this.deadLetters,
+      this.valueUnread[queue.sourceIndex]);
     if (record.skip) this.counters.skippedRecords++;
     queue.push(record);
   }
