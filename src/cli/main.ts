@@ -76,8 +76,8 @@ const PARTITION_COMMANDS = new Set(['produce', 'consume', 'tail', 'demo']);
 
 /**
  * Starts a partition worker now, to load its modules while this thread loads the command's
- * (worker-prestart.ts): one line through `brook produce` took 0.40 s instead of 0.48 s. Not for --help, --broker, or
- * a command that opens no partition.
+ * (worker-prestart.ts): one line through `brook produce` took 0.40 s instead of 0.48 s. Not for
+ * --help, --broker, or a command that opens no partition.
  */
 function prestartPartitionWorker(argv: readonly string[]): void {
   const named = commandNamed(argv);
