@@ -78,8 +78,8 @@ export type FailureSite = 'partition' | 'admin' | 'coordinator';
 
 /**
  * The Kafka code a request answers for `error`, thrown at `site`. Anything that is not a
- * BrookError (a bug) is UNKNOWN_SERVER_ERROR, except on a partition's read path, where the
- * storage layer's own I/O errors surface: KAFKA_STORAGE_ERROR.
+ * BrookError (a bug) is UNKNOWN_SERVER_ERROR, except on a partition's path (a read or an
+ * append), where the storage layer's own I/O errors surface: KAFKA_STORAGE_ERROR.
  */
 export function kafkaCodeFor(error: unknown, site: FailureSite): number {
   const entry = errorCodeOf(error) === undefined ? undefined : entryFor(errorCodeOf(error)!);

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import type { Piscina } from 'piscina';
-import { ErrorCode } from '../protocol/error-codes.js';
+import { kafkaCodeFor } from '../common/error-table.js';
 import type { LogConfig } from '../storage/log-config.js';
 import { needsRecordPass, recordPolicyOf, targetCompressionOf, validateProduce, type Refusal } from '../storage/log-validator.js';
 import type { BatchPoolResult, BatchPoolTask } from './batch-pool-worker.js';
@@ -77,7 +77,10 @@ export class ProduceValidation {
       try {
         ready = await prepared;
       } catch (err) {
-        ready = { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `record validation failed: ${(err as Error).message}` };
+        // Only a pool run rejects (a thread that died, a closed pool); none of those errors carries
+        // a code of the table (a task's error crosses postMessage without its own properties), so
+        // the table answers KAFKA_STORAGE_ERROR.
+        ready = { errorCode: kafkaCodeFor(err, 'partition'), errorMessage: `record validation failed: ${(err as Error).message}` };
       }
       await previous;
       const result = deliver(ready, append); // handed over here, synchronously

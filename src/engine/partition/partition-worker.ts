@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BrookError, StorageError } from '../../common/errors.js';
+import { kafkaCodeFor } from '../../common/error-table.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import { PartitionLog, type AppendResult } from '../../storage/partition-log.js';
 import { RingConsumer, RingProducer } from '../ring.js';
@@ -103,7 +104,7 @@ function appendFrame(entry: OpenLog | undefined, batches: Uint8Array): Completio
     result = entry.log.append(batches);
   } catch (err) {
     // The log cut its files back: this produce fails alone, the next may succeed.
-    if (err instanceof StorageError) return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+    if (err instanceof StorageError) return { errorCode: kafkaCodeFor(err, 'partition'), baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
     throw err;
   }
   touched.add(entry);

@@ -16,7 +16,7 @@
  * worker reopens the partition under the same slot before it takes more produces.
  */
 import { BrookError } from '../../common/errors.js';
-import { ErrorCode } from '../../protocol/error-codes.js';
+import { BROOK_ERRORS } from '../../common/error-table.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import { LogReader } from '../../storage/log-reader.js';
 import type { FdCache } from '../../storage/fd-cache.js';
@@ -129,12 +129,14 @@ export class Partition {
   /** Appends `batches` (checked by the Broker) through the owning worker, opening the partition first if needed. */
   async produce(batches: Uint8Array): Promise<ProduceResult> {
     if (this.statusValue !== 'open') {
-      if (this.statusValue === 'offline') return produceError(ErrorCode.KAFKA_STORAGE_ERROR, `partition offline: ${this.offlineReason}`);
-      if (this.statusValue === 'closing' || this.statusValue === 'closed') return produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition is closing');
+      if (this.statusValue === 'offline') return produceError(BROOK_ERRORS.PARTITION_OFFLINE.kafka, `partition offline: ${this.offlineReason}`);
+      if (this.statusValue === 'closing' || this.statusValue === 'closed') return produceError(BROOK_ERRORS.PARTITION_CLOSED.kafka, 'partition is closing');
       try {
         await this.ensureOpen();
       } catch (err) {
-        return produceError(ErrorCode.KAFKA_STORAGE_ERROR, (err as Error).message);
+        // A failed open takes the partition offline (openOnce), whatever its cause (a storage
+        // error, a worker that kept exiting, ...): the answer is the offline one, not the cause's.
+        return produceError(BROOK_ERRORS.PARTITION_OFFLINE.kafka, (err as Error).message);
       }
       return this.produce(batches);
     }

@@ -27,6 +27,7 @@ import { Compression } from '../../protocol/compression.js';
 import { DecodeError } from '../../protocol/decode-error.js';
 import { firstMagic, LegacyRecordsError, upConvert } from '../../protocol/legacy-records.js';
 import { MESSAGE_MAX_BYTES_LIMIT } from '../../common/limits.js';
+import { kafkaCodeFor } from '../../common/error-table.js';
 import {
   ATTRIBUTES_OFFSET,
   ATTR_COMPRESSION_MASK,
@@ -74,8 +75,9 @@ export const produceHandler = defineHandler<Request, Response>({
           typeof records !== 'number'
             ? broker.produce(topic.name, partition.index, records, { acks: request.acks }).then(
                 (r) => partitionResponse(partition.index, r.errorCode, r.baseOffset, r.logAppendTimeMs, r.logStartOffset, r.errorMessage),
-                (error: unknown) =>
-                  partitionResponse(partition.index, ErrorCode.KAFKA_STORAGE_ERROR, -1, -1, -1, String(error)),
+                // The Broker answers failures as data: a rejection is an unexpected throw, which the
+                // table answers on a partition's path with KAFKA_STORAGE_ERROR.
+                (error: unknown) => partitionResponse(partition.index, kafkaCodeFor(error, 'partition'), -1, -1, -1, String(error)),
               )
             : Promise.resolve(partitionResponse(partition.index, records, -1, -1, -1, null));
         return result;
