@@ -23,6 +23,7 @@
 import os from 'node:os';
 import { assert } from '../../common/assert.js';
 import { BrookError } from '../../common/errors.js';
+import { BROOK_ERRORS } from '../../common/error-table.js';
 import { ErrorCode } from '../../protocol/error-codes.js';
 import type { LogConfig } from '../../storage/log-config.js';
 import { createRingBuffer, RingConsumer, RingProducer, wakeAllWaiters } from '../ring.js';
@@ -222,12 +223,12 @@ export class PartitionWorkerHandle {
   private afterExit(code: number, cause: unknown, restarting: boolean): void {
     this.usable = false;
     this.deliverCompletions(); // published before the exit: those produces are on disk
-    for (const p of this.inflight.splice(0)) p.partition.settleProduce(p.resolve, produceError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'partition worker restarted; retry'));
+    for (const p of this.inflight.splice(0)) p.partition.settleProduce(p.resolve, produceError(BROOK_ERRORS.WORKER_EXITED.kafka, 'partition worker restarted; retry'));
     wakeAllWaiters(this.ringSab);
     wakeAllWaiters(this.completionSab);
     if (restarting || !this.isOfflineNow()) return;
     const reason = `partition worker ${this.options.index} is offline (exit code ${code}${cause instanceof Error ? `: ${cause.message}` : ''})`;
-    for (const q of this.writeQueue.splice(0)) q.partition.settleProduce(q.resolve, produceError(ErrorCode.KAFKA_STORAGE_ERROR, reason));
+    for (const q of this.writeQueue.splice(0)) q.partition.settleProduce(q.resolve, produceError(BROOK_ERRORS.PARTITION_OFFLINE.kafka, reason));
     for (const partition of this.partitions.values()) partition.markOffline(reason);
   }
 
