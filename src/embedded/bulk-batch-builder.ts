@@ -61,23 +61,40 @@ export class BatchBuilder {
   private baseTimestampMs = 0;
   private maxTimestampMs = 0;
   private sealed = false;
+  /** The buffer belongs to the caller (encoded()): never handed to the producer's pool. */
+  private borrowed = false;
 
   /**
    * `capacityBytes` is a hint (e.g. the size of this partition's previous batch). `spare`, when
    * given and big enough, is used instead of a new buffer (a pool's, see takeBuffer()).
    */
   constructor(capacityBytes: number, spare: Buffer | null = null) {
-    const bytes = Math.max(capacityBytes, CAPACITY_BYTES_MIN);
-    this.buffer = spare !== null && spare.length >= bytes ? spare : Buffer.allocUnsafe(bytes);
+    this.buffer = spare !== null && spare.length >= capacityBytes ? spare : Buffer.allocUnsafe(Math.max(capacityBytes, CAPACITY_BYTES_MIN));
   }
 
   /**
-   * The builder's buffer, for a pool to hand to a later builder, or null if it was never sealed.
+   * A builder around records someone else encoded (bulk-encoded.ts): `buffer` is the room for the
+   * header, then `recordCount` records; nothing more is appended, seal() writes the header.
+   */
+  static encoded(buffer: Buffer, recordCount: number, baseTimestampMs: number, maxTimestampMs: number): BatchBuilder {
+    assert(recordCount > 0 && recordCount <= RECORDS_PER_BATCH_MAX && buffer.length > RECORDS_OFFSET, 'an encoded batch holds records');
+    const builder = new BatchBuilder(buffer.length, buffer);
+    builder.pos = buffer.length;
+    builder.count = recordCount;
+    builder.baseTimestampMs = baseTimestampMs;
+    builder.maxTimestampMs = maxTimestampMs;
+    builder.borrowed = true;
+    return builder;
+  }
+
+  /**
+   * The builder's buffer, for a pool to hand to a later builder, or null if it was never sealed
+   * (or is the caller's, see encoded()).
    * Only once nothing refers to the sealed batch any more (it was sent for the last time):
    * uncompressed, the batch is a view of this buffer.
    */
   takeBuffer(): Buffer | null {
-    return this.sealed ? this.buffer : null;
+    return this.sealed && !this.borrowed ? this.buffer : null;
   }
 
   get recordCount(): number {

@@ -19,6 +19,7 @@
  *
  * Owned by one Producer on the main thread; not thread-safe.
  */
+import { assert } from '../common/assert.js';
 import { RECORDS_PER_BATCH_MAX } from '../common/limits.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { AckTarget, BatchPart } from './bulk-acks.js';
@@ -146,6 +147,17 @@ export class ProducerBatches {
       queue.lingerTimer = setTimeout(() => this.seal(queue), this.options.lingerMs);
     }
     return open;
+  }
+
+  /**
+   * Makes `builder` (records encoded by the caller, bulk-encoded.ts) the open batch of `queue`,
+   * which must have none; the caller seals it once its records are counted.
+   */
+  openEncoded(queue: PartitionQueue, builder: BatchBuilder): Batch {
+    assert(queue.open === null, 'an encoded batch opens on a sealed partition');
+    const batch: Batch = { builder, parts: [], accountedBytes: 0, bytes: null, createdMs: Date.now() };
+    queue.open = batch;
+    return batch;
   }
 
   /**

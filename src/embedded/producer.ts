@@ -46,10 +46,11 @@ import { LinesTarget, RecordTarget, type AckTarget, type BatchPart, type SendLin
 import { BatchDelivery } from './bulk-delivery.js';
 import { ProducerBatches } from './producer-batches.js';
 import { countLines, placeLines, type QueuedLines } from './bulk-lines.js';
+import { placeEncoded, type EncodedBatch, type QueuedEncoded } from './bulk-encoded.js';
 import { placeRecords, RecordsTarget, type BulkRecord, type QueuedRecords, type SendRecordsResult } from './bulk-records.js';
 import { KafkaError } from './kafka-error.js';
 import { recordBytesMax, toProducerRecord, type SendRecord } from './record-input.js';
-import { TopicMetadata } from './topic-metadata.js';
+import { TopicMetadata, type TopicLimits } from './topic-metadata.js';
 
 export type { SendLinesResult } from './bulk-acks.js';
 
@@ -113,7 +114,7 @@ interface QueuedRecord {
   target: RecordTarget;
 }
 
-type Queued = QueuedRecord | QueuedLines | QueuedRecords;
+type Queued = QueuedRecord | QueuedLines | QueuedRecords | QueuedEncoded;
 
 const DEFAULTS = {
   lingerMs: 5, batchBytes: 1_048_576, bufferBytes: 32 * 1_048_576,
@@ -240,6 +241,31 @@ export class Producer {
     });
   }
 
+  /**
+   * The bulk path for records the caller encoded itself, one partition's batch at a time
+   * (bulk-encoded.ts; the syslog input uses it). Sent as a batch of its own, after every record
+   * handed over before; one promise, resolved (never rejected once accepted) like sendRecords().
+   * The caller picks the partition and keeps the batch within the topic's limits (limitsNow()).
+   * `batch.buffer` must not change until the promise settles.
+   */
+  sendEncoded(topic: string, batch: EncodedBatch): Promise<SendRecordsResult> {
+    if (this.closed) return Promise.reject(new Error('producer is closed'));
+    return new Promise<SendRecordsResult>((resolve) => {
+      this.outstandingCount++;
+      const target: RecordsTarget = new RecordsTarget(this.batches.callCount++, (result) => resolve({ ...result, lastOffset: target.lastOffset }), this.settled);
+      this.queue.push({ kind: 'encoded', topic, batch, target });
+      this.pump();
+    });
+  }
+
+  /**
+   * The topic's partition count and largest batch if already known (undefined until a send to
+   * the topic looked it up): what a caller of sendEncoded() encodes for.
+   */
+  limitsNow(topic: string): TopicLimits | undefined {
+    return this.metadata.limitsNow(topic);
+  }
+
   /** Per topic, where the next roundRobin sendRecords() call starts (before modulo). */
   private readonly roundRobinNext = new Map<string, number>();
 
@@ -318,6 +344,8 @@ export class Producer {
         if (!placeLines(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
       } else if (entry.kind === 'records') {
         if (!placeRecords(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
+      } else if (entry.kind === 'encoded') {
+        if (!placeEncoded(this.batches, this.bufferBytes, entry, partitionCount)) return this.compactQueue();
       } else {
         const bufferedBytes = this.batches.bufferedBytes;
         if (bufferedBytes > 0 && bufferedBytes + entry.sizeBytes > this.bufferBytes) return this.compactQueue();
@@ -353,6 +381,7 @@ export class Producer {
       if (entry.topic !== topic) kept.push(entry);
       else if (entry.kind === 'record') entry.target.failed(onlyPart(entry.target), err);
       else if (entry.kind === 'records') entry.target.failUnplaced(entry.records.length - entry.index, err);
+      else if (entry.kind === 'encoded') entry.target.failUnplaced(entry.batch.recordCount, err);
       else entry.target.failUnplaced(countLines(entry.text, entry.pos), err);
     }
     this.queue.length = 0;

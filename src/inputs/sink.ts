@@ -20,6 +20,7 @@
 import { KafkaError } from '../embedded/kafka-error.js';
 import type { Producer } from '../embedded/producer.js';
 import type { BulkRecord } from '../embedded/bulk-records.js';
+import type { EncodedBatch } from '../embedded/bulk-encoded.js';
 import type { Fields, Routing } from './routing.js';
 import type { InputStats } from './stats.js';
 
@@ -72,6 +73,18 @@ export class InputSink {
     }
   }
 
+  /**
+   * The path for records an input encoded itself into batches for the fixed topic (syslog over
+   * TCP: batch-encoder.ts). The batches must not change until the promise settles.
+   */
+  async sendEncoded(batches: readonly EncodedBatch[]): Promise<SendOutcome> {
+    if (batches.length === 0) return { acknowledgedCount: 0, failedCount: 0, fatal: null };
+    const topic = this.routing.topic;
+    const results = await Promise.all(batches.map((batch) => this.producer.sendEncoded(topic, batch).catch((error: Error) =>
+      ({ recordCount: 0, failedCount: batch.recordCount, error }))));
+    return this.settle(sumResults(results));
+  }
+
   /** Routes and sends; the records must not change until the promise settles. */
   async send(records: InputRecord[]): Promise<SendOutcome> {
     if (records.length === 0) return { acknowledgedCount: 0, failedCount: 0, fatal: null };
@@ -94,13 +107,7 @@ export class InputSink {
     const options = { roundRobin: routing.roundRobin };
     const results = await Promise.all([...byTopic].map(([topic, list]) => this.producer.sendRecords(topic, list, options).catch((error: Error) =>
       ({ recordCount: 0, byteCount: 0, failedCount: list.length, error }))));
-    const total = { recordCount: 0, failedCount: 0, error: null as Error | null };
-    for (const result of results) {
-      total.recordCount += result.recordCount;
-      total.failedCount += result.failedCount;
-      total.error ??= result.error;
-    }
-    return this.settle(total);
+    return this.settle(sumResults(results));
   }
 
   private settle(result: { recordCount: number; failedCount: number; error: Error | null }): SendOutcome {
@@ -125,4 +132,14 @@ export class InputSink {
     this.log(`${this.stats.name}: the log refused ${this.unloggedFailureCount} records (${error.message})`);
     this.unloggedFailureCount = 0;
   }
+}
+
+function sumResults(results: ReadonlyArray<{ recordCount: number; failedCount: number; error: Error | null }>): { recordCount: number; failedCount: number; error: Error | null } {
+  const total = { recordCount: 0, failedCount: 0, error: null as Error | null };
+  for (const result of results) {
+    total.recordCount += result.recordCount;
+    total.failedCount += result.failedCount;
+    total.error ??= result.error;
+  }
+  return total;
 }

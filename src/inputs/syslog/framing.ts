@@ -15,8 +15,11 @@
 import { utf8CutBytes, type LongLines } from '../long-lines.js';
 
 export interface FrameSink {
-  /** One message; `originalBytes` > bytes.length when it was truncated. `bytes` may be a view. */
-  frame(bytes: Buffer, originalBytes: number): void;
+  /**
+   * One message: source[start, end), most often in the chunk just pushed (no view is made for it);
+   * `originalBytes` > end - start when it was truncated.
+   */
+  frame(source: Buffer, start: number, end: number, originalBytes: number): void;
   /** A message longer than max_line_bytes was skipped. */
   skipped(originalBytes: number): void;
 }
@@ -140,7 +143,7 @@ export class SyslogFramer {
     if (this.parts.length === 0 && frameBytes <= maxLineBytes) {
       // The common case, a message within one read: one view of the chunk, trailing LF/CR/NUL cut.
       while (firstTo > firstFrom && (first[firstTo - 1] === LF || first[firstTo - 1] === CR || first[firstTo - 1] === NUL)) firstTo--;
-      if (firstTo > firstFrom) this.sink.frame(first.subarray(firstFrom, firstTo), firstTo - firstFrom);
+      if (firstTo > firstFrom) this.sink.frame(first, firstFrom, firstTo, firstTo - firstFrom);
       return;
     }
     const parts = [first.subarray(firstFrom, firstTo), ...this.parts];
@@ -149,11 +152,10 @@ export class SyslogFramer {
     if (frameBytes <= maxLineBytes) {
       let length = bytes.length;
       while (length > 0 && (bytes[length - 1] === LF || bytes[length - 1] === CR || bytes[length - 1] === NUL)) length--;
-      if (length > 0) this.sink.frame(bytes.subarray(0, length), length);
+      if (length > 0) this.sink.frame(bytes, 0, length, length);
       return;
     }
     if (policy === 'skip') return this.sink.skipped(frameBytes);
-    bytes = bytes.subarray(0, utf8CutBytes(bytes, 0, maxLineBytes));
-    this.sink.frame(bytes, frameBytes);
+    this.sink.frame(bytes, 0, utf8CutBytes(bytes, 0, maxLineBytes), frameBytes);
   }
 }

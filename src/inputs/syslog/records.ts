@@ -24,6 +24,13 @@ import { looksLikeRfc5424, parseRfc5424 } from './rfc5424.js';
 import { Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
 
 export type SyslogFormat = 'json' | 'raw';
+/** The JSON a message's value adds to its own bytes, at most (names, PRI's words, quotes). */
+export const JSON_OVERHEAD_BYTES_MAX = 256;
+
+/** Whether messages may take the byte paths: routing needs no field but the hostname as key. */
+export function byteRouting(routing: Routing): boolean {
+  return !routing.isTemplate && (routing.keyField === null || routing.keyField === 'hostname');
+}
 export const SYSLOG_FORMATS: readonly SyslogFormat[] = ['json', 'raw'];
 
 /** Parses either syslog format; throws SyslogParseError. */
@@ -32,12 +39,50 @@ export function parseSyslog(text: string, nowMs: number): ParsedSyslog {
   return looksLikeRfc5424(text, end) ? parseRfc5424(text) : parseRfc3164(text, nowMs);
 }
 
-const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+export const NO_HEADERS: readonly RecordHeader[] = Object.freeze([]);
+/** The byte path's output is written in chunks this big; record values are views of them. */
+const OUT_CHUNK_BYTES = 256 * 1024;
+
+/** Counts the message and says, in a header, when it was cut at max_line_bytes. */
+export function receivedHeaders(stats: InputStats, bytes: number, originalBytes: number): readonly RecordHeader[] {
+  stats.counts.receivedCount++;
+  if (originalBytes <= bytes) return NO_HEADERS;
+  stats.counts.truncatedCount++;
+  return [truncatedHeader(originalBytes)];
+}
+
+/**
+ * The general path, for what the byte path does not take: the message parsed as a string; its
+ * JSON value returned as `text` for the caller to encode (null: the record's value is set). A
+ * message that does not parse is kept as received, with a header saying why.
+ */
+export function generalRecord(
+  bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, format: SyslogFormat, stats: InputStats,
+): { record: InputRecord; text: string | null } {
+  let parsed: ParsedSyslog | null = null;
+  let failure = 'not UTF-8';
+  if (isUtf8(bytes)) {
+    try {
+      parsed = parseSyslog(bytes.toString('utf8'), nowMs);
+    } catch (err) {
+      if (!(err instanceof SyslogParseError)) throw err;
+      failure = err.message;
+    }
+  }
+  if (parsed === null) {
+    stats.counts.unparsedCount++;
+    return { record: { key: null, value: bytes, headers: [...headers, parseErrorHeader(failure)], timestamp: nowMs, fields: null }, text: null };
+  }
+  const fields = parsed.message as unknown as Record<string, unknown>;
+  const record = { key: null, value: format === 'raw' ? bytes : null, headers, timestamp: parsed.timestampMs ?? nowMs, fields };
+  return { record, text: format === 'raw' ? null : messageJson(parsed.message) };
+}
 
 /**
  * The records of one read (a TCP chunk, the datagrams of one event-loop turn). Values in JSON are
  * encoded together into one Buffer when the batch is taken, each record's value a view of it:
- * one allocation per read instead of one per message (the syslog hot path).
+ * one allocation per read instead of one per message. (Over TCP, batch-encoder.ts encodes whole
+ * batches instead when it can; this path serves the rest.)
  */
 export class SyslogRecords {
   private records: InputRecord[] = [];
@@ -45,6 +90,8 @@ export class SyslogRecords {
   /** The byte path, when routing allows it (see the header); else null. */
   private readonly scan: Rfc5424Scan | null;
   private readonly writer = new Rfc5424JsonWriter();
+  private out = Buffer.allocUnsafe(0);
+  private outPos = 0;
   private readonly keyByHostname: boolean;
   private lastHostname: Buffer | null = null;
 
@@ -54,8 +101,7 @@ export class SyslogRecords {
     routing: Routing,
   ) {
     this.keyByHostname = routing.keyField === 'hostname';
-    const fast = !routing.isTemplate && (routing.keyField === null || this.keyByHostname);
-    this.scan = fast ? new Rfc5424Scan() : null;
+    this.scan = byteRouting(routing) ? new Rfc5424Scan() : null;
   }
 
   get length(): number {
@@ -64,40 +110,31 @@ export class SyslogRecords {
 
   /** One message; `bytes` must stay unchanged until the records are acknowledged (raw values are views). */
   add(bytes: Buffer, originalBytes: number, nowMs: number): void {
-    const { stats } = this;
-    stats.counts.receivedCount++;
-    let headers = NO_HEADERS;
-    if (originalBytes > bytes.length) {
-      stats.counts.truncatedCount++;
-      headers = [truncatedHeader(originalBytes)];
-    }
-    let parsed: ParsedSyslog | null = null;
-    let failure = 'not UTF-8';
-    const utf8 = isUtf8(bytes);
-    if (utf8 && this.scan?.scan(bytes) === true) return this.addScanned(bytes, headers, nowMs, this.scan);
-    if (utf8) {
-      try {
-        parsed = parseSyslog(bytes.toString('utf8'), nowMs);
-      } catch (err) {
-        if (!(err instanceof SyslogParseError)) throw err;
-        failure = err.message;
-      }
-    }
-    if (parsed === null) {
-      stats.counts.unparsedCount++;
-      this.records.push({ key: null, value: bytes, headers: [...headers, parseErrorHeader(failure)], timestamp: nowMs, fields: null });
-      this.texts.push(null);
-      return;
-    }
-    const fields = parsed.message as unknown as Record<string, unknown>;
-    this.records.push({ key: null, value: this.format === 'raw' ? bytes : null, headers, timestamp: parsed.timestampMs ?? nowMs, fields });
-    this.texts.push(this.format === 'raw' ? null : messageJson(parsed.message));
+    const headers = receivedHeaders(this.stats, bytes.length, originalBytes);
+    if (this.scan?.scan(bytes) === true && this.addScanned(bytes, headers, nowMs, this.scan)) return;
+    const { record, text } = generalRecord(bytes, headers, nowMs, this.format, this.stats);
+    this.records.push(record);
+    this.texts.push(text);
   }
 
-  private addScanned(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, scan: Rfc5424Scan): void {
-    const value = this.format === 'raw' ? bytes : this.writer.write(bytes, scan);
+  /** False when MSG is not UTF-8: the general path keeps the message raw and says so. */
+  private addScanned(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, scan: Rfc5424Scan): boolean {
+    let value = bytes;
+    if (this.format === 'json') {
+      const room = JSON_OVERHEAD_BYTES_MAX + 6 * bytes.length; // every byte of MSG escaped as \u00XX
+      if (this.out.length - this.outPos < room) {
+        this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK_BYTES, room));
+        this.outPos = 0;
+        this.writer.forget();
+      }
+      const start = this.outPos;
+      if (this.writer.measure(bytes, bytes.length, scan, this.out) < 0) return false;
+      this.outPos = this.writer.write(bytes, bytes.length, scan, this.out, start);
+      value = this.out.subarray(start, this.outPos);
+    }
     this.records.push({ key: this.keyByHostname ? this.hostnameKey(bytes, scan) : null, value, headers, timestamp: scan.timestampMs ?? nowMs, fields: null });
     this.texts.push(null);
+    return true;
   }
 
   /** The hostname's bytes as the key; a run of messages from one host shares one Buffer. */

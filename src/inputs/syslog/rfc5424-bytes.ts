@@ -7,6 +7,7 @@
  * The bytes written are exactly messageJson's for the same message (a unit test compares them).
  * Main thread; one scanner per input (SyslogRecords).
  */
+import { isUtf8 } from 'node:buffer';
 import { facilityName, PRIORITY_MAX, severityName } from './message.js';
 
 const SP = 0x20;
@@ -15,8 +16,6 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** RFC 5424 §6 limits, as in rfc5424.ts: TIMESTAMP (RFC 3339) 32, HOSTNAME 255, APP-NAME 48, PROCID 128, MSGID 32. */
 const FIELD_MAX = [32, 255, 48, 128, 32] as const;
-/** Output is allocated in chunks this big; record values are views of them. */
-const OUT_CHUNK_BYTES = 256 * 1024;
 
 /** Where each part of the last scanned message is: [start, end) byte offsets, start -1 for "-". */
 export class Rfc5424Scan {
@@ -25,34 +24,78 @@ export class Rfc5424Scan {
   readonly starts = new Int32Array(5);
   readonly ends = new Int32Array(5);
   messageStart = 0;
+  /** Where HOSTNAME starts (after TIMESTAMP and its SP): the header from here to messageStart. */
+  hostnameAt = 0;
   timestampMs: number | null = null;
+  /** Messages scanned so far (that scan() said true for). */
+  scannedCount = 0;
+  /**
+   * True when the last message repeats the one scanned before it from HOSTNAME to MSG, in the
+   * same buffer (one app logging a run): that part was not checked again.
+   */
+  headerRepeated = false;
 
+  /** The last message's header from HOSTNAME to MSG, when the next one may repeat it. */
+  private lastSource: Uint8Array | null = null;
+  private lastHeaderStart = 0;
+  private lastHeaderBytes = 0;
+  /** Length of the last TIMESTAMP that was not "-". */
+  private lastTimestampBytes = 0;
   private lastSecond = new Uint8Array(19);
   private lastSecondZone = new Uint8Array(6);
   private lastSecondZoneLength = -1;
   private lastSecondMs = 0;
 
-  /** True when `bytes` is a plain RFC 5424 message (see the header); fills in the offsets. */
-  scan(bytes: Buffer): boolean {
-    const end = bytes.length;
-    if (end < 4 || bytes[0] !== 0x3c) return false;
-    let pos = 1;
+  /**
+   * True when bytes[start, end) is a plain RFC 5424 message (see the header); fills in the
+   * offsets (positions in `bytes`).
+   */
+  scan(bytes: Buffer, start = 0, end = bytes.length): boolean {
+    if (!this.scanMessage(bytes, start, end)) {
+      this.lastSource = null; // the offsets were partly overwritten
+      return false;
+    }
+    this.scannedCount++;
+    return true;
+  }
+
+  /** Forgets the last header: the buffer it is in is about to be overwritten. */
+  forget(): void {
+    this.lastSource = null;
+  }
+
+  private scanMessage(bytes: Buffer, start: number, end: number): boolean {
+    if (end - start < 4 || bytes[start] !== 0x3c) return false;
+    let pos = start + 1;
     let priority = 0;
-    for (; pos < end && pos <= 4; pos++) {
+    for (; pos < end && pos <= start + 4; pos++) {
       const c = bytes[pos]!;
       if (c === 0x3e) break;
-      if (c < 0x30 || c > 0x39 || (pos === 2 && priority === 0)) return false;
+      if (c < 0x30 || c > 0x39 || (pos === start + 2 && priority === 0)) return false;
       priority = priority * 10 + (c - 0x30);
     }
-    if (pos === 1 || pos > 4 || bytes[pos] !== 0x3e || priority > PRIORITY_MAX) return false;
+    // Every read stays below `end`: `bytes` may go on past the message (a read holding many).
+    if (pos === start + 1 || pos > start + 4 || pos >= end || bytes[pos] !== 0x3e || priority > PRIORITY_MAX) return false;
     this.priority = priority;
     // VERSION "1" then SP.
-    if (bytes[pos + 1] !== 0x31 || bytes[pos + 2] !== SP) return false;
+    if (pos + 3 > end || bytes[pos + 1] !== 0x31 || bytes[pos + 2] !== SP) return false;
     pos += 3;
-    for (let field = 0; field < 5; field++) {
+    // TIMESTAMP: "-" or what scanTimestamp accepts, which never holds an SP: so where the last
+    // timestamp's length puts the SP is tried first, and if that field is one, no SP came sooner.
+    let space = pos + this.lastTimestampBytes;
+    if (this.lastTimestampBytes === 0 || space >= end || bytes[space] !== SP || !this.timestampField(bytes, pos, space)) {
+      space = pos;
+      while (space < end && bytes[space] !== SP) space++;
+      if (space === end || !this.timestampField(bytes, pos, space)) return false;
+    }
+    pos = space + 1;
+    this.hostnameAt = pos;
+    if (this.repeatsHeader(bytes, pos, end)) return true;
+    this.headerRepeated = false;
+    for (let field = 1; field < 5; field++) {
       // Up to the next SP, every byte printable ASCII but '"' and '\' (a plain loop: a call to
       // Buffer.indexOf costs more than these few bytes).
-      let space = pos;
+      space = pos;
       for (; space < end; space++) {
         const c = bytes[space]!;
         if (c === SP) break;
@@ -68,22 +111,60 @@ export class Rfc5424Scan {
       pos = space + 1;
     }
     // STRUCTURED-DATA "-", then the end or SP MSG.
-    if (bytes[pos] !== DASH) return false;
+    if (pos >= end || bytes[pos] !== DASH) return false;
     pos++;
-    if (pos < end && bytes[pos++] !== SP) return false;
-    if (bytes[pos] === 0xef && bytes[pos + 1] === 0xbb && bytes[pos + 2] === 0xbf) pos += 3; // the BOM
+    const withMessage = pos < end;
+    if (withMessage && bytes[pos++] !== SP) return false;
+    if (pos + 3 <= end && bytes[pos] === 0xef && bytes[pos + 1] === 0xbb && bytes[pos + 2] === 0xbf) pos += 3; // the BOM
     this.messageStart = Math.min(pos, end);
-    if (this.starts[0] === -1) {
+    // Only a header that ends in SP (or the BOM) is a prefix the next message may repeat.
+    this.lastSource = withMessage ? bytes : null;
+    this.lastHeaderStart = this.hostnameAt;
+    this.lastHeaderBytes = this.messageStart - this.hostnameAt;
+    return true;
+  }
+
+  /** TIMESTAMP is bytes[start, end): "-", or a timestamp scanTimestamp takes. */
+  private timestampField(bytes: Buffer, start: number, end: number): boolean {
+    if (end === start || end - start > FIELD_MAX[0]) return false;
+    if (end - start === 1 && bytes[start] === DASH) {
+      this.starts[0] = -1;
       this.timestampMs = null;
       return true;
     }
-    return this.scanTimestamp(bytes, this.starts[0]!, this.ends[0]!);
+    this.starts[0] = start;
+    this.ends[0] = end;
+    if (!this.scanTimestamp(bytes, start, end)) return false;
+    this.lastTimestampBytes = end - start;
+    return true;
+  }
+
+  /** When bytes[at..] starts with the last message's header (see headerRepeated): its offsets, moved. */
+  private repeatsHeader(bytes: Buffer, at: number, end: number): boolean {
+    const from = this.lastHeaderStart;
+    const length = this.lastHeaderBytes;
+    if (bytes !== this.lastSource || at + length > end) return false;
+    // A loop: for the few dozen bytes of a header, Buffer.compare's call costs twice as much.
+    for (let i = 0; i < length; i++) if (bytes[at + i] !== bytes[from + i]) return false;
+    const shift = at - from;
+    for (let field = 1; field < 5; field++) {
+      if (this.starts[field] === -1) continue;
+      this.starts[field] += shift;
+      this.ends[field] += shift;
+    }
+    this.messageStart = at + length;
+    this.lastHeaderStart = at;
+    this.headerRepeated = true;
+    return true;
   }
 
   /** RFC 3339 as RFC 5424 restricts it; the second's start is computed once per distinct second. */
   private scanTimestamp(bytes: Buffer, start: number, end: number): boolean {
     if (end - start < 20) return false;
-    for (let i = 0; i < 19; i++) {
+    // The same second as the last timestamp (checked then) is the common case: compare first.
+    let sameSecond = true;
+    for (let i = 0; i < 19 && sameSecond; i++) sameSecond = bytes[start + i] === this.lastSecond[i];
+    for (let i = 0; i < 19 && !sameSecond; i++) {
       const c = bytes[start + i]!;
       const expected = i === 4 || i === 7 ? 0x2d : i === 10 ? 0x54 : i === 13 || i === 16 ? 0x3a : -1;
       if (expected === -1 ? c < 0x30 || c > 0x39 : c !== expected) return false;
@@ -106,7 +187,7 @@ export class Rfc5424Scan {
     } else {
       return false;
     }
-    if (!this.sameSecond(bytes, start, pos, zoneLength)) {
+    if (!sameSecond || !this.sameZone(bytes, pos, zoneLength)) {
       const ms = secondMs(bytes, start, pos, zoneLength);
       if (ms === null) return false;
       this.lastSecond.set(bytes.subarray(start, start + 19));
@@ -118,9 +199,8 @@ export class Rfc5424Scan {
     return true;
   }
 
-  private sameSecond(bytes: Buffer, start: number, zoneStart: number, zoneLength: number): boolean {
+  private sameZone(bytes: Buffer, zoneStart: number, zoneLength: number): boolean {
     if (zoneLength !== this.lastSecondZoneLength) return false;
-    for (let i = 0; i < 19; i++) if (bytes[start + i] !== this.lastSecond[i]) return false;
     for (let i = 0; i < zoneLength; i++) if (bytes[zoneStart + i] !== this.lastSecondZone[i]) return false;
     return true;
   }
@@ -154,82 +234,169 @@ function secondMs(bytes: Buffer, start: number, zoneStart: number, zoneLength: n
 }
 
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
-const FIELD_PREFIXES = [',"timestamp":', ',"hostname":', ',"app_name":', ',"procid":', ',"msgid":'].map(ascii);
+/** HOSTNAME, APP-NAME, PROCID, MSGID: each field's JSON name (TIMESTAMP's is in the prefix). */
+const FIELD_PREFIXES = [',"hostname":', ',"app_name":', ',"procid":', ',"msgid":'].map(ascii);
 const NULL = ascii('null');
 const SD_AND_MESSAGE = ascii(',"structured_data":null,"message":"');
-const CLOSE = ascii('"}');
 const HEX = ascii('0123456789abcdef');
 /** JSON.stringify's short escapes: \b \t \n \f \r. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+/** Constants at least this long are copied with one native set(); shorter ones by hand. */
+const NATIVE_COPY_BYTES_MIN = 24;
 
 /**
- * Writes the JSON values of scanned messages one after another into chunks of OUT_CHUNK_BYTES;
- * each value is a view of its chunk. A chunk is never written twice, so values stay valid for as
- * long as a record holds them.
+ * Writes the JSON value of a scanned message (exactly messageJson's bytes) into a target buffer:
+ * measure() first, so a record's length can be written before its value, then write(). Copies
+ * from `bytes` are copyWithin when `bytes` is the target itself (the syslog batch encoder copies
+ * each read into its slab for this: a copy between two buffers costs a view object per call).
+ *
+ * A message whose header from HOSTNAME to STRUCTURED-DATA repeats the previous one's (one app
+ * logging in a run) reuses the JSON written for it, when both are in the same target.
  */
 export class Rfc5424JsonWriter {
-  private out = Buffer.allocUnsafe(0);
-  private pos = 0;
-  /** `{"format":"rfc5424","priority":P,"facility":"F","severity":"S","version":1` per PRI. */
+  /** Per PRI: `{"format":"rfc5424","priority":P,"facility":"F","severity":"S","version":1,"timestamp":` + `"` or `null`. */
   private readonly prefixes: Array<Buffer | undefined> = [];
+  private readonly nullTimestampPrefixes: Array<Buffer | undefined> = [];
+  /** The last message written (its scan's scannedCount) and where its JSON from HOSTNAME went. */
+  private lastScanned = -1;
+  private lastTarget: Uint8Array | null = null;
+  private lastJsonStart = 0;
+  private lastJsonBytes = 0;
+  /** measure()'s findings for write(). */
+  private repeated = false;
+  private middleBytes = 0;
+  private escapeBytes = 0;
 
-  /** The JSON value of the message `scan` last scanned in `bytes` (valid UTF-8). */
-  write(bytes: Buffer, scan: Rfc5424Scan): Buffer {
-    // Room for the worst case: every byte of the message escaped as \u00XX.
-    const room = 256 + 6 * bytes.length;
-    if (this.out.length - this.pos < room) {
-      this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK_BYTES, room));
-      this.pos = 0;
-    }
-    const out = this.out;
-    const start = this.pos;
-    let pos = this.put(this.prefix(scan.priority), start);
-    for (let field = 0; field < 5; field++) {
-      pos = this.put(FIELD_PREFIXES[field]!, pos);
-      const from = scan.starts[field]!;
-      if (from === -1) {
-        pos = this.put(NULL, pos);
-      } else {
-        out[pos++] = QUOTE;
-        for (let i = from, to = scan.ends[field]!; i < to; i++) out[pos++] = bytes[i]!;
-        out[pos++] = QUOTE;
+  /**
+   * Bytes of the JSON value of the message `scan` just scanned in bytes[.., end), to be written
+   * into `target`; -1 when MSG is not UTF-8 (the general path then keeps it raw, saying so).
+   */
+  measure(bytes: Buffer, end: number, scan: Rfc5424Scan, target: Uint8Array): number {
+    // The scan saw the header repeat; its JSON can be reused if it was the last one written here.
+    this.repeated = scan.headerRepeated && this.lastScanned === scan.scannedCount - 1 && this.lastTarget === target;
+    if (this.repeated) {
+      this.middleBytes = this.lastJsonBytes;
+    } else {
+      let middle = SD_AND_MESSAGE.length;
+      for (let field = 1; field < 5; field++) {
+        const from = scan.starts[field]!;
+        middle += FIELD_PREFIXES[field - 1]!.length + (from === -1 ? NULL.length : scan.ends[field]! - from + 2);
       }
+      this.middleBytes = middle;
     }
-    pos = this.put(SD_AND_MESSAGE, pos);
-    for (let i = scan.messageStart; i < bytes.length; i++) {
+    let escapeBytes = 0;
+    let nonAscii = false;
+    for (let i = scan.messageStart; i < end; i++) {
       const c = bytes[i]!;
       if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-        out[pos++] = c;
-      } else if (c >= 0x20) {
-        out[pos++] = BACKSLASH;
-        out[pos++] = c;
+        if (c >= 0x80) nonAscii = true;
       } else {
-        out[pos++] = BACKSLASH;
-        const short = SHORT_ESCAPES[c];
-        if (short !== undefined) {
-          out[pos++] = short;
-        } else {
-          out[pos++] = 0x75; // u00XX
-          out[pos++] = 0x30;
-          out[pos++] = 0x30;
-          out[pos++] = HEX[c >> 4]!;
-          out[pos++] = HEX[c & 15]!;
-        }
+        escapeBytes += c >= 0x20 || SHORT_ESCAPES[c] !== undefined ? 1 : 5;
       }
     }
-    pos = this.put(CLOSE, pos);
-    this.pos = pos;
-    return out.subarray(start, pos);
+    if (nonAscii && !isUtf8(bytes.subarray(scan.messageStart, end))) return -1;
+    this.escapeBytes = escapeBytes;
+    const timestampStart = scan.starts[0]!;
+    const timestampBytes = timestampStart === -1 ? 0 : scan.ends[0]! - timestampStart + 1; // and its closing quote
+    return this.prefix(scan.priority, timestampStart === -1).length + timestampBytes + this.middleBytes + end - scan.messageStart + escapeBytes + 2;
   }
 
-  /** A constant part (TypedArray set: no wrapper, no view allocated, unlike Buffer.copy). */
-  private put(part: Buffer, pos: number): number {
-    this.out.set(part, pos);
-    return pos + part.length;
+  /** Writes the value measure() measured at target[pos..]; returns the position after it. */
+  write(bytes: Buffer, end: number, scan: Rfc5424Scan, target: Buffer, pos: number): number {
+    const timestampStart = scan.starts[0]!;
+    pos = putConstant(target, pos, this.prefix(scan.priority, timestampStart === -1));
+    if (timestampStart !== -1) {
+      pos = copyBytes(bytes, timestampStart, scan.ends[0]!, target, pos);
+      target[pos++] = QUOTE;
+    }
+    const middleStart = pos;
+    if (this.repeated) {
+      target.copyWithin(pos, this.lastJsonStart, this.lastJsonStart + this.lastJsonBytes);
+      pos += this.lastJsonBytes;
+    } else {
+      for (let field = 1; field < 5; field++) {
+        pos = putConstant(target, pos, FIELD_PREFIXES[field - 1]!);
+        const from = scan.starts[field]!;
+        if (from === -1) {
+          pos = putConstant(target, pos, NULL);
+        } else {
+          target[pos++] = QUOTE;
+          pos = copyBytes(bytes, from, scan.ends[field]!, target, pos);
+          target[pos++] = QUOTE;
+        }
+      }
+      pos = putConstant(target, pos, SD_AND_MESSAGE);
+    }
+    this.lastTarget = target;
+    this.lastScanned = scan.scannedCount;
+    this.lastJsonStart = middleStart;
+    this.lastJsonBytes = pos - middleStart;
+    pos = this.escapeBytes === 0 ? copyBytes(bytes, scan.messageStart, end, target, pos) : writeEscaped(bytes, scan.messageStart, end, target, pos);
+    target[pos++] = QUOTE;
+    target[pos++] = 0x7d; // }
+    return pos;
   }
 
-  private prefix(priority: number): Buffer {
-    return (this.prefixes[priority] ??= ascii(
-      `{"format":"rfc5424","priority":${priority},"facility":"${facilityName(priority)}","severity":"${severityName(priority)}","version":1`));
+  /** Forgets the last message's JSON: it is about to be overwritten (a new slab, say). */
+  forget(): void {
+    this.lastTarget = null;
   }
+
+  private prefix(priority: number, nullTimestamp: boolean): Buffer {
+    const cache = nullTimestamp ? this.nullTimestampPrefixes : this.prefixes;
+    return (cache[priority] ??= ascii(`{"format":"rfc5424","priority":${priority},"facility":"${facilityName(priority)}",` +
+      `"severity":"${severityName(priority)}","version":1,"timestamp":${nullTimestamp ? 'null' : '"'}`));
+  }
+}
+
+/** The bytes of MSG as a JSON string's content: what JSON.stringify escapes, escaped alike. */
+function writeEscaped(bytes: Buffer, start: number, end: number, out: Buffer, pos: number): number {
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+      out[pos++] = c;
+    } else if (c >= 0x20) {
+      out[pos++] = BACKSLASH;
+      out[pos++] = c;
+    } else {
+      out[pos++] = BACKSLASH;
+      const short = SHORT_ESCAPES[c];
+      if (short !== undefined) {
+        out[pos++] = short;
+      } else {
+        out[pos++] = 0x75; // u00XX
+        out[pos++] = 0x30;
+        out[pos++] = 0x30;
+        out[pos++] = HEX[c >> 4]!;
+        out[pos++] = HEX[c & 15]!;
+      }
+    }
+  }
+  return pos;
+}
+
+function putConstant(target: Buffer, pos: number, constant: Buffer): number {
+  if (constant.length >= NATIVE_COPY_BYTES_MIN) {
+    target.set(constant, pos);
+    return pos + constant.length;
+  }
+  for (let i = 0; i < constant.length; i++) target[pos++] = constant[i]!;
+  return pos;
+}
+
+/**
+ * source[start, end) to target[pos..]: copyWithin inside one buffer (a memmove, no object), by
+ * hand for a few bytes, else a native copy through a view.
+ */
+export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, pos: number): number {
+  const length = end - start;
+  if (source === target) {
+    target.copyWithin(pos, start, end);
+  } else if (length < 64) {
+    for (let i = start; i < end; i++) target[pos++] = source[i]!;
+    return pos;
+  } else {
+    target.set(source.subarray(start, end), pos);
+  }
+  return pos + length;
 }

@@ -1,7 +1,8 @@
 /**
  * Syslog over TCP (RFC 6587) and over TLS (RFC 5425, with the server's certificate options):
  * each connection's bytes go through a SyslogFramer (octet counting or LF, per message), and the
- * messages of one read go to the sink together. Backpressure: while the producer's buffer is full
+ * messages of one read go to the sink together: as batches encoded in place (batch-encoder.ts)
+ * when routing allows, else as records (records.ts). Backpressure: while the producer's buffer is full
  * the connection stops reading, so the sender's socket fills and it slows down; nothing is dropped.
  *
  * Stopping: no new connections; each open one is half-closed (FIN) and read until the sender
@@ -13,7 +14,8 @@ import tls from 'node:tls';
 import type { LongLines } from '../long-lines.js';
 import type { InputSink } from '../sink.js';
 import { SyslogFramer } from './framing.js';
-import { SyslogRecords, type SyslogFormat } from './records.js';
+import { SlabPool, SyslogBatchEncoder } from './batch-encoder.js';
+import { byteRouting, SyslogRecords, type SyslogFormat } from './records.js';
 
 export interface SyslogTcpOptions {
   host: string;
@@ -36,6 +38,7 @@ const MAX_CONNECTIONS_DEFAULT = 1000;
 export class SyslogTcpInput {
   private readonly sockets = new Set<net.Socket>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly slabs = new SlabPool();
 
   private constructor(
     private readonly server: net.Server,
@@ -71,26 +74,62 @@ export class SyslogTcpInput {
   private onConnection(socket: net.Socket): void {
     this.sockets.add(socket);
     const { sink } = this;
-    const records = new SyslogRecords(this.options.format, sink.stats, sink.routing);
+    const { format } = this.options;
+    const records = new SyslogRecords(format, sink.stats, sink.routing);
+    // Whole batches encoded per read when routing allows and the topic's limits are known (the
+    // first read of a new topic goes through `records`, whose send looks them up).
+    const encoder = byteRouting(sink.routing) ? new SyslogBatchEncoder(format, sink.stats, sink.routing, this.slabs) : null;
+    let encoding = false;
     let nowMs = Date.now(); // the time of receipt: one clock read per read, not per message
     const framer = new SyslogFramer(this.options.limits, {
-      frame: (bytes, originalBytes) => records.add(bytes, originalBytes, nowMs),
+      frame: (source, start, end, originalBytes) => {
+        if (encoding) encoder!.add(source, start, end, originalBytes, nowMs);
+        else records.add(source.subarray(start, end), originalBytes, nowMs);
+      },
       skipped: () => {
         sink.stats.counts.receivedCount++;
         sink.stats.counts.skippedCount++;
       },
     });
-    const sendRead = (): void => {
-      if (records.length === 0) return;
-      const sent = sink.send(records.take());
+    const track = (sent: Promise<unknown>): void => {
       this.inFlight.add(sent);
       void sent.finally(() => this.inFlight.delete(sent));
     };
+    // At most one encoded send of this connection in flight: what arrives meanwhile joins the
+    // encoder's open batch and goes when it settles (or when a batch fills up), so under load
+    // batches grow instead of each read paying a produce of its own.
+    let sending = false;
+    const sendEncoded = (): void => {
+      if (encoder === null || !encoder.holdsRecords) return;
+      sending = true;
+      const batches = encoder.take();
+      const sent = sink.sendEncoded(batches);
+      track(sent);
+      void sent.finally(() => {
+        encoder.release(batches);
+        sending = false;
+        sendEncoded();
+      });
+    };
+    const sendRead = (): void => {
+      sendEncoded(); // records encoded earlier go first
+      if (records.length > 0) track(sink.send(records.take()));
+    };
     socket.on('data', (chunk: Buffer) => {
       nowMs = Date.now();
-      framer.push(chunk);
-      sendRead();
+      const limits = encoder === null ? undefined : sink.producer.limitsNow(sink.routing.topic);
+      if (limits !== undefined) {
+        encoder!.begin(chunk, limits);
+        encoding = true;
+        framer.push(chunk);
+        encoding = false;
+        if (!sending || encoder!.holdsFullBatches) sendEncoded();
+      } else {
+        framer.push(chunk);
+        sendRead();
+      }
       if (!sink.hasCapacity()) {
+        sendEncoded(); // held records count against the bound once handed over
         socket.pause();
         void sink.ready().then(() => socket.resume());
       }
@@ -102,7 +141,10 @@ export class SyslogTcpInput {
       socket.end();
     });
     socket.on('error', () => {}); // a reset connection ends itself; 'close' follows
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      if (!sending) sendEncoded(); // a reset connection: what was read is still written
+      this.sockets.delete(socket);
+    });
   }
 
   /** Stops accepting, drains open connections briefly, and waits for their records' acknowledgements. */
@@ -115,6 +157,7 @@ export class SyslogTcpInput {
     timer.unref();
     await closed;
     clearTimeout(timer);
-    await Promise.allSettled([...this.inFlight]);
+    // A settling send may start the next one (held records): wait until none is left.
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -82,7 +82,7 @@ describe('SyslogFramer (RFC 6587)', () => {
   function frames(chunks: Buffer[], maxLineBytes = 1000, policy: 'truncate' | 'skip' = 'truncate'): Array<[string, number] | ['skipped', number]> {
     const out: Array<[string, number] | ['skipped', number]> = [];
     const framer = new SyslogFramer(longLines(maxLineBytes, policy), {
-      frame: (bytes, originalBytes) => out.push([bytes.toString(), originalBytes]),
+      frame: (source, start, end, originalBytes) => out.push([source.toString('utf8', start, end), originalBytes]),
       skipped: (originalBytes) => out.push(['skipped', originalBytes]),
     });
     for (const chunk of chunks) framer.push(chunk);
