@@ -266,6 +266,11 @@ export class Producer {
     return this.metadata.limitsNow(topic);
   }
 
+  /** The topic's limits, looked up (creating the topic as a send would) if not known yet. */
+  topicLimits(topic: string): Promise<TopicLimits> {
+    return this.metadata.limits(topic);
+  }
+
   /** Per topic, where the next roundRobin sendRecords() call starts (before modulo). */
   private readonly roundRobinNext = new Map<string, number>();
 

@@ -51,6 +51,11 @@ export class Routing {
     this.parts = parseTemplate(options.topic);
   }
 
+  /** The options this routing was made from (to make the same routing on another thread). */
+  get options(): RoutingOptions {
+    return { topic: this.topic, keyField: this.keyField ?? undefined, partitioner: this.roundRobin ? 'round-robin' : 'key' };
+  }
+
   /** Whether routing reads fields at all: inputs skip building them when it does not. */
   get needsFields(): boolean {
     return this.parts !== null || this.keyField !== null;

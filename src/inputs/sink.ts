@@ -21,6 +21,7 @@ import { KafkaError } from '../embedded/kafka-error.js';
 import type { Producer } from '../embedded/producer.js';
 import type { BulkRecord } from '../embedded/bulk-records.js';
 import type { EncodedBatch } from '../embedded/bulk-encoded.js';
+import type { TopicLimits } from '../embedded/topic-metadata.js';
 import type { Fields, Routing } from './routing.js';
 import type { InputStats } from './stats.js';
 
@@ -48,7 +49,7 @@ export class InputSink {
     readonly producer: Producer,
     readonly routing: Routing,
     readonly stats: InputStats,
-    private readonly log: (line: string) => void,
+    readonly log: (line: string) => void,
   ) {}
 
   hasCapacity(): boolean {
@@ -57,6 +58,11 @@ export class InputSink {
 
   ready(): Promise<void> {
     return this.producer.ready();
+  }
+
+  /** The fixed topic's partition count and largest batch, once a send (or topicLimits) looked them up. */
+  limitsNow(): TopicLimits | undefined {
+    return this.producer.limitsNow(this.routing.topic);
   }
 
   /**

@@ -38,6 +38,15 @@ const SLAB_RECORD_BYTES_MIN = 16 * 1024;
 /** A slab has room for about this many reads (within the topic's largest batch): see begin(). */
 const READS_PER_SLAB = 4;
 
+/**
+ * A batch as the encoder hands it over: `slab` is the pooled slab its buffer is a view of (null
+ * when the buffer is its own); give it back to the pool once the batch is acknowledged. Every
+ * buffer owns its ArrayBuffer whole, so it can be transferred to another thread.
+ */
+export interface SlabBatch extends EncodedBatch {
+  slab: Buffer | null;
+}
+
 /** One partition's records in the current slab. */
 interface PartitionRun {
   partition: number;
@@ -62,11 +71,11 @@ export class SlabPool {
   private readonly spare: Buffer[] = [];
 
   take(): Buffer {
-    return this.spare.pop() ?? Buffer.allocUnsafe(SLAB_BYTES);
+    return this.spare.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
   }
 
   give(slab: Buffer): void {
-    if (this.spare.length < SLAB_POOL_MAX) this.spare.push(slab);
+    if (slab.length === SLAB_BYTES && this.spare.length < SLAB_POOL_MAX) this.spare.push(slab);
   }
 }
 
@@ -78,8 +87,6 @@ export class SyslogBatchEncoder {
   /** The read being encoded (frames in it are read from its copy in the slab). */
   private chunk: Buffer | null = null;
   private slab: Buffer = EMPTY;
-  /** Slabs whose batch was taken and is not acknowledged yet, by the batch's buffer. */
-  private readonly lent = new Map<Buffer, Buffer>();
   /** Where chunk offset 0 would be in the slab (the copy holds the chunk from where the slab began). */
   private stagingAt = 0;
   /** The first slab byte of the read's copy: records must end before it. */
@@ -91,7 +98,7 @@ export class SyslogBatchEncoder {
   /** Per record of the slab, with several partitions: where it ends and its run (to gather them). */
   private recordEnds: Int32Array = new Int32Array(1024);
   private recordRuns: PartitionRun[] = [];
-  private finished: EncodedBatch[] = [];
+  private finished: SlabBatch[] = [];
   /** Records bytes per read byte in the last slab: sizes the next one. */
   private expansion = 3;
   private stickyNext = 0;
@@ -177,8 +184,8 @@ export class SyslogBatchEncoder {
     this.recordEnd(run, pos, record.headers, Math.max(keyBytes, 0) + Math.max(valueBytes, 0));
   }
 
-  /** The batches of the read, one per partition (per slab, when it took more than one). */
-  take(): EncodedBatch[] {
+  /** The batches of the reads so far, one per partition (per slab, when they took more than one). */
+  take(): SlabBatch[] {
     this.finishSlab();
     this.chunk = null;
     const batches = this.finished;
@@ -312,7 +319,7 @@ export class SyslogBatchEncoder {
     const stagedBytes = chunk.length - chunkOffset;
     const roomBytes = Math.max(bytes, Math.min(this.limits.batchBytesMax, READS_PER_SLAB * this.roomFor(stagedBytes)));
     const slabBytes = BATCH_HEADER_BYTES + roomBytes + stagedBytes;
-    this.slab = slabBytes <= SLAB_BYTES ? this.pool.take() : Buffer.allocUnsafe(slabBytes);
+    this.slab = slabBytes <= SLAB_BYTES ? this.pool.take() : Buffer.allocUnsafeSlow(slabBytes);
     this.stagedFrom = this.slab.length - stagedBytes;
     this.stagingAt = this.stagedFrom - chunkOffset;
     this.slab.set(chunkOffset === 0 ? chunk : chunk.subarray(chunkOffset), this.stagedFrom);
@@ -321,16 +328,6 @@ export class SyslogBatchEncoder {
     this.sticky = this.stickyNext++;
     this.scan.forget(); // a pooled slab was someone's before
     this.writer.forget();
-  }
-
-  /** The slabs of taken batches are free once their sends settled (acknowledged or failed). */
-  release(batches: readonly EncodedBatch[]): void {
-    for (const batch of batches) {
-      const slab = this.lent.get(batch.buffer);
-      if (slab === undefined) continue;
-      this.lent.delete(batch.buffer);
-      this.pool.give(slab);
-    }
   }
 
   private giveBack(slab: Buffer): void {
@@ -352,25 +349,24 @@ export class SyslogBatchEncoder {
     if (runs.length === 1 && this.pos * 2 >= slab.length) {
       // The common case under load: the slab is the batch (its copy of the read and free room
       // are not sent); the slab goes back to the pool once the batch is acknowledged (release).
-      const batch = batchOf(runs[0]!, slab.subarray(0, this.pos), slab.length);
-      if (slab.length === SLAB_BYTES) this.lent.set(batch.buffer, slab);
-      this.finished.push(batch);
+      this.finished.push(batchOf(runs[0]!, slab.subarray(0, this.pos), slab.length, slab.length === SLAB_BYTES ? slab : null));
     } else if (runs.length === 1) {
       // Mostly unused (a quiet connection): a copy holds less while it waits.
-      const buffer = Buffer.from(slab.subarray(0, this.pos));
-      this.finished.push(batchOf(runs[0]!, buffer, buffer.length));
+      const buffer = Buffer.allocUnsafeSlow(this.pos);
+      slab.copy(buffer, 0, 0, this.pos);
+      this.finished.push(batchOf(runs[0]!, buffer, buffer.length, null));
       this.giveBack(slab);
     } else if (runs.length > 1) {
       // Several partitions: each run's records gathered into a batch of its own, in one pass.
       const gathered = new Map<PartitionRun, { buffer: Buffer; at: number }>();
-      for (const run of runs) gathered.set(run, { buffer: Buffer.allocUnsafe(BATCH_HEADER_BYTES + run.encodedBytes), at: BATCH_HEADER_BYTES });
+      for (const run of runs) gathered.set(run, { buffer: Buffer.allocUnsafeSlow(BATCH_HEADER_BYTES + run.encodedBytes), at: BATCH_HEADER_BYTES });
       for (let i = 0, start = BATCH_HEADER_BYTES; i < this.recordCount; i++) {
         const end = this.recordEnds[i]!;
         const into = gathered.get(this.recordRuns[i]!)!;
         into.at = copyBytes(slab, start, end, into.buffer, into.at);
         start = end;
       }
-      for (const [run, { buffer }] of gathered) this.finished.push(batchOf(run, buffer, buffer.length));
+      for (const [run, { buffer }] of gathered) this.finished.push(batchOf(run, buffer, buffer.length, null));
       this.giveBack(slab);
     } else {
       this.giveBack(slab);
@@ -384,10 +380,10 @@ export class SyslogBatchEncoder {
   }
 }
 
-function batchOf(run: PartitionRun, buffer: Buffer, heldBytes: number): EncodedBatch {
+function batchOf(run: PartitionRun, buffer: Buffer, heldBytes: number, slab: Buffer | null): SlabBatch {
   return {
     partition: run.partition, buffer, recordCount: run.recordCount, baseTimestampMs: run.baseTimestampMs,
-    maxTimestampMs: run.maxTimestampMs, payloadBytes: run.payloadBytes, heldBytes,
+    maxTimestampMs: run.maxTimestampMs, payloadBytes: run.payloadBytes, heldBytes, slab,
   };
 }
 

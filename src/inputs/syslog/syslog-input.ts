@@ -9,7 +9,9 @@ import { longLines, type LongLinePolicy } from '../long-lines.js';
 import { Routing, type Partitioner } from '../routing.js';
 import type { InputSink } from '../sink.js';
 import { SYSLOG_FORMATS, type SyslogFormat } from './records.js';
+import { byteRouting } from './records.js';
 import { SyslogTcpInput } from './syslog-tcp.js';
+import { SyslogTcpThread } from './tcp-thread.js';
 import { SyslogUdpInput } from './syslog-udp.js';
 
 export interface SyslogInputConfig {
@@ -48,7 +50,7 @@ export function parseSyslogAddress(raw: string): SyslogAddress | null {
   return { transport: match[1] as SyslogAddress['transport'], host: match[2] ?? match[3]!, port };
 }
 
-export type SyslogInput = SyslogUdpInput | SyslogTcpInput;
+export type SyslogInput = SyslogUdpInput | SyslogTcpInput | SyslogTcpThread;
 
 /** The routing a syslog config asks for (checked before anything listens). */
 export function syslogRouting(config: SyslogInputConfig): Routing {
@@ -70,5 +72,11 @@ export async function startSyslogInput(config: SyslogInputConfig, sink: InputSin
   if (address.transport === 'tls' && config.tls === undefined) {
     throw new InvalidConfigError(`${config.listen} needs the server's certificate (--tls-cert and --tls-key)`);
   }
-  return SyslogTcpInput.listen(sink, { ...common, tls: address.transport === 'tls' ? config.tls : undefined });
+  const options = { ...common, tls: address.transport === 'tls' ? config.tls : undefined };
+  // On a thread of its own when every record goes to one topic whose limits can be looked up
+  // now (tcp-thread.ts); else on the main thread, where the first send looks them up.
+  if (byteRouting(sink.routing) && await sink.producer.topicLimits(sink.routing.topic).then(() => true, () => false)) {
+    return SyslogTcpThread.start(sink, options);
+  }
+  return SyslogTcpInput.listen(sink, options);
 }

@@ -11,10 +11,13 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import type { TopicLimits } from '../../embedded/topic-metadata.js';
 import type { LongLines } from '../long-lines.js';
-import type { InputSink } from '../sink.js';
+import type { Routing } from '../routing.js';
+import type { InputRecord } from '../sink.js';
+import type { InputStats } from '../stats.js';
 import { SyslogFramer } from './framing.js';
-import { SlabPool, SyslogBatchEncoder } from './batch-encoder.js';
+import { SlabPool, SyslogBatchEncoder, type SlabBatch } from './batch-encoder.js';
 import { byteRouting, SyslogRecords, type SyslogFormat } from './records.js';
 
 export interface SyslogTcpOptions {
@@ -28,7 +31,25 @@ export interface SyslogTcpOptions {
   maxConnections?: number;
 }
 
+/**
+ * Where the listener hands what it read: the input's sink (InputSink) on the main thread, or a
+ * proxy of it when the listener runs on its own thread (tcp-thread.ts).
+ */
+export interface SyslogTcpSink {
+  readonly stats: InputStats;
+  readonly routing: Routing;
+  /** The topic's limits once known: reads are then encoded into batches (batch-encoder.ts). */
+  limitsNow(): TopicLimits | undefined;
+  /** Settles when every record is acknowledged or failed; then their slabs may be reused. */
+  sendEncoded(batches: SlabBatch[]): Promise<unknown>;
+  /** The record path, while the limits are not known. */
+  send(records: InputRecord[]): Promise<unknown>;
+  hasCapacity(): boolean;
+  ready(): Promise<void>;
+}
+
 const STOP_GRACE_MS = 2000;
+const NO_BYTES = Buffer.alloc(0);
 
 export function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -38,18 +59,18 @@ const MAX_CONNECTIONS_DEFAULT = 1000;
 export class SyslogTcpInput {
   private readonly sockets = new Set<net.Socket>();
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly slabs = new SlabPool();
 
   private constructor(
     private readonly server: net.Server,
-    private readonly sink: InputSink,
+    private readonly sink: SyslogTcpSink,
     private readonly options: SyslogTcpOptions,
+    private readonly slabs: SlabPool,
   ) {}
 
-  static async listen(sink: InputSink, options: SyslogTcpOptions): Promise<SyslogTcpInput> {
+  static async listen(sink: SyslogTcpSink, options: SyslogTcpOptions, slabs = new SlabPool()): Promise<SyslogTcpInput> {
     const server = options.tls === undefined ? net.createServer() : tls.createServer(options.tls);
     server.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_DEFAULT;
-    const input = new SyslogTcpInput(server, sink, options);
+    const input = new SyslogTcpInput(server, sink, options, slabs);
     server.on(options.tls === undefined ? 'connection' : 'secureConnection', (socket: net.Socket) => input.onConnection(socket));
     server.on('tlsClientError', () => {}); // a failed handshake ends that connection only
     await new Promise<void>((resolve, reject) => {
@@ -106,7 +127,7 @@ export class SyslogTcpInput {
       const sent = sink.sendEncoded(batches);
       track(sent);
       void sent.finally(() => {
-        encoder.release(batches);
+        for (const batch of batches) if (batch.slab !== null) this.slabs.give(batch.slab);
         sending = false;
         sendEncoded();
       });
@@ -117,7 +138,7 @@ export class SyslogTcpInput {
     };
     socket.on('data', (chunk: Buffer) => {
       nowMs = Date.now();
-      const limits = encoder === null ? undefined : sink.producer.limitsNow(sink.routing.topic);
+      const limits = encoder === null ? undefined : sink.limitsNow();
       if (limits !== undefined) {
         encoder!.begin(chunk, limits);
         encoding = true;
@@ -136,7 +157,16 @@ export class SyslogTcpInput {
     });
     socket.on('end', () => {
       nowMs = Date.now();
-      framer.end();
+      const limits = encoder === null ? undefined : sink.limitsNow();
+      if (limits !== undefined) {
+        // A last message without LF: encoded like the others (its bytes are not in a read).
+        encoder!.begin(NO_BYTES, limits);
+        encoding = true;
+        framer.end();
+        encoding = false;
+      } else {
+        framer.end();
+      }
       sendRead();
       socket.end();
     });

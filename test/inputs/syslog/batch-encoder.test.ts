@@ -12,7 +12,7 @@ import type { EncodedBatch } from '../../../src/embedded/bulk-encoded.js';
 import { longLines } from '../../../src/inputs/long-lines.js';
 import { Routing } from '../../../src/inputs/routing.js';
 import { InputStats } from '../../../src/inputs/stats.js';
-import { SlabPool, SyslogBatchEncoder } from '../../../src/inputs/syslog/batch-encoder.js';
+import { SlabPool, SyslogBatchEncoder, type SlabBatch } from '../../../src/inputs/syslog/batch-encoder.js';
 import { SyslogFramer } from '../../../src/inputs/syslog/framing.js';
 import { SyslogRecords, type SyslogFormat } from '../../../src/inputs/syslog/records.js';
 import { partitionForKey } from '../../../src/protocol/partitioner.js';
@@ -84,7 +84,7 @@ function encoded(data: Buffer, format: SyslogFormat, routing: Routing, limits: {
     skipped: () => {},
   });
   const batches: EncodedBatch[] = [];
-  const taken: EncodedBatch[][] = [];
+  const taken: SlabBatch[][] = [];
   for (let pos = 0, read = 0; pos < data.length; read++) {
     const size = cuts[read % cuts.length]!;
     const chunk = Buffer.from(data.subarray(pos, pos + size)); // a socket's fresh buffer per read
@@ -94,17 +94,17 @@ function encoded(data: Buffer, format: SyslogFormat, routing: Routing, limits: {
     if (read % takeEvery === 0 || encoder.holdsFullBatches) taken.push(encoder.take());
     // Acknowledge (release) an older take: its slab may go to a later slab, which must not
     // disturb the batches handed over before.
-    if (taken.length > 2) batches.push(...released(encoder, taken.shift()!));
+    if (taken.length > 2) batches.push(...released(pool, taken.shift()!));
   }
   taken.push(encoder.take());
-  for (const batch of taken) batches.push(...released(encoder, batch));
+  for (const batch of taken) batches.push(...released(pool, batch));
   return batches;
 }
 
-/** Copies the batches (as the producer's ring copy would) before their slabs are released. */
-function released(encoder: SyslogBatchEncoder, batches: EncodedBatch[]): EncodedBatch[] {
+/** Copies the batches (as the producer's ring copy would) before their slabs go back to the pool. */
+function released(pool: SlabPool, batches: SlabBatch[]): EncodedBatch[] {
   const copies = batches.map((batch) => ({ ...batch, buffer: Buffer.from(batch.buffer) }));
-  encoder.release(batches);
+  for (const batch of batches) if (batch.slab !== null) pool.give(batch.slab);
   return copies;
 }
 
