@@ -121,7 +121,7 @@ function syntheticBroker(topicCount: number, partitionsPerTopic: number): Metric
     topicConfig: () => ({}),
     partitionState: (topic: string, partition: number): PartitionState | undefined => states.get(topic)?.[partition]?.snapshot(),
     traffic,
-    readiness: () => ({ ready: true, partitionsOpen: topicCount * partitionsPerTopic, partitionsTotal: topicCount * partitionsPerTopic }),
+    readiness: () => ({ ready: true, partitionsOpen: topicCount * partitionsPerTopic, partitionsTotal: topicCount * partitionsPerTopic, partitionsOffline: 0 }),
     workerStats: () => [],
     hasGroups: false,
     get groups(): never {

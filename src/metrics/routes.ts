@@ -2,7 +2,8 @@
  * GET /metrics (Prometheus text format) and GET /readyz on the HTTP listener. Main thread.
  *
  * /readyz answers 200 once the broker finished recovery and every partition is open, 503 before
- * (systemd, Kubernetes readiness probes); /healthz (routes.ts) is liveness only.
+ * and while any partition is offline (a failed open), with the reason in the body (systemd,
+ * Kubernetes readiness probes); /healthz (routes.ts) is liveness only.
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -32,7 +33,8 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
 
   router.add('GET', '/readyz', ({ res }) => {
     const readiness = context.broker.readiness();
-    sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'starting', ...readiness });
+    const status = readiness.ready ? 'ready' : readiness.partitionsOffline > 0 ? 'partitions offline' : 'starting';
+    sendJson(res, readiness.ready ? 200 : 503, { status, ...readiness });
   });
 
   router.add('GET', '/metrics', async ({ req, res, principal }) => {

@@ -98,8 +98,9 @@ async function writeGroups(out: ExpositionWriter, sources: ScrapeSources): Promi
 
 function writeBroker(out: ExpositionWriter, sources: ScrapeSources): void {
   const readiness = sources.broker.readiness();
-  out.family('brook_ready', 'gauge', '1 once recovery finished and every partition is open (/readyz).').sample('brook_ready', '', readiness.ready ? 1 : 0);
+  out.family('brook_ready', 'gauge', '1 once recovery finished and every partition is open, none offline (/readyz).').sample('brook_ready', '', readiness.ready ? 1 : 0);
   out.family('brook_partitions_open', 'gauge', 'Partitions whose log is open.').sample('brook_partitions_open', '', readiness.partitionsOpen);
+  out.family('brook_partitions_offline', 'gauge', 'Partitions that cannot serve: their open failed, or their worker is gone for good (logged; /readyz names them).').sample('brook_partitions_offline', '', readiness.partitionsOffline);
   out.family('brook_partitions', 'gauge', 'Partitions of all topics.').sample('brook_partitions', '', readiness.partitionsTotal);
   const workers = sources.broker.workerStats().map((w) => ({ ...w, labels: `{kind="${w.kind}",worker="${w.index}"}` }));
   const families: [string, 'gauge' | 'counter', string, (w: (typeof workers)[number]) => number][] = [
