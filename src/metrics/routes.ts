@@ -12,6 +12,7 @@ import { sendJson, type HttpRouter } from '../http/router.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import { CONTENT_TYPE } from './exposition.js';
 import { ProcessMetrics } from './process.js';
+import type { GroupLagView } from './group-lag.js';
 import type { RequestMetrics } from './requests.js';
 import { scrape } from './scrape.js';
 import type { MetricsBroker } from './source.js';
@@ -27,7 +28,8 @@ export interface MetricsRouteContext {
   connections?: () => Record<string, number>;
 }
 
-export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteContext): void {
+/** `onGroupLag` hears every group's lag a scrape computes (observability.ts: the console's lag history). */
+export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteContext, onGroupLag?: (view: GroupLagView) => void): void {
   const processMetrics = new ProcessMetrics();
   router.onClose(() => processMetrics.close());
 
@@ -44,6 +46,7 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
       requests: context.requestMetrics,
       process: processMetrics,
       connections: context.connections,
+      onGroupLag,
     });
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' };
     // Prometheus asks for gzip; compressing on libuv's thread pool keeps the main thread free.

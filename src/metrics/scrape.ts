@@ -10,7 +10,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Access } from '../http/access.js';
 import { ExpositionWriter, escapeLabelValue } from './exposition.js';
-import { groupLagViews } from './group-lag.js';
+import { groupLagViews, type GroupLagView } from './group-lag.js';
 import type { ProcessMetrics } from './process.js';
 import type { RequestMetrics } from './requests.js';
 import type { MetricsBroker } from './source.js';
@@ -23,6 +23,8 @@ export interface ScrapeSources {
   process?: ProcessMetrics;
   /** Open connections per listener ('kafka', 'http'). */
   connections?: () => Record<string, number>;
+  /** Hears each group's lag as computed (the console's lag history, so sparklines fill while Prometheus scrapes). */
+  onGroupLag?: (view: GroupLagView) => void;
 }
 
 /** Above this many partitions a scrape yields to the event loop between families. */
@@ -75,6 +77,7 @@ function partitionRows({ broker, access }: ScrapeSources): { rows: PartitionRow[
 
 async function writeGroups(out: ExpositionWriter, sources: ScrapeSources): Promise<void> {
   const views = await groupLagViews(sources.broker, sources.access);
+  if (sources.onGroupLag !== undefined) for (const view of views) sources.onGroupLag(view);
   const labelsOf = new Map(views.map((v) => [v.groupId, `group="${escapeLabelValue(v.groupId)}"`]));
   out.family('brook_group_members', 'gauge', 'Members of the consumer group.');
   for (const v of views) out.sample('brook_group_members', `{${labelsOf.get(v.groupId)}}`, v.members.length);

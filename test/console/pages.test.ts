@@ -127,3 +127,19 @@ describe('deleting a topic', () => {
     expect(await (await get('/')).text()).toContain('data-topic="events"');
   });
 });
+
+describe('lag history', () => {
+  it('is recorded by /metrics scrapes too: a sparkline has history from before the console was opened', async () => {
+    await backend.createTopic('watched', { partitions: 1 });
+    for (let i = 0; i < 10; i++) expect((await backend.produce('watched', 0, encodeRecordBatch([{ value: Buffer.from(`w${i}`) }]), 1)).errorCode).toBe(ErrorCode.NONE);
+    // Group 'watchers' commits offset 7 (lag 3) through the reset form; no group page is viewed.
+    expect((await postForm('/console/groups/watchers/reset-offsets', { topic: 'watched', to: 'offset', value: '7', confirm: 'yes' })).status).toBe(303);
+    expect(await (await get('/metrics')).text()).toContain('brook_group_lag{group="watchers",topic="watched",partition="0"} 3\n');
+    for (let i = 0; i < 2; i++) expect((await backend.produce('watched', 0, encodeRecordBatch([{ value: Buffer.from(`x${i}`) }]), 1)).errorCode).toBe(ErrorCode.NONE);
+
+    // The console's first look at the group: the lag is 5 now, and the history starts at the scrape's 3.
+    const view = (await (await get('/console/api/groups/watchers')).json()) as { partitions: { lag: number; lagHistory: number[] }[] };
+    expect(view.partitions[0]!.lag).toBe(5);
+    expect(view.partitions[0]!.lagHistory[0]).toBe(3);
+  });
+});
