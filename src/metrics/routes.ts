@@ -14,7 +14,7 @@ import { CONTENT_TYPE } from './exposition.js';
 import { ProcessMetrics } from './process.js';
 import type { GroupLagView } from './group-lag.js';
 import type { RequestMetrics } from './requests.js';
-import { scrape } from './scrape.js';
+import { LabelCache, scrape } from './scrape.js';
 import type { MetricsBroker } from './source.js';
 
 const gzip = promisify(zlib.gzip);
@@ -32,6 +32,7 @@ export interface MetricsRouteContext {
 export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteContext, onGroupLag?: (view: GroupLagView) => void): void {
   const processMetrics = new ProcessMetrics();
   router.onClose(() => processMetrics.close());
+  const labels = new LabelCache();
 
   router.add('GET', '/readyz', ({ res }) => {
     const readiness = context.broker.readiness();
@@ -47,7 +48,7 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
       process: processMetrics,
       connections: context.connections,
       onGroupLag,
-    });
+    }, labels);
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' };
     // Prometheus asks for gzip; compressing on libuv's thread pool keeps the main thread free.
     if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
