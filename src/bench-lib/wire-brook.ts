@@ -20,7 +20,7 @@ export interface WireThroughput {
 export const KCAT_PRODUCE_SETTINGS = ['-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-X', 'queue.buffering.max.messages=1000000'];
 export const CLIENT_RECORDS_PER_BATCH = 10_000;
 /** Below message.max.bytes (1 MiB by default), as librdkafka's batch.size keeps its batches. */
-const CLIENT_BATCH_BYTES_MAX = 900_000;
+export const CLIENT_BATCH_BYTES_MAX = 900_000;
 export const CLIENT_IN_FLIGHT_BATCHES = 4;
 
 function throughput(recordCount: number, recordBytes: number, seconds: number): WireThroughput {

@@ -104,12 +104,21 @@ export async function deleteTopic(context: ConsoleContext, access: Access, res: 
   res.writeHead(303, { location: '/' }).end();
 }
 
-/** The offsets a reset asks for: per partition of the chosen topic(s), from ListOffsets. */
-async function resetTargets(context: ConsoleContext, groupId: string, topic: string, to: string, value: string): Promise<OffsetToCommit[] | string> {
+/**
+ * The offsets a reset asks for: per partition of the chosen topic(s), from ListOffsets. Topics the
+ * caller may not describe are invisible here as everywhere in the console: left out of "every
+ * topic the group committed", and a hidden topic named explicitly answers exactly as a topic that
+ * does not exist (so neither the refusal nor its wording tells that it exists).
+ */
+async function resetTargets(context: ConsoleContext, access: Access, groupId: string, topic: string, to: string, value: string): Promise<OffsetToCommit[] | string> {
   const { broker } = context;
+  if (topic !== '' && !access.seesTopic(topic)) return `topic '${topic}' does not exist`;
   const committed = (await broker.groups.describeGroup(groupId)).offsets;
   const partitions = new Map<string, Set<number>>();
-  for (const c of committed) if (topic === '' || c.topic === topic) (partitions.get(c.topic) ?? partitions.set(c.topic, new Set()).get(c.topic)!).add(c.partition);
+  for (const c of committed) {
+    if (topic === '' ? !access.seesTopic(c.topic) : c.topic !== topic) continue;
+    (partitions.get(c.topic) ?? partitions.set(c.topic, new Set()).get(c.topic)!).add(c.partition);
+  }
   if (topic !== '' && !partitions.has(topic)) {
     const info = broker.topics().find((t) => t.name === topic);
     if (info === undefined) return `topic '${topic}' does not exist`;
@@ -153,11 +162,12 @@ export async function resetOffsets(context: ConsoleContext, access: Access, res:
   const value = (form.get('value') ?? '').trim();
   let targets: OffsetToCommit[] | string;
   try {
-    targets = await resetTargets(context, groupId, topic, to, value);
+    targets = await resetTargets(context, access, groupId, topic, to, value);
   } catch (error) {
     return messagePage(res, 400, access.principal, 'Cannot reset offsets', failure(error));
   }
   if (typeof targets === 'string') return messagePage(res, 400, access.principal, 'Cannot reset offsets', targets);
+  // Every target is a topic the caller may describe; reading (what OffsetCommit needs) is separate.
   const denied = targets.find((t) => !access.may('read', 'topic', t.topic));
   if (denied !== undefined) {
     return messagePage(res, 403, access.principal, 'Not allowed', `${access.principal} may not read topic '${denied.topic}' (TOPIC_AUTHORIZATION_FAILED)`);

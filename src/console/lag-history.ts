@@ -1,8 +1,10 @@
 /**
- * Recent lag per group partition, for the sparklines: every time the console (or a scrape)
- * computes a group's lag, the values are recorded here, at most one sample per partition per
- * MIN_SPACING_MS, the last SAMPLES_PER_PARTITION kept. Bounded: at most MAX_SERIES series; the
- * least recently updated go first. Main thread; owned by the console routes.
+ * Recent lag per group partition, for the sparklines: every time the console or a /metrics scrape
+ * computes a group's lag, the values are recorded here (so a Prometheus scraping every 15 s fills
+ * the sparklines even while nobody has the console open), at most one sample per partition per
+ * MIN_SPACING_MS, the last SAMPLES_PER_PARTITION kept: samples are as far apart as the views and
+ * scrapes that made them. Bounded: at most MAX_SERIES series; the least recently updated go first.
+ * Main thread; one per HTTP listener (http/observability.ts), shared by the console and /metrics.
  */
 import type { GroupLagView } from '../metrics/group-lag.js';
 

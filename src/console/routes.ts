@@ -23,7 +23,7 @@ import { asset } from './assets.js';
 import type { ConsoleBroker, ConsoleContext } from './context.js';
 import { groupPage, groupsPage, groupsTable, lagSection } from './group-pages.js';
 import { messagePage, sendHtml, type SafeHtml } from './html.js';
-import { LagHistory } from './lag-history.js';
+import type { LagHistory } from './lag-history.js';
 import { browseRequestFrom, messagesPage, recordRows, type ViewMode } from './message-page.js';
 import { browse, formatCursor } from './messages.js';
 import { RateSampler, type Rates } from './rates.js';
@@ -38,12 +38,13 @@ function wantsFragment(query: URLSearchParams): boolean {
   return query.get('fragment') === '1';
 }
 
-export function mountConsoleRoutes(router: HttpRouter, routeContext: MetricsRouteContext): void {
+/** `lagHistory` is shared with /metrics (observability.ts), whose scrapes record into it too. */
+export function mountConsoleRoutes(router: HttpRouter, routeContext: MetricsRouteContext, lagHistory: LagHistory): void {
   const context: ConsoleContext = {
     broker: routeContext.broker as ConsoleBroker,
     security: routeContext.security,
     rates: new RateSampler(routeContext.broker),
-    lagHistory: new LagHistory(),
+    lagHistory,
   };
   router.onClose(() => context.rates.close());
   const access = (exchange: HttpExchange) => Access.of(exchange.principal, context.security);

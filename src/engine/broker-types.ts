@@ -32,6 +32,8 @@ export interface BrokerOptions {
    * which then starts ~200 ms sooner. Default true.
    */
   groups?: boolean;
+  /** Where the broker reports what an operator must hear (a partition gone offline). Default: stderr, `brook: <line>`. */
+  log?: (line: string) => void;
 }
 
 export interface TopicInfo {
@@ -84,11 +86,15 @@ export interface FetchResult {
   records: Buffer | null;
 }
 
-/** Whether start-up opening and recovery of the partitions has finished (`/readyz`). */
+/** Whether start-up opening and recovery of the partitions has finished with none offline (`/readyz`). */
 export interface Readiness {
   ready: boolean;
   partitionsOpen: number;
   partitionsTotal: number;
+  /** Partitions that cannot serve: their open failed, or their worker is gone for good. */
+  partitionsOffline: number;
+  /** Why not ready (absent when ready). */
+  reason?: string;
 }
 
 /** What one worker thread is doing, for metrics and `brook top`. */

@@ -24,6 +24,7 @@ import { diskFullMessage } from '../storage/disk-space.js';
 import { staticLayerFromTopicDefaults, type BrokerConfigLayers, type BrokerConfigScope } from '../storage/broker-configs.js';
 import { MetadataLog } from '../storage/metadata-log.js';
 import { Partition } from './partition/partition.js';
+import { PartitionCensus } from './partition/partition-census.js';
 import { PartitionWorkers } from './partition/partition-workers.js';
 import { produceError } from './partition/worker-handle.js';
 import { validateBatches } from './produce-checks.js';
@@ -46,6 +47,10 @@ import { countRecords, TrafficCounters } from '../metrics/traffic.js';
 
 /** Partitions opened per step of a background open: each step is one message per worker. */
 const OPEN_CHUNK_PARTITIONS = 512;
+/** Offline partitions logged one by one; a worker lost for good takes thousands offline at once. */
+const OFFLINE_LOG_LINES_MAX = 20;
+/** Offline partitions /readyz names (it counts them all). */
+const OFFLINE_REASONS_SHOWN = 5;
 
 /** A KAFKA_STORAGE_ERROR answer on a full disk says so (storage/disk-space.ts). */
 function explainStorageError(result: ProduceResult, dataDir: string, appendBytes: number): ProduceResult {
@@ -72,6 +77,9 @@ export class Broker {
   /** Settles when the start-up opening of every partition is done ('all' and 'background'). */
   private openingAll: Promise<void> = Promise.resolve();
   private openedAll: boolean;
+  /** Partitions per status, kept as they change: readiness() walks no partition list. */
+  private readonly census = new PartitionCensus((partition) => this.reportOffline(partition));
+  private offlineLogged = 0;
 
   private constructor(
     readonly dataDir: string,
@@ -84,7 +92,7 @@ export class Broker {
     private readonly readerFiles: FdCache,
   ) {
     this.table = new TopicTable(dataDir, metadata, options.topicDefaults ?? {},
-      (topic, partition, dir, config, fresh) => new Partition(topic, partition, dir, config, workers.assign, readerFiles, fresh));
+      (topic, partition, dir, config, fresh) => new Partition(topic, partition, dir, config, workers.assign, readerFiles, fresh, this.census));
     this.openedAll = (options.openPartitions ?? 'all') === 'lazy';
   }
 
@@ -148,7 +156,8 @@ export class Broker {
   /**
    * Opens every partition, a chunk at a time (each chunk is one message per worker and is answered
    * as a whole), so produces and fetches to partitions of later chunks open theirs on demand
-   * meanwhile. A partition that fails to open goes offline alone.
+   * meanwhile. A partition that fails to open goes offline alone (the census logs it and readiness
+   * stays false).
    */
   private async openEveryPartition(): Promise<void> {
     const all = this.table.allPartitions();
@@ -158,15 +167,32 @@ export class Broker {
     this.openedAll = true;
   }
 
-  /** Ready once start-up opening (and recovery) of every partition is done; always true with 'lazy'. */
+  /**
+   * Ready once start-up opening (and recovery) of every partition is done and none is offline (a
+   * failed open, a worker lost for good): an orchestrator should not route to a broker that cannot
+   * serve some of its partitions. Always done with 'lazy'. O(1): the census counts as they change.
+   */
   readiness(): Readiness {
-    let partitionsOpen = 0;
-    let partitionsTotal = 0;
-    for (const partition of this.table.allPartitions()) {
-      partitionsTotal++;
-      if (partition.isOpen) partitionsOpen++;
+    const partitionsOpen = this.census.count('open');
+    const partitionsTotal = this.census.partitionCount;
+    const partitionsOffline = this.census.count('offline');
+    const readiness: Readiness = { ready: this.openedAll && partitionsOffline === 0, partitionsOpen, partitionsTotal, partitionsOffline };
+    if (partitionsOffline > 0) {
+      const shown = this.census.offlineReasons(OFFLINE_REASONS_SHOWN);
+      const more = partitionsOffline - shown.length;
+      readiness.reason = `${partitionsOffline} partition(s) offline: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+    } else if (!this.openedAll) {
+      readiness.reason = `opening partitions (and recovering their logs): ${partitionsOpen} of ${partitionsTotal} open`;
     }
-    return { ready: this.openedAll, partitionsOpen, partitionsTotal };
+    return readiness;
+  }
+
+  /** Logs a partition that went offline (the first OFFLINE_LOG_LINES_MAX; /readyz counts every one). */
+  private reportOffline(partition: Partition): void {
+    if (this.offlineLogged > OFFLINE_LOG_LINES_MAX) return;
+    const log = this.options.log ?? ((line: string) => void process.stderr.write(`brook: ${line}\n`));
+    log(this.offlineLogged < OFFLINE_LOG_LINES_MAX ? partition.offlineReason : 'more partitions went offline: not logged one by one (see /readyz and brook_partitions_offline)');
+    this.offlineLogged++;
   }
 
   /** Resolves when start-up opening is done (at once with 'lazy'). */

@@ -2,7 +2,8 @@
  * GET /metrics (Prometheus text format) and GET /readyz on the HTTP listener. Main thread.
  *
  * /readyz answers 200 once the broker finished recovery and every partition is open, 503 before
- * (systemd, Kubernetes readiness probes); /healthz (routes.ts) is liveness only.
+ * and while any partition is offline (a failed open), with the reason in the body (systemd,
+ * Kubernetes readiness probes); /healthz (routes.ts) is liveness only.
  */
 import zlib from 'node:zlib';
 import { promisify } from 'node:util';
@@ -11,8 +12,9 @@ import { sendJson, type HttpRouter } from '../http/router.js';
 import type { SecurityConfig } from '../server/security/session.js';
 import { CONTENT_TYPE } from './exposition.js';
 import { ProcessMetrics } from './process.js';
+import type { GroupLagView } from './group-lag.js';
 import type { RequestMetrics } from './requests.js';
-import { scrape } from './scrape.js';
+import { LabelCache, scrape } from './scrape.js';
 import type { MetricsBroker } from './source.js';
 
 const gzip = promisify(zlib.gzip);
@@ -26,13 +28,16 @@ export interface MetricsRouteContext {
   connections?: () => Record<string, number>;
 }
 
-export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteContext): void {
+/** `onGroupLag` hears every group's lag a scrape computes (observability.ts: the console's lag history). */
+export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteContext, onGroupLag?: (view: GroupLagView) => void): void {
   const processMetrics = new ProcessMetrics();
   router.onClose(() => processMetrics.close());
+  const labels = new LabelCache();
 
   router.add('GET', '/readyz', ({ res }) => {
     const readiness = context.broker.readiness();
-    sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? 'ready' : 'starting', ...readiness });
+    const status = readiness.ready ? 'ready' : readiness.partitionsOffline > 0 ? 'partitions offline' : 'starting';
+    sendJson(res, readiness.ready ? 200 : 503, { status, ...readiness });
   });
 
   router.add('GET', '/metrics', async ({ req, res, principal }) => {
@@ -42,7 +47,8 @@ export function mountMetricsRoutes(router: HttpRouter, context: MetricsRouteCont
       requests: context.requestMetrics,
       process: processMetrics,
       connections: context.connections,
-    });
+      onGroupLag,
+    }, labels);
     const headers: Record<string, string> = { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' };
     // Prometheus asks for gzip; compressing on libuv's thread pool keeps the main thread free.
     if (body.length >= GZIP_MIN_BYTES && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {

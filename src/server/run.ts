@@ -110,8 +110,9 @@ export async function runServe(options: ServeCommandOptions, write: (line: strin
   // Partitions open (and recover) in the background; say when they all have.
   void broker.whenOpened().then(() => {
     if (stopping) return;
-    const { partitionsOpen, partitionsTotal } = broker.readiness();
-    write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
+    const { partitionsOpen, partitionsTotal, partitionsOffline } = broker.readiness();
+    const offline = partitionsOffline > 0 ? `, ${partitionsOffline} offline (see the log and /readyz)` : '';
+    write(`ready: ${partitionsOpen} of ${partitionsTotal} partitions open${offline} after ${((performance.now() - startedMs) / 1000).toFixed(1)} s\n`);
   });
   return { server, http, inputs, closed, stop };
 }

@@ -4,9 +4,10 @@
  * without describe on a topic never sees it, neither in the console (pages, JSON, live
  * fragments, a group's lag) nor in /metrics.
  *
- *   user    topics            groups         cluster
- *   alice   a-*: read         a-*: describe  describe
- *   eve     (nothing)         -              -
+ *   user    topics                         groups         cluster
+ *   alice   a-*: read                      a-*: describe  describe
+ *   bob     a-*: read, d-*: describe       a-*: read      -
+ *   eve     (nothing)                      -              -
  *   admin   super user (--super-users)
  */
 import fs from 'node:fs';
@@ -26,22 +27,35 @@ const post = (user: string, route: string, form: Record<string, string>) =>
 beforeAll(async () => {
   const dir = tempDir('brook-console-acl-');
   const users = path.join(dir, 'users.json');
-  for (const user of ['alice', 'eve', 'admin']) addUser(users, user, 'PLAIN', `${user}-pw`);
+  for (const user of ['alice', 'bob', 'eve', 'admin']) addUser(users, user, 'PLAIN', `${user}-pw`);
   const acl = path.join(dir, 'acl.json');
   fs.writeFileSync(acl, JSON.stringify({
     acls: [
       { user: 'alice', resource: 'topic', prefix: 'a-', operations: ['read'] },
       { user: 'alice', resource: 'group', prefix: 'a-', operations: ['describe'] },
       { user: 'alice', resource: 'cluster', prefix: '', operations: ['describe'] },
+      { user: 'bob', resource: 'topic', prefix: 'a-', operations: ['read'] },
+      { user: 'bob', resource: 'topic', prefix: 'd-', operations: ['describe'] },
+      { user: 'bob', resource: 'group', prefix: 'a-', operations: ['read'] },
     ],
   }));
   server = await startWithHttp({ args: ['--sasl-users', users, '--sasl-mechanisms', 'PLAIN', '--acl', acl, '--super-users', 'admin'] });
-  // The admin creates both topics and gives group a-g committed offsets on both, through the console.
+  // The admin creates the topics, writes 3 records to each of the first two (HTTP ingest) and
+  // gives group a-g committed offsets at their ends, through the console.
   for (const name of ['a-visible', 's-secret']) {
     expect((await post('admin', '/console/topics', { name, partitions: '1', confirm: 'yes' })).status).toBe(303);
-    expect((await post('admin', `/console/groups/a-g/reset-offsets`, { topic: name, to: 'earliest', confirm: 'yes' })).status).toBe(303);
+    const ingest = await fetch(`${server.httpUrl}/topics/${name}`, { method: 'POST', headers: { ...basic('admin'), 'content-type': 'text/plain' }, body: 'one\ntwo\nthree\n' });
+    expect(ingest.status).toBe(200);
+    expect((await post('admin', `/console/groups/a-g/reset-offsets`, { topic: name, to: 'latest', confirm: 'yes' })).status).toBe(303);
   }
+  expect((await post('admin', '/console/topics', { name: 'd-described', partitions: '1', confirm: 'yes' })).status).toBe(303);
 });
+
+/** Group a-g's committed offset per topic (partition 0), as the super user sees it. */
+async function committedOffsets(): Promise<Record<string, number>> {
+  const view = (await (await get('admin', '/console/api/groups/a-g')).json()) as { partitions: { topic: string; committedOffset: number }[] };
+  return Object.fromEntries(view.partitions.map((p) => [p.topic, p.committedOffset]));
+}
 
 afterAll(async () => {
   await server?.stop();
@@ -94,6 +108,31 @@ describe('the console and /metrics under SASL and ACLs', () => {
     expect((await post('eve', '/console/topics/a-visible/delete', { confirm: 'yes' })).status).toBe(404);
     expect((await post('alice', '/console/topics/a-visible/delete', { confirm: 'yes' })).status).toBe(403);
     expect(await (await get('admin', '/')).text()).toContain('a-visible');
+  });
+
+  it('resets only the topics a user may see, and answers a hidden topic exactly as a missing one', async () => {
+    expect(await committedOffsets()).toEqual({ 'a-visible': 3, 's-secret': 3 });
+    // "Every topic the group committed" is every topic bob may see: the confirmation lists only a-visible.
+    const confirmation = await post('bob', '/console/groups/a-g/reset-offsets', { topic: '', to: 'earliest' });
+    expect(confirmation.status).toBe(200);
+    const page = await confirmation.text();
+    expect(page).toContain('a-visible partition 0 → offset 0');
+    expect(page).not.toContain('s-secret');
+    expect((await post('bob', '/console/groups/a-g/reset-offsets', { topic: '', to: 'earliest', confirm: 'yes' })).status).toBe(303);
+    expect(await committedOffsets()).toEqual({ 'a-visible': 0, 's-secret': 3 });
+
+    // Naming the hidden topic answers word for word what naming a topic that does not exist answers.
+    const hidden = await post('bob', '/console/groups/a-g/reset-offsets', { topic: 's-secret', to: 'earliest', confirm: 'yes' });
+    const missing = await post('bob', '/console/groups/a-g/reset-offsets', { topic: 's-nothing', to: 'earliest', confirm: 'yes' });
+    expect(hidden.status).toBe(400);
+    expect(missing.status).toBe(400);
+    expect((await hidden.text()).replaceAll('s-secret', 'NAME')).toBe((await missing.text()).replaceAll('s-nothing', 'NAME'));
+    expect(await committedOffsets()).toEqual({ 'a-visible': 0, 's-secret': 3 });
+
+    // A topic bob may describe but not read: a clear refusal that names it.
+    const unreadable = await post('bob', '/console/groups/a-g/reset-offsets', { topic: 'd-described', to: 'earliest', confirm: 'yes' });
+    expect(unreadable.status).toBe(403);
+    expect(await unreadable.text()).toContain('User:bob may not read topic &#39;d-described&#39;');
   });
 
   it('refuses a form posted from another site (the browser sends basic credentials along)', async () => {

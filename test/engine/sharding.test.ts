@@ -43,7 +43,7 @@ describe('sharded partition workers', () => {
     const broker = await open({ dataDir: tempDataDir(), workers: 2, coordinators: { workerCount: 1 } });
     await broker.createTopic('a', { partitions: 1000 });
     await broker.createTopic('b', { partitions: 1000 });
-    expect(broker.readiness()).toEqual({ ready: true, partitionsOpen: 2000, partitionsTotal: 2000 });
+    expect(broker.readiness()).toEqual({ ready: true, partitionsOpen: 2000, partitionsTotal: 2000, partitionsOffline: 0 });
     // 2 partition workers + 1 coordinator worker; the rest is Node's own (libuv threadpool, V8
     // platform threads), which a process may start on first use: a constant, not per partition.
     expect(threadCount() - before).toBeLessThanOrEqual(3 + 8);
@@ -80,7 +80,8 @@ describe('sharded partition workers', () => {
     fs.rmSync(path.join(dataDir, 't-3'), { recursive: true });
     fs.writeFileSync(path.join(dataDir, 't-3'), 'not a directory');
 
-    const lazy = await open({ dataDir, workers: 2, openPartitions: 'lazy' });
+    const logged: string[] = [];
+    const lazy = await open({ dataDir, workers: 2, openPartitions: 'lazy', log: (line) => logged.push(line) });
     expect(lazy.topics().map((t) => t.name)).toEqual(['t']);
     expect(lazy.readiness().partitionsOpen).toBe(0);
     expect(lazy.partitionState('t', 5)).toBeUndefined();
@@ -88,6 +89,10 @@ describe('sharded partition workers', () => {
     expect(lazy.readiness().partitionsOpen).toBe(1);
     expect((await lazy.produce('t', 3, batchOf(['x']))).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     expect((await lazy.produce('t', 4, batchOf(['y']))).errorCode).toBe(ErrorCode.NONE);
+    // The damaged partition keeps the broker not ready, and says why.
+    expect(lazy.readiness()).toMatchObject({ ready: false, partitionsOpen: 2, partitionsTotal: 20, partitionsOffline: 1 });
+    expect(lazy.readiness().reason).toMatch(/^1 partition\(s\) offline: partition t-3 is offline: it cannot be opened: /);
+    expect(logged).toEqual([expect.stringMatching(/^partition t-3 is offline: it cannot be opened: .*ENOTDIR/)]);
   });
 
   it("opens every partition in the background with 'background', and says when it is ready", async () => {
@@ -98,7 +103,7 @@ describe('sharded partition workers', () => {
     brokers = [];
     const broker = await open({ dataDir, workers: 2, openPartitions: 'background' });
     await broker.whenOpened();
-    expect(broker.readiness()).toEqual({ ready: true, partitionsOpen: 1000, partitionsTotal: 1000 });
+    expect(broker.readiness()).toEqual({ ready: true, partitionsOpen: 1000, partitionsTotal: 1000, partitionsOffline: 0 });
   });
 
   it("restarts a crashed worker with all of its partitions, and the other worker's partitions never notice", async () => {

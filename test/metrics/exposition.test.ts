@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { ExpositionWriter, formatValue, labelSet } from '../../src/metrics/exposition.js';
 import { countRecords, TrafficCounters } from '../../src/metrics/traffic.js';
+import { LabelCache, scrape } from '../../src/metrics/scrape.js';
+import type { MetricsBroker } from '../../src/metrics/source.js';
+import type { TopicInfo } from '../../src/engine/broker.js';
+import { Access } from '../../src/http/access.js';
 import { forEachErrorCode, RequestMetrics } from '../../src/metrics/requests.js';
 import { encodeRecordBatch } from '../../src/protocol/record-batch.js';
 
@@ -22,6 +26,50 @@ describe('ExpositionWriter', () => {
     const text = out.toBuffer().toString('utf8');
     expect(text.split('\n').length).toBe(20_000 + 3);
     expect(parsePrometheus(text)[0]!.metrics[19_999]).toEqual({ labels: { partition: '19999' }, value: '19999' });
+  });
+
+  it('writes a family from label and value columns exactly as sample() writes it line by line', () => {
+    const labels = Array.from({ length: 30_000 }, (_, i) => labelSet({ topic: 't"ü', partition: i }));
+    const values = Float64Array.from(labels, (_, i) => (i === 7 ? NaN : i * 1.5));
+    const one = new ExpositionWriter().family('brook_x', 'gauge', 'x');
+    for (let i = 0; i < 29_999; i++) one.sample('brook_x', labels[i]!, values[i]!);
+    const columns = new ExpositionWriter().family('brook_x', 'gauge', 'x').samples('brook_x', labels, values, 29_999);
+    expect(columns.toBuffer().equals(one.toBuffer())).toBe(true);
+  });
+});
+
+/** A broker-shaped source: the named topics, every partition open with made-up state. */
+function fakeBroker(topics: TopicInfo[]): MetricsBroker {
+  const traffic = new TrafficCounters();
+  return {
+    clusterId: 'c', topics: () => topics, topicConfig: () => ({}), traffic, workerStats: () => [], hasGroups: false,
+    partitionState: (topic, partition) => ({ logStartOffset: 0, logEndOffset: partition * 10 + topic.length, highWatermark: partition * 10, sizeBytes: 100, segmentCount: 1 }),
+    readiness: () => ({ ready: true, partitionsOpen: 0, partitionsTotal: 0, partitionsOffline: 0 }),
+    get groups(): never {
+      throw new Error('no groups');
+    },
+  };
+}
+
+describe('scrape() with kept label sets', () => {
+  const topic = (name: string, partitionCount: number): TopicInfo => ({ name, topicId: name, partitionCount, configs: {}, internal: false, leaderEpoch: 0 });
+
+  it('renders what a fresh scrape renders, follows grown partition counts, and forgets deleted topics', async () => {
+    const topics = [topic('a', 3), topic('b', 2)];
+    const broker = fakeBroker(topics);
+    const labels = new LabelCache();
+    const sources = { broker, access: Access.everything };
+    expect((await scrape(sources, labels)).equals(await scrape(sources))).toBe(true);
+    expect(labels.topicCount).toBe(2);
+
+    topics[0] = topic('a', 5);
+    const grown = (await scrape(sources, labels)).toString('utf8');
+    expect(grown).toContain('brook_partition_high_watermark{topic="a",partition="4"} 40\n');
+    expect(Buffer.from(grown).equals(await scrape(sources))).toBe(true);
+
+    topics.splice(1, 1);
+    expect((await scrape(sources, labels)).toString('utf8')).not.toContain('topic="b"');
+    expect(labels.topicCount).toBe(1);
   });
 });
 

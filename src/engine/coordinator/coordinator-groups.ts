@@ -155,9 +155,13 @@ export class GroupsService {
     }
   }
 
+  /** Every coordinator's groups: one request per worker, each answering for all of its offsets partitions. */
   private async listGroupsCall(apiVersion: number, body: G.ListGroupsRequest, ctx: GroupRequestContext): Promise<G.ListGroupsResponse> {
-    const answers = await Promise.all(this.allPartitions().map((p) => this.call<G.ListGroupsResponse>(p, 'listGroups', apiVersion, body, ctx)));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: answers.flatMap((a) => a.groups) };
+    const answers = await Promise.all(this.workers.map((worker, index) => {
+      const partitions = this.allPartitions().filter((p) => p % this.workers.length === index);
+      return worker.request<G.ListGroupsResponse[]>({ type: 'callEach', partitions, call: 'listGroups', apiVersion, body, ctx });
+    }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: answers.flat().flatMap((a) => a.groups) };
   }
 
   /** Splits the groups by partition, asks each coordinator, answers in request order. */

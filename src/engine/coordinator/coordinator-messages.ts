@@ -50,6 +50,20 @@ export type CoordinatorRequest =
       body: unknown;
       ctx: { clientId: string; clientHost: string };
     }
+  /**
+   * The same call on several offsets partitions this worker owns, answered with one result per
+   * partition in order: requests about every group (ListGroups, the console, each /metrics scrape)
+   * cost one hop per worker instead of one per offsets partition (50 by default).
+   */
+  | {
+      type: 'callEach';
+      requestId: number;
+      partitions: number[];
+      call: GroupCall;
+      apiVersion: number;
+      body: unknown;
+      ctx: { clientId: string; clientHost: string };
+    }
   /** Commit offsets for a group only if it has no members (the CLI's reset-offsets). */
   | { type: 'resetOffsets'; requestId: number; partition: number; groupId: string; offsets: OffsetToCommit[] }
   /** Partition counts that changed (0 = the topic was deleted). */

@@ -152,6 +152,10 @@ port.on('message', (request: CoordinatorRequest) => {
   switch (request.type) {
     case 'call':
       return answer(request.requestId, () => runCall(coordinatorOf(request.partition), request));
+    case 'callEach': {
+      const { partitions, ...call } = request;
+      return answer(request.requestId, () => Promise.all(partitions.map((partition) => runCall(coordinatorOf(partition), { ...call, type: 'call', partition }))));
+    }
     case 'resetOffsets':
       return answer(request.requestId, () => resetOffsets(coordinatorOf(request.partition), request.groupId, request.offsets));
     case 'topics':

@@ -31,6 +31,8 @@ import type { PartitionState } from '../broker-types.js';
 const STATE_BYTES = 64;
 const FIELDS = ['logStartOffset', 'logEndOffset', 'highWatermark', 'sizeBytes', 'segmentCount', 'recoveryPoint'] as const;
 type Field = (typeof FIELDS)[number];
+/** Field -> index in the int64 view (a property read, where FIELDS.indexOf was a search per read). */
+const INDEX = Object.fromEntries(FIELDS.map((field, i) => [field, i])) as Record<Field, number>;
 
 export const COMPLETION_PAYLOAD_BYTES = 32;
 
@@ -50,23 +52,23 @@ export class SharedPartitionState {
   publish(state: Record<Field, number>): void {
     // highWatermark last among the offsets: a reader that sees it also sees logEndOffset >= it.
     const order: Field[] = ['logStartOffset', 'logEndOffset', 'sizeBytes', 'segmentCount', 'recoveryPoint', 'highWatermark'];
-    for (const field of order) Atomics.store(this.fields, FIELDS.indexOf(field), BigInt(state[field]));
+    for (const field of order) Atomics.store(this.fields, INDEX[field], BigInt(state[field]));
   }
 
   get(field: Field): number {
-    return Number(Atomics.load(this.fields, FIELDS.indexOf(field)));
+    return Number(Atomics.load(this.fields, INDEX[field]));
   }
 
   snapshot(): PartitionState {
+    const fields = this.fields;
     return {
-      logStartOffset: this.get('logStartOffset'),
-      logEndOffset: this.get('logEndOffset'),
-      highWatermark: this.get('highWatermark'),
-      sizeBytes: this.get('sizeBytes'),
-      segmentCount: this.get('segmentCount'),
+      logStartOffset: Number(Atomics.load(fields, INDEX.logStartOffset)),
+      logEndOffset: Number(Atomics.load(fields, INDEX.logEndOffset)),
+      highWatermark: Number(Atomics.load(fields, INDEX.highWatermark)),
+      sizeBytes: Number(Atomics.load(fields, INDEX.sizeBytes)),
+      segmentCount: Number(Atomics.load(fields, INDEX.segmentCount)),
     };
   }
-
 }
 
 export interface Completion {

@@ -21,6 +21,7 @@ import type { LogConfig } from '../../storage/log-config.js';
 import { LogReader } from '../../storage/log-reader.js';
 import type { FdCache } from '../../storage/fd-cache.js';
 import type { ActiveProducer, PartitionState, ProduceResult } from '../broker-types.js';
+import type { PartitionCensus } from './partition-census.js';
 import { createStateBuffer, SharedPartitionState } from './partition-state.js';
 import type { PartitionSpec } from './messages.js';
 import { produceError, type PartitionWorkerHandle } from './worker-handle.js';
@@ -39,7 +40,7 @@ export class Partition {
   private workerValue: PartitionWorkerHandle | null = null;
   private slotValue = -1;
   private opening: Promise<void> | null = null;
-  private offlineReason = '';
+  private offlineReasonValue = '';
   /** Produces handed to the worker and not yet answered. */
   private pendingProduces = 0;
   private idleWaiters: (() => void)[] = [];
@@ -56,7 +57,19 @@ export class Partition {
     private readonly readerFiles: FdCache,
     /** True for a partition just created: leftovers of a deleted topic at `dir` are removed at its first open. */
     private fresh: boolean,
-  ) {}
+    /** Hears every status change (the Broker's counts for readiness). */
+    private readonly census: PartitionCensus,
+  ) {
+    census.moved(this, null, this.statusValue);
+  }
+
+  /** Every status change goes through here, so the census never misses one. */
+  private setStatus(to: PartitionStatus): void {
+    const from = this.statusValue;
+    if (from === to) return;
+    this.statusValue = to;
+    this.census.moved(this, from, to);
+  }
 
   get status(): PartitionStatus {
     return this.statusValue;
@@ -73,6 +86,11 @@ export class Partition {
 
   get slot(): number {
     return this.slotValue;
+  }
+
+  /** Why the partition went offline, naming it: 'partition logs-3 is offline: <reason>' ('' unless offline). */
+  get offlineReason(): string {
+    return this.statusValue === 'offline' ? `partition ${this.topic}-${this.partition} is offline: ${this.offlineReasonValue}` : '';
   }
 
   get isOpen(): boolean {
@@ -106,7 +124,7 @@ export class Partition {
   }
 
   private async openOnce(): Promise<void> {
-    this.statusValue = 'opening';
+    this.setStatus('opening');
     for (let attempt = 1; ; attempt++) {
       const worker = this.assign(this);
       this.workerValue = worker;
@@ -117,19 +135,19 @@ export class Partition {
         this.workerValue = null;
         if ((err as BrookError).code === 'WORKER_EXITED' && attempt < OPEN_ATTEMPTS_MAX && worker.isOnline) continue;
         this.opening = null;
-        this.markOffline(`partition ${this.topic}-${this.partition} cannot be opened: ${(err as Error).message}`);
+        this.markOffline(`it cannot be opened: ${(err as Error).message}`);
         throw err;
       }
     }
     this.fresh = false;
     this.everOpened = true;
-    if (this.statusValue === 'opening') this.statusValue = 'open';
+    if (this.statusValue === 'opening') this.setStatus('open');
   }
 
   /** Appends `batches` (checked by the Broker) through the owning worker, opening the partition first if needed. */
   async produce(batches: Uint8Array): Promise<ProduceResult> {
     if (this.statusValue !== 'open') {
-      if (this.statusValue === 'offline') return produceError(BROOK_ERRORS.PARTITION_OFFLINE.kafka, `partition offline: ${this.offlineReason}`);
+      if (this.statusValue === 'offline') return produceError(BROOK_ERRORS.PARTITION_OFFLINE.kafka, this.offlineReason);
       if (this.statusValue === 'closing' || this.statusValue === 'closed') return produceError(BROOK_ERRORS.PARTITION_CLOSED.kafka, 'partition is closing');
       try {
         await this.ensureOpen();
@@ -197,13 +215,13 @@ export class Partition {
 
   markOffline(reason: string): void {
     if (this.statusValue === 'closed' || this.statusValue === 'closing') return;
-    this.statusValue = 'offline';
-    this.offlineReason = reason;
+    this.offlineReasonValue = reason;
+    this.setStatus('offline');
   }
 
   /** The worker closed the log as it exited (broker shutdown). */
   markClosed(): void {
-    this.statusValue = 'closed';
+    this.setStatus('closed');
     this.workerValue = null;
     this.closeReader();
   }
@@ -217,14 +235,14 @@ export class Partition {
     const worker = this.workerValue;
     const wasOpen = this.statusValue === 'open';
     if (this.statusValue === 'closed' || this.statusValue === 'closing') return;
-    this.statusValue = 'closing';
+    this.setStatus('closing');
     this.closeReader();
     if (wasOpen && worker !== null) {
       if (this.pendingProduces > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       await worker.close(this, deleteLog).catch(() => {}); // a worker that died meanwhile left it for recovery
     }
     this.workerValue = null;
-    this.statusValue = 'closed';
+    this.setStatus('closed');
   }
 
   private closeReader(): void {
