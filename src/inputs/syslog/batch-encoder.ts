@@ -388,6 +388,7 @@ function batchOf(run: PartitionRun, buffer: Buffer, heldBytes: number, slab: Buf
 }
 
 function headersBytes(headers: readonly RecordHeader[]): number {
+  if (headers.length === 0) return 1;
   let bytes = zigzagVarintBytes(headers.length);
   for (const header of headers) {
     const keyBytes = Buffer.byteLength(header.key, 'utf8');

@@ -241,6 +241,8 @@ const SD_AND_MESSAGE = ascii(',"structured_data":null,"message":"');
 const HEX = ascii('0123456789abcdef');
 /** JSON.stringify's short escapes: \b \t \n \f \r. */
 const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+/** Per byte of MSG, the bytes its JSON escape adds: \" \\ and the short escapes 1, other controls 5 (\u00XX). */
+const ESCAPE_EXTRA_BYTES = new Uint8Array(256).map((_, c) => (c === QUOTE || c === BACKSLASH ? 1 : c >= 0x20 ? 0 : SHORT_ESCAPES[c] !== undefined ? 1 : 5));
 /** Constants at least this long are copied with one native set(); shorter ones by hand. */
 const NATIVE_COPY_BYTES_MIN = 24;
 
@@ -262,6 +264,10 @@ export class Rfc5424JsonWriter {
   private lastTarget: Uint8Array | null = null;
   private lastJsonStart = 0;
   private lastJsonBytes = 0;
+  /** Its PRI, TIMESTAMP length (-1 for "-") and the bytes of JSON before HOSTNAME's. */
+  private lastPriority = -1;
+  private lastTimestampBytes = -1;
+  private lastPrefixBytes = 0;
   /** measure()'s findings for write(). */
   private repeated = false;
   private middleBytes = 0;
@@ -284,17 +290,15 @@ export class Rfc5424JsonWriter {
       }
       this.middleBytes = middle;
     }
+    // Branch-free: a table lookup per byte is the hottest loop of the syslog input.
     let escapeBytes = 0;
-    let nonAscii = false;
+    let highBits = 0;
     for (let i = scan.messageStart; i < end; i++) {
       const c = bytes[i]!;
-      if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-        if (c >= 0x80) nonAscii = true;
-      } else {
-        escapeBytes += c >= 0x20 || SHORT_ESCAPES[c] !== undefined ? 1 : 5;
-      }
+      escapeBytes += ESCAPE_EXTRA_BYTES[c]!;
+      highBits |= c;
     }
-    if (nonAscii && !isUtf8(bytes.subarray(scan.messageStart, end))) return -1;
+    if (highBits >= 0x80 && !isUtf8(bytes.subarray(scan.messageStart, end))) return -1;
     this.escapeBytes = escapeBytes;
     const timestampStart = scan.starts[0]!;
     const timestampBytes = timestampStart === -1 ? 0 : scan.ends[0]! - timestampStart + 1; // and its closing quote
@@ -303,32 +307,48 @@ export class Rfc5424JsonWriter {
 
   /** Writes the value measure() measured at target[pos..]; returns the position after it. */
   write(bytes: Buffer, end: number, scan: Rfc5424Scan, target: Buffer, pos: number): number {
+    const valueStart = pos;
     const timestampStart = scan.starts[0]!;
-    pos = putConstant(target, pos, this.prefix(scan.priority, timestampStart === -1));
-    if (timestampStart !== -1) {
-      pos = copyBytes(bytes, timestampStart, scan.ends[0]!, target, pos);
-      target[pos++] = QUOTE;
-    }
-    const middleStart = pos;
-    if (this.repeated) {
-      target.copyWithin(pos, this.lastJsonStart, this.lastJsonStart + this.lastJsonBytes);
-      pos += this.lastJsonBytes;
+    const timestampBytes = timestampStart === -1 ? -1 : scan.ends[0]! - timestampStart;
+    const prefix = this.prefix(scan.priority, timestampStart === -1);
+    let middleStart: number;
+    if (this.repeated && scan.priority === this.lastPriority && timestampBytes === this.lastTimestampBytes) {
+      // The whole JSON up to MSG as the last one's (one memmove), then this message's timestamp.
+      const from = this.lastJsonStart - this.lastPrefixBytes;
+      target.copyWithin(pos, from, this.lastJsonStart + this.lastJsonBytes);
+      if (timestampStart !== -1) copyBytes(bytes, timestampStart, scan.ends[0]!, target, pos + prefix.length);
+      middleStart = pos + (this.lastJsonStart - from);
+      pos = middleStart + this.lastJsonBytes;
     } else {
-      for (let field = 1; field < 5; field++) {
-        pos = putConstant(target, pos, FIELD_PREFIXES[field - 1]!);
-        const from = scan.starts[field]!;
-        if (from === -1) {
-          pos = putConstant(target, pos, NULL);
-        } else {
-          target[pos++] = QUOTE;
-          pos = copyBytes(bytes, from, scan.ends[field]!, target, pos);
-          target[pos++] = QUOTE;
-        }
+      pos = putConstant(target, pos, prefix);
+      if (timestampStart !== -1) {
+        pos = copyBytes(bytes, timestampStart, scan.ends[0]!, target, pos);
+        target[pos++] = QUOTE;
       }
-      pos = putConstant(target, pos, SD_AND_MESSAGE);
+      middleStart = pos;
+      if (this.repeated) {
+        target.copyWithin(pos, this.lastJsonStart, this.lastJsonStart + this.lastJsonBytes);
+        pos += this.lastJsonBytes;
+      } else {
+        for (let field = 1; field < 5; field++) {
+          pos = putConstant(target, pos, FIELD_PREFIXES[field - 1]!);
+          const from = scan.starts[field]!;
+          if (from === -1) {
+            pos = putConstant(target, pos, NULL);
+          } else {
+            target[pos++] = QUOTE;
+            pos = copyBytes(bytes, from, scan.ends[field]!, target, pos);
+            target[pos++] = QUOTE;
+          }
+        }
+        pos = putConstant(target, pos, SD_AND_MESSAGE);
+      }
     }
     this.lastTarget = target;
     this.lastScanned = scan.scannedCount;
+    this.lastPriority = scan.priority;
+    this.lastTimestampBytes = timestampBytes;
+    this.lastPrefixBytes = middleStart - valueStart;
     this.lastJsonStart = middleStart;
     this.lastJsonBytes = pos - middleStart;
     pos = this.escapeBytes === 0 ? copyBytes(bytes, scan.messageStart, end, target, pos) : writeEscaped(bytes, scan.messageStart, end, target, pos);
