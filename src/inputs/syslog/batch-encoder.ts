@@ -33,6 +33,8 @@ import { copyBytes, Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
 const RECORD_FRAMING_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
 /** Headers the inputs add (truncated, parse error) stay well within this. */
 const HEADERS_BYTES_MAX = 512;
+/** Messages up to this long take the byte path (it reserves 7 times their length first). */
+const BYTE_PATH_MESSAGE_BYTES_MAX = 16 * 1024;
 /** A slab's record room is at least this, so short reads do not each pay a fresh allocation's minimum. */
 const SLAB_RECORD_BYTES_MIN = 16 * 1024;
 /** A slab has room for about this many reads (within the topic's largest batch): see begin(). */
@@ -150,21 +152,25 @@ export class SyslogBatchEncoder {
   /** One message, source[start, end) (see FrameSink); `originalBytes` > end - start when truncated. */
   add(source: Buffer, start: number, end: number, originalBytes: number, nowMs: number): void {
     const headers = receivedHeaders(this.stats, end - start, originalBytes);
-    // Room for the worst case first, so that what measure() finds holds for the slab written to.
-    const boundBytes = RECORD_FRAMING_BYTES_MAX + HEADERS_BYTES_MAX + JSON_OVERHEAD_BYTES_MAX + 7 * (end - start);
-    this.ensureRoom(boundBytes, source === this.chunk ? start : -1);
-    let bytes = source;
-    let from = start;
-    let to = end;
-    if (source === this.chunk) {
-      bytes = this.slab;
-      from += this.stagingAt;
-      to += this.stagingAt;
-    }
     const { scan } = this;
-    if (scan.scan(bytes, from, to)) {
-      const valueBytes = this.format === 'raw' ? to - from : this.writer.measure(bytes, to, scan, this.slab);
-      if (valueBytes >= 0) return this.addScanned(bytes, from, to, valueBytes, headers, nowMs);
+    // A long message takes the general path, which sizes its record exactly: the byte path's
+    // worst case (every byte escaped) would reserve 7 times its length.
+    if (end - start <= BYTE_PATH_MESSAGE_BYTES_MAX) {
+      // Room for the worst case first, so that what measure() finds holds for the slab written to.
+      const boundBytes = RECORD_FRAMING_BYTES_MAX + HEADERS_BYTES_MAX + JSON_OVERHEAD_BYTES_MAX + 7 * (end - start);
+      this.ensureRoom(boundBytes, source === this.chunk ? start : -1);
+      let bytes = source;
+      let from = start;
+      let to = end;
+      if (source === this.chunk) {
+        bytes = this.slab;
+        from += this.stagingAt;
+        to += this.stagingAt;
+      }
+      if (scan.scan(bytes, from, to)) {
+        const valueBytes = this.format === 'raw' ? to - from : this.writer.measure(bytes, to, scan, this.slab);
+        if (valueBytes >= 0) return this.addScanned(bytes, from, to, valueBytes, headers, nowMs);
+      }
     }
     const { record, text } = generalRecord(source.subarray(start, end), headers, nowMs, this.format, this.stats);
     const key = record.fields === null ? null : this.routing.keyFor(record.fields);
