@@ -354,7 +354,7 @@ export class SyslogBatchEncoder {
     }
     if (runs.length === 1 && this.pos * 2 >= slab.length) {
       // The common case under load: the slab is the batch (its copy of the read and free room
-      // are not sent); the slab goes back to the pool once the batch is acknowledged (release).
+      // are not sent); the listener gives the slab back to the pool once the batch is acknowledged.
       this.finished.push(batchOf(runs[0]!, slab.subarray(0, this.pos), slab.length, slab.length === SLAB_BYTES ? slab : null));
     } else if (runs.length === 1) {
       // Mostly unused (a quiet connection): a copy holds less while it waits.
