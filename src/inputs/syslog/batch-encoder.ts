@@ -76,6 +76,11 @@ export class SlabPool {
     return this.spare.pop() ?? Buffer.allocUnsafeSlow(SLAB_BYTES);
   }
 
+  /** Spare slabs kept now. */
+  get spareCount(): number {
+    return this.spare.length;
+  }
+
   give(slab: Buffer): void {
     if (slab.length === SLAB_BYTES && this.spare.length < SLAB_POOL_MAX) this.spare.push(slab);
   }
@@ -97,8 +102,10 @@ export class SyslogBatchEncoder {
   private recordCount = 0;
   private readonly runs: PartitionRun[] = [];
   private readonly runByPartition = new Map<number, PartitionRun>();
+  /** The run the last record went to: the next one most often goes there too. */
+  private lastRun: PartitionRun | null = null;
   /** Per record of the slab, with several partitions: where it ends and its run (to gather them). */
-  private recordEnds: Int32Array = new Int32Array(1024);
+  private recordEnds: Int32Array = new Int32Array(0); // grown when a slab first holds two partitions
   private recordRuns: PartitionRun[] = [];
   private finished: SlabBatch[] = [];
   /** Records bytes per read byte in the last slab: sizes the next one. */
@@ -275,19 +282,15 @@ export class SyslogBatchEncoder {
   }
 
   private runFor(partition: number): PartitionRun {
-    const last = this.runs.length === 0 ? undefined : this.runs[this.runs.length - 1]!;
-    if (last !== undefined && last.partition === partition) return last;
+    const last = this.lastRun;
+    if (last !== null && last.partition === partition) return last;
     let run = this.runByPartition.get(partition);
     if (run === undefined) {
       run = { partition, recordCount: 0, baseTimestampMs: 0, maxTimestampMs: 0, payloadBytes: 0, encodedBytes: 0 };
       this.runByPartition.set(partition, run);
       this.runs.push(run);
-    } else {
-      // Keep the most recent run last, for the shortcut above.
-      this.runs.splice(this.runs.indexOf(run), 1);
-      this.runs.push(run);
     }
-    return run;
+    return (this.lastRun = run);
   }
 
   /** Keyless records stick to one partition per slab (Kafka's sticky partitioner, in turn). */
@@ -380,6 +383,7 @@ export class SyslogBatchEncoder {
     this.slab = EMPTY;
     runs.length = 0;
     this.runByPartition.clear();
+    this.lastRun = null;
     this.recordRuns = [];
     this.recordCount = 0;
     this.pos = BATCH_HEADER_BYTES;

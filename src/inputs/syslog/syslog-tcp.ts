@@ -121,7 +121,13 @@ export class SyslogTcpInput {
     // batches grow instead of each read paying a produce of its own.
     let sending = false;
     const sendEncoded = (): void => {
-      if (encoder === null || !encoder.holdsRecords) return;
+      if (encoder === null) return;
+      if (!encoder.holdsRecords) {
+        // A read that completed no message: its empty slab goes back to the pool (an idle
+        // connection holds none).
+        encoder.take();
+        return;
+      }
       sending = true;
       const batches = encoder.take();
       const sent = sink.sendEncoded(batches);

@@ -150,4 +150,14 @@ describe('the syslog batch encoder', () => {
       },
     ), { numRuns: 400 });
   });
+
+  it('gives an empty slab back on take(), so a connection idle after a partial line holds none', () => {
+    const pool = new SlabPool();
+    const encoder = new SyslogBatchEncoder('json', new InputStats('idle'), new Routing({ topic: 'syslog', keyField: 'hostname' }), pool);
+    encoder.begin(Buffer.from('<13>1 - host app - - - no LF yet'), { partitionCount: 1, batchBytesMax: 1 << 20 });
+    expect(encoder.holdsRecords).toBe(false);
+    expect(pool.spareCount).toBe(0);
+    expect(encoder.take()).toEqual([]);
+    expect(pool.spareCount).toBe(1);
+  });
 });
