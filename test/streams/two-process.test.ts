@@ -79,12 +79,21 @@ describe('two processes of one application', () => {
       const producer = brook.producer({ lingerMs: 1 });
       const send = (from: number, to: number) => producer.sendBatch(Array.from({ length: to - from }, (_, j) => ({ topic: 'events', key: `k${(from + j) % KEYS}`, value: `id-${String(from + j).padStart(5, '0')}` })));
       for (let i = 0; i < RECORDS / 2; i += 100) await send(i, i + 100);
-      await waitFor('the victim to have processed and committed some records', () => tasksOf(a).some((t) => t.processedRecords > 0) && (a.last?.threads[0]?.commits ?? 0) > 0);
+      // An offset committed past 0 on one of the victim's partitions: a commit produces the
+      // changelogs before it commits offsets, so the tasks taken over have state to restore.
+      // (The thread's commit count alone can count a commit made before any record was processed.)
+      const committedOffsets = async (partitions: number[]) => {
+        const fetched = await brook.backend.groups!.offsetFetch({ groupId: 'counting-app', topics: [{ name: 'events', partitionIndexes: partitions }] });
+        return new Map(fetched.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset]));
+      };
+      await waitFor('the victim to have processed and committed some records', async () => {
+        const partitions = tasksOf(a).map((t) => t.partitions[0]!.partition);
+        return partitions.length > 0 && [...(await committedOffsets(partitions)).values()].some((offset) => offset > 0);
+      });
       const victimPartitions = tasksOf(a).map((t) => t.partitions[0]!.partition);
       a.child.kill('SIGKILL');
       await new Promise((resolve) => a.child.once('exit', resolve));
-      const committed = await brook.backend.groups!.offsetFetch({ groupId: 'counting-app', topics: [{ name: 'events', partitionIndexes: victimPartitions }] });
-      const committedOffset = new Map(committed.topics[0]!.partitions.map((p) => [p.partitionIndex, p.committedOffset]));
+      const committedOffset = await committedOffsets(victimPartitions);
       for (let i = RECORDS / 2; i < RECORDS; i += 100) await send(i, i + 100);
       await producer.close();
 
