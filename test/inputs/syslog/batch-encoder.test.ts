@@ -31,7 +31,7 @@ const timestamp = fc.oneof(
 /** MSG text without LF (the framing's separator): quotes, controls, non-ASCII, invalid UTF-8 now and then. */
 const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replaceAll('\n', ' ')),
-  fc.constantFrom('message 1 lorem ipsum', 'a "quoted" \\ path\t\x01 é 日本', '', '\xff\xfe bad'),
+  fc.constantFrom('message 1 lorem ipsum', 'a "quoted" \\ path\t\x01 é 日本', '', '\xff\xfe bad', 'C:\\logs\\app.log'),
 );
 const header = fc.tuple(fc.integer({ min: 0, max: 191 }), token, token, token, token, fc.constantFrom('-', '-', '[x@1 a="b"]'));
 /** Runs of messages sharing a header (one app logging), as the byte path's shortcut expects. */
