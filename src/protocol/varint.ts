@@ -10,6 +10,9 @@ export function zigzagVarintBytes(value: number): number {
 }
 
 export function unsignedVarintBytes(value: number): number {
+  // One or two bytes is nearly every length and delta in a batch: no loop, no division.
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
   let bytes = 1;
   while (value >= 0x80) {
     value = Math.floor(value / 128);
@@ -20,6 +23,15 @@ export function unsignedVarintBytes(value: number): number {
 
 /** Writes an unsigned varint (value < 2^53); returns the new position. */
 export function writeUnsignedVarint(buf: Uint8Array, pos: number, value: number): number {
+  if (value < 0x80) {
+    buf[pos] = value;
+    return pos + 1;
+  }
+  if (value < 0x4000) {
+    buf[pos] = (value & 0x7f) | 0x80;
+    buf[pos + 1] = value >>> 7;
+    return pos + 2;
+  }
   while (value >= 0x80) {
     buf[pos++] = (value & 0x7f) | 0x80;
     value = Math.floor(value / 128);
