@@ -72,9 +72,9 @@ function nanosToMs(nanos: unknown): number | null {
   return Number(BigInt(nanos) / 1_000_000n);
 }
 
-/** OTLP KeyValue list → plain object. */
+/** OTLP KeyValue list → object (without a prototype: a key "__proto__" is kept as any other). */
 function keyValues(list: unknown): Fields {
-  const out: Fields = {};
+  const out = Object.create(null) as Fields;
   for (const entry of arrayOf(list) as Array<{ key?: unknown; value?: AnyValue }>) {
     if (typeof entry?.key === 'string') out[entry.key] = entry.value === undefined ? null : anyValue(entry.value);
   }

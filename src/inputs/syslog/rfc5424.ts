@@ -124,13 +124,15 @@ function parseStructuredData(text: string, start: number): { data: Record<string
     return { data: null, end: start + 1 };
   }
   if (text.charCodeAt(start) !== 0x5b) throw new SyslogParseError("STRUCTURED-DATA is neither '-' nor '['");
-  const data: Record<string, Record<string, string>> = {};
+  // Objects without a prototype: an SD-ID or PARAM-NAME "__proto__" is then a key like any
+  // other, rather than a way to the prototype every object shares.
+  const data: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
   let pos = start;
   while (text.charCodeAt(pos) === 0x5b) {
     pos++;
     const id = readSdName(text, pos, 'SD-ID');
     pos += id.length;
-    const params: Record<string, string> = data[id] ?? {};
+    const params: Record<string, string> = data[id] ?? (Object.create(null) as Record<string, string>);
     while (text.charCodeAt(pos) === 0x20) {
       pos++;
       const name = readSdName(text, pos, 'PARAM-NAME');

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { longLines } from '../../../src/inputs/long-lines.js';
 import { SyslogFramer } from '../../../src/inputs/syslog/framing.js';
-import { SyslogParseError } from '../../../src/inputs/syslog/message.js';
+import { messageJson, SyslogParseError } from '../../../src/inputs/syslog/message.js';
 import { parseSyslog } from '../../../src/inputs/syslog/records.js';
 import { parseRfc3164 } from '../../../src/inputs/syslog/rfc3164.js';
 import { parseRfc5424 } from '../../../src/inputs/syslog/rfc5424.js';
@@ -35,6 +35,13 @@ describe('RFC 5424', () => {
     expect(parsed.message.structured_data).toEqual({ 'x@1': { q: 'a "b" c] d\\e' } });
     expect(parsed.message.timestamp).toBe('2024-02-29T23:59:59.123456+01:00');
     expect(parsed.timestampMs).toBe(Date.parse('2024-02-29T22:59:59.123Z'));
+  });
+
+  it('keeps an SD-ID or PARAM-NAME "__proto__" as a key, never touching the prototype all objects share', () => {
+    const parsed = parseRfc5424('<14>1 - h a - - [__proto__ polluted="yes"][x __proto__="v"] text');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(messageJson(parsed.message)).toContain('"structured_data":{"__proto__":{"polluted":"yes"},"x":{"__proto__":"v"}}');
+    expect(Object.keys(parsed.message.structured_data!)).toEqual(['__proto__', 'x']);
   });
 
   it('names what is wrong', () => {
