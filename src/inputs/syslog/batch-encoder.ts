@@ -27,7 +27,8 @@ import { writeZigzagVarint, writeZigzagVarlong, zigzagVarintBytes, zigzagVarlong
 import type { Routing } from '../routing.js';
 import type { InputStats } from '../stats.js';
 import { generalRecord, JSON_OVERHEAD_BYTES_MAX, receivedHeaders, type SyslogFormat } from './records.js';
-import { copyBytes, Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
+import { copyBytes } from './byte-words.js';
+import { Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
 
 /** Room for a record's framing: length, attributes, timestamp and offset deltas, key and value lengths, header count. */
 const RECORD_FRAMING_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;

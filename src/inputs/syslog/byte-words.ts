@@ -76,3 +76,25 @@ export function mayNeedEscape(bytes: Uint8Array, start: number, end: number): bo
   }
   return (flags & HIGH_BITS) !== 0;
 }
+
+/** Copies inside one buffer up to this long go a word at a time; longer ones are a memmove. */
+const WORD_COPY_BYTES_MAX = 48;
+
+/**
+ * source[start, end) to target[pos..]: inside one buffer by words when short and the ranges do
+ * not overlap, else copyWithin (a memmove, no object); between buffers by hand for a few bytes,
+ * else a native copy through a view.
+ */
+export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, pos: number): number {
+  const length = end - start;
+  if (source === target) {
+    if (length <= WORD_COPY_BYTES_MAX && (pos + length <= start || end <= pos)) copyWords(target, start, end, pos);
+    else target.copyWithin(pos, start, end);
+  } else if (length < 64) {
+    for (let i = start; i < end; i++) target[pos++] = source[i]!;
+    return pos;
+  } else {
+    target.set(source.subarray(start, end), pos);
+  }
+  return pos + length;
+}

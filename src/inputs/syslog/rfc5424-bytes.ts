@@ -2,14 +2,17 @@
  * The syslog hot path: a plain RFC 5424 message read straight from its bytes and its JSON value
  * written straight into a shared output buffer, with no string or object per message. It covers
  * the common shape only: VERSION 1, header fields of printable ASCII without '"' or '\', and
- * STRUCTURED-DATA "-". For anything else `scanRfc5424` answers false and the caller takes the
- * general path (rfc5424.ts + messageJson), which also names what is wrong with a bad message.
+ * STRUCTURED-DATA "-" or SD-ELEMENTs as rfc5424-sd-bytes.ts takes them. For anything else
+ * `scan` answers false and the caller takes the general path (rfc5424.ts + messageJson), which
+ * also names what is wrong with a bad message.
  * The bytes written are exactly messageJson's for the same message (a unit test compares them).
  * Main thread; one scanner per input (SyslogRecords).
  */
 import { isUtf8 } from 'node:buffer';
-import { copyWords, mayNeedEscape, sameBytes, viewOf } from './byte-words.js';
+import { copyBytes, mayNeedEscape, sameBytes, viewOf } from './byte-words.js';
+import { ESCAPE_EXTRA_BYTES, putEscaped } from './json-bytes.js';
 import { facilityName, PRIORITY_MAX, severityName } from './message.js';
+import { StructuredDataScan, writeStructuredData } from './rfc5424-sd-bytes.js';
 
 const SP = 0x20;
 const DASH = 0x2d;
@@ -25,6 +28,10 @@ export class Rfc5424Scan {
   readonly starts = new Int32Array(5);
   readonly ends = new Int32Array(5);
   messageStart = 0;
+  /** STRUCTURED-DATA's bytes [sdStart, sdEnd) when not "-" (sdStart -1); its JSON's size is sd.jsonBytes. */
+  sdStart = -1;
+  sdEnd = 0;
+  readonly sd = new StructuredDataScan();
   /** Where HOSTNAME starts (after TIMESTAMP and its SP): the header from here to messageStart. */
   hostnameAt = 0;
   timestampMs: number | null = null;
@@ -113,9 +120,16 @@ export class Rfc5424Scan {
       }
       pos = space + 1;
     }
-    // STRUCTURED-DATA "-", then the end or SP MSG.
-    if (pos >= end || bytes[pos] !== DASH) return false;
-    pos++;
+    // STRUCTURED-DATA: "-" or SD-ELEMENTs (rfc5424-sd-bytes.ts), then the end or SP MSG.
+    if (pos >= end) return false;
+    if (bytes[pos] === DASH) {
+      this.sdStart = -1;
+      pos++;
+    } else {
+      if (!this.sd.scan(bytes, pos, end)) return false;
+      this.sdStart = pos;
+      pos = this.sdEnd = this.sd.end;
+    }
     const withMessage = pos < end;
     if (withMessage && bytes[pos++] !== SP) return false;
     if (pos + 3 <= end && bytes[pos] === 0xef && bytes[pos + 1] === 0xbb && bytes[pos + 2] === 0xbf) pos += 3; // the BOM
@@ -153,6 +167,10 @@ export class Rfc5424Scan {
       if (this.starts[field] === -1) continue;
       this.starts[field] += shift;
       this.ends[field] += shift;
+    }
+    if (this.sdStart !== -1) {
+      this.sdStart += shift;
+      this.sdEnd += shift;
     }
     this.messageStart = at + length;
     this.lastHeaderStart = at;
@@ -243,12 +261,8 @@ const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
 /** HOSTNAME, APP-NAME, PROCID, MSGID: each field's JSON name (TIMESTAMP's is in the prefix). */
 const FIELD_PREFIXES = [',"hostname":', ',"app_name":', ',"procid":', ',"msgid":'].map(ascii);
 const NULL = ascii('null');
-const SD_AND_MESSAGE = ascii(',"structured_data":null,"message":"');
-const HEX = ascii('0123456789abcdef');
-/** JSON.stringify's short escapes: \b \t \n \f \r. */
-const SHORT_ESCAPES: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
-/** Per byte of MSG, the bytes its JSON escape adds: \" \\ and the short escapes 1, other controls 5 (\u00XX). */
-const ESCAPE_EXTRA_BYTES = new Uint8Array(256).map((_, c) => (c === QUOTE || c === BACKSLASH ? 1 : c >= 0x20 ? 0 : SHORT_ESCAPES[c] !== undefined ? 1 : 5));
+const STRUCTURED_DATA = ascii(',"structured_data":');
+const MESSAGE = ascii(',"message":"');
 /** Constants at least this long are copied with one native set(); shorter ones by hand. */
 const NATIVE_COPY_BYTES_MIN = 24;
 
@@ -289,7 +303,7 @@ export class Rfc5424JsonWriter {
     if (this.repeated) {
       this.middleBytes = this.lastJsonBytes;
     } else {
-      let middle = SD_AND_MESSAGE.length;
+      let middle = STRUCTURED_DATA.length + (scan.sdStart === -1 ? NULL.length : scan.sd.jsonBytes) + MESSAGE.length;
       for (let field = 1; field < 5; field++) {
         const from = scan.starts[field]!;
         middle += FIELD_PREFIXES[field - 1]!.length + (from === -1 ? NULL.length : scan.ends[field]! - from + 2);
@@ -349,7 +363,9 @@ export class Rfc5424JsonWriter {
             target[pos++] = QUOTE;
           }
         }
-        pos = putConstant(target, pos, SD_AND_MESSAGE);
+        pos = putConstant(target, pos, STRUCTURED_DATA);
+        pos = scan.sdStart === -1 ? putConstant(target, pos, NULL) : writeStructuredData(bytes, scan.sdStart, scan.sdEnd, target, pos);
+        pos = putConstant(target, pos, MESSAGE);
       }
     }
     this.lastTarget = target;
@@ -379,27 +395,7 @@ export class Rfc5424JsonWriter {
 
 /** The bytes of MSG as a JSON string's content: what JSON.stringify escapes, escaped alike. */
 function writeEscaped(bytes: Buffer, start: number, end: number, out: Buffer, pos: number): number {
-  for (let i = start; i < end; i++) {
-    const c = bytes[i]!;
-    if (c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
-      out[pos++] = c;
-    } else if (c >= 0x20) {
-      out[pos++] = BACKSLASH;
-      out[pos++] = c;
-    } else {
-      out[pos++] = BACKSLASH;
-      const short = SHORT_ESCAPES[c];
-      if (short !== undefined) {
-        out[pos++] = short;
-      } else {
-        out[pos++] = 0x75; // u00XX
-        out[pos++] = 0x30;
-        out[pos++] = 0x30;
-        out[pos++] = HEX[c >> 4]!;
-        out[pos++] = HEX[c & 15]!;
-      }
-    }
-  }
+  for (let i = start; i < end; i++) pos = putEscaped(bytes[i]!, out, pos);
   return pos;
 }
 
@@ -410,26 +406,4 @@ function putConstant(target: Buffer, pos: number, constant: Buffer): number {
   }
   for (let i = 0; i < constant.length; i++) target[pos++] = constant[i]!;
   return pos;
-}
-
-/** Copies inside one buffer up to this long go a word at a time; longer ones are a memmove. */
-const WORD_COPY_BYTES_MAX = 48;
-
-/**
- * source[start, end) to target[pos..]: inside one buffer by words when short and the ranges do
- * not overlap, else copyWithin (a memmove, no object); between buffers by hand for a few bytes,
- * else a native copy through a view.
- */
-export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, pos: number): number {
-  const length = end - start;
-  if (source === target) {
-    if (length <= WORD_COPY_BYTES_MAX && (pos + length <= start || end <= pos)) copyWords(target, start, end, pos);
-    else target.copyWithin(pos, start, end);
-  } else if (length < 64) {
-    for (let i = start; i < end; i++) target[pos++] = source[i]!;
-    return pos;
-  } else {
-    target.set(source.subarray(start, end), pos);
-  }
-  return pos + length;
 }

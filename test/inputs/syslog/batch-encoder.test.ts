@@ -33,7 +33,8 @@ const text = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }).map((s) => s.replaceAll('\n', ' ')),
   fc.constantFrom('message 1 lorem ipsum', 'a "quoted" \\ path\t\x01 é 日本', '', '\xff\xfe bad', 'C:\\logs\\app.log'),
 );
-const header = fc.tuple(fc.integer({ min: 0, max: 191 }), token, token, token, token, fc.constantFrom('-', '-', '[x@1 a="b"]'));
+const header = fc.tuple(fc.integer({ min: 0, max: 191 }), token, token, token, token,
+  fc.constantFrom('-', '-', '[x@1 a="b"]', '[timeQuality tzKnown="1" isSynced="0"]', '[a@1 p="q\\"r\\]s\\t"][b@2]', '[7 a="b"]'));
 /** Runs of messages sharing a header (one app logging), as the byte path's shortcut expects. */
 const messages = fc.array(fc.tuple(header, fc.array(fc.tuple(timestamp, fc.option(text)), { minLength: 1, maxLength: 6 })), { minLength: 1, maxLength: 12 })
   .map((runs) => runs.flatMap(([[pri, host, app, proc, id, sd], lines]) =>

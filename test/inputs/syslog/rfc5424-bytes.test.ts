@@ -25,7 +25,16 @@ const timestamp = fc.oneof(
 const p2 = (n: number): string => String(n).padStart(2, '0');
 /** Any text for MSG: controls, quotes, backslashes, non-ASCII, a leading BOM now and then. */
 const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string().map((s) => `\ufeff${s}`), fc.constantFrom('', 'a "quoted" \\ path\t\x01\x7f é 日本 🎉'));
-const message = fc.tuple(fc.integer({ min: 0, max: 191 }), timestamp, token, token, token, token, fc.constantFrom('-', '-', '[x@1 a="b"]'), fc.option(text))
+/** SD-NAMEs: printable ASCII but '=', ']', '"', SP; and the ones the byte path declines (digits, __proto__, '\'). */
+const sdName = fc.oneof(fc.stringMatching(/^[!#-<>-\\^-~]{1,6}$/), fc.constantFrom('timeQuality', 'tzKnown', 'x@1', 'a', '123', '0', '__proto__', 'a\\b'));
+/** PARAM-VALUEs as sent: escapes (\" \\ \]), a backslash before anything else, ']', controls, UTF-8. */
+const sdValue = fc.array(fc.oneof(fc.constantFrom('\\"', '\\\\', '\\]', '\\x', ']', 'é 日本', '\t', '\x01', '\x7f'), fc.stringMatching(/^[^"\\]{0,4}$/)), { maxLength: 4 })
+  .map((parts) => parts.join(''));
+const sdElement = fc.tuple(sdName, fc.array(fc.tuple(sdName, sdValue), { maxLength: 3 }))
+  .map(([id, params]) => `[${id}${params.map(([name, value]) => ` ${name}="${value}"`).join('')}]`);
+const structuredData = fc.oneof(fc.constant('-'), fc.constant('-'), fc.constant('[timeQuality tzKnown="1" isSynced="0"]'),
+  fc.array(sdElement, { minLength: 1, maxLength: 3 }).map((elements) => elements.join('')));
+const message = fc.tuple(fc.integer({ min: 0, max: 191 }), timestamp, token, token, token, token, structuredData, fc.option(text))
   .map(([pri, ts, host, app, proc, id, sd, msg]) => `<${pri}>1 ${ts} ${host} ${app} ${proc} ${id} ${sd}${msg === null ? '' : ` ${msg}`}`);
 
 function batch(bytes: Buffer, keyField: string | undefined): { value: string; key: string | null; timestamp: number } {
@@ -64,12 +73,16 @@ describe('the RFC 5424 byte path', () => {
     }), { numRuns: 1000 });
   });
 
-  it('declines what it does not cover, so the general path keeps its errors and structured data', () => {
+  it('declines what it does not cover, so the general path keeps its errors and what an object would reorder or merge', () => {
     const scan = new Rfc5424Scan();
-    for (const declined of ['<13>2 - h a - - - m', '<13>1 - h a - - [x@1 a="b"] m', '<13>1 - h"x a - - - m', '<13>1 2024-13-01T00:00:00Z h a - - - m',
+    for (const declined of ['<13>2 - h a - - - m', '<13>1 - h"x a - - - m',
+      '<13>1 - h a - - [12 a="b"] m', '<13>1 - h a - - [__proto__ a="b"] m', '<13>1 - h a - - [x a="1"][x b="2"] m', '<13>1 - h a - - [x a="1" a="2"] m',
+      '<13>1 - h a - - [x a\\b="1"] m', '<13>1 - h a - - [x a="1] m', '<13>1 - h a - - [x a="1" m', '<13>1 - h a - - [x a="1"]m', '<13>1 - h a - - [x ] m', '<13>1 2024-13-01T00:00:00Z h a - - - m',
       '<13>1 2024-01-01T00:00:00.1234567Z h a - - - m', '<013>1 - h a - - - m', '<192>1 - h a - - - m', '<13>1 - h  a - - - m', '<13>1 - h a - - -m']) {
       expect(scan.scan(Buffer.from(declined)), declined).toBe(false);
     }
+    expect(scan.scan(Buffer.concat([Buffer.from('<13>1 - h a - - [x a="'), Buffer.from([0xff, 0xfe]), Buffer.from('"] m')]))).toBe(false); // not UTF-8
+    expect(scan.scan(Buffer.from('<13>1 - h a - - [timeQuality tzKnown="1" isSynced="0"][x@1 a="b\\"c"] m'))).toBe(true);
     expect(scan.scan(Buffer.from('<13>1 2024-01-01T00:00:00.5+01:00 h a - - -'))).toBe(true);
     expect(scan.timestampMs).toBe(Date.UTC(2024, 0, 1) - 3_600_000 + 500);
   });
