@@ -182,9 +182,10 @@ export class SyslogBatchEncoder {
     }
     const { record, text } = generalRecord(source.subarray(start, end), headers, nowMs, this.format, this.stats);
     const key = record.fields === null ? null : this.routing.keyFor(record.fields);
-    const value = text === null ? record.value : Buffer.from(text, 'utf8');
+    const value = record.value;
     const keyBytes = key === null ? -1 : key.length;
-    const valueBytes = value === null ? -1 : value.length;
+    // A JSON value is written into the slab straight from its string (no buffer of its own).
+    const valueBytes = text !== null ? Buffer.byteLength(text, 'utf8') : value === null ? -1 : value.length;
     this.ensureRoom(RECORD_FRAMING_BYTES_MAX + Math.max(keyBytes, 0) + Math.max(valueBytes, 0) + headersBytes(record.headers), -1);
     let partition: number;
     if (this.routing.roundRobin) partition = this.roundRobinPartition();
@@ -194,7 +195,8 @@ export class SyslogBatchEncoder {
     let pos = this.recordStart(run, record.timestamp, keyBytes, valueBytes, record.headers);
     if (key !== null) pos = copyBytes(key, 0, key.length, this.slab, pos);
     pos = writeZigzagVarint(this.slab, pos, valueBytes);
-    if (value !== null) pos = copyBytes(value, 0, value.length, this.slab, pos);
+    if (text !== null) pos += this.slab.write(text, pos, 'utf8');
+    else if (value !== null) pos = copyBytes(value, 0, value.length, this.slab, pos);
     this.recordEnd(run, pos, record.headers, Math.max(keyBytes, 0) + Math.max(valueBytes, 0));
   }
 

@@ -78,12 +78,12 @@ export function messageJson(message: SyslogMessage): string {
   return `{"format":"${message.format}","priority":${message.priority},"facility":"${message.facility}","severity":"${message.severity}"` +
     `,"version":${message.version},"timestamp":${jsonString(message.timestamp)},"hostname":${jsonString(message.hostname)}` +
     `,"app_name":${jsonString(message.app_name)},"procid":${jsonString(message.procid)},"msgid":${jsonString(message.msgid)}` +
-    `,"structured_data":${JSON.stringify(message.structured_data)},"message":${JSON.stringify(message.message)}}`;
+    `,"structured_data":${message.structured_data === null ? 'null' : JSON.stringify(message.structured_data)},"message":${jsonString(message.message)}}`;
 }
 
 function jsonString(text: string | null): string {
   if (text === null) return 'null';
-  // Header fields rarely need escaping: check first, quote without JSON.stringify when they do not.
+  // Text rarely needs escaping: check first, quote without JSON.stringify when it does not.
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(text);

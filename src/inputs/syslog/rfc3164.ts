@@ -57,22 +57,55 @@ export function parseRfc3164(text: string, nowMs: number = Date.now()): ParsedSy
   return {
     message: {
       format: 'rfc3164', priority, facility: facilityName(priority), severity: severityName(priority), version: null,
-      timestamp: timestampMs === null ? null : new Date(timestampMs).toISOString(),
+      timestamp: timestampMs === null ? null : isoString(timestampMs),
       hostname, app_name: appName, procid, msgid: null, structured_data: null, message: rest,
     },
     timestampMs,
   };
 }
 
+/**
+ * Local-time Date arithmetic costs about a microsecond a call (a zone lookup), several times the
+ * rest of a line's parse; messages arrive many per second, so each answer below is kept for the
+ * next line, and every one is exactly what the plain computation gives.
+ */
+const lastBsd = { text: '', year: 0, thisYearMs: 0, lastYearMs: 0 };
+const localYear = { fromMs: 0, toMs: -1, year: 0 };
+const lastIso = { ms: Number.NaN, text: '' };
+
 function bsdTime(m: RegExpExecArray, nowMs: number): number | null {
-  const month = MONTHS.indexOf(m[1]!);
-  const day = Number(m[2]!.trim());
-  const hour = Number(m[3]);
-  const minute = Number(m[4]);
-  const second = Number(m[5]);
-  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  const year = new Date(nowMs).getFullYear();
-  let ms = new Date(year, month, day, hour, minute, second).getTime();
-  if (ms > nowMs + DAY_MS) ms = new Date(year - 1, month, day, hour, minute, second).getTime();
-  return ms;
+  const year = localYearOf(nowMs);
+  if (m[0] !== lastBsd.text || year !== lastBsd.year) {
+    const month = MONTHS.indexOf(m[1]!);
+    const day = Number(m[2]!.trim());
+    const hour = Number(m[3]);
+    const minute = Number(m[4]);
+    const second = Number(m[5]);
+    if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+    lastBsd.thisYearMs = new Date(year, month, day, hour, minute, second).getTime();
+    lastBsd.lastYearMs = new Date(year - 1, month, day, hour, minute, second).getTime();
+    lastBsd.text = m[0];
+    lastBsd.year = year;
+  }
+  // In the current year unless that is more than a day ahead (a December message read in January).
+  return lastBsd.thisYearMs > nowMs + DAY_MS ? lastBsd.lastYearMs : lastBsd.thisYearMs;
+}
+
+/** new Date(nowMs).getFullYear(), with the local year's bounds kept between calls. */
+function localYearOf(nowMs: number): number {
+  if (nowMs < localYear.fromMs || nowMs >= localYear.toMs) {
+    const year = new Date(nowMs).getFullYear();
+    localYear.year = year;
+    localYear.fromMs = new Date(year, 0, 1).getTime();
+    localYear.toMs = new Date(year + 1, 0, 1).getTime();
+  }
+  return localYear.year;
+}
+
+function isoString(ms: number): string {
+  if (ms !== lastIso.ms) {
+    lastIso.text = new Date(ms).toISOString();
+    lastIso.ms = ms;
+  }
+  return lastIso.text;
 }

@@ -64,6 +64,23 @@ describe('RFC 3164', () => {
     expect(parseRfc3164('<13>Jun  5 01:02:03 host app: x', now).timestampMs).toBe(new Date(2024, 5, 5, 1, 2, 3).getTime());
   });
 
+  it('gives the plain computation\'s time for the same text read at any moment (its answers are kept between lines)', () => {
+    // The same line read across a new year's eve, then back, then in another year: each answer
+    // must be what the year and the "more than a day ahead" rule give at that moment.
+    const text = '<13>Dec 31 23:59:59 host app: x';
+    const moments = [new Date(2024, 11, 31, 23, 0).getTime(), new Date(2025, 0, 1, 0, 30).getTime(), new Date(2024, 11, 30).getTime(),
+      new Date(2025, 0, 1, 0, 30).getTime(), new Date(2031, 5, 1).getTime(), new Date(2024, 11, 29, 23, 59, 58).getTime()];
+    const expected = [new Date(2024, 11, 31, 23, 59, 59), new Date(2024, 11, 31, 23, 59, 59), new Date(2023, 11, 31, 23, 59, 59),
+      new Date(2024, 11, 31, 23, 59, 59), new Date(2030, 11, 31, 23, 59, 59), new Date(2023, 11, 31, 23, 59, 59)];
+    moments.forEach((at, i) => {
+      const parsed = parseRfc3164(text, at);
+      expect(parsed.timestampMs).toBe(expected[i]!.getTime());
+      expect(parsed.message.timestamp).toBe(expected[i]!.toISOString());
+    });
+    expect(parseRfc3164('<13>Feb 30 01:02:03 host app: x', now).timestampMs).toBe(new Date(2024, 1, 30, 1, 2, 3).getTime()); // as Date rolls it
+    expect(parseRfc3164('<13>Feb 32 01:02:03 host app: x', now).timestampMs).toBeNull();
+  });
+
   it('has no hostname when the tag follows the timestamp, and keeps text without a tag whole', () => {
     expect(parseRfc3164('<13>Jun  5 01:02:03 cron[9]: job', now).message).toMatchObject({ hostname: null, app_name: 'cron', procid: '9', message: 'job' });
     expect(parseRfc3164('<13>no timestamp here', now).message).toMatchObject({ hostname: null, timestamp: null, message: 'no timestamp here', app_name: null });
