@@ -3,12 +3,20 @@
  * (this process, writing a prepared buffer as fast as the socket takes it) into
  *   brook:    `brook serve --syslog tcp://...` — timed until every line is a record in the log
  *             (the topic's high watermark, read over the Kafka protocol);
- *   baseline: Debian's rsyslogd, imtcp → omfile (template "%msg%\n") — timed until the file
- *             holds every line.
- * Both parse the RFC 5424 header; Brook also builds a JSON record per line. Rounds alternate
- * brook and rsyslog; medians; the ratio is brook / rsyslog in lines/s.
- * rsyslogd is found on PATH or under /opt/brook-shippers (scripts/install-shippers.sh).
- * Run: `npx tsc -p tsconfig.json && node dist/bench/macro/syslog-tcp.js [count] [rounds]`.
+ *   baseline: Debian's rsyslogd, imtcp → omfile — timed until the file holds every line.
+ * Each pairing has both write the same thing per line, so that neither is timed doing less:
+ *   json: Brook's default record value (a JSON object of the parsed message) against rsyslog
+ *         writing a JSON line of the same fields (a list template, jsonf properties);
+ *   raw:  `--syslog-format raw` (the line as received, keyed by hostname, its timestamp parsed)
+ *         against rsyslog's "%rawmsg%\n";
+ *   file: the same against omfile's own default format (RSYSLOG_FileFormat: timestamp,
+ *         hostname, tag and MSG), rsyslog as configured with no template at all;
+ *   msg:  Brook's JSON against rsyslog writing MSG alone ("%msg%\n", about 40 bytes): the
+ *         harshest pairing, kept for comparison with earlier figures.
+ * Both parse the RFC 5424 header in every pairing. Rounds alternate brook and rsyslog; medians;
+ * the ratio is brook / rsyslog in lines/s. rsyslogd is found on PATH or under /opt/brook-shippers
+ * (scripts/install-shippers.sh).
+ * Run: `npx tsc -p tsconfig.json && node dist/bench/macro/syslog-tcp.js [count] [rounds] [pairing,...]`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -66,8 +74,33 @@ interface Round {
   cpuSeconds: number;
 }
 
-async function brookRound(data: Buffer, count: number): Promise<Round> {
-  const serve = await startBrookServe(['--syslog', 'tcp://127.0.0.1:0']);
+interface Pairing {
+  brookArgs: string[];
+  /** The rsyslog template named "out", written per line; null: omfile's default. */
+  template: string | null;
+}
+
+/** rsyslog properties for the fields of Brook's JSON value (records.ts), in its order. */
+const JSON_FIELDS: Array<[string, string]> = [
+  ['priority', 'pri'], ['facility', 'syslogfacility-text'], ['severity', 'syslogseverity-text'], ['version', 'protocol-version'],
+  ['timestamp', 'timereported" dateFormat="rfc3339'], ['hostname', 'hostname'], ['app_name', 'app-name'], ['procid', 'procid'],
+  ['msgid', 'msgid'], ['structured_data', 'structured-data'], ['message', 'msg'],
+];
+
+export const PAIRINGS: Record<string, Pairing> = {
+  json: {
+    brookArgs: [],
+    template: 'template(name="out" type="list") { constant(value="{\\"format\\":\\"rfc5424\\",") ' +
+      JSON_FIELDS.map(([out, name], i) => `${i === 0 ? '' : 'constant(value=",") '}property(outname="${out}" name="${name}" format="jsonf")`).join(' ') +
+      ' constant(value="}\\n") }',
+  },
+  raw: { brookArgs: ['--syslog-format', 'raw'], template: 'template(name="out" type="string" string="%rawmsg%\\n")' },
+  file: { brookArgs: ['--syslog-format', 'raw'], template: null },
+  msg: { brookArgs: [], template: 'template(name="out" type="string" string="%msg%\\n")' },
+};
+
+async function brookRound(data: Buffer, count: number, pairing: Pairing): Promise<Round> {
+  const serve = await startBrookServe(['--syslog', 'tcp://127.0.0.1:0', ...pairing.brookArgs]);
   try {
     const port = Number(serve.syslog[0]!.split(':').at(-1));
     const cpuBefore = cpuSeconds(serve.child.pid!);
@@ -81,7 +114,7 @@ async function brookRound(data: Buffer, count: number): Promise<Round> {
   }
 }
 
-async function rsyslogRound(data: Buffer, count: number): Promise<Round> {
+async function rsyslogRound(data: Buffer, count: number, pairing: Pairing): Promise<Round> {
   const { rsyslogd, modules } = rsyslogPaths();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brook-bench-rsyslog-'));
   const port = await freePort();
@@ -89,9 +122,9 @@ async function rsyslogRound(data: Buffer, count: number): Promise<Round> {
   fs.writeFileSync(path.join(dir, 'rsyslog.conf'), [
     `global(workDirectory="${dir}")`,
     'module(load="imtcp")',
-    'template(name="msgonly" type="string" string="%msg%\\n")',
+    pairing.template ?? '',
     `input(type="imtcp" address="127.0.0.1" port="${port}" ruleset="bench")`,
-    `ruleset(name="bench") { action(type="omfile" file="${out}" template="msgonly") }`,
+    `ruleset(name="bench") { action(type="omfile" file="${out}"${pairing.template === null ? '' : ' template="out"'}) }`,
   ].join('\n'));
   const child = spawn(rsyslogd, ['-n', '-f', path.join(dir, 'rsyslog.conf'), '-i', path.join(dir, 'pid'), '-M', modules], { stdio: 'ignore' });
   try {
@@ -132,30 +165,49 @@ async function rsyslogRound(data: Buffer, count: number): Promise<Round> {
   }
 }
 
-export async function run(count = 1_000_000, rounds = 3): Promise<{ brookLinesPerSec: number; rsyslogLinesPerSec: number; ratio: number }> {
+export interface PairingResult {
+  brookLinesPerSec: number;
+  rsyslogLinesPerSec: number;
+  ratio: number;
+}
+
+export async function run(count = 1_000_000, rounds = 3, names = Object.keys(PAIRINGS)): Promise<Record<string, PairingResult>> {
   console.log(`syslog over TCP, ${count.toLocaleString('en-US')} RFC 5424 lines; ${describeMachine(machineInfo())}`);
   const data = makeLines(count);
-  console.log(`${(data.length / 1e6).toFixed(0)} MB, ${(data.length / count).toFixed(0)} bytes per line`);
-  const brook: number[] = [];
-  const rsyslog: number[] = [];
-  const brookCpu: number[] = [];
-  const rsyslogCpu: number[] = [];
+  console.log(`${(data.length / 1e6).toFixed(0)} MB, ${(data.length / count).toFixed(0)} bytes per line; pairings ${names.join(', ')}`);
+  const brook = new Map(names.map((name) => [name, [] as number[]]));
+  const rsyslog = new Map(names.map((name) => [name, [] as number[]]));
+  const brookCpu = new Map(names.map((name) => [name, [] as number[]]));
+  const rsyslogCpu = new Map(names.map((name) => [name, [] as number[]]));
   for (let round = 0; round < rounds; round++) {
-    const b = await brookRound(data, count);
-    const r = await rsyslogRound(data, count);
-    brook.push(count / b.seconds);
-    rsyslog.push(count / r.seconds);
-    brookCpu.push((b.cpuSeconds / count) * 1e6);
-    rsyslogCpu.push((r.cpuSeconds / count) * 1e6);
-    console.log(`round ${round + 1}: brook ${Math.round(brook.at(-1)!)} lines/s (${brookCpu.at(-1)!.toFixed(1)} CPU µs/line), rsyslog imtcp→omfile ${Math.round(rsyslog.at(-1)!)} lines/s (${rsyslogCpu.at(-1)!.toFixed(1)} CPU µs/line)`);
+    for (const name of names) {
+      const pairing = PAIRINGS[name];
+      if (pairing === undefined) throw new Error(`unknown pairing ${name} (known: ${Object.keys(PAIRINGS).join(', ')})`);
+      // Alternate which goes first, so that neither always follows the other's writeback.
+      const first = round % 2 === 0;
+      const r0 = first ? null : await rsyslogRound(data, count, pairing);
+      const b = await brookRound(data, count, pairing);
+      const r = r0 ?? (await rsyslogRound(data, count, pairing));
+      brook.get(name)!.push(count / b.seconds);
+      rsyslog.get(name)!.push(count / r.seconds);
+      brookCpu.get(name)!.push((b.cpuSeconds / count) * 1e6);
+      rsyslogCpu.get(name)!.push((r.cpuSeconds / count) * 1e6);
+      console.log(`round ${round + 1} ${name}: brook ${Math.round(count / b.seconds)} lines/s (${((b.cpuSeconds / count) * 1e6).toFixed(1)} CPU µs/line), ` +
+        `rsyslog ${Math.round(count / r.seconds)} lines/s (${((r.cpuSeconds / count) * 1e6).toFixed(1)} CPU µs/line)`);
+    }
   }
-  const result = { brookLinesPerSec: median(brook), rsyslogLinesPerSec: median(rsyslog), ratio: median(brook) / median(rsyslog) };
-  console.log(`brook --syslog tcp (lines in the log): ${spread(brook)} lines/s, ${median(brookCpu).toFixed(1)} CPU µs per line`);
-  console.log(`rsyslogd imtcp → omfile:              ${spread(rsyslog)} lines/s, ${median(rsyslogCpu).toFixed(1)} CPU µs per line`);
-  console.log(`ratio brook / rsyslog: ${result.ratio.toFixed(2)} in lines/s (goal ≥ 1); CPU per line ${(median(brookCpu) / median(rsyslogCpu)).toFixed(1)}×`);
-  return result;
+  const results: Record<string, PairingResult> = {};
+  for (const name of names) {
+    const b = brook.get(name)!;
+    const r = rsyslog.get(name)!;
+    results[name] = { brookLinesPerSec: median(b), rsyslogLinesPerSec: median(r), ratio: median(b) / median(r) };
+    console.log(`${name}: brook ${spread(b)} lines/s, ${median(brookCpu.get(name)!).toFixed(1)} CPU µs/line; ` +
+      `rsyslog imtcp → omfile ${spread(r)} lines/s, ${median(rsyslogCpu.get(name)!).toFixed(1)} CPU µs/line; ` +
+      `ratio ${results[name].ratio.toFixed(2)} (goal ≥ 1)`);
+  }
+  return results;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await run(Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 3));
+  await run(Number(process.argv[2] ?? 1_000_000), Number(process.argv[3] ?? 3), process.argv[4]?.split(',') ?? undefined);
 }
