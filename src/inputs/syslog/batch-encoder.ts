@@ -15,8 +15,9 @@
  * when it is full, or holds as many bytes or records as the topic's largest batch.
  *
  * What it writes is what SyslogRecords and the sink would make of the same messages (key,
- * value, timestamp, headers, partition); messages the byte path declines take the general path
- * (records.ts), one by one. Main thread; one encoder per connection.
+ * value, timestamp, headers, partition); messages the byte paths (RFC 5424, RFC 3164) decline take
+ * the general path (records.ts), one by one. Main thread or a listener's thread; one encoder per
+ * connection.
  */
 import { RECORDS_PER_BATCH_MAX } from '../../common/limits.js';
 import type { EncodedBatch } from '../../embedded/bulk-encoded.js';
@@ -28,7 +29,8 @@ import type { Routing } from '../routing.js';
 import type { InputStats } from '../stats.js';
 import { generalRecord, JSON_OVERHEAD_BYTES_MAX, receivedHeaders, type SyslogFormat } from './records.js';
 import { copyBytes } from './byte-words.js';
-import { Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
+import { measureRfc3164, Rfc3164Scan, writeRfc3164 } from './rfc3164-bytes.js';
+import { rawValueBytes, Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
 
 /** Room for a record's framing: length, attributes, timestamp and offset deltas, key and value lengths, header count. */
 const RECORD_FRAMING_BYTES_MAX = 5 + 1 + 10 + 5 + 5 + 5 + 5;
@@ -90,6 +92,7 @@ export class SlabPool {
 export class SyslogBatchEncoder {
   private readonly scan = new Rfc5424Scan();
   private readonly writer = new Rfc5424JsonWriter();
+  private readonly bsd = new Rfc3164Scan();
   private readonly keyByHostname: boolean;
   private limits: TopicLimits = { partitionCount: 1, batchBytesMax: Infinity };
   /** The read being encoded (frames in it are read from its copy in the slab). */
@@ -176,8 +179,12 @@ export class SyslogBatchEncoder {
         to += this.stagingAt;
       }
       if (scan.scan(bytes, from, to)) {
-        const valueBytes = this.format === 'raw' ? to - from : this.writer.measure(bytes, to, scan, this.slab);
-        if (valueBytes >= 0) return this.addScanned(bytes, from, to, valueBytes, headers, nowMs);
+        const valueBytes = this.format === 'raw' ? rawValueBytes(bytes, from, to, scan.messageStart) : this.writer.measure(bytes, to, scan, this.slab);
+        if (valueBytes >= 0) return this.addScanned(bytes, from, to, valueBytes, headers, nowMs, null);
+      } else if (this.bsd.scan(bytes, from, to, nowMs)) {
+        const { bsd } = this;
+        const valueBytes = this.format === 'raw' ? rawValueBytes(bytes, from, to, bsd.messageStart) : measureRfc3164(bytes, to, bsd);
+        if (valueBytes >= 0) return this.addScanned(bytes, from, to, valueBytes, headers, nowMs, bsd);
       }
     }
     const { record, text } = generalRecord(source.subarray(start, end), headers, nowMs, this.format, this.stats);
@@ -209,22 +216,26 @@ export class SyslogBatchEncoder {
     return batches;
   }
 
-  private addScanned(bytes: Buffer, from: number, to: number, valueBytes: number, headers: readonly RecordHeader[], nowMs: number): void {
+  /** A message one of the byte paths took: RFC 5424 (`bsd` null, this.scan holds it) or RFC 3164 (`bsd`). */
+  private addScanned(bytes: Buffer, from: number, to: number, valueBytes: number, headers: readonly RecordHeader[], nowMs: number,
+    bsd: Rfc3164Scan | null): void {
     const { scan, slab } = this;
-    const keyStart = this.keyByHostname ? scan.starts[1]! : -1;
+    const keyStart = !this.keyByHostname ? -1 : bsd === null ? scan.starts[1]! : bsd.hostStart;
+    const keyEnd = bsd === null ? scan.ends[1]! : bsd.hostEnd;
     let partition: number;
     if (this.routing.roundRobin) partition = this.roundRobinPartition();
     else if (keyStart === -1) partition = this.keylessPartition();
     else if (this.limits.partitionCount === 1) partition = 0;
-    else if (scan.headerRepeated && this.lastKeyScanned === scan.scannedCount - 1) partition = this.lastKeyPartition; // same HOSTNAME
-    else partition = this.lastKeyPartition = partitionForKey(bytes.subarray(keyStart, scan.ends[1]!), this.limits.partitionCount);
-    this.lastKeyScanned = scan.scannedCount;
-    const keyBytes = keyStart === -1 ? -1 : scan.ends[1]! - keyStart;
+    else if (bsd === null && scan.headerRepeated && this.lastKeyScanned === scan.scannedCount - 1) partition = this.lastKeyPartition; // same HOSTNAME
+    else partition = this.lastKeyPartition = partitionForKey(bytes.subarray(keyStart, keyEnd), this.limits.partitionCount);
+    this.lastKeyScanned = bsd === null ? scan.scannedCount : -1;
+    const keyBytes = keyStart === -1 ? -1 : keyEnd - keyStart;
     const run = this.runFor(partition);
-    let pos = this.recordStart(run, scan.timestampMs ?? nowMs, keyBytes, valueBytes, headers);
-    if (keyStart !== -1) pos = copyBytes(bytes, keyStart, scan.ends[1]!, slab, pos);
+    let pos = this.recordStart(run, (bsd === null ? scan.timestampMs : bsd.timestampMs) ?? nowMs, keyBytes, valueBytes, headers);
+    if (keyStart !== -1) pos = copyBytes(bytes, keyStart, keyEnd, slab, pos);
     pos = writeZigzagVarint(slab, pos, valueBytes);
-    pos = this.format === 'raw' ? copyBytes(bytes, from, to, slab, pos) : this.writer.write(bytes, to, scan, slab, pos);
+    if (this.format === 'raw') pos = copyBytes(bytes, from, to, slab, pos);
+    else pos = bsd === null ? this.writer.write(bytes, to, scan, slab, pos) : writeRfc3164(bytes, to, bsd, slab, pos);
     this.recordEnd(run, pos, headers, Math.max(keyBytes, 0) + valueBytes);
   }
 

@@ -77,6 +77,18 @@ export function mayNeedEscape(bytes: Uint8Array, start: number, end: number): bo
   return (flags & HIGH_BITS) !== 0;
 }
 
+/** True when bytes[start, end) holds a byte of 0x80 or above (not ASCII). */
+export function hasHighBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  let flags = 0;
+  let i = start;
+  if (end - start >= 4) {
+    const words = viewOf(bytes);
+    for (; i + 4 <= end; i += 4) flags |= words.getInt32(i);
+  }
+  for (; i < end; i++) flags |= bytes[i]! << 24;
+  return (flags & HIGH_BITS) !== 0;
+}
+
 /** Copies inside one buffer up to this long go a word at a time; longer ones are a memmove. */
 const WORD_COPY_BYTES_MAX = 48;
 

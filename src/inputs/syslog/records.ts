@@ -8,9 +8,9 @@
  *              `brook.parse-error: <reason>` when it did not parse (RFC 5424 and RFC 3164 both
  *              failed, or the bytes are not UTF-8): the value is then the bytes as received.
  *              Nothing is dropped for not parsing.
- * RFC 5424 is recognised by "<PRI>VERSION SP"; everything else is read as RFC 3164. A plain RFC
- * 5424 message goes the byte path (rfc5424-bytes.ts) when routing needs no field but the hostname
- * as key: the same value and key, with no string or object per message.
+ * RFC 5424 is recognised by "<PRI>VERSION SP"; everything else is read as RFC 3164. A plain
+ * message of either goes a byte path (rfc5424-bytes.ts, rfc3164-bytes.ts) when routing needs no
+ * field but the hostname as key: the same value and key, with no string or object per message.
  */
 import { isUtf8 } from 'node:buffer';
 import type { RecordHeader } from '../../protocol/record-batch.js';
@@ -21,7 +21,8 @@ import type { InputStats } from '../stats.js';
 import { messageJson, readPriority, SyslogParseError, type ParsedSyslog } from './message.js';
 import { parseRfc3164 } from './rfc3164.js';
 import { looksLikeRfc5424, parseRfc5424 } from './rfc5424.js';
-import { Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
+import { measureRfc3164, Rfc3164Scan, writeRfc3164 } from './rfc3164-bytes.js';
+import { rawValueBytes, Rfc5424JsonWriter, Rfc5424Scan } from './rfc5424-bytes.js';
 
 export type SyslogFormat = 'json' | 'raw';
 /** The JSON a message's value adds to its own bytes, at most (names, PRI's words, quotes). */
@@ -87,9 +88,10 @@ export function generalRecord(
 export class SyslogRecords {
   private records: InputRecord[] = [];
   private texts: Array<string | null> = [];
-  /** The byte path, when routing allows it (see the header); else null. */
+  /** The RFC 5424 byte path, when routing allows the byte paths (see the header); else null. */
   private readonly scan: Rfc5424Scan | null;
   private readonly writer = new Rfc5424JsonWriter();
+  private readonly bsd = new Rfc3164Scan();
   private out = Buffer.allocUnsafe(0);
   private outPos = 0;
   private readonly keyByHostname: boolean;
@@ -111,7 +113,13 @@ export class SyslogRecords {
   /** One message; `bytes` must stay unchanged until the records are acknowledged (raw values are views). */
   add(bytes: Buffer, originalBytes: number, nowMs: number): void {
     const headers = receivedHeaders(this.stats, bytes.length, originalBytes);
-    if (this.scan?.scan(bytes) === true && this.addScanned(bytes, headers, nowMs, this.scan)) return;
+    if (this.scan !== null) {
+      if (this.scan.scan(bytes)) {
+        if (this.addScanned(bytes, headers, nowMs, this.scan)) return;
+      } else if (this.bsd.scan(bytes, 0, bytes.length, nowMs) && this.addBsd(bytes, headers, nowMs, this.bsd)) {
+        return;
+      }
+    }
     const { record, text } = generalRecord(bytes, headers, nowMs, this.format, this.stats);
     this.records.push(record);
     this.texts.push(text);
@@ -120,28 +128,51 @@ export class SyslogRecords {
   /** False when MSG is not UTF-8: the general path keeps the message raw and says so. */
   private addScanned(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, scan: Rfc5424Scan): boolean {
     let value = bytes;
-    if (this.format === 'json') {
-      const room = JSON_OVERHEAD_BYTES_MAX + 6 * bytes.length; // every byte of MSG escaped as \u00XX
-      if (this.out.length - this.outPos < room) {
-        this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK_BYTES, room));
-        this.outPos = 0;
-        this.writer.forget();
-      }
+    if (this.format === 'raw') {
+      if (rawValueBytes(bytes, 0, bytes.length, scan.messageStart) < 0) return false;
+    } else {
+      this.makeRoom(bytes.length);
       const start = this.outPos;
       if (this.writer.measure(bytes, bytes.length, scan, this.out) < 0) return false;
       this.outPos = this.writer.write(bytes, bytes.length, scan, this.out, start);
       value = this.out.subarray(start, this.outPos);
     }
-    this.records.push({ key: this.keyByHostname ? this.hostnameKey(bytes, scan) : null, value, headers, timestamp: scan.timestampMs ?? nowMs, fields: null });
+    const key = this.keyByHostname ? this.hostnameKey(bytes, scan.starts[1]!, scan.ends[1]!) : null;
+    this.records.push({ key, value, headers, timestamp: scan.timestampMs ?? nowMs, fields: null });
     this.texts.push(null);
     return true;
   }
 
-  /** The hostname's bytes as the key; a run of messages from one host shares one Buffer. */
-  private hostnameKey(bytes: Buffer, scan: Rfc5424Scan): Buffer | null {
-    const start = scan.starts[1]!;
+  /** An RFC 3164 message the byte path took (rfc3164-bytes.ts); false as addScanned. */
+  private addBsd(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, bsd: Rfc3164Scan): boolean {
+    let value = bytes;
+    if (this.format === 'raw') {
+      if (rawValueBytes(bytes, 0, bytes.length, bsd.messageStart) < 0) return false;
+    } else {
+      this.makeRoom(bytes.length);
+      const start = this.outPos;
+      if (measureRfc3164(bytes, bytes.length, bsd) < 0) return false;
+      this.outPos = writeRfc3164(bytes, bytes.length, bsd, this.out, start);
+      value = this.out.subarray(start, this.outPos);
+    }
+    const key = this.keyByHostname ? this.hostnameKey(bytes, bsd.hostStart, bsd.hostEnd) : null;
+    this.records.push({ key, value, headers, timestamp: bsd.timestampMs ?? nowMs, fields: null });
+    this.texts.push(null);
+    return true;
+  }
+
+  /** Room in the output chunk for the JSON of a message of `bytes` (every byte of MSG escaped as \u00XX). */
+  private makeRoom(bytes: number): void {
+    const room = JSON_OVERHEAD_BYTES_MAX + 6 * bytes;
+    if (this.out.length - this.outPos >= room) return;
+    this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK_BYTES, room));
+    this.outPos = 0;
+    this.writer.forget();
+  }
+
+  /** The hostname's bytes [start, end) as the key (start -1: none); a run of messages from one host shares one Buffer. */
+  private hostnameKey(bytes: Buffer, start: number, end: number): Buffer | null {
     if (start === -1) return null;
-    const end = scan.ends[1]!;
     const last = this.lastHostname;
     if (last !== null && last.length === end - start) {
       let same = true;

@@ -15,7 +15,7 @@
  */
 import { facilityName, readPriority, severityName, type ParsedSyslog } from './message.js';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const BSD_TIMESTAMP = /^([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2}) /;
 const ISO_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) /;
 const TAG_MAX = 48;
@@ -69,22 +69,26 @@ export function parseRfc3164(text: string, nowMs: number = Date.now()): ParsedSy
  * rest of a line's parse; messages arrive many per second, so each answer below is kept for the
  * next line, and every one is exactly what the plain computation gives.
  */
-const lastBsd = { text: '', year: 0, thisYearMs: 0, lastYearMs: 0 };
+const lastBsd = { key: -1, year: 0, thisYearMs: 0, lastYearMs: 0 };
 const localYear = { fromMs: 0, toMs: -1, year: 0 };
 const lastIso = { ms: Number.NaN, text: '' };
 
 function bsdTime(m: RegExpExecArray, nowMs: number): number | null {
+  return bsdMs(MONTHS.indexOf(m[1]!), Number(m[2]!.trim()), Number(m[3]), Number(m[4]), Number(m[5]), nowMs);
+}
+
+/**
+ * The time of a BSD TIMESTAMP's parts (month 0-11) read at `nowMs`, in the local zone (see the
+ * header), or null when they are no date. Shared with the byte path (rfc3164-bytes.ts).
+ */
+export function bsdMs(month: number, day: number, hour: number, minute: number, second: number, nowMs: number): number | null {
+  if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   const year = localYearOf(nowMs);
-  if (m[0] !== lastBsd.text || year !== lastBsd.year) {
-    const month = MONTHS.indexOf(m[1]!);
-    const day = Number(m[2]!.trim());
-    const hour = Number(m[3]);
-    const minute = Number(m[4]);
-    const second = Number(m[5]);
-    if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
+  const key = (((month * 32 + day) * 24 + hour) * 60 + minute) * 61 + second;
+  if (key !== lastBsd.key || year !== lastBsd.year) {
     lastBsd.thisYearMs = new Date(year, month, day, hour, minute, second).getTime();
     lastBsd.lastYearMs = new Date(year - 1, month, day, hour, minute, second).getTime();
-    lastBsd.text = m[0];
+    lastBsd.key = key;
     lastBsd.year = year;
   }
   // In the current year unless that is more than a day ahead (a December message read in January).
@@ -102,7 +106,8 @@ function localYearOf(nowMs: number): number {
   return localYear.year;
 }
 
-function isoString(ms: number): string {
+/** new Date(ms).toISOString(), kept for the next line of the same second. */
+export function isoString(ms: number): string {
   if (ms !== lastIso.ms) {
     lastIso.text = new Date(ms).toISOString();
     lastIso.ms = ms;

@@ -9,7 +9,7 @@
  * Main thread; one scanner per input (SyslogRecords).
  */
 import { isUtf8 } from 'node:buffer';
-import { copyBytes, mayNeedEscape, sameBytes, viewOf } from './byte-words.js';
+import { copyBytes, hasHighBytes, mayNeedEscape, sameBytes, viewOf } from './byte-words.js';
 import { ESCAPE_EXTRA_BYTES, putEscaped } from './json-bytes.js';
 import { facilityName, PRIORITY_MAX, severityName } from './message.js';
 import { StructuredDataScan, writeStructuredData } from './rfc5424-sd-bytes.js';
@@ -391,6 +391,16 @@ export class Rfc5424JsonWriter {
     return (cache[priority] ??= ascii(`{"format":"rfc5424","priority":${priority},"facility":"${facilityName(priority)}",` +
       `"severity":"${severityName(priority)}","version":1,"timestamp":${nullTimestamp ? 'null' : '"'}`));
   }
+}
+
+/**
+ * With --syslog-format raw, the value's bytes (the whole message) when MSG from `messageStart` is
+ * UTF-8, else -1: the general path then keeps it with its "not UTF-8" header, as for JSON. (The
+ * byte paths check that every byte before MSG is ASCII.)
+ */
+export function rawValueBytes(bytes: Uint8Array, from: number, to: number, messageStart: number): number {
+  if (hasHighBytes(bytes, messageStart, to) && !isUtf8(bytes.subarray(messageStart, to))) return -1;
+  return to - from;
 }
 
 /** The bytes of MSG as a JSON string's content: what JSON.stringify escapes, escaped alike. */

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyWords, mayNeedEscape, sameBytes, viewOf } from '../../../src/inputs/syslog/byte-words.js';
+import { copyWords, hasHighBytes, mayNeedEscape, sameBytes, viewOf } from '../../../src/inputs/syslog/byte-words.js';
 
 const edgy = fc.constantFrom(0x00, 0x01, 0x0a, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x41, 0x5b, 0x5c, 0x5d, 0x7e, 0x7f, 0x80, 0xc3, 0xff);
 const bytes = fc.array(fc.oneof(edgy, fc.integer({ min: 0x20, max: 0x7e })), { minLength: 0, maxLength: 80 }).map((list) => Buffer.from(list));
@@ -35,6 +35,14 @@ describe('byte words', () => {
         expect(mayNeedEscape(copy, at + 1, copy.length)).toBe(false); // past it: clean again
       }
     }
+  });
+
+  it('hasHighBytes says whether a range holds a byte of 0x80 or above', () => {
+    fc.assert(fc.property(bytes, fc.nat(), fc.nat(), (buffer, a, b) => {
+      const start = buffer.length === 0 ? 0 : a % (buffer.length + 1);
+      const end = start + (b % (buffer.length - start + 1));
+      expect(hasHighBytes(buffer, start, end)).toBe([...buffer.subarray(start, end)].some((c) => c >= 0x80));
+    }), { numRuns: 3000 });
   });
 
   it('sameBytes compares two ranges of one buffer', () => {

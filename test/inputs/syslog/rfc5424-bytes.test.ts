@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Routing } from '../../../src/inputs/routing.js';
 import { InputStats } from '../../../src/inputs/stats.js';
 import { messageJson } from '../../../src/inputs/syslog/message.js';
-import { SyslogRecords } from '../../../src/inputs/syslog/records.js';
+import { generalRecord, NO_HEADERS, SyslogRecords } from '../../../src/inputs/syslog/records.js';
 import { parseRfc5424 } from '../../../src/inputs/syslog/rfc5424.js';
 import { Rfc5424Scan } from '../../../src/inputs/syslog/rfc5424-bytes.js';
 
@@ -71,6 +71,26 @@ describe('the RFC 5424 byte path', () => {
       expect(key?.toString('utf8') ?? null).toBe(parsed.message.hostname);
       expect(record!.timestamp).toBe(parsed.timestampMs ?? now);
     }), { numRuns: 1000 });
+  });
+
+  it('keeps a message whose MSG is not UTF-8 as the general path does (raw, with its header), in JSON and raw alike', () => {
+    const routing = new Routing({ topic: 'syslog', keyField: 'hostname' });
+    for (const format of ['json', 'raw'] as const) {
+      for (const tail of [[0xff], [0xc3], [0xe6, 0x97], [0xed, 0xa0, 0x80], [0xc3, 0xa9]]) {
+        for (const sd of ['-', '[x@1 a="b"]']) {
+          const bytes = Buffer.concat([Buffer.from(`<13>1 2024-01-01T00:00:00Z host app - - ${sd} ok `), Buffer.from(tail)]);
+          const records = new SyslogRecords(format, new InputStats('test'), routing);
+          records.add(bytes, bytes.length, now);
+          const [record] = records.take();
+          const general = generalRecord(bytes, NO_HEADERS, now, format, new InputStats('general'));
+          const generalKey = general.record.fields === null ? general.record.key : routing.keyFor(general.record.fields);
+          expect(record!.value).toEqual(general.text === null ? general.record.value : Buffer.from(general.text));
+          expect(record!.headers.map((h) => h.key)).toEqual(general.record.headers.map((h) => h.key));
+          expect(record!.key ?? routing.keyFor(record!.fields)).toEqual(generalKey);
+          expect(record!.timestamp).toBe(general.record.timestamp);
+        }
+      }
+    }
   });
 
   it('declines what it does not cover, so the general path keeps its errors and what an object would reorder or merge', () => {
