@@ -115,8 +115,8 @@ export class SyslogRecords {
     const headers = receivedHeaders(this.stats, bytes.length, originalBytes);
     if (this.scan !== null) {
       if (this.scan.scan(bytes)) {
-        if (this.addScanned(bytes, headers, nowMs, this.scan)) return;
-      } else if (this.bsd.scan(bytes, 0, bytes.length, nowMs) && this.addBsd(bytes, headers, nowMs, this.bsd)) {
+        if (this.addScanned(bytes, headers, nowMs, null)) return;
+      } else if (this.bsd.scan(bytes, 0, bytes.length, nowMs) && this.addScanned(bytes, headers, nowMs, this.bsd)) {
         return;
       }
     }
@@ -125,38 +125,26 @@ export class SyslogRecords {
     this.texts.push(text);
   }
 
-  /** False when MSG is not UTF-8: the general path keeps the message raw and says so. */
-  private addScanned(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, scan: Rfc5424Scan): boolean {
+  /**
+   * A message one of the byte paths took: RFC 5424 (`bsd` null; this.scan holds it) or RFC 3164.
+   * False when MSG is not UTF-8: the general path keeps the message raw and says so.
+   */
+  private addScanned(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, bsd: Rfc3164Scan | null): boolean {
+    const scan = this.scan!;
+    const end = bytes.length;
     let value = bytes;
     if (this.format === 'raw') {
-      if (rawValueBytes(bytes, 0, bytes.length, scan.messageStart) < 0) return false;
+      if (rawValueBytes(bytes, 0, end, bsd === null ? scan.messageStart : bsd.messageStart) < 0) return false;
     } else {
-      this.makeRoom(bytes.length);
+      this.makeRoom(end);
       const start = this.outPos;
-      if (this.writer.measure(bytes, bytes.length, scan, this.out) < 0) return false;
-      this.outPos = this.writer.write(bytes, bytes.length, scan, this.out, start);
+      if ((bsd === null ? this.writer.measure(bytes, end, scan, this.out) : measureRfc3164(bytes, end, bsd)) < 0) return false;
+      this.outPos = bsd === null ? this.writer.write(bytes, end, scan, this.out, start) : writeRfc3164(bytes, end, bsd, this.out, start);
       value = this.out.subarray(start, this.outPos);
     }
-    const key = this.keyByHostname ? this.hostnameKey(bytes, scan.starts[1]!, scan.ends[1]!) : null;
-    this.records.push({ key, value, headers, timestamp: scan.timestampMs ?? nowMs, fields: null });
-    this.texts.push(null);
-    return true;
-  }
-
-  /** An RFC 3164 message the byte path took (rfc3164-bytes.ts); false as addScanned. */
-  private addBsd(bytes: Buffer, headers: readonly RecordHeader[], nowMs: number, bsd: Rfc3164Scan): boolean {
-    let value = bytes;
-    if (this.format === 'raw') {
-      if (rawValueBytes(bytes, 0, bytes.length, bsd.messageStart) < 0) return false;
-    } else {
-      this.makeRoom(bytes.length);
-      const start = this.outPos;
-      if (measureRfc3164(bytes, bytes.length, bsd) < 0) return false;
-      this.outPos = writeRfc3164(bytes, bytes.length, bsd, this.out, start);
-      value = this.out.subarray(start, this.outPos);
-    }
-    const key = this.keyByHostname ? this.hostnameKey(bytes, bsd.hostStart, bsd.hostEnd) : null;
-    this.records.push({ key, value, headers, timestamp: bsd.timestampMs ?? nowMs, fields: null });
+    let key: Buffer | null = null;
+    if (this.keyByHostname) key = bsd === null ? this.hostnameKey(bytes, scan.starts[1]!, scan.ends[1]!) : this.hostnameKey(bytes, bsd.hostStart, bsd.hostEnd);
+    this.records.push({ key, value, headers, timestamp: (bsd === null ? scan.timestampMs : bsd.timestampMs) ?? nowMs, fields: null });
     this.texts.push(null);
     return true;
   }
