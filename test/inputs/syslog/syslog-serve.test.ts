@@ -2,7 +2,8 @@
  * Syslog into a real `brook serve`: util-linux `logger` sends RFC 5424 and RFC 3164 over UDP and
  * TCP (LF framing and octet counting); a raw socket sends what logger cannot (not syslog, not
  * UTF-8, longer than max_line_bytes); TLS (RFC 5425) with the server's certificate; and a UDP
- * flood past a small receive buffer, whose losses are counted exactly while the broker stays up.
+ * flood past a small receive buffer, whose losses are counted exactly while the broker stays up;
+ * and, with one fixed topic, the byte paths (TCP on its own thread, UDP) with logger's defaults.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -97,6 +98,48 @@ describe.skipIf(!loggerFound)('syslog inputs of brook serve', () => {
     expect(cut!.value!.length).toBeLessThanOrEqual(102_400 + 1000);
     expect((JSON.parse(cut!.value!.toString()) as Parsed).message).toMatch(/^x+$/);
     expect(await waitForRecords(serve.address, 'syslog.appafter', 1)).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!loggerFound)('syslog byte paths of brook serve (one fixed topic: TCP on its own thread)', () => {
+  it('parses logger\'s RFC 5424 with its default structured data and RFC 3164 with a pid, over UDP and TCP: fields, key, timestamp', async () => {
+    const serve = await startServe(['--syslog', 'udp://127.0.0.1:0', '--syslog', 'tcp://127.0.0.1:0']);
+    try {
+      const [udp, tcp] = serve.syslog as [string, string];
+      logger(udp, ['--rfc5424', '-p', 'user.notice', '-t', 'sd5424', 'sd over udp']); // logger adds [timeQuality ...]
+      logger(tcp, ['--rfc5424', '-p', 'user.notice', '-t', 'sd5424', 'sd over tcp']);
+      logger(tcp, ['--rfc5424', '-t', 'sd5424', '--sd-id', 'ex@32473', '--sd-param', 'q="a \\"b\\" c\\]"', 'escaped sd']);
+      logger(udp, ['--rfc3164', '-p', 'mail.err', '-t', 'bsd', '-i', 'bsd over udp']);
+      logger(tcp, ['--rfc3164', '-p', 'mail.err', '-t', 'bsd', '-i', 'bsd over tcp']);
+      const socket = net.connect(hostPort(tcp));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.end(Buffer.concat([Buffer.from('<13>Dec  7 19:37:00 host9 app[1]: bad '), Buffer.from([0xff]), Buffer.from('\n')]));
+      const records = await waitForRecords(serve.address, 'syslog', 6);
+      const byMessage = new Map(records.filter((r) => header(r, 'brook.parse-error') === undefined)
+        .map((r) => [(JSON.parse(r.value!.toString()) as Parsed).message, { record: r, parsed: JSON.parse(r.value!.toString()) as Parsed }]));
+      for (const message of ['sd over udp', 'sd over tcp']) {
+        const { record, parsed } = byMessage.get(message)!;
+        expect(parsed).toMatchObject({ format: 'rfc5424', facility: 'user', severity: 'notice', app_name: 'sd5424', hostname: os.hostname() });
+        expect(Object.keys(parsed.structured_data!)).toContain('timeQuality');
+        expect(parsed.structured_data!.timeQuality!.tzKnown).toMatch(/^[01]$/);
+        expect(record.key?.toString()).toBe(os.hostname());
+        expect(record.timestamp).toBe(Date.parse(parsed.timestamp!));
+      }
+      expect(byMessage.get('escaped sd')!.parsed.structured_data!['ex@32473']).toEqual({ q: 'a "b" c]' });
+      for (const message of ['bsd over udp', 'bsd over tcp']) {
+        const { record, parsed } = byMessage.get(message)!;
+        expect(parsed).toMatchObject({ format: 'rfc3164', facility: 'mail', severity: 'err', app_name: 'bsd', hostname: os.hostname(), msgid: null });
+        expect(parsed.procid).toMatch(/^\d+$/);
+        expect(record.key?.toString()).toBe(os.hostname());
+        expect(Date.parse(parsed.timestamp!)).toBe(record.timestamp);
+        expect(Math.abs(record.timestamp - Date.now())).toBeLessThan(60_000); // second precision, no year: the same minute
+      }
+      const bad = records.find((r) => header(r, 'brook.parse-error') !== undefined)!;
+      expect(header(bad, 'brook.parse-error')).toBe('not UTF-8');
+      expect(bad.key).toBeNull();
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
   });
 });
 
