@@ -6,7 +6,7 @@
  * `scan` answers false and the caller takes the general path (rfc5424.ts + messageJson), which
  * also names what is wrong with a bad message.
  * The bytes written are exactly messageJson's for the same message (a unit test compares them).
- * Main thread; one scanner per input (SyslogRecords).
+ * Main thread or a syslog listener's thread; one scanner per SyslogRecords or batch encoder.
  */
 import { isUtf8 } from 'node:buffer';
 import { copyBytes, hasHighBytes, mayNeedEscape, sameBytes, viewOf } from './byte-words.js';
