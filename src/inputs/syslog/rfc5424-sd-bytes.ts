@@ -42,6 +42,7 @@ export class StructuredDataScan {
    * (see the header); sets `end` (the byte after the last ']') and `jsonBytes`.
    */
   scan(bytes: Uint8Array, start: number, end: number): boolean {
+    if (start >= end || bytes[start] !== OPEN) return false; // neither "-" nor '[': the general path says so
     let pos = start;
     let json = 2; // {}
     let ids = 0;

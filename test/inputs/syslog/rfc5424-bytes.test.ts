@@ -97,7 +97,8 @@ describe('the RFC 5424 byte path', () => {
     const scan = new Rfc5424Scan();
     for (const declined of ['<13>2 - h a - - - m', '<13>1 - h"x a - - - m',
       '<13>1 - h a - - [12 a="b"] m', '<13>1 - h a - - [__proto__ a="b"] m', '<13>1 - h a - - [x a="1"][x b="2"] m', '<13>1 - h a - - [x a="1" a="2"] m',
-      '<13>1 - h a - - [x a\\b="1"] m', '<13>1 - h a - - [x a="1] m', '<13>1 - h a - - [x a="1" m', '<13>1 - h a - - [x a="1"]m', '<13>1 - h a - - [x ] m', '<13>1 2024-13-01T00:00:00Z h a - - - m',
+      '<13>1 - h a - - [x a\\b="1"] m', '<13>1 - h a - - [x a="1] m', '<13>1 - h a - - [x a="1" m', '<13>1 - h a - - [x a="1"]m', '<13>1 - h a - - [x ] m',
+      '<13>1 - h a - -  m', '<13>1 - h a - - x m', '<13>1 - h a - - ', '<13>1 2024-13-01T00:00:00Z h a - - - m',
       '<13>1 2024-01-01T00:00:00.1234567Z h a - - - m', '<013>1 - h a - - - m', '<192>1 - h a - - - m', '<13>1 - h  a - - - m', '<13>1 - h a - - -m']) {
       expect(scan.scan(Buffer.from(declined)), declined).toBe(false);
     }
