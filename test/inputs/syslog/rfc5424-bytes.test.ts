@@ -93,6 +93,28 @@ describe('the RFC 5424 byte path', () => {
     }
   });
 
+  it('makes the record the general path makes for malformed messages too (errors kept raw with their header)', () => {
+    // Near misses of every part: the byte path must decline each, or agree with the general path.
+    const broken = fc.constantFrom('', ' ', 'x', '[', '[a', '[a b]', '[a b=]', '[a b="c]', '[a b="c"', '[a b="c"]x', '[ a="b"]', '[a  b="c"]',
+      '[a b="c\\"]', '-x', '--', '[a b="\\\\"]');
+    const malformed = fc.tuple(fc.integer({ min: 0, max: 191 }), timestamp, token, token, token, token, fc.oneof(structuredData, broken), fc.option(text),
+      fc.constantFrom(' ', ' ', '  ', ''))
+      .map(([pri, ts, host, app, proc, id, sd, msg, gap]) => `<${pri}>1 ${ts} ${host} ${app} ${proc} ${id}${gap}${sd}${msg === null ? '' : ` ${msg}`}`);
+    const routing = new Routing({ topic: 'syslog', keyField: 'hostname' });
+    fc.assert(fc.property(malformed, fc.constantFrom('json', 'raw') as fc.Arbitrary<'json' | 'raw'>, (textMessage, format) => {
+      const bytes = Buffer.from(textMessage, 'utf8');
+      const records = new SyslogRecords(format, new InputStats('test'), routing);
+      records.add(bytes, bytes.length, now);
+      const [record] = records.take();
+      const general = generalRecord(bytes, NO_HEADERS, now, format, new InputStats('general'));
+      const generalKey = general.record.fields === null ? general.record.key : routing.keyFor(general.record.fields);
+      expect(record!.value).toEqual(general.text === null ? general.record.value : Buffer.from(general.text));
+      expect(record!.headers).toEqual(general.record.headers);
+      expect(record!.key ?? routing.keyFor(record!.fields)).toEqual(generalKey);
+      expect(record!.timestamp).toBe(general.record.timestamp);
+    }), { numRuns: 3000 });
+  });
+
   it('declines what it does not cover, so the general path keeps its errors and what an object would reorder or merge', () => {
     const scan = new Rfc5424Scan();
     for (const declined of ['<13>2 - h a - - - m', '<13>1 - h"x a - - - m',
