@@ -7,10 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Routing } from '../../../src/inputs/routing.js';
-import { InputStats } from '../../../src/inputs/stats.js';
-import { generalRecord, NO_HEADERS, SyslogRecords, type SyslogFormat } from '../../../src/inputs/syslog/records.js';
+import type { SyslogFormat } from '../../../src/inputs/syslog/records.js';
 import { Rfc3164Scan } from '../../../src/inputs/syslog/rfc3164-bytes.js';
+import { byHostname, viaGeneralPath, viaRecords } from './general-path.js';
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 const priority = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 191 }).map((p) => `<${p}>`) },
@@ -37,29 +36,14 @@ const line = fc.tuple(priority, timestamp, fc.option(word), word, pid, colon, te
 /** When the line is read: around new year's eve (the year is inferred), or mid-year. */
 const readAt = fc.constantFrom(new Date(2024, 11, 31, 23, 30).getTime(), new Date(2025, 0, 1, 0, 30).getTime(), new Date(2024, 5, 15, 12).getTime());
 
-function viaBytePath(bytes: Buffer, format: SyslogFormat, routing: Routing, nowMs: number): { key: string | null; value: string; timestamp: number; headers: string[] } {
-  const records = new SyslogRecords(format, new InputStats('bytes'), routing);
-  records.add(bytes, bytes.length, nowMs);
-  const [record] = records.take();
-  const key = record!.fields === null ? record!.key : routing.keyFor(record!.fields);
-  return { key: key?.toString('latin1') ?? null, value: record!.value!.toString('latin1'), timestamp: record!.timestamp, headers: record!.headers.map((h) => h.key) };
-}
-
-function viaGeneralPath(bytes: Buffer, format: SyslogFormat, routing: Routing, nowMs: number): { key: string | null; value: string; timestamp: number; headers: string[] } {
-  const { record, text } = generalRecord(bytes, NO_HEADERS, nowMs, format, new InputStats('general'));
-  const key = record.fields === null ? record.key : routing.keyFor(record.fields);
-  const value = text === null ? record.value! : Buffer.from(text, 'utf8');
-  return { key: key?.toString('latin1') ?? null, value: value.toString('latin1'), timestamp: record.timestamp, headers: record.headers.map((h) => h.key) };
-}
-
 describe('the RFC 3164 byte path', () => {
   it('makes the records the general path makes, in JSON and raw, for any line', () => {
     let taken = 0;
     const scan = new Rfc3164Scan();
     fc.assert(fc.property(line, fc.constantFrom<SyslogFormat>('json', 'raw'), readAt, (bytes, format, nowMs) => {
-      const routing = new Routing({ topic: 'syslog', keyField: 'hostname' });
+      const routing = byHostname();
       if (scan.scan(bytes, 0, bytes.length, nowMs)) taken++;
-      expect(viaBytePath(bytes, format, routing, nowMs)).toEqual(viaGeneralPath(bytes, format, routing, nowMs));
+      expect(viaRecords(bytes, format, routing, nowMs)).toEqual(viaGeneralPath(bytes, format, routing, nowMs));
     }), { numRuns: 4000 });
     expect(taken).toBeGreaterThan(1000); // the byte path was really taken
   });

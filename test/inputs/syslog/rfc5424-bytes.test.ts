@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { Routing } from '../../../src/inputs/routing.js';
 import { InputStats } from '../../../src/inputs/stats.js';
 import { messageJson } from '../../../src/inputs/syslog/message.js';
-import { generalRecord, NO_HEADERS, SyslogRecords } from '../../../src/inputs/syslog/records.js';
+import { SyslogRecords } from '../../../src/inputs/syslog/records.js';
 import { parseRfc5424 } from '../../../src/inputs/syslog/rfc5424.js';
 import { Rfc5424Scan } from '../../../src/inputs/syslog/rfc5424-bytes.js';
+import { byHostname, viaGeneralPath, viaRecords } from './general-path.js';
 
 const now = Date.UTC(2026, 0, 2, 3, 4, 5);
 
@@ -74,20 +75,12 @@ describe('the RFC 5424 byte path', () => {
   });
 
   it('keeps a message whose MSG is not UTF-8 as the general path does (raw, with its header), in JSON and raw alike', () => {
-    const routing = new Routing({ topic: 'syslog', keyField: 'hostname' });
+    const routing = byHostname();
     for (const format of ['json', 'raw'] as const) {
       for (const tail of [[0xff], [0xc3], [0xe6, 0x97], [0xed, 0xa0, 0x80], [0xc3, 0xa9]]) {
         for (const sd of ['-', '[x@1 a="b"]']) {
           const bytes = Buffer.concat([Buffer.from(`<13>1 2024-01-01T00:00:00Z host app - - ${sd} ok `), Buffer.from(tail)]);
-          const records = new SyslogRecords(format, new InputStats('test'), routing);
-          records.add(bytes, bytes.length, now);
-          const [record] = records.take();
-          const general = generalRecord(bytes, NO_HEADERS, now, format, new InputStats('general'));
-          const generalKey = general.record.fields === null ? general.record.key : routing.keyFor(general.record.fields);
-          expect(record!.value).toEqual(general.text === null ? general.record.value : Buffer.from(general.text));
-          expect(record!.headers.map((h) => h.key)).toEqual(general.record.headers.map((h) => h.key));
-          expect(record!.key ?? routing.keyFor(record!.fields)).toEqual(generalKey);
-          expect(record!.timestamp).toBe(general.record.timestamp);
+          expect(viaRecords(bytes, format, routing, now)).toEqual(viaGeneralPath(bytes, format, routing, now));
         }
       }
     }
@@ -100,18 +93,10 @@ describe('the RFC 5424 byte path', () => {
     const malformed = fc.tuple(fc.integer({ min: 0, max: 191 }), timestamp, token, token, token, token, fc.oneof(structuredData, broken), fc.option(text),
       fc.constantFrom(' ', ' ', '  ', ''))
       .map(([pri, ts, host, app, proc, id, sd, msg, gap]) => `<${pri}>1 ${ts} ${host} ${app} ${proc} ${id}${gap}${sd}${msg === null ? '' : ` ${msg}`}`);
-    const routing = new Routing({ topic: 'syslog', keyField: 'hostname' });
+    const routing = byHostname();
     fc.assert(fc.property(malformed, fc.constantFrom('json', 'raw') as fc.Arbitrary<'json' | 'raw'>, (textMessage, format) => {
       const bytes = Buffer.from(textMessage, 'utf8');
-      const records = new SyslogRecords(format, new InputStats('test'), routing);
-      records.add(bytes, bytes.length, now);
-      const [record] = records.take();
-      const general = generalRecord(bytes, NO_HEADERS, now, format, new InputStats('general'));
-      const generalKey = general.record.fields === null ? general.record.key : routing.keyFor(general.record.fields);
-      expect(record!.value).toEqual(general.text === null ? general.record.value : Buffer.from(general.text));
-      expect(record!.headers).toEqual(general.record.headers);
-      expect(record!.key ?? routing.keyFor(record!.fields)).toEqual(generalKey);
-      expect(record!.timestamp).toBe(general.record.timestamp);
+      expect(viaRecords(bytes, format, routing, now)).toEqual(viaGeneralPath(bytes, format, routing, now));
     }), { numRuns: 3000 });
   });
 
