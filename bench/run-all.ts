@@ -21,6 +21,7 @@ interface BenchEntry {
 export const BENCHMARKS: BenchEntry[] = [
   { name: 'storage', module: './micro/storage.bench.js', options: (quick) => ({ timeMs: quick ? 300 : 1000 }) },
   { name: 'ring', module: './micro/ring.bench.js', options: (quick) => ({ timeMs: quick ? 300 : 1000, quick }) },
+  { name: 'syslog-encoder', module: './micro/syslog-encoder.bench.js', options: (quick) => ({ lines: quick ? 50_000 : 300_000, rounds: quick ? 1 : 5 }) },
   { name: 'recovery', module: './macro/recovery.js', options: (quick) => ({ sizeMiB: quick ? 64 : 256, rounds: quick ? 1 : 3 }) },
   { name: 'partition-open', module: './macro/partition-open.js', options: (quick) => ({ partitions: quick ? 1000 : 10_000, rounds: quick ? 1 : 3 }) },
   { name: 'partition-scaling', module: './macro/partition-scaling.js', options: (quick) => ({ quick }) },
